@@ -1,0 +1,50 @@
+package dev.pitr.cli;
+
+import dev.pitr.core.ExitCode;
+import dev.pitr.core.PitrException;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Entry point. Every failure ends as one line on stderr and a documented exit code. */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        int code = run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true), System.getenv(),
+                Path.of("").toAbsolutePath());
+        System.exit(code);
+    }
+
+    /** Runs pitr in-process; tests call this with their own streams and environment. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env, Path cwd) {
+        PitrCommand root = new PitrCommand(env, cwd);
+        CommandLine cli = new CommandLine(root)
+                .setOut(out)
+                .setErr(err)
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+                    PrintWriter w = commandLine.getErr();
+                    if (e instanceof PitrException pe) {
+                        w.println("pitr: " + pe.getMessage());
+                        root.verboseCause(w, pe);
+                        return pe.exitCode().code();
+                    }
+                    if (e instanceof UncheckedIOException io) {
+                        w.println("pitr: I/O error: " + io.getCause().getMessage());
+                        return ExitCode.IO_FAILURE.code();
+                    }
+                    w.println("pitr: unexpected error: " + e);
+                    e.printStackTrace(w);
+                    return ExitCode.IO_FAILURE.code();
+                });
+        int code = cli.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+}

@@ -1,0 +1,80 @@
+package dev.pitr.cli;
+
+import dev.pitr.config.SettingsResolver;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+@Command(name = "pitr", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Point-in-time recovery for PostgreSQL: archive WAL, find the mistake, restore just before it.",
+        subcommands = {WalCommand.class, TrainCdsCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+                "0:success",
+                "1:WAL file not in the repository (wal fetch)",
+                "2:usage error or bad input",
+                "3:verification failed",
+                "4:refused for safety",
+                "5:repository or I/O failure"},
+        footer = {"%nConfiguration: --config FILE, PITR_CONFIG, ./pitr.yaml or /etc/pitr/pitr.yaml.",
+                "Flags override PITR_* environment variables, which override the file."})
+public final class PitrCommand implements Runnable {
+    @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,
+            description = "pitr.yaml to read (default: PITR_CONFIG, ./pitr.yaml, /etc/pitr/pitr.yaml)")
+    Path config;
+
+    @Option(names = "--cluster", paramLabel = "NAME", scope = ScopeType.INHERIT,
+            description = "cluster section of the config to use (default: PITR_CLUSTER or default-cluster)")
+    String cluster;
+
+    @Option(names = "--repo", paramLabel = "URL", scope = ScopeType.INHERIT,
+            description = "repository: s3://BUCKET[/PREFIX] or file:///PATH (default: PITR_REPO or the config)")
+    String repo;
+
+    @Option(names = "--json", scope = ScopeType.INHERIT, description = "machine-readable JSON on stdout")
+    boolean json;
+
+    @Option(names = "--no-color", scope = ScopeType.INHERIT, description = "no ANSI colours (also NO_COLOR)")
+    boolean noColor;
+
+    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT, description = "say what is happening on stderr")
+    boolean verbose;
+
+    private final Map<String, String> env;
+    private final Path cwd;
+    private Session session;
+
+    PitrCommand(Map<String, String> env, Path cwd) {
+        this.env = env;
+        this.cwd = cwd;
+    }
+
+    @Override
+    public void run() {
+        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                "a command is required (try 'pitr --help')");
+    }
+
+    /** The run's settings, output and (lazily opened) repository, shared by whichever command runs. */
+    Session session(PrintWriter out, PrintWriter err) {
+        if (session == null) {
+            SettingsResolver resolver = new SettingsResolver(env, cwd);
+            var flags = new SettingsResolver.Flags(Optional.ofNullable(config), Optional.ofNullable(cluster),
+                    Optional.ofNullable(repo));
+            boolean color = !noColor && !env.containsKey("NO_COLOR") && System.console() != null;
+            session = new Session(resolver.resolve(flags), new Output(out, err, json, color, verbose), cwd);
+        }
+        return session;
+    }
+
+    void verboseCause(PrintWriter err, Throwable e) {
+        if (verbose && e.getCause() != null) {
+            err.println("pitr: caused by: " + e.getCause());
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package dev.pitr.cli;
+
+import dev.pitr.repo.FileRepository;
+import dev.pitr.repo.Repositories;
+import dev.pitr.repo.Repository;
+import dev.pitr.repo.RepositoryException;
+import dev.pitr.repo.S3Settings;
+import dev.pitr.wal.SyntheticWal;
+import dev.pitr.wal.WalArchiver;
+import dev.pitr.wal.WalCatalog;
+import dev.pitr.wal.WalFetcher;
+import dev.pitr.wal.WalSegmentName;
+import picocli.CommandLine.Command;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Build-time training run for the AppCDS archive: walks the wal push/fetch code paths (file and S3 drivers)
+ * so their classes are archived and archive_command starts faster. Touches only a temp directory and a
+ * closed loopback port.
+ */
+@Command(name = "train-cds", hidden = true)
+final class TrainCdsCommand implements Runnable {
+    @Override
+    public void run() {
+        try {
+            Path dir = Files.createTempDirectory("pitr-cds");
+            try (Repository repo = new FileRepository(dir)) {
+                int size = 16 * 1024 * 1024;
+                WalSegmentName name = WalSegmentName.parse("000000010000000000000001").orElseThrow();
+                Path seg = dir.resolve(name.toString());
+                Files.write(seg, SyntheticWal.segment(42L, name, size));
+                new WalArchiver(repo, 3, s -> { }).push(seg);
+                new WalArchiver(repo, 3, s -> { }).push(seg);
+                new WalFetcher(repo, Optional.empty(), s -> { }).fetch(name.toString(), dir.resolve("RECOVERYXLOG"));
+                new WalCatalog(repo, size).list(Optional.empty());
+            }
+            System.setProperty("aws.accessKeyId", "train");
+            System.setProperty("aws.secretAccessKey", "train");
+            try (Repository s3 = Repositories.open("s3://train-bucket/p", new S3Settings(
+                    Optional.of(URI.create("http://127.0.0.1:1")), "us-east-1", true, 1))) {
+                s3.head("pitr.json");
+            } catch (RepositoryException expected) {
+                // nothing listens there: the point was to load the request path's classes
+            }
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("CDS training run failed", e);
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package dev.pitr.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/** One cluster's section of pitr.yaml. Every field is optional; flags and PITR_* variables override it. */
+public record ClusterConfig(@JsonProperty("environment") String environment,
+                            @JsonProperty("repo") String repo,
+                            @JsonProperty("s3") S3Config s3,
+                            @JsonProperty("pg-bin") String pgBin,
+                            @JsonProperty("pgdata") String pgdata,
+                            @JsonProperty("host") String host,
+                            @JsonProperty("port") Integer port,
+                            @JsonProperty("log-directory") String logDirectory,
+                            @JsonProperty("log-line-prefix") String logLinePrefix,
+                            @JsonProperty("compress-level") Integer compressLevel,
+                            @JsonProperty("spool") String spool) {
+
+    /** The S3 connection; never credentials (they come from the AWS default provider chain). */
+    public record S3Config(@JsonProperty("endpoint") String endpoint,
+                           @JsonProperty("region") String region,
+                           @JsonProperty("path-style") Boolean pathStyle,
+                           @JsonProperty("max-attempts") Integer maxAttempts) {
+    }
+}

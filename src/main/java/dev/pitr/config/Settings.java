@@ -1,0 +1,27 @@
+package dev.pitr.config;
+
+import dev.pitr.repo.S3Settings;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** The effective settings of one run: flags over PITR_* environment variables over pitr.yaml over defaults. */
+public record Settings(Optional<Path> configFile,
+                       Optional<String> clusterName,
+                       String environment,
+                       Optional<String> repo,
+                       S3Settings s3,
+                       Optional<Path> pgBin,
+                       Optional<Path> pgdata,
+                       String host,
+                       int port,
+                       Optional<Path> logDirectory,
+                       Optional<String> logLinePrefix,
+                       int compressLevel,
+                       Optional<Path> spool) {
+    public static final String UNLABELLED = "unlabelled";
+
+    public boolean isProduction() {
+        return environment.toLowerCase(java.util.Locale.ROOT).startsWith("prod");
+    }
+}

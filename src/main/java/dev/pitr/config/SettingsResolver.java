@@ -1,0 +1,140 @@
+package dev.pitr.config;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.pitr.core.PitrException;
+import dev.pitr.repo.S3Settings;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Resolves {@link Settings}: finds pitr.yaml (--config, PITR_CONFIG, ./pitr.yaml, /etc/pitr/pitr.yaml), picks
+ * the cluster (--cluster, PITR_CLUSTER, default-cluster, the only one), then layers env vars and flags on top.
+ */
+public final class SettingsResolver {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ClusterConfig EMPTY = new ClusterConfig(null, null, null, null, null, null, null, null,
+            null, null, null);
+
+    /** What was given on the command line (absent when not given). */
+    public record Flags(Optional<Path> config, Optional<String> cluster, Optional<String> repo) {
+    }
+
+    private final Map<String, String> env;
+    private final Path workingDir;
+
+    public SettingsResolver(Map<String, String> env, Path workingDir) {
+        this.env = env;
+        this.workingDir = workingDir;
+    }
+
+    public Settings resolve(Flags flags) {
+        Optional<Path> configPath = findConfig(flags.config());
+        ConfigFile file = configPath.map(SettingsResolver::load).orElse(new ConfigFile(null, Map.of()));
+        Optional<String> clusterName = flags.cluster().or(() -> env("PITR_CLUSTER"))
+                .or(() -> Optional.ofNullable(file.defaultCluster()))
+                .or(() -> file.clustersOrEmpty().size() == 1
+                        ? Optional.of(file.clustersOrEmpty().keySet().iterator().next()) : Optional.empty());
+        ClusterConfig c = clusterName.map(name -> {
+            ClusterConfig found = file.clustersOrEmpty().get(name);
+            if (found == null && !file.clustersOrEmpty().isEmpty()) {
+                throw PitrException.usage("cluster '" + name + "' is not in " + configPath.map(Path::toString)
+                        .orElse("the config") + " (known: " + String.join(", ", file.clustersOrEmpty().keySet())
+                        + ")");
+            }
+            return found == null ? EMPTY : found;
+        }).orElse(EMPTY);
+        ClusterConfig.S3Config s3 = c.s3() == null ? new ClusterConfig.S3Config(null, null, null, null) : c.s3();
+
+        Optional<String> endpoint = env("PITR_S3_ENDPOINT").or(() -> Optional.ofNullable(s3.endpoint()));
+        S3Settings s3Settings = new S3Settings(
+                endpoint.map(e -> parseEndpoint(e)),
+                env("PITR_S3_REGION").or(() -> Optional.ofNullable(s3.region())).orElse(S3Settings.DEFAULT_REGION),
+                env("PITR_S3_PATH_STYLE").map(Boolean::parseBoolean).or(() -> Optional.ofNullable(s3.pathStyle()))
+                        .orElse(endpoint.isPresent()),
+                env("PITR_S3_MAX_ATTEMPTS").map(v -> parseInt("PITR_S3_MAX_ATTEMPTS", v))
+                        .or(() -> Optional.ofNullable(s3.maxAttempts())).orElse(S3Settings.DEFAULT_MAX_ATTEMPTS));
+
+        return new Settings(configPath, clusterName,
+                pick("PITR_ENVIRONMENT", c.environment(), Function.identity()).orElse(Settings.UNLABELLED),
+                flags.repo().or(() -> pick("PITR_REPO", c.repo(), Function.identity())),
+                s3Settings,
+                pick("PITR_PG_BIN", c.pgBin(), Path::of),
+                pick("PITR_PGDATA", c.pgdata(), Path::of),
+                pick("PITR_PGHOST", c.host(), Function.identity()).orElse("127.0.0.1"),
+                env("PITR_PGPORT").map(v -> parseInt("PITR_PGPORT", v)).or(() -> Optional.ofNullable(c.port()))
+                        .orElse(5432),
+                pick("PITR_LOG_DIRECTORY", c.logDirectory(), Path::of),
+                pick("PITR_LOG_LINE_PREFIX", c.logLinePrefix(), Function.identity()),
+                env("PITR_COMPRESS_LEVEL").map(v -> parseInt("PITR_COMPRESS_LEVEL", v))
+                        .or(() -> Optional.ofNullable(c.compressLevel())).orElse(3),
+                pick("PITR_SPOOL", c.spool(), Path::of));
+    }
+
+    private <T> Optional<T> pick(String envName, String fileValue, Function<String, T> convert) {
+        return env(envName).or(() -> Optional.ofNullable(fileValue)).map(convert);
+    }
+
+    private Optional<String> env(String name) {
+        return Optional.ofNullable(env.get(name)).filter(v -> !v.isBlank());
+    }
+
+    private Optional<Path> findConfig(Optional<Path> flag) {
+        Optional<Path> explicit = flag.or(() -> env("PITR_CONFIG").map(Path::of));
+        if (explicit.isPresent()) {
+            Path p = workingDir.resolve(explicit.get());
+            if (!Files.isRegularFile(p)) {
+                throw PitrException.usage("config file " + p + " does not exist: fix --config/PITR_CONFIG");
+            }
+            return Optional.of(p);
+        }
+        for (Path candidate : new Path[]{workingDir.resolve("pitr.yaml"), Path.of("/etc/pitr/pitr.yaml")}) {
+            if (Files.isRegularFile(candidate)) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
+    }
+
+    static ConfigFile load(Path path) {
+        try {
+            ConfigFile f = YAML.readValue(path.toFile(), ConfigFile.class);
+            return f == null ? new ConfigFile(null, Map.of()) : f;
+        } catch (UnrecognizedPropertyException e) {
+            throw PitrException.usage(path + ": unknown key '" + e.getPropertyName() + "' at "
+                    + e.getPathReference().replaceAll("dev\\.pitr\\.config\\.", "")
+                    + " (see README, Configuration)");
+        } catch (IOException e) {
+            throw PitrException.usage(path + " is not valid pitr YAML: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+    }
+
+    private static URI parseEndpoint(String e) {
+        try {
+            URI uri = URI.create(e);
+            if (uri.getScheme() == null || uri.getHost() == null) {
+                throw new IllegalArgumentException();
+            }
+            return uri;
+        } catch (IllegalArgumentException ex) {
+            throw PitrException.usage("S3 endpoint '" + e + "' is not a URL like http://127.0.0.1:9000");
+        }
+    }
+
+    private static int parseInt(String what, String v) {
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw PitrException.usage(what + "='" + v + "' is not a number");
+        }
+    }
+}

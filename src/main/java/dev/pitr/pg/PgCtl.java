@@ -1,0 +1,55 @@
+package dev.pitr.pg;
+
+import dev.pitr.core.ExitCode;
+import dev.pitr.core.PitrException;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** initdb and pg_ctl, run as the server's OS user. */
+public final class PgCtl {
+    private final PgBinaries bins;
+
+    public PgCtl(PgBinaries bins) {
+        this.bins = bins;
+    }
+
+    public PgBinaries binaries() {
+        return bins;
+    }
+
+    public void initdb(Path dataDir, List<String> options) {
+        List<String> cmd = new ArrayList<>(List.of(bins.tool("initdb").toString(), "-D", dataDir.toString()));
+        cmd.addAll(options);
+        check("initdb", ProcessRunner.run(ProcessRunner.asServerUser(cmd), Map.of(), Duration.ofMinutes(5)));
+    }
+
+    /** Starts the server and waits until it accepts connections (or has started recovery, for a restore). */
+    public void start(Path dataDir, Path logFile, Map<String, String> env, Duration timeout) {
+        List<String> cmd = List.of(bins.tool("pg_ctl").toString(), "-D", dataDir.toString(), "-l", logFile.toString(),
+                "-w", "-t", String.valueOf(timeout.toSeconds()), "start");
+        check("pg_ctl start (server log: " + logFile + ")",
+                ProcessRunner.run(ProcessRunner.asServerUser(cmd), env, timeout.plusSeconds(30)));
+    }
+
+    public void stop(Path dataDir, String mode) {
+        List<String> cmd = List.of(bins.tool("pg_ctl").toString(), "-D", dataDir.toString(), "-m", mode, "-w",
+                "-t", "120", "stop");
+        check("pg_ctl stop", ProcessRunner.run(ProcessRunner.asServerUser(cmd), Map.of(), Duration.ofMinutes(3)));
+    }
+
+    public boolean isRunning(Path dataDir) {
+        List<String> cmd = List.of(bins.tool("pg_ctl").toString(), "-D", dataDir.toString(), "status");
+        return ProcessRunner.run(ProcessRunner.asServerUser(cmd), Map.of(), Duration.ofSeconds(30)).exitCode() == 0;
+    }
+
+    private static void check(String what, ProcessRunner.Result r) {
+        if (!r.ok()) {
+            String detail = (r.stderr() + " " + r.stdout()).strip().replace('\n', ' ');
+            throw new PitrException(ExitCode.IO_FAILURE, what + " failed (exit " + r.exitCode() + "): " + detail);
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package dev.pitr.repo;
+
+import dev.pitr.core.ExitCode;
+import dev.pitr.core.Json;
+import dev.pitr.core.PitrException;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.Optional;
+
+/** Reads and binds the repository's identity; the guard against archiving one cluster's WAL into another's. */
+public final class IdentityStore {
+    private final Repository repo;
+
+    public IdentityStore(Repository repo) {
+        this.repo = repo;
+    }
+
+    public Optional<RepositoryIdentity> read() {
+        return repo.getBytes(RepositoryLayout.IDENTITY).map(bytes -> {
+            try {
+                RepositoryIdentity id = Json.mapper().readValue(bytes, RepositoryIdentity.class);
+                if (id.formatVersion() > RepositoryIdentity.FORMAT_VERSION || id.systemIdentifier() == null) {
+                    throw new PitrException(ExitCode.IO_FAILURE, repo.url() + "/" + RepositoryLayout.IDENTITY
+                            + " has format version " + id.formatVersion() + ", newer than this pitr understands ("
+                            + RepositoryIdentity.FORMAT_VERSION + "): upgrade pitr");
+                }
+                return id;
+            } catch (IOException e) {
+                throw new RepositoryException(repo.url() + "/" + RepositoryLayout.IDENTITY
+                        + " is not valid JSON: the repository identity is damaged (" + e.getMessage() + ")", e);
+            }
+        });
+    }
+
+    /**
+     * Returns the repository's identity, creating it from {@code candidate} when the repository is new, and
+     * refuses (exit 4) when the repository belongs to another cluster.
+     */
+    public RepositoryIdentity bind(String systemIdentifier, int pgMajor, int walSegmentSize) {
+        RepositoryIdentity existing = read().orElseGet(() -> {
+            RepositoryIdentity fresh = new RepositoryIdentity(RepositoryIdentity.FORMAT_VERSION, systemIdentifier,
+                    pgMajor, walSegmentSize, Instant.now());
+            try {
+                if (repo.putIfAbsent(RepositoryLayout.IDENTITY, Json.mapper().writeValueAsBytes(fresh))
+                        == PutOutcome.CREATED) {
+                    return fresh;
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            return read().orElseThrow(() -> new RepositoryException("repository identity vanished while binding"));
+        });
+        if (!existing.systemIdentifier().equals(systemIdentifier)) {
+            throw PitrException.refused("repository " + repo.url() + " belongs to the cluster with system identifier "
+                    + existing.systemIdentifier() + ", but this WAL comes from " + systemIdentifier
+                    + ": wrong cluster or wrong repository (check --cluster/--repo); nothing was written");
+        }
+        if (existing.walSegmentSize() != walSegmentSize || existing.pgMajor() != pgMajor) {
+            throw PitrException.refused("repository " + repo.url() + " holds PostgreSQL " + existing.pgMajor()
+                    + " WAL with " + existing.walSegmentSize() + "-byte segments, but this is PostgreSQL " + pgMajor
+                    + " with " + walSegmentSize + "-byte segments: use a new repository after a major upgrade");
+        }
+        return existing;
+    }
+}

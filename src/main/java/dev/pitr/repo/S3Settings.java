@@ -1,0 +1,17 @@
+package dev.pitr.repo;
+
+import java.net.URI;
+import java.util.Optional;
+
+/**
+ * How to reach an S3 service. Credentials are deliberately absent: they come from the AWS SDK's default
+ * provider chain (environment, profile, instance role) so that no secret is ever in pitr's config or output.
+ */
+public record S3Settings(Optional<URI> endpoint, String region, boolean pathStyle, int maxAttempts) {
+    public static final String DEFAULT_REGION = "us-east-1";
+    public static final int DEFAULT_MAX_ATTEMPTS = 5;
+
+    public static S3Settings aws() {
+        return new S3Settings(Optional.empty(), DEFAULT_REGION, false, DEFAULT_MAX_ATTEMPTS);
+    }
+}

@@ -1,0 +1,106 @@
+package dev.pitr.wal;
+
+import dev.pitr.core.Hashing;
+import dev.pitr.core.PitrException;
+import dev.pitr.repo.IdentityStore;
+import dev.pitr.repo.PutOutcome;
+import dev.pitr.repo.Repository;
+import dev.pitr.repo.RepositoryException;
+import dev.pitr.repo.RepositoryLayout;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * {@code archive_command}: pushes one WAL file into the repository. Returns only once the object is stored
+ * under its final key (put-if-absent of the whole object; the store makes it visible atomically), so a 0 exit
+ * means PostgreSQL may recycle the file.
+ */
+public final class WalArchiver {
+    /** What a push did. */
+    public enum Outcome { ARCHIVED, ALREADY_ARCHIVED, REPAIRED }
+
+    public record PushResult(String fileName, String key, Outcome outcome, long rawBytes, long storedBytes,
+                             String sha256) {
+    }
+
+    private final Repository repo;
+    private final int compressLevel;
+    private final Consumer<String> verbose;
+
+    public WalArchiver(Repository repo, int compressLevel, Consumer<String> verbose) {
+        this.repo = repo;
+        this.compressLevel = compressLevel;
+        this.verbose = verbose;
+    }
+
+    public PushResult push(Path path) {
+        WalFileName file = WalFileName.parseOrThrow(path.getFileName().toString());
+        byte[] raw = read(path);
+        checkIdentity(file, raw, path.toString());
+        byte[] sha = Hashing.sha256(raw, 0, raw.length);
+        byte[] object = WalObjectFormat.encode(raw, sha, compressLevel);
+        String key = RepositoryLayout.walKey(file);
+        Outcome outcome = repo.putIfAbsent(key, object) == PutOutcome.CREATED
+                ? Outcome.ARCHIVED
+                : reconcileExisting(file, key, object);
+        verbose.accept(file.fileName() + ": " + outcome.name().toLowerCase().replace('_', ' ') + " as " + key + " ("
+                + raw.length + " -> " + object.length + " bytes, sha256 " + Hashing.hex(sha) + ")");
+        return new PushResult(file.fileName(), key, outcome, raw.length, object.length, Hashing.hex(sha));
+    }
+
+    private static byte[] read(Path path) {
+        try {
+            return Files.readAllBytes(path);
+        } catch (NoSuchFileException e) {
+            throw PitrException.usage("WAL file " + path + " does not exist (archive_command must pass %p)");
+        } catch (IOException e) {
+            throw PitrException.io("cannot read WAL file " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Segments carry their cluster's system identifier: bind the repository to it or refuse a foreign one. */
+    private void checkIdentity(WalFileName file, byte[] raw, String what) {
+        Optional<WalSegmentName> segment = file instanceof WalFileName.Segment s ? Optional.of(s.segment())
+                : file instanceof WalFileName.Partial p ? Optional.of(p.segment()) : Optional.empty();
+        if (segment.isPresent()) {
+            WalPageHeader header = WalPageHeader.read(raw, what);
+            header.checkMatches(segment.get(), raw.length, what);
+            new IdentityStore(repo).bind(header.systemIdentifierText(), header.postgresMajor(), header.segmentSize());
+        }
+    }
+
+    /**
+     * The key already exists: PostgreSQL re-runs archive_command after a crash, and two archivers may race
+     * after a failover. Identical content is success; a damaged stored copy is replaced; different content is
+     * refused, because overwriting archived WAL could destroy the only copy of history.
+     */
+    private Outcome reconcileExisting(WalFileName file, String key, byte[] object) {
+        byte[] existing = repo.getBytes(key).orElseThrow(() ->
+                new RepositoryException(key + " was reported to exist but cannot be read; retry the push"));
+        WalObjectFormat.Header ours;
+        try {
+            ours = WalObjectFormat.readHeader(object);
+        } catch (WalObjectFormat.CorruptObjectException e) {
+            throw new IllegalStateException(e);
+        }
+        try {
+            WalObjectFormat.decode(existing);
+            WalObjectFormat.Header theirs = WalObjectFormat.readHeader(existing);
+            if (theirs.sameContentAs(ours)) {
+                return Outcome.ALREADY_ARCHIVED;
+            }
+            throw PitrException.refused(file.fileName() + " is already archived in " + repo.url()
+                    + " with different content (sha256 " + theirs.sha256Hex() + ", this one " + ours.sha256Hex()
+                    + "): another cluster may be archiving here; nothing was overwritten");
+        } catch (WalObjectFormat.CorruptObjectException e) {
+            repo.put(key, object);
+            verbose.accept(key + " was damaged in the repository (" + e.getMessage() + "); replaced");
+            return Outcome.REPAIRED;
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.pitr.wal;
+
+import java.util.Optional;
+
+/**
+ * A WAL segment's 24-hex-digit name: timeline, then the segment number split in a "log" (high 32 bits of the
+ * LSN) and a segment within that log, exactly as PostgreSQL's {@code XLogFileName} builds it.
+ */
+public record WalSegmentName(int timeline, long log, long segmentInLog) implements Comparable<WalSegmentName> {
+    public static final int LENGTH = 24;
+
+    public WalSegmentName {
+        if (timeline == 0) {
+            throw new IllegalArgumentException("timeline 0 does not exist");
+        }
+    }
+
+    public static Optional<WalSegmentName> parse(String name) {
+        if (name.length() != LENGTH || !isHex(name)) {
+            return Optional.empty();
+        }
+        int timeline = (int) Long.parseLong(name.substring(0, 8), 16);
+        if (timeline == 0) {
+            return Optional.empty();
+        }
+        return Optional.of(new WalSegmentName(timeline, Long.parseLong(name.substring(8, 16), 16),
+                Long.parseLong(name.substring(16, 24), 16)));
+    }
+
+    public static WalSegmentName of(int timeline, long segmentNumber, int segmentSize) {
+        long perLog = segmentsPerLog(segmentSize);
+        return new WalSegmentName(timeline, segmentNumber / perLog, segmentNumber % perLog);
+    }
+
+    public static WalSegmentName containing(int timeline, Lsn lsn, int segmentSize) {
+        return of(timeline, lsn.segmentNumber(segmentSize), segmentSize);
+    }
+
+    static long segmentsPerLog(int segmentSize) {
+        return 0x1_0000_0000L / segmentSize;
+    }
+
+    public long segmentNumber(int segmentSize) {
+        return log * segmentsPerLog(segmentSize) + segmentInLog;
+    }
+
+    public Lsn startLsn(int segmentSize) {
+        return new Lsn(segmentNumber(segmentSize) * segmentSize);
+    }
+
+    public WalSegmentName next(int segmentSize) {
+        return of(timeline, segmentNumber(segmentSize) + 1, segmentSize);
+    }
+
+    public String timelineHex() {
+        return String.format("%08X", timeline);
+    }
+
+    public String logHex() {
+        return String.format("%08X", log);
+    }
+
+    static boolean isHex(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Order within one timeline by position; across timelines by timeline first. */
+    @Override
+    public int compareTo(WalSegmentName o) {
+        int c = Integer.compareUnsigned(timeline, o.timeline);
+        if (c != 0) {
+            return c;
+        }
+        c = Long.compare(log, o.log);
+        return c != 0 ? c : Long.compare(segmentInLog, o.segmentInLog);
+    }
+
+    @Override
+    public String toString() {
+        return String.format("%08X%08X%08X", timeline, log, segmentInLog);
+    }
+}

@@ -1,0 +1,40 @@
+package dev.pitr.testkit;
+
+import dev.pitr.cli.Main;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Runs pitr in-process with a given environment and captures what it prints. */
+public final class Cli {
+    public record Run(int exitCode, String stdout, String stderr) {
+        public List<String> stderrLines() {
+            return stderr.lines().toList();
+        }
+    }
+
+    private final Map<String, String> env;
+    private final Path cwd;
+
+    public Cli(Map<String, String> env, Path cwd) {
+        this.env = new HashMap<>(env);
+        this.cwd = cwd;
+    }
+
+    public Cli with(String key, String value) {
+        Cli c = new Cli(env, cwd);
+        c.env.put(key, value);
+        return c;
+    }
+
+    public Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true), env, cwd);
+        return new Run(code, out.toString(), err.toString());
+    }
+}
