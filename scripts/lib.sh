@@ -1,0 +1,55 @@
+# Shared helpers for the demo and benchmark scripts (sourced, not run).
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+pgbin=${PITR_PG_BIN:-/usr/lib/postgresql/15/bin}
+pitr="$root/scripts/pitr"
+
+# Runs a command as the PostgreSQL server user when we are root (PostgreSQL refuses to run as root).
+as_pg() {
+  if [ "$(id -u)" -eq 0 ]; then setpriv --reuid=postgres --regid=postgres --init-groups -- env HOME=/tmp "$@"; else "$@"; fi
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
+    || echo $((20000 + RANDOM % 20000))
+}
+
+build_pitr() {
+  if [ ! -f "$root/target/pitr.jar" ] || [ -n "$(find "$root/src" "$root/pom.xml" -newer "$root/target/pitr.jar" -print -quit)" ]; then
+    echo "== building pitr"
+    (cd "$root" && mvn -B -q -ntp -DskipTests package)
+  fi
+}
+
+# Starts S3Proxy (a real S3 protocol server) as its own process on loopback; sets S3_PID and S3_ENDPOINT.
+start_s3() { # DIR BUCKET
+  local dir=$1 bucket=$2 portfile
+  portfile=$(mktemp)
+  rm -f "$portfile"
+  java -cp "$root/target/test-classes:$(cat "$root/target/test-classpath.txt")" dev.pitr.testkit.EmbeddedS3 \
+    "$dir" "$bucket" "$portfile" >"$dir.log" 2>&1 &
+  S3_PID=$!
+  for _ in $(seq 1 100); do [ -s "$portfile" ] && break; sleep 0.2; done
+  [ -s "$portfile" ] || { echo "S3 server did not start; see $dir.log" >&2; return 5; }
+  S3_ENDPOINT="http://127.0.0.1:$(cat "$portfile")"
+  rm -f "$portfile"
+}
+
+# initdb + start a throwaway cluster in DIR/data on PORT with extra postgresql.conf lines from stdin.
+start_pg() { # DIR PORT
+  local dir=$1 port=$2
+  mkdir -p "$dir"
+  [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
+  as_pg "$pgbin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C >/dev/null
+  {
+    echo "port = $port"
+    echo "listen_addresses = '127.0.0.1'"
+    echo "unix_socket_directories = '$dir'"
+    cat
+  } >>"$dir/data/postgresql.conf"
+  as_pg "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null
+}
+
+psql_at() { # PORT SQL...
+  local port=$1; shift
+  "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d postgres "$@"
+}

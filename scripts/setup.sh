@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian machine lacks to build, test and run pitr: a JDK 17, Maven, PostgreSQL 15
+# and util-linux's setpriv (server binaries run as 'postgres' when we are root). Idempotent: installs only
+# what is missing.
+set -euo pipefail
+need=()
+command -v javac >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null 2>&1 || need+=(maven)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15)
+command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
+command -v zstd >/dev/null 2>&1 || need+=(zstd)
+if ((${#need[@]})); then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo=sudo
+  echo "setup: installing ${need[*]}"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${need[@]}"
+fi
+id postgres >/dev/null 2>&1 || { echo "setup: the 'postgres' OS user is missing (it comes with postgresql-15)" >&2; exit 2; }
+echo "setup: ok ($(/usr/lib/postgresql/15/bin/postgres --version), $(java -version 2>&1 | head -1))"

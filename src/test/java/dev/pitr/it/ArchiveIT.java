@@ -1,0 +1,108 @@
+package dev.pitr.it;
+
+import dev.pitr.repo.ObjectInfo;
+import dev.pitr.repo.Repositories;
+import dev.pitr.repo.Repository;
+import dev.pitr.repo.RepositoryLayout;
+import dev.pitr.repo.S3Settings;
+import dev.pitr.testkit.EmbeddedS3;
+import dev.pitr.testkit.PgCluster;
+import dev.pitr.testkit.TestDirs;
+import dev.pitr.wal.WalFetcher;
+import dev.pitr.wal.WalFileName;
+import dev.pitr.wal.WalSegmentName;
+import dev.pitr.pg.ProcessRunner;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A real PostgreSQL 15 archives through the built launcher into a real S3 server. */
+class ArchiveIT {
+    static final String LAUNCHER = System.getProperty("pitr.launcher", "scripts/pitr");
+
+    @Test
+    void everySegmentOfAPgbenchRunIsArchivedAndFetchesBackByteIdentical() throws Exception {
+        EmbeddedS3 s3 = EmbeddedS3.shared();
+        String bucket = s3.newBucket();
+        Path work = TestDirs.shared("pitr-archive-it-");
+        Path config = Files.writeString(work.resolve("pitr.yaml"), """
+                clusters:
+                  main:
+                    environment: test
+                    repo: s3://%s/main
+                    s3:
+                      endpoint: %s
+                """.formatted(bucket, s3.endpoint()));
+        Map<String, String> serverEnv = Map.of("AWS_ACCESS_KEY_ID", EmbeddedS3.ACCESS_KEY,
+                "AWS_SECRET_ACCESS_KEY", EmbeddedS3.SECRET_KEY);
+        try (PgCluster pg = PgCluster.start(Map.of(
+                "wal_level", "replica",
+                "archive_mode", "on",
+                "archive_command", "'" + LAUNCHER + " --config " + config + " wal push %p'",
+                "wal_keep_size", "'2GB'",
+                "max_wal_size", "'2GB'"), serverEnv);
+             Repository repo = Repositories.open("s3://" + bucket + "/main",
+                     new S3Settings(Optional.of(s3.endpoint()), "us-east-1", true, 3))) {
+            pg.pgbench("-i", "-s", "3", "-q");
+            pg.pgbench("-c", "2", "-t", "3000");
+            String last = pg.query("SELECT pg_walfile_name(pg_switch_wal())");
+            waitUntilArchived(pg, last);
+
+            assertThat(pg.query("SELECT failed_count FROM pg_stat_archiver")).isEqualTo("0");
+            List<ObjectInfo> objects = repo.list(RepositoryLayout.WAL);
+            List<WalFileName> segments = objects.stream().map(o -> RepositoryLayout.walFileOf(o.key()).orElseThrow())
+                    .filter(f -> f instanceof WalFileName.Segment).toList();
+            // every segment from the first one up to the switched one, no gaps
+            long lastNumber = WalSegmentName.parse(last).orElseThrow().segmentNumber(16 * 1024 * 1024);
+            assertThat(segments).extracting(WalFileName::fileName).containsExactlyElementsOf(
+                    java.util.stream.LongStream.rangeClosed(1, lastNumber)
+                            .mapToObj(n -> WalSegmentName.of(1, n, 16 * 1024 * 1024).toString()).toList());
+            assertThat(segments).hasSizeGreaterThanOrEqualTo(3);
+
+            WalFetcher fetcher = new WalFetcher(repo, Optional.empty(), s -> { });
+            for (WalFileName seg : segments) {
+                Path dest = work.resolve("fetched-" + seg.fileName());
+                assertThat(fetcher.fetch(seg.fileName(), dest)).isTrue();
+                assertThat(Files.mismatch(dest, pg.dataDir().resolve("pg_wal").resolve(seg.fileName())))
+                        .as("segment %s", seg.fileName()).isEqualTo(-1L);
+                Files.delete(dest);
+            }
+
+            // restore_command's path: the launcher, as the server user, into a directory it owns
+            Path target = TestDirs.serverOwned("pitr-fetch-");
+            ProcessRunner.Result fetched = ProcessRunner.run(ProcessRunner.asServerUser(List.of(LAUNCHER,
+                    "--config", config.toString(), "wal", "fetch", last, target.resolve("RECOVERYXLOG").toString())),
+                    serverEnv, Duration.ofMinutes(1));
+            assertThat(fetched.exitCode()).as(fetched.stderr()).isZero();
+            assertThat(Files.mismatch(target.resolve("RECOVERYXLOG"), pg.dataDir().resolve("pg_wal").resolve(last)))
+                    .isEqualTo(-1L);
+            ProcessRunner.Result absent = ProcessRunner.run(ProcessRunner.asServerUser(List.of(LAUNCHER,
+                    "--config", config.toString(), "wal", "fetch", "0000000100000000000000FF",
+                    target.resolve("X").toString())), serverEnv, Duration.ofMinutes(1));
+            assertThat(absent.exitCode()).isEqualTo(1);
+            TestDirs.delete(target);
+        } finally {
+            TestDirs.delete(work);
+        }
+    }
+
+    static void waitUntilArchived(PgCluster pg, String segment) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        while (System.nanoTime() < deadline) {
+            String last = pg.query("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
+            if (last.compareTo(segment) >= 0) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("segment " + segment + " not archived in time; pg_stat_archiver: "
+                + pg.query("SELECT row_to_json(a)::text FROM pg_stat_archiver a"));
+    }
+}
