@@ -39,6 +39,11 @@ public final class Output {
         }
     }
 
+    /** Progress of a long step: on stderr, so stdout stays the result (and --json stays parseable). */
+    public void progress(String line) {
+        err.println("pitr: " + line);
+    }
+
     public void printJson(Object value) {
         try {
             out.println(Json.mapper().writeValueAsString(value));

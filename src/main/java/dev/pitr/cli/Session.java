@@ -2,6 +2,7 @@ package dev.pitr.cli;
 
 import dev.pitr.config.Settings;
 import dev.pitr.core.PitrException;
+import dev.pitr.pg.PgBinaries;
 import dev.pitr.repo.Repositories;
 import dev.pitr.repo.Repository;
 
@@ -30,6 +31,10 @@ public final class Session implements AutoCloseable {
 
     public Path resolve(Path p) {
         return cwd.resolve(p);
+    }
+
+    public PgBinaries binaries() {
+        return PgBinaries.locate(settings.pgBin());
     }
 
     public Repository repository() {

@@ -15,11 +15,17 @@ public record Settings(Optional<Path> configFile,
                        Optional<Path> pgdata,
                        String host,
                        int port,
+                       String user,
                        Optional<Path> logDirectory,
                        Optional<String> logLinePrefix,
                        int compressLevel,
                        Optional<Path> spool) {
     public static final String UNLABELLED = "unlabelled";
+
+    /** The configured server (maintenance database). */
+    public dev.pitr.pg.PgConnection server() {
+        return new dev.pitr.pg.PgConnection(host, port, user, "postgres");
+    }
 
     public boolean isProduction() {
         return environment.toLowerCase(java.util.Locale.ROOT).startsWith("prod");

@@ -23,7 +23,7 @@ public final class SettingsResolver {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final ClusterConfig EMPTY = new ClusterConfig(null, null, null, null, null, null, null, null,
-            null, null, null);
+            null, null, null, null);
 
     /** What was given on the command line (absent when not given). */
     public record Flags(Optional<Path> config, Optional<String> cluster, Optional<String> repo) {
@@ -73,6 +73,7 @@ public final class SettingsResolver {
                 pick("PITR_PGHOST", c.host(), Function.identity()).orElse("127.0.0.1"),
                 env("PITR_PGPORT").map(v -> parseInt("PITR_PGPORT", v)).or(() -> Optional.ofNullable(c.port()))
                         .orElse(5432),
+                pick("PITR_PGUSER", c.user(), Function.identity()).orElse("postgres"),
                 pick("PITR_LOG_DIRECTORY", c.logDirectory(), Path::of),
                 pick("PITR_LOG_LINE_PREFIX", c.logLinePrefix(), Function.identity()),
                 env("PITR_COMPRESS_LEVEL").map(v -> parseInt("PITR_COMPRESS_LEVEL", v))

@@ -1,0 +1,262 @@
+package dev.pitr.backup;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.luben.zstd.ZstdOutputStream;
+import dev.pitr.core.ExitCode;
+import dev.pitr.core.Hashing;
+import dev.pitr.core.Json;
+import dev.pitr.core.PitrException;
+import dev.pitr.pg.PgBinaries;
+import dev.pitr.pg.PgConnection;
+import dev.pitr.repo.IdentityStore;
+import dev.pitr.repo.Repository;
+import dev.pitr.repo.RepositoryLayout;
+import dev.pitr.wal.Lsn;
+import dev.pitr.wal.WalFileName;
+import dev.pitr.wal.WalSegmentName;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * {@code pitr backup create}: pg_basebackup (tar to stdout, WAL left to the archive) streamed through zstd
+ * straight into the repository — no local copy. backup_label and backup_manifest are picked out of the
+ * stream as it passes. The metadata object is written last, so an interrupted backup never looks complete.
+ */
+public final class BackupService {
+    private static final DateTimeFormatter ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+    private final Repository repo;
+    private final PgBinaries bins;
+    private final PgConnection server;
+    private final Consumer<String> progress;
+
+    public BackupService(Repository repo, PgBinaries bins, PgConnection server, Consumer<String> progress) {
+        this.repo = repo;
+        this.bins = bins;
+        this.server = server;
+        this.progress = progress;
+    }
+
+    /** Options of one backup run. */
+    public record Options(String label, int compressLevel, Duration archiveWait) {
+    }
+
+    public BackupMetadata create(Options options) {
+        String sysid = server.queryOne("SELECT system_identifier::text FROM pg_control_system()").orElseThrow();
+        int major = Integer.parseInt(server.queryOne("SHOW server_version_num").orElseThrow()) / 10000;
+        String version = server.queryOne("SHOW server_version").orElseThrow();
+        int segSize = Integer.parseInt(server.queryOne(
+                "SELECT setting FROM pg_settings WHERE name = 'wal_segment_size'").orElseThrow());
+        long dbSize = Long.parseLong(server.queryOne("SELECT sum(pg_database_size(oid))::bigint FROM pg_database")
+                .orElse("0"));
+        if (major != bins.major()) {
+            throw PitrException.usage("server is PostgreSQL " + major + " but pg_basebackup is " + bins.major()
+                    + ": set pg-bin to the matching version");
+        }
+        new IdentityStore(repo).bind(sysid, major, segSize);
+
+        String id = ID.format(Instant.now());
+        String label = options.label() == null ? "pitr " + id : options.label();
+        String key = BackupCatalog.prefix(id) + "base.tar.zst";
+        progress.accept("backup " + id + ": streaming pg_basebackup from " + server.host() + ":" + server.port()
+                + " into " + repo.url() + "/" + key);
+        Streamed streamed = stream(label, key, options.compressLevel());
+        Instant stop = Instant.now();
+
+        BackupLabel start = BackupLabel.parse(streamed.backupLabel());
+        Lsn stopLsn = stopLsn(streamed.manifest());
+        String stopSegment = WalSegmentName.containing(start.timeline(), new Lsn(stopLsn.value() - 1), segSize).toString();
+        waitForArchive(stopSegment, options.archiveWait());
+
+        String manifestKey = BackupCatalog.prefix(id) + "backup_manifest";
+        repo.put(manifestKey, streamed.manifest());
+        BackupMetadata meta = new BackupMetadata(BackupMetadata.FORMAT_VERSION, id, label, start.startLsn().toString(),
+                stopLsn.toString(), start.startTime(), stop, start.timeline(), start.startSegment(), stopSegment,
+                sysid, major, version, segSize, dbSize,
+                List.of(new BackupMetadata.BackupFile("base.tar", key, streamed.rawBytes(), streamed.storedBytes(),
+                        streamed.sha256())), manifestKey);
+        try {
+            repo.put(BackupCatalog.prefix(id) + BackupCatalog.METADATA, Json.mapper().writeValueAsBytes(meta));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        progress.accept("backup " + id + ": complete, " + streamed.rawBytes() / 1048576 + " MiB -> "
+                + streamed.storedBytes() / 1048576 + " MiB stored, WAL " + start.startSegment() + " .. " + stopSegment);
+        return meta;
+    }
+
+    private record Streamed(long rawBytes, long storedBytes, String sha256, String backupLabel, byte[] manifest) {
+    }
+
+    private Streamed stream(String label, String key, int level) {
+        List<String> cmd = List.of(bins.tool("pg_basebackup").toString(), "-h", server.host(), "-p",
+                String.valueOf(server.port()), "-U", server.user(), "-D", "-", "-Ft", "-X", "none",
+                "--checkpoint=fast", "--manifest-checksums=SHA256", "--no-password", "-l", label);
+        Process process;
+        try {
+            process = new ProcessBuilder(cmd).start();
+            process.getOutputStream().close();
+        } catch (IOException e) {
+            throw PitrException.io("cannot start pg_basebackup: " + e.getMessage(), e);
+        }
+        CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> {
+            try (InputStream err = process.getErrorStream()) {
+                return new String(err.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "";
+            }
+        });
+        MessageDigest sha = Hashing.sha256();
+        AtomicLong raw = new AtomicLong();
+        String[] labelText = new String[1];
+        byte[][] manifest = new byte[1][];
+        try (PipedInputStream compressed = new PipedInputStream(1 << 20)) {
+            PipedOutputStream pipe = new PipedOutputStream(compressed);
+            CompletableFuture<Void> producer = CompletableFuture.runAsync(() -> {
+                try (OutputStream z = new ZstdOutputStream(pipe, level);
+                     InputStream tee = new TeeInputStream(process.getInputStream(), z, sha, raw, progress)) {
+                    TarArchiveInputStream tar = new TarArchiveInputStream(tee);
+                    TarArchiveEntry entry;
+                    while ((entry = tar.getNextEntry()) != null) {
+                        if (entry.getName().equals("backup_label")) {
+                            labelText[0] = new String(tar.readAllBytes(), StandardCharsets.UTF_8);
+                        } else if (entry.getName().equals("backup_manifest")) {
+                            manifest[0] = tar.readAllBytes();
+                        }
+                    }
+                    tee.transferTo(OutputStream.nullOutputStream()); // tar padding after the end marker
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            long stored;
+            try {
+                stored = repo.putStream(key, compressed);
+            } finally {
+                compressed.close();
+            }
+            producer.get();
+            int exit = process.waitFor();
+            if (exit != 0) {
+                throw new PitrException(ExitCode.IO_FAILURE, "pg_basebackup failed (exit " + exit + "): "
+                        + stderr.join().strip().replace('\n', ' '));
+            }
+            if (labelText[0] == null || manifest[0] == null) {
+                throw new PitrException(ExitCode.IO_FAILURE, "pg_basebackup's stream had no backup_label/backup_manifest"
+                        + " (is the server PostgreSQL 13+ with a single tablespace?)");
+            }
+            return new Streamed(raw.get(), stored, Hashing.hex(sha.digest()), labelText[0], manifest[0]);
+        } catch (ExecutionException e) {
+            process.destroyForcibly();
+            String err = stderr.join().strip().replace('\n', ' ');
+            throw new PitrException(ExitCode.IO_FAILURE, "backup stream failed: " + e.getCause().getMessage()
+                    + (err.isEmpty() ? "" : " (pg_basebackup: " + err + ")"), e.getCause());
+        } catch (IOException e) {
+            process.destroyForcibly();
+            throw PitrException.io("backup stream failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw PitrException.io("interrupted during backup", e);
+        }
+    }
+
+    private static Lsn stopLsn(byte[] manifest) {
+        try {
+            JsonNode ranges = Json.mapper().readTree(manifest).path("WAL-Ranges");
+            return Lsn.parse(ranges.get(ranges.size() - 1).path("End-LSN").asText());
+        } catch (IOException | RuntimeException e) {
+            throw new PitrException(ExitCode.IO_FAILURE, "backup_manifest has no readable WAL-Ranges: " + e.getMessage());
+        }
+    }
+
+    /** The backup is only restorable once the WAL up to its stop point is in the repository. */
+    private void waitForArchive(String stopSegment, Duration wait) {
+        String key = RepositoryLayout.walKey(WalFileName.parseOrThrow(stopSegment));
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (repo.head(key).isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new PitrException(ExitCode.IO_FAILURE, "backup data is stored but WAL segment " + stopSegment
+                        + " has not reached the repository after " + wait.toSeconds() + " s: check archive_command"
+                        + " (pg_stat_archiver); the backup is left incomplete");
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw PitrException.io("interrupted while waiting for WAL archiving", e);
+            }
+        }
+    }
+
+    /** Copies every byte read into the compressor, hashing and counting it, with a progress line every 5 s. */
+    private static final class TeeInputStream extends FilterInputStream {
+        private final OutputStream copy;
+        private final MessageDigest sha;
+        private final AtomicLong count;
+        private final Consumer<String> progress;
+        private long lastReport = System.nanoTime();
+
+        TeeInputStream(InputStream in, OutputStream copy, MessageDigest sha, AtomicLong count, Consumer<String> progress) {
+            super(in);
+            this.copy = copy;
+            this.sha = sha;
+            this.count = count;
+            this.progress = progress;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                copy.write(b, off, n);
+                sha.update(b, off, n);
+                long total = count.addAndGet(n);
+                if (System.nanoTime() - lastReport > 5_000_000_000L) {
+                    lastReport = System.nanoTime();
+                    progress.accept("backup: " + total / 1048576 + " MiB read");
+                }
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            byte[] buf = new byte[8192];
+            long done = 0;
+            while (done < n) {
+                int r = read(buf, 0, (int) Math.min(buf.length, n - done));
+                if (r < 0) {
+                    break;
+                }
+                done += r;
+            }
+            return done;
+        }
+    }
+
+}

@@ -1,0 +1,101 @@
+package dev.pitr.cli;
+
+import dev.pitr.backup.BackupCatalog;
+import dev.pitr.backup.BackupMetadata;
+import dev.pitr.backup.BackupService;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.time.Duration;
+import java.util.List;
+
+@Command(name = "backup", description = "Base backups: create, list, show.", mixinStandardHelpOptions = true,
+        subcommands = {BackupCommand.Create.class, BackupCommand.ListBackups.class, BackupCommand.Show.class})
+final class BackupCommand {
+
+    @Command(name = "create", mixinStandardHelpOptions = true,
+            description = "Take a base backup with pg_basebackup, streamed (zstd) into the repository.")
+    static final class Create extends BaseCommand {
+        @Option(names = "--label", description = "backup label (default: pitr <id>)")
+        String label;
+
+        @Option(names = "--archive-wait", paramLabel = "SECONDS", defaultValue = "120",
+                description = "how long to wait for the backup's last WAL segment to be archived (default ${DEFAULT-VALUE})")
+        long archiveWait;
+
+        @Override
+        int execute(Session session) {
+            Output out = session.output();
+            BackupMetadata meta = new BackupService(session.repository(), session.binaries(),
+                    session.settings().server(), line -> out.progress(line))
+                    .create(new BackupService.Options(label, session.settings().compressLevel(),
+                            Duration.ofSeconds(archiveWait)));
+            if (out.json()) {
+                out.printJson(meta);
+            } else {
+                out.println("backup " + meta.id() + " complete: " + meta.startLsn() + " .. " + meta.stopLsn()
+                        + " on timeline " + meta.timeline() + ", " + Format.bytes(meta.storedBytes()) + " stored");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List backups (incomplete ones marked).")
+    static final class ListBackups extends BaseCommand {
+        @Override
+        int execute(Session session) {
+            List<BackupCatalog.Entry> entries = new BackupCatalog(session.repository()).list();
+            Output out = session.output();
+            if (out.json()) {
+                out.printJson(entries.stream().map(e -> e.metadata().<Object>map(m -> m)
+                        .orElse(java.util.Map.of("id", e.id(), "status", "incomplete"))).toList());
+                return 0;
+            }
+            if (entries.isEmpty()) {
+                out.println("no backups in " + session.repository().url());
+                return 0;
+            }
+            out.println(String.format("%-17s %-10s %3s %-12s %-12s %-25s %10s", "ID", "STATUS", "TL", "START LSN",
+                    "STOP LSN", "STOP TIME", "STORED"));
+            for (BackupCatalog.Entry e : entries) {
+                if (e.metadata().isEmpty()) {
+                    out.println(String.format("%-17s %-10s", e.id(), "incomplete"));
+                    continue;
+                }
+                BackupMetadata m = e.metadata().get();
+                out.println(String.format("%-17s %-10s %3d %-12s %-12s %-25s %10s", m.id(), "complete", m.timeline(),
+                        m.startLsn(), m.stopLsn(), m.stopTime(), Format.bytes(m.storedBytes())));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one backup's metadata.")
+    static final class Show extends BaseCommand {
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Override
+        int execute(Session session) {
+            BackupMetadata m = new BackupCatalog(session.repository()).require(id);
+            Output out = session.output();
+            if (out.json()) {
+                out.printJson(m);
+                return 0;
+            }
+            out.println("backup       " + m.id() + " (" + m.label() + ")");
+            out.println("cluster      system identifier " + m.systemIdentifier() + ", PostgreSQL " + m.pgVersion());
+            out.println("timeline     " + m.timeline());
+            out.println("start        " + m.startLsn() + " at " + m.startTime() + " (" + m.startSegment() + ")");
+            out.println("stop         " + m.stopLsn() + " at " + m.stopTime() + " (" + m.stopSegment() + ")");
+            out.println("database     " + Format.bytes(m.databaseSize()));
+            for (BackupMetadata.BackupFile f : m.files()) {
+                out.println("file         " + f.name() + ": " + Format.bytes(f.rawBytes()) + " -> "
+                        + Format.bytes(f.storedBytes()) + ", sha256 " + f.sha256());
+            }
+            out.println("manifest     " + m.manifestKey());
+            return 0;
+        }
+    }
+}
