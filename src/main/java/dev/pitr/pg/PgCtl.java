@@ -35,6 +35,14 @@ public final class PgCtl {
                 ProcessRunner.run(ProcessRunner.asServerUser(cmd), env, timeout.plusSeconds(30)));
     }
 
+    /** Starts the server without waiting (a restore follows replay itself and reads the log on failure). */
+    public void startNoWait(Path dataDir, Path logFile, Map<String, String> env) {
+        List<String> cmd = List.of(bins.tool("pg_ctl").toString(), "-D", dataDir.toString(), "-l", logFile.toString(),
+                "-W", "start");
+        check("pg_ctl start (server log: " + logFile + ")",
+                ProcessRunner.run(ProcessRunner.asServerUser(cmd), env, Duration.ofMinutes(2)));
+    }
+
     public void stop(Path dataDir, String mode) {
         List<String> cmd = List.of(bins.tool("pg_ctl").toString(), "-D", dataDir.toString(), "-m", mode, "-w",
                 "-t", "120", "stop");

@@ -1,0 +1,96 @@
+package dev.pitr.backup;
+
+import com.github.luben.zstd.ZstdInputStream;
+import dev.pitr.core.ExitCode;
+import dev.pitr.core.Hashing;
+import dev.pitr.core.PitrException;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+
+/**
+ * Extracts a stored backup tar into PGDATA as it downloads (no compressed copy on disk). Only directories
+ * and regular files inside PGDATA are accepted: '..', absolute names, links and device files are rejected,
+ * and the SHA-256 of the whole stream must match the backup's metadata.
+ */
+public final class BackupExtractor {
+    private static final int MAX_NAME = 1024;
+
+    private BackupExtractor() {
+    }
+
+    /** Returns the number of raw (uncompressed) bytes read. */
+    public static long extract(InputStream stored, BackupMetadata.BackupFile file, Path pgdata) {
+        MessageDigest sha = Hashing.sha256();
+        long[] count = new long[1];
+        Path root = pgdata.toAbsolutePath().normalize();
+        try (InputStream raw = new DigestInputStream(new ZstdInputStream(stored), sha) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                if (n > 0) {
+                    count[0] += n;
+                }
+                return n;
+            }
+        }) {
+            TarArchiveInputStream tar = new TarArchiveInputStream(raw);
+            TarArchiveEntry entry;
+            while ((entry = tar.getNextEntry()) != null) {
+                Path target = safeTarget(root, entry);
+                if (entry.isDirectory()) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.createDirectories(target.getParent());
+                    try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE,
+                            StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+                        tar.transferTo(out);
+                    }
+                }
+            }
+            raw.transferTo(OutputStream.nullOutputStream());
+        } catch (IOException e) {
+            String msg = String.valueOf(e.getMessage());
+            if (msg.contains("No space left")) {
+                throw PitrException.io("disk full while extracting " + file.key() + " into " + pgdata
+                        + ": free space, then 'pitr restore resume'", e);
+            }
+            throw PitrException.io("cannot extract backup object " + file.key() + ": " + msg, e);
+        }
+        String actual = Hashing.hex(sha.digest());
+        if (!actual.equals(file.sha256()) || count[0] != file.rawBytes()) {
+            throw new PitrException(ExitCode.VERIFICATION_FAILED, "backup object " + file.key()
+                    + " does not match its metadata (sha256 " + actual + ", " + count[0] + " bytes; expected "
+                    + file.sha256() + ", " + file.rawBytes() + " bytes): the backup is damaged, choose another");
+        }
+        return count[0];
+    }
+
+    static Path safeTarget(Path root, TarArchiveEntry entry) {
+        String name = entry.getName();
+        if (name.length() > MAX_NAME || name.startsWith("/") || name.contains("\0")) {
+            throw reject(entry, "absolute or oversized name");
+        }
+        if (!(entry.isDirectory() || entry.isFile()) || entry.isSymbolicLink() || entry.isLink()) {
+            throw reject(entry, "only directories and regular files are restored (links, devices are not)");
+        }
+        Path target = root.resolve(name).normalize();
+        if (!target.startsWith(root) || target.equals(root) && !entry.isDirectory()) {
+            throw reject(entry, "it points outside the data directory");
+        }
+        return target;
+    }
+
+    private static PitrException reject(TarArchiveEntry entry, String why) {
+        return new PitrException(ExitCode.VERIFICATION_FAILED, "backup tar entry '" + entry.getName()
+                + "' rejected: " + why);
+    }
+}

@@ -1,0 +1,236 @@
+package dev.pitr.cli;
+
+import dev.pitr.config.Settings;
+import dev.pitr.core.PitrException;
+import dev.pitr.pg.PgCtl;
+import dev.pitr.restore.RecoveryTarget;
+import dev.pitr.restore.RestoreJournal;
+import dev.pitr.restore.RestorePlan;
+import dev.pitr.restore.RestorePlanner;
+import dev.pitr.restore.RestoreRequest;
+import dev.pitr.restore.RestoreRunner;
+import dev.pitr.restore.RestoreState;
+import dev.pitr.restore.RestoreSteps;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+@Command(name = "restore", mixinStandardHelpOptions = true,
+        description = "Restore to a point in time as a journaled, resumable state machine.",
+        subcommands = {RestoreCommand.Plan.class, RestoreCommand.Run.class, RestoreCommand.Resume.class,
+                RestoreCommand.Status.class, RestoreCommand.Promote.class, RestoreCommand.Abort.class})
+final class RestoreCommand {
+
+    /** Exactly one target. */
+    static final class Target {
+        @Option(names = "--target-time", paramLabel = "TIME",
+                description = "ISO-8601 with zone, or zone-less in --timezone") String time;
+        @Option(names = "--target-xid", paramLabel = "XID") Long xid;
+        @Option(names = "--target-lsn", paramLabel = "LSN") String lsn;
+        @Option(names = "--target-name", paramLabel = "NAME", description = "a pg_create_restore_point name") String name;
+        @Option(names = "--target-immediate", description = "stop as soon as the backup is consistent") boolean immediate;
+        @Option(names = "--target-latest", description = "replay all archived WAL") boolean latest;
+    }
+
+    /** Flags shared by plan and run. */
+    static final class PlanOptions {
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        Target target;
+
+        @Option(names = "--inclusive", negatable = true, defaultValue = "false",
+                description = "stop after (--inclusive) or just before (default) the target")
+        boolean inclusive;
+
+        @Option(names = "--timeline", defaultValue = "latest", description = "latest, current or a number (default ${DEFAULT-VALUE})")
+        String timeline;
+
+        @Option(names = "--timezone", paramLabel = "ZONE", description = "zone for a zone-less --target-time (default: this machine's)")
+        String timezone;
+
+        @Option(names = "--pgdata", required = true, paramLabel = "DIR", description = "new data directory to restore into")
+        Path pgdata;
+
+        @Option(names = "--port", description = "port for the restored server (default: a free one)")
+        Integer port;
+
+        @Option(names = "--backup", paramLabel = "ID", description = "use this backup instead of the newest that fits")
+        String backup;
+
+        @Option(names = "--check", paramLabel = "SQL", description = "a query that must return true on the restored copy")
+        List<String> checks = List.of();
+
+        RestoreRequest request(Session session) {
+            return new RestoreRequest(target(session), inclusive, timeline, session.resolve(pgdata),
+                    Optional.ofNullable(port), Optional.ofNullable(backup), checks);
+        }
+
+        private RecoveryTarget target(Session session) {
+            if (target.time != null) {
+                ZoneId zone = timezone == null ? ZoneId.systemDefault() : ZoneId.of(timezone);
+                RecoveryTarget.Time t = new RecoveryTarget.Time(RecoveryTarget.parseTime(target.time, zone));
+                session.output().progress("target time '" + target.time + "' = " + t.describe()
+                        + (hasZone(target.time) ? "" : " (zone-less, read in " + zone + ")"));
+                return t;
+            }
+            if (target.xid != null) {
+                return new RecoveryTarget.Xid(target.xid);
+            }
+            if (target.lsn != null) {
+                return new RecoveryTarget.AtLsn(dev.pitr.wal.Lsn.parse(target.lsn).toString());
+            }
+            if (target.name != null) {
+                return new RecoveryTarget.Name(target.name);
+            }
+            return target.immediate ? new RecoveryTarget.Immediate() : new RecoveryTarget.Latest();
+        }
+
+        private static boolean hasZone(String t) {
+            return t.matches(".*([+-]\\d\\d(:?\\d\\d)?|Z|\\s[A-Za-z_]+/?[A-Za-z_]*)$");
+        }
+    }
+
+    static RestorePlan plan(Session session, PlanOptions options) {
+        if (!options.timeline.matches("latest|current|\\d+")) {
+            throw PitrException.usage("--timeline '" + options.timeline + "' must be latest, current or a number");
+        }
+        return new RestorePlanner(session.repository(), session.settings().environment()).plan(options.request(session));
+    }
+
+    static RestoreRunner runner(Session session) {
+        Settings s = session.settings();
+        Map<String, String> env = new HashMap<>();
+        s.repo().ifPresent(r -> env.put("PITR_REPO", r));
+        s.s3().endpoint().ifPresent(e -> env.put("PITR_S3_ENDPOINT", e.toString()));
+        env.put("PITR_S3_REGION", s.s3().region());
+        env.put("PITR_S3_PATH_STYLE", Boolean.toString(s.s3().pathStyle()));
+        Output out = session.output();
+        RestoreSteps steps = new RestoreSteps(session.repository(), new PgCtl(session.binaries()),
+                new RestoreSteps.ServerAccess(Launcher.path(), env, Duration.ofHours(6)), out::progress);
+        return new RestoreRunner(steps, out::progress);
+    }
+
+    static Path stateDir(Session session, Path pgdata) {
+        return RestorePlan.stateDirFor(session.resolve(pgdata));
+    }
+
+    @Command(name = "plan", mixinStandardHelpOptions = true, description = "Show what a restore would do; change nothing.")
+    static final class Plan extends BaseCommand {
+        @Mixin
+        PlanOptionsMixin options;
+
+        @Override
+        int execute(Session session) {
+            RestorePlan plan = plan(session, options.options);
+            if (session.output().json()) {
+                session.output().printJson(plan);
+            } else {
+                RestoreReport.printPlan(session.output(), plan);
+            }
+            return 0;
+        }
+    }
+
+    /** picocli mixes in a class with @ArgGroup through a holder. */
+    static final class PlanOptionsMixin {
+        @ArgGroup(exclusive = false, multiplicity = "1", heading = "Restore target and destination:%n")
+        PlanOptions options;
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true, description = "Plan and run a restore up to READY (paused at the target).")
+    static final class Run extends BaseCommand {
+        @Mixin
+        PlanOptionsMixin options;
+
+        @Option(names = "--promote", description = "promote after a successful verify")
+        boolean promote;
+
+        @Override
+        int execute(Session session) {
+            RestorePlan plan = plan(session, options.options);
+            RestoreReport.printPlan(session.output().json() ? null : session.output(), plan);
+            RestoreRunner runner = runner(session);
+            RestoreJournal journal = runner.run(plan);
+            if (promote) {
+                journal = runner.promote(plan.stateDir());
+            }
+            RestoreReport.printOutcome(session.output(), journal);
+            return 0;
+        }
+    }
+
+    /** --pgdata of an existing restore. */
+    static final class Existing {
+        @Option(names = "--pgdata", required = true, paramLabel = "DIR", description = "data directory of the restore")
+        Path pgdata;
+    }
+
+    @Command(name = "resume", mixinStandardHelpOptions = true, description = "Continue a restore after a crash or a fixed failure.")
+    static final class Resume extends BaseCommand {
+        @Mixin
+        Existing existing;
+
+        @Override
+        int execute(Session session) {
+            RestoreJournal journal = runner(session).resume(stateDir(session, existing.pgdata));
+            RestoreReport.printOutcome(session.output(), journal);
+            return 0;
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "Print the restore's journal as a timeline.")
+    static final class Status extends BaseCommand {
+        @Mixin
+        Existing existing;
+
+        @Override
+        int execute(Session session) {
+            Path dir = stateDir(session, existing.pgdata);
+            if (!Files.exists(dir.resolve("journal.json"))) {
+                throw PitrException.usage("no restore journal beside " + existing.pgdata + " (looked in " + dir + ")");
+            }
+            RestoreJournal journal = RestoreJournal.load(dir);
+            if (session.output().json()) {
+                session.output().printJson(journal);
+            } else {
+                RestoreReport.printTimeline(session.output(), journal);
+            }
+            return journal.state() == RestoreState.FAILED ? 5 : 0;
+        }
+    }
+
+    @Command(name = "promote", mixinStandardHelpOptions = true, description = "End recovery: make the restored copy writable.")
+    static final class Promote extends BaseCommand {
+        @Mixin
+        Existing existing;
+
+        @Override
+        int execute(Session session) {
+            RestoreJournal journal = runner(session).promote(stateDir(session, existing.pgdata));
+            RestoreReport.printOutcome(session.output(), journal);
+            return 0;
+        }
+    }
+
+    @Command(name = "abort", mixinStandardHelpOptions = true, description = "Stop the restored server and mark the restore aborted.")
+    static final class Abort extends BaseCommand {
+        @Mixin
+        Existing existing;
+
+        @Override
+        int execute(Session session) {
+            RestoreJournal journal = runner(session).abort(stateDir(session, existing.pgdata));
+            session.output().println("restore into " + journal.plan().pgdata() + " aborted; files kept for inspection");
+            return 0;
+        }
+    }
+}

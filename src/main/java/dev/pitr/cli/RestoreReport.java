@@ -1,0 +1,70 @@
+package dev.pitr.cli;
+
+import dev.pitr.restore.RestoreJournal;
+import dev.pitr.restore.RestorePlan;
+
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+
+/** How a restore reads to a person: the plan before, the timeline during and after. */
+final class RestoreReport {
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss.S").withZone(ZoneOffset.UTC);
+
+    private RestoreReport() {
+    }
+
+    static void printPlan(Output out, RestorePlan p) {
+        if (out == null) {
+            return;
+        }
+        out.println("restore plan (" + p.environment() + ")");
+        out.println("  backup      " + p.backupId() + " (timeline " + p.backupTimeline() + ", ends " + p.backupStopLsn()
+                + " at " + p.backupStopTime() + ")");
+        out.println("  target      " + p.target().describe() + (p.inclusive() ? ", inclusive" : ", exclusive (stop just before)")
+                + ", timeline " + p.timeline());
+        out.println("  WAL         " + p.walFiles().size() + " files" + (p.walFiles().isEmpty() ? ""
+                : ": " + p.walFiles().get(0) + " .. " + p.walFiles().get(p.walFiles().size() - 1)));
+        out.println("  into        " + p.pgdata() + " on port " + p.port() + " (journal, spool, log: " + p.stateDir() + ")");
+        out.println("  disk        needs ~" + Format.bytes(p.diskNeeded()) + ", " + Format.bytes(p.diskFree()) + " free");
+        out.println("  settings    " + p.recoverySettings());
+        out.println("  steps       PREFLIGHT > FETCH_BACKUP > PREFETCH_WAL > CONFIGURE > REPLAY > VERIFY > READY");
+    }
+
+    static void printOutcome(Output out, RestoreJournal j) {
+        if (out.json()) {
+            out.printJson(j);
+            return;
+        }
+        printTimeline(out, j);
+        RestorePlan p = j.plan();
+        switch (j.state()) {
+            case READY -> {
+                out.println("READY: paused at " + p.target().describe() + ". Connect: psql -h 127.0.0.1 -p " + p.port()
+                        + " -U postgres");
+                out.println("next: check the data, then 'pitr salvage' a table into the live database, or"
+                        + " 'pitr restore promote --pgdata " + p.pgdata() + "'");
+            }
+            case PROMOTED -> out.println("PROMOTED: " + p.pgdata() + " is a writable server on port " + p.port()
+                    + " (archive_mode off: it does not archive into the repository)");
+            default -> out.println(j.state() + (j.error() == null ? "" : ": " + j.error()));
+        }
+    }
+
+    static void printTimeline(Output out, RestoreJournal j) {
+        RestorePlan p = j.plan();
+        out.println("restore of backup " + p.backupId() + " to " + p.target().describe() + " into " + p.pgdata()
+                + " (port " + p.port() + "): " + j.state());
+        for (RestoreJournal.Step s : j.steps()) {
+            String took = s.endedAt() == null ? "..." : String.format("%.1f s",
+                    Duration.between(s.startedAt(), s.endedAt()).toMillis() / 1000.0);
+            out.println(String.format("  %s  %-13s %8s %10s  %s", CLOCK.format(s.startedAt()), s.state(), took,
+                    s.bytes() > 0 ? Format.bytes(s.bytes()) : "", s.outcome()));
+        }
+        if (j.recovered() != null) {
+            out.println("  recovered: replay LSN " + j.recovered().replayLsn() + ", last commit "
+                    + j.recovered().lastTransactionTime() + ", " + j.recovered().pauseState());
+            j.recovered().checks().forEach(c -> out.println("  check " + c));
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.pitr.restore;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** Everything a restore will do, decided before anything is changed; the journal keeps it verbatim. */
+public record RestorePlan(String repo,
+                          String backupId,
+                          Instant backupStopTime,
+                          String backupStopLsn,
+                          int backupTimeline,
+                          String systemIdentifier,
+                          int pgMajor,
+                          int walSegmentSize,
+                          RecoveryTarget target,
+                          boolean inclusive,
+                          String timeline,
+                          Path pgdata,
+                          Path stateDir,
+                          int port,
+                          List<String> walFiles,
+                          long backupBytes,
+                          long walBytes,
+                          long diskNeeded,
+                          long diskFree,
+                          Map<String, String> recoverySettings,
+                          List<String> checks,
+                          String environment) {
+
+    public Path spool() {
+        return stateDir.resolve("spool");
+    }
+
+    public Path serverLog() {
+        return stateDir.resolve("server.log");
+    }
+
+    public Path journalFile() {
+        return stateDir.resolve("journal.json");
+    }
+
+    /** Where the restore keeps its journal, spool and server log: beside PGDATA, never inside it. */
+    public static Path stateDirFor(Path pgdata) {
+        Path abs = pgdata.toAbsolutePath().normalize();
+        return abs.resolveSibling(abs.getFileName() + ".pitr");
+    }
+}

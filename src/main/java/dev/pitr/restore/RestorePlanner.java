@@ -1,0 +1,198 @@
+package dev.pitr.restore;
+
+import dev.pitr.backup.BackupCatalog;
+import dev.pitr.backup.BackupMetadata;
+import dev.pitr.core.PitrException;
+import dev.pitr.repo.IdentityStore;
+import dev.pitr.repo.ObjectInfo;
+import dev.pitr.repo.Repository;
+import dev.pitr.repo.RepositoryIdentity;
+import dev.pitr.repo.RepositoryLayout;
+import dev.pitr.wal.Lsn;
+import dev.pitr.wal.WalFileName;
+import dev.pitr.wal.WalSegmentName;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Chooses the backup and the WAL for a target, and refuses targets the repository cannot reach (before the
+ * first backup, inside a WAL gap, after the last archived WAL) before anything is changed.
+ */
+public final class RestorePlanner {
+    private final Repository repo;
+    private final String environment;
+
+    public RestorePlanner(Repository repo, String environment) {
+        this.repo = repo;
+        this.environment = environment;
+    }
+
+    public RestorePlan plan(RestoreRequest req) {
+        RepositoryIdentity identity = new IdentityStore(repo).read().orElseThrow(() -> PitrException.usage(
+                "repository " + repo.url() + " is empty (no pitr.json): nothing has been archived there yet"));
+        List<BackupMetadata> backups = new BackupCatalog(repo).complete().stream()
+                .filter(b -> b.systemIdentifier().equals(identity.systemIdentifier()))
+                .sorted(Comparator.comparing(BackupMetadata::stopTime)).toList();
+        if (backups.isEmpty()) {
+            throw PitrException.usage("no complete backup in " + repo.url() + ": take one with 'pitr backup create'");
+        }
+        BackupMetadata backup = chooseBackup(req, backups);
+        int segSize = identity.walSegmentSize();
+
+        TreeMap<WalSegmentName, ObjectInfo> onTimeline = segments(backup.timeline());
+        WalSegmentName start = WalSegmentName.parse(backup.startSegment()).orElseThrow();
+        WalSegmentName stop = WalSegmentName.parse(backup.stopSegment()).orElseThrow();
+        List<String> files = new ArrayList<>();
+        WalSegmentName cursor = start;
+        ObjectInfo lastInRun = null;
+        while (onTimeline.containsKey(cursor)) {
+            files.add(cursor.toString());
+            lastInRun = onTimeline.get(cursor);
+            cursor = cursor.next(segSize);
+        }
+        if (lastInRun == null || cursor.compareTo(stop) <= 0) {
+            throw PitrException.verification("backup " + backup.id() + " cannot be made consistent: WAL segment "
+                    + cursor + " (needed up to " + stop + ") is missing from " + repo.url()
+                    + " (run 'pitr wal verify')");
+        }
+        WalSegmentName firstMissing = cursor;
+        Optional<WalSegmentName> afterGap = onTimeline.ceilingKey(firstMissing) == null ? Optional.empty()
+                : Optional.of(onTimeline.ceilingKey(firstMissing));
+        checkReachable(req.target(), lastInRun, firstMissing, afterGap, backup);
+        files.addAll(laterTimelines(backup.timeline(), start, segSize));
+
+        Map<String, String> settings = new LinkedHashMap<>(req.target().settings());
+        if (!(req.target() instanceof RecoveryTarget.Latest) && !(req.target() instanceof RecoveryTarget.Immediate)) {
+            settings.put("recovery_target_inclusive", req.inclusive() ? "on" : "off");
+        }
+        settings.put("recovery_target_timeline", req.timeline());
+        if (!(req.target() instanceof RecoveryTarget.Latest)) {
+            settings.put("recovery_target_action", "pause");
+        }
+        settings.put("archive_mode", "off");
+        settings.put("hot_standby", "on");
+
+        Path pgdata = req.pgdata().toAbsolutePath().normalize();
+        long walBytes = (long) files.size() * segSize;
+        long needed = (long) ((backup.rawBytes() + 2 * walBytes) * 1.1);
+        int port = req.port().orElseGet(RestorePlanner::freePort);
+        return new RestorePlan(repo.url(), backup.id(), backup.stopTime(), backup.stopLsn(), backup.timeline(),
+                backup.systemIdentifier(), backup.pgMajor(), segSize, req.target(), req.inclusive(), req.timeline(),
+                pgdata, RestorePlan.stateDirFor(pgdata), port, files, backup.rawBytes(), walBytes, needed,
+                freeSpace(pgdata), settings, req.checks(), environment);
+    }
+
+    private BackupMetadata chooseBackup(RestoreRequest req, List<BackupMetadata> backups) {
+        if (req.backupId().isPresent()) {
+            return backups.stream().filter(b -> b.id().equals(req.backupId().get())).findFirst()
+                    .orElseThrow(() -> PitrException.usage("backup '" + req.backupId().get()
+                            + "' is not a complete backup of this cluster (see 'pitr backup list')"));
+        }
+        RecoveryTarget t = req.target();
+        List<BackupMetadata> candidates = backups;
+        if (t instanceof RecoveryTarget.Time time) {
+            candidates = backups.stream().filter(b -> b.stopTime().isBefore(time.at())).toList();
+            if (candidates.isEmpty()) {
+                throw PitrException.usage("target " + t.describe() + " is before the first backup finished ("
+                        + backups.get(0).id() + " at " + backups.get(0).stopTime() + "): nothing can restore to it; "
+                        + windows(backups));
+            }
+        } else if (t instanceof RecoveryTarget.AtLsn lsn) {
+            Lsn target = Lsn.parse(lsn.lsn());
+            candidates = backups.stream().filter(b -> Lsn.parse(b.stopLsn()).compareTo(target) <= 0).toList();
+            if (candidates.isEmpty()) {
+                throw PitrException.usage("target " + t.describe() + " is before the end of the first backup ("
+                        + backups.get(0).stopLsn() + "); " + windows(backups));
+            }
+        }
+        return candidates.get(candidates.size() - 1);
+    }
+
+    private void checkReachable(RecoveryTarget t, ObjectInfo lastInRun, WalSegmentName firstMissing,
+                                Optional<WalSegmentName> afterGap, BackupMetadata backup) {
+        if (!(t instanceof RecoveryTarget.Time time)) {
+            return;
+        }
+        // a segment's archive time bounds the commit times inside it: WAL after it is not in the repository
+        Instant coveredUntil = lastInRun.lastModified();
+        if (time.at().isAfter(coveredUntil)) {
+            String where = afterGap.isPresent()
+                    ? "inside a WAL gap: segments " + firstMissing + " .. before " + afterGap.get() + " are missing"
+                    : "after the last archived WAL (" + RepositoryLayout.walFileOf(lastInRun.key())
+                    .map(WalFileName::fileName).orElse(lastInRun.key()) + ", archived " + coveredUntil + ")";
+            throw PitrException.usage("target " + t.describe() + " lies " + where + "; restorable from backup "
+                    + backup.id() + ": " + backup.stopTime() + " .. " + coveredUntil);
+        }
+    }
+
+    private String windows(List<BackupMetadata> backups) {
+        StringBuilder sb = new StringBuilder("backups end at:");
+        backups.forEach(b -> sb.append(' ').append(b.id()).append('@').append(b.stopTime()));
+        return sb.toString();
+    }
+
+    private TreeMap<WalSegmentName, ObjectInfo> segments(int timeline) {
+        TreeMap<WalSegmentName, ObjectInfo> out = new TreeMap<>();
+        for (ObjectInfo o : repo.list(RepositoryLayout.timelinePrefix(timeline))) {
+            RepositoryLayout.walFileOf(o.key()).ifPresent(f -> {
+                if (f instanceof WalFileName.Segment s) {
+                    out.put(s.segment(), o);
+                }
+            });
+        }
+        return out;
+    }
+
+    /** History files and segments of later timelines that fork after the backup (for timeline 'latest' or N). */
+    private List<String> laterTimelines(int backupTimeline, WalSegmentName start, int segSize) {
+        List<String> out = new ArrayList<>();
+        for (String child : repo.listChildren(RepositoryLayout.WAL)) {
+            if (!child.matches("[0-9A-F]{8}") || Long.parseLong(child, 16) <= backupTimeline) {
+                continue;
+            }
+            for (ObjectInfo o : repo.list(RepositoryLayout.WAL + child + "/")) {
+                RepositoryLayout.walFileOf(o.key()).ifPresent(f -> {
+                    if (f instanceof WalFileName.TimelineHistory) {
+                        out.add(f.fileName());
+                    } else if (f instanceof WalFileName.Segment s
+                            && s.segment().segmentNumber(segSize) >= start.segmentNumber(segSize)) {
+                        out.add(f.fileName());
+                    }
+                });
+            }
+        }
+        return out;
+    }
+
+    private static long freeSpace(Path pgdata) {
+        Path p = pgdata;
+        while (p != null && !Files.exists(p)) {
+            p = p.getParent();
+        }
+        try {
+            return p == null ? 0 : Files.getFileStore(p).getUsableSpace();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw PitrException.io("cannot find a free port: " + e.getMessage(), e);
+        }
+    }
+}

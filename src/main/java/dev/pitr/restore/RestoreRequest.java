@@ -1,0 +1,10 @@
+package dev.pitr.restore;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/** What the user asked for; the planner turns it into a {@link RestorePlan}. */
+public record RestoreRequest(RecoveryTarget target, boolean inclusive, String timeline, Path pgdata,
+                             Optional<Integer> port, Optional<String> backupId, List<String> checks) {
+}

@@ -1,0 +1,108 @@
+package dev.pitr.restore;
+
+import dev.pitr.core.ExitCode;
+import dev.pitr.core.PitrException;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+
+/**
+ * The restore runbook, executed: PREFLIGHT → FETCH_BACKUP → PREFETCH_WAL → CONFIGURE → REPLAY → VERIFY →
+ * READY, then PROMOTED on request. Each transition is saved to the journal before and after the step, so
+ * 'resume' after a crash or a fixed failure re-runs only the step that was interrupted (steps are idempotent).
+ */
+public final class RestoreRunner {
+    private final RestoreSteps steps;
+    private final Consumer<String> progress;
+
+    public RestoreRunner(RestoreSteps steps, Consumer<String> progress) {
+        this.steps = steps;
+        this.progress = progress;
+    }
+
+    /** Starts a new restore. A refused preflight writes nothing at all. */
+    public RestoreJournal run(RestorePlan plan) {
+        if (Files.exists(plan.journalFile())) {
+            throw PitrException.refused("a restore is already recorded in " + plan.stateDir()
+                    + ": use 'pitr restore resume|status|abort --pgdata " + plan.pgdata() + "'");
+        }
+        steps.preflight(plan);
+        RestoreJournal journal = RestoreJournal.begin(plan).started(RestoreState.PREFLIGHT);
+        journal = journal.completed(RestoreState.PREFLIGHT, 0, RestoreState.PREFLIGHT.next().orElseThrow());
+        steps.prepareStateDir(plan);
+        journal.save();
+        return drive(journal);
+    }
+
+    /** Continues a restore from its journal: the failed or interrupted step runs again, completed ones do not. */
+    public RestoreJournal resume(Path stateDir) {
+        RestoreJournal journal = RestoreJournal.load(stateDir);
+        if (journal.state() == RestoreState.FAILED) {
+            journal = journal.withState(journal.failedStep());
+        }
+        if (!journal.state().isStep()) {
+            progress.accept("restore is " + journal.state() + ": nothing to resume");
+            return journal;
+        }
+        progress.accept("resuming at " + journal.state() + " (" + journal.state().purpose() + ")");
+        return drive(journal);
+    }
+
+    private RestoreJournal drive(RestoreJournal journal) {
+        RestorePlan plan = journal.plan();
+        while (journal.state().isStep()) {
+            RestoreState step = journal.state();
+            journal = journal.started(step);
+            journal.save();
+            progress.accept(step + ": " + step.purpose());
+            try {
+                long bytes = switch (step) {
+                    case PREFLIGHT -> steps.preflight(plan);
+                    case FETCH_BACKUP -> steps.fetchBackup(plan);
+                    case PREFETCH_WAL -> steps.prefetchWal(plan);
+                    case CONFIGURE -> steps.configure(plan);
+                    case REPLAY -> steps.replay(plan);
+                    case VERIFY -> {
+                        journal = journal.withRecovered(steps.verify(plan));
+                        yield 0;
+                    }
+                    default -> throw new IllegalStateException(step + " is not a step");
+                };
+                journal = journal.completed(step, bytes, step.next().orElseThrow());
+            } catch (PitrException e) {
+                journal = journal.failed(step, e.getMessage());
+                journal.save();
+                throw e;
+            } catch (RuntimeException e) {
+                journal = journal.failed(step, String.valueOf(e));
+                journal.save();
+                throw new PitrException(ExitCode.IO_FAILURE, step + " failed: " + e, e);
+            }
+            journal.save();
+        }
+        return journal;
+    }
+
+    /** Ends recovery: the paused copy becomes a writable server on a new timeline. */
+    public RestoreJournal promote(Path stateDir) {
+        RestoreJournal journal = RestoreJournal.load(stateDir);
+        if (journal.state() != RestoreState.READY) {
+            throw PitrException.refused("restore is " + journal.state() + ", not READY: only a verified restore"
+                    + " can be promoted");
+        }
+        steps.promote(journal.plan());
+        journal = journal.event(RestoreState.PROMOTED, "promoted");
+        journal.save();
+        return journal;
+    }
+
+    /** Stops the restored server (if running) and marks the restore aborted; the files stay for inspection. */
+    public RestoreJournal abort(Path stateDir) {
+        RestoreJournal journal = RestoreJournal.load(stateDir);
+        steps.stopServer(journal.plan());
+        journal = journal.event(RestoreState.ABORTED, "aborted");
+        journal.save();
+        return journal;
+    }
+}

@@ -1,0 +1,396 @@
+package dev.pitr.restore;
+
+import dev.pitr.backup.BackupCatalog;
+import dev.pitr.backup.BackupExtractor;
+import dev.pitr.backup.BackupMetadata;
+import dev.pitr.core.AtomicFiles;
+import dev.pitr.core.ExitCode;
+import dev.pitr.core.PitrException;
+import dev.pitr.pg.PgConnection;
+import dev.pitr.pg.PgCtl;
+import dev.pitr.pg.ProcessRunner;
+import dev.pitr.repo.RepositoryLayout;
+import dev.pitr.repo.Repository;
+import dev.pitr.repo.RepositoryException;
+import dev.pitr.wal.Lsn;
+import dev.pitr.wal.WalFetcher;
+import dev.pitr.wal.WalFileName;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/** What each restore state does. Every step checks its own preconditions and is safe to run again. */
+public final class RestoreSteps {
+    private static final String CONF_BEGIN = "# --- pitr restore: begin ---";
+    private static final String CONF_END = "# --- pitr restore: end ---";
+    private static final int PARALLEL = 4;
+
+    /** How the restored server reaches pitr: the launcher for restore_command and its environment. */
+    public record ServerAccess(Path launcher, Map<String, String> env, Duration replayTimeout) {
+    }
+
+    private final Repository repo;
+    private final PgCtl pg;
+    private final ServerAccess access;
+    private final Consumer<String> progress;
+
+    public RestoreSteps(Repository repo, PgCtl pg, ServerAccess access, Consumer<String> progress) {
+        this.repo = repo;
+        this.pg = pg;
+        this.access = access;
+        this.progress = progress;
+    }
+
+    // ---- PREFLIGHT -------------------------------------------------------------------------------------------
+
+    public long preflight(RestorePlan plan) {
+        Path pgdata = plan.pgdata();
+        if (Files.exists(pgdata.resolve("postmaster.pid"))) {
+            throw PitrException.refused("a postmaster.pid exists in " + pgdata + ": a server may be running on it;"
+                    + " pitr never restores over a live data directory");
+        }
+        if (Files.exists(pgdata) && !isEmptyDir(pgdata)) {
+            throw PitrException.refused("target data directory " + pgdata + " is not empty: restore into a new"
+                    + " directory (nothing was changed)");
+        }
+        if (portInUse(plan.port())) {
+            throw PitrException.refused("port " + plan.port() + " is in use on 127.0.0.1: choose another --port"
+                    + " (a restore never shares a port with a running server)");
+        }
+        if (pg.binaries().major() != plan.pgMajor()) {
+            throw PitrException.usage("backup " + plan.backupId() + " is PostgreSQL " + plan.pgMajor()
+                    + " but the binaries in " + pg.binaries().binDir() + " are " + pg.binaries().major()
+                    + ": set pg-bin to PostgreSQL " + plan.pgMajor());
+        }
+        if (plan.diskFree() > 0 && plan.diskFree() < plan.diskNeeded()) {
+            throw new PitrException(ExitCode.IO_FAILURE, "not enough disk for " + pgdata + ": need about "
+                    + plan.diskNeeded() / 1048576 + " MiB, " + plan.diskFree() / 1048576 + " MiB free");
+        }
+        if (repo.head(RepositoryLayout.IDENTITY).isEmpty()) {
+            throw new RepositoryException("repository " + repo.url() + " has no identity object: wrong repository?");
+        }
+        return 0;
+    }
+
+    /** The state directory beside PGDATA: journal, spool and server log; the server user writes its log there. */
+    public void prepareStateDir(RestorePlan plan) {
+        try {
+            Files.createDirectories(plan.spool());
+            Files.setPosixFilePermissions(plan.stateDir(), PosixFilePermissions.fromString("rwxr-xr-x"));
+            ProcessRunner.giveToServerUser(plan.stateDir());
+        } catch (IOException e) {
+            throw PitrException.io("cannot create " + plan.stateDir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isEmptyDir(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static boolean portInUse(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 300);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    // ---- FETCH_BACKUP ----------------------------------------------------------------------------------------
+
+    public long fetchBackup(RestorePlan plan) {
+        BackupMetadata backup = new BackupCatalog(repo).require(plan.backupId());
+        Path pgdata = plan.pgdata();
+        clearDirectory(pgdata); // a re-run after a crash starts from an empty directory: PREFLIGHT proved it ours
+        long total = 0;
+        for (BackupMetadata.BackupFile file : backup.files()) {
+            try (InputStream in = repo.get(file.key()).orElseThrow(() -> new RepositoryException(
+                    "backup object " + file.key() + " is missing from " + repo.url()))) {
+                progress.accept("FETCH_BACKUP: " + file.key() + " (" + file.storedBytes() / 1048576 + " MiB stored, "
+                        + file.rawBytes() / 1048576 + " MiB to extract)");
+                total += BackupExtractor.extract(in, file, pgdata);
+            } catch (IOException e) {
+                throw PitrException.io("reading " + file.key() + ": " + e.getMessage(), e);
+            }
+        }
+        try {
+            Files.createDirectories(pgdata.resolve("pg_wal/archive_status"));
+            for (String stale : List.of("postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal")) {
+                Files.deleteIfExists(pgdata.resolve(stale));
+            }
+            Files.setPosixFilePermissions(pgdata, PosixFilePermissions.fromString("rwx------"));
+        } catch (IOException e) {
+            throw PitrException.io("cannot prepare " + pgdata + ": " + e.getMessage(), e);
+        }
+        ProcessRunner.giveToServerUser(pgdata);
+        return total;
+    }
+
+    private static void clearDirectory(Path dir) {
+        try {
+            if (Files.exists(dir)) {
+                try (Stream<Path> walk = Files.walk(dir)) {
+                    walk.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(dir)).forEach(p -> {
+                        try {
+                            Files.delete(p);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    });
+                }
+            }
+            Files.createDirectories(dir);
+        } catch (IOException | UncheckedIOException e) {
+            throw PitrException.io("cannot clear " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---- PREFETCH_WAL ----------------------------------------------------------------------------------------
+
+    public long prefetchWal(RestorePlan plan) {
+        WalFetcher fetcher = new WalFetcher(repo, Optional.empty(), s -> { });
+        AtomicLong bytes = new AtomicLong();
+        AtomicLong done = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(PARALLEL);
+        try {
+            List<Future<?>> jobs = new ArrayList<>();
+            for (String name : plan.walFiles()) {
+                jobs.add(pool.submit(() -> {
+                    Path target = plan.spool().resolve(name);
+                    if (!Files.exists(target)) { // spool files appear atomically: present means complete
+                        String key = RepositoryLayout.walKey(WalFileName.parseOrThrow(name));
+                        byte[] object = repo.getBytes(key).orElseThrow(() -> new RepositoryException(
+                                "WAL object " + key + " vanished from " + repo.url() + " during the restore"));
+                        byte[] raw = fetcher.decodeOrThrow(key, object);
+                        try {
+                            AtomicFiles.write(target, raw);
+                        } catch (IOException e) {
+                            throw PitrException.io("cannot write " + target + ": " + e.getMessage(), e);
+                        }
+                        bytes.addAndGet(raw.length);
+                    }
+                    long n = done.incrementAndGet();
+                    if (n % 16 == 0 || n == plan.walFiles().size()) {
+                        progress.accept("PREFETCH_WAL: " + n + "/" + plan.walFiles().size() + " files in the spool");
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : jobs) {
+                f.get();
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw PitrException.io("interrupted during prefetch", e);
+        } finally {
+            pool.shutdownNow();
+        }
+        return bytes.get();
+    }
+
+    // ---- CONFIGURE -------------------------------------------------------------------------------------------
+
+    public long configure(RestorePlan plan) {
+        Path pgdata = plan.pgdata();
+        StringBuilder conf = new StringBuilder(CONF_BEGIN).append('\n');
+        conf.append("# restore of backup ").append(plan.backupId()).append(" to ").append(plan.target().describe())
+                .append("; archive_mode stays off so this copy never archives into the production repository\n");
+        put(conf, "restore_command", access.launcher() + " wal fetch --spool " + plan.spool() + " %f %p");
+        plan.recoverySettings().forEach((k, v) -> put(conf, k, v));
+        put(conf, "port", Integer.toString(plan.port()));
+        put(conf, "listen_addresses", "127.0.0.1");
+        put(conf, "unix_socket_directories", plan.stateDir().toString());
+        put(conf, "logging_collector", "off");
+        conf.append(CONF_END).append('\n');
+        try {
+            Path auto = pgdata.resolve("postgresql.auto.conf");
+            String existing = Files.exists(auto) ? Files.readString(auto) : "";
+            int begin = existing.indexOf(CONF_BEGIN);
+            if (begin >= 0) { // re-run: replace our block, keep the backup's own settings
+                int end = existing.indexOf(CONF_END, begin);
+                existing = existing.substring(0, begin) + existing.substring(end + CONF_END.length() + 1);
+            }
+            AtomicFiles.write(auto, (existing + conf).getBytes(StandardCharsets.UTF_8));
+            boolean standby = plan.target() instanceof RecoveryTarget.Latest;
+            Files.deleteIfExists(pgdata.resolve(standby ? "recovery.signal" : "standby.signal"));
+            AtomicFiles.write(pgdata.resolve(standby ? "standby.signal" : "recovery.signal"), new byte[0]);
+        } catch (IOException e) {
+            throw PitrException.io("cannot write the recovery settings into " + pgdata + ": " + e.getMessage(), e);
+        }
+        ProcessRunner.giveToServerUser(pgdata);
+        return 0;
+    }
+
+    private static void put(StringBuilder conf, String key, String value) {
+        conf.append(key).append(" = '").append(value.replace("'", "''")).append("'\n");
+    }
+
+    // ---- REPLAY ----------------------------------------------------------------------------------------------
+
+    public long replay(RestorePlan plan) {
+        if (!pg.isRunning(plan.pgdata())) { // after a crash of pitr the server may still be replaying: follow it
+            pg.startNoWait(plan.pgdata(), plan.serverLog(), access.env());
+        }
+        PgConnection conn = connection(plan);
+        Lsn goal = lastPlannedLsn(plan);
+        long deadline = System.nanoTime() + access.replayTimeout().toNanos();
+        long lastReport = 0;
+        String lastLsn = "";
+        int stableRounds = 0;
+        while (true) {
+            sleep(500);
+            if (!pg.isRunning(plan.pgdata())) {
+                throw ServerLogDiagnosis.replayFailed(plan.serverLog());
+            }
+            Optional<ReplayStatus> status = status(conn);
+            if (status.isPresent()) {
+                ReplayStatus s = status.get();
+                if (System.nanoTime() - lastReport > 2_000_000_000L) {
+                    lastReport = System.nanoTime();
+                    progress.accept("REPLAY: at " + s.replayLsn() + " of ~" + goal + " ("
+                            + Optional.ofNullable(s.lastXact()).map(Instant::toString).orElse("no commit yet") + ")");
+                }
+                if (!s.inRecovery() || "paused".equals(s.pauseState())) {
+                    return 0;
+                }
+                if (plan.target() instanceof RecoveryTarget.Latest) {
+                    stableRounds = s.replayLsn().equals(lastLsn) && Lsn.parse(s.replayLsn()).compareTo(goal) >= 0
+                            ? stableRounds + 1 : 0;
+                    lastLsn = s.replayLsn();
+                    if (stableRounds >= 6) { // everything archived is replayed; the standby waits for more
+                        return 0;
+                    }
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new PitrException(ExitCode.IO_FAILURE, "replay did not reach the target within "
+                        + access.replayTimeout().toMinutes() + " min; the server is still running ('pitr restore"
+                        + " resume' keeps following it, server log: " + plan.serverLog() + ")");
+            }
+        }
+    }
+
+    private static Lsn lastPlannedLsn(RestorePlan plan) {
+        return plan.walFiles().stream().map(WalFileName::parse).flatMap(Optional::stream)
+                .filter(f -> f instanceof WalFileName.Segment).map(f -> ((WalFileName.Segment) f).segment())
+                .max(Comparator.naturalOrder()).map(s -> s.startLsn(plan.walSegmentSize())).orElse(new Lsn(0));
+    }
+
+    record ReplayStatus(boolean inRecovery, String pauseState, String replayLsn, Instant lastXact) {
+    }
+
+    private static Optional<ReplayStatus> status(PgConnection conn) {
+        try (Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://" + conn.host() + ":" + conn.port()
+                + "/postgres?connectTimeout=2", conn.user(), System.getenv().getOrDefault("PGPASSWORD", ""));
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery(), CASE WHEN pg_is_in_recovery() THEN "
+                     + "pg_get_wal_replay_pause_state() ELSE 'promoted' END, "
+                     + "coalesce(pg_last_wal_replay_lsn(), pg_current_wal_lsn())::text, pg_last_xact_replay_timestamp()")) {
+            rs.next();
+            Timestamp ts = rs.getTimestamp(4);
+            return Optional.of(new ReplayStatus(rs.getBoolean(1), rs.getString(2), rs.getString(3),
+                    ts == null ? null : ts.toInstant()));
+        } catch (SQLException e) {
+            return Optional.empty(); // not accepting connections yet (not consistent)
+        }
+    }
+
+    private static PgConnection connection(RestorePlan plan) {
+        return new PgConnection("127.0.0.1", plan.port(), "postgres", "postgres");
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw PitrException.io("interrupted", e);
+        }
+    }
+
+    // ---- VERIFY ----------------------------------------------------------------------------------------------
+
+    public RestoreJournal.RecoveredPoint verify(RestorePlan plan) {
+        ReplayStatus s = status(connection(plan)).orElseThrow(() -> PitrException.verification(
+                "the restored server on port " + plan.port() + " does not accept connections"));
+        List<String> problems = new ArrayList<>();
+        boolean latest = plan.target() instanceof RecoveryTarget.Latest;
+        if (!latest && !"paused".equals(s.pauseState())) {
+            problems.add("server is not paused at the target (state: " + s.pauseState() + ")");
+        }
+        if (plan.target() instanceof RecoveryTarget.Time t && s.lastXact() != null) {
+            boolean ok = plan.inclusive() ? !s.lastXact().isAfter(t.at()) : s.lastXact().isBefore(t.at());
+            if (!ok) {
+                problems.add("last replayed commit " + s.lastXact() + " is past the target " + t.at());
+            }
+        }
+        List<String> results = new ArrayList<>();
+        for (String check : plan.checks()) {
+            String value = connection(plan).queryOne(check).orElse("(no row)");
+            boolean pass = "t".equals(value) || "true".equalsIgnoreCase(value);
+            results.add((pass ? "pass: " : "FAIL: ") + check + " -> " + value);
+            if (!pass) {
+                problems.add("check failed: " + check + " returned " + value);
+            }
+        }
+        results.forEach(r -> progress.accept("VERIFY: " + r));
+        if (!problems.isEmpty()) {
+            throw PitrException.verification(String.join("; ", problems));
+        }
+        return new RestoreJournal.RecoveredPoint(s.replayLsn(), s.lastXact(), s.pauseState(), results);
+    }
+
+    // ---- PROMOTE / ABORT -------------------------------------------------------------------------------------
+
+    public void promote(RestorePlan plan) {
+        PgConnection conn = connection(plan);
+        ReplayStatus s = status(conn).orElseThrow(() -> PitrException.io("the restored server on port "
+                + plan.port() + " is not running: start it or resume the restore", null));
+        // paused at a target: resuming ends recovery (recovery_target_action = pause); a standby is promoted
+        conn.queryOne("paused".equals(s.pauseState()) ? "SELECT pg_wal_replay_resume()::text" : "SELECT pg_promote()::text");
+        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        while (status(conn).map(ReplayStatus::inRecovery).orElse(true)) {
+            if (System.nanoTime() > deadline) {
+                throw PitrException.io("the server did not leave recovery within 5 minutes; see " + plan.serverLog(), null);
+            }
+            sleep(200);
+        }
+    }
+
+    public void stopServer(RestorePlan plan) {
+        if (Files.exists(plan.pgdata()) && pg.isRunning(plan.pgdata())) {
+            pg.stop(plan.pgdata(), "fast");
+        }
+    }
+}

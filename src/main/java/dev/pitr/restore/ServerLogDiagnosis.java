@@ -1,0 +1,50 @@
+package dev.pitr.restore;
+
+import dev.pitr.core.ExitCode;
+import dev.pitr.core.PitrException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Turns the restored server's last words into one actionable error. */
+final class ServerLogDiagnosis {
+    private static final Pattern LAST_XACT = Pattern.compile("last completed transaction was at log time (.+)");
+    private static final Pattern REDO_DONE = Pattern.compile("redo done at (\\S+)");
+
+    private ServerLogDiagnosis() {
+    }
+
+    static PitrException replayFailed(Path serverLog) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(serverLog);
+        } catch (IOException e) {
+            lines = List.of();
+        }
+        String lastPoint = "";
+        String fatal = "";
+        for (String line : lines) {
+            Matcher x = LAST_XACT.matcher(line);
+            if (x.find()) {
+                lastPoint = " last replayed commit at " + x.group(1).trim() + ";";
+            }
+            Matcher r = REDO_DONE.matcher(line);
+            if (r.find()) {
+                lastPoint += " redo done at " + r.group(1) + ";";
+            }
+            if (line.contains("FATAL:") || line.contains("PANIC:")) {
+                fatal = line.substring(line.indexOf(line.contains("FATAL:") ? "FATAL:" : "PANIC:")).trim();
+            }
+        }
+        if (fatal.contains("recovery ended before configured recovery target was reached")) {
+            return new PitrException(ExitCode.VERIFICATION_FAILED, "the archive ends before the target:" + lastPoint
+                    + " choose an earlier target (see 'pitr wal list') — server log " + serverLog);
+        }
+        return new PitrException(ExitCode.IO_FAILURE, "the restored server stopped during replay: "
+                + (fatal.isEmpty() ? "no FATAL line" : fatal) + ";" + lastPoint + " server log " + serverLog);
+    }
+}
