@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The seed incident on the embedded default: a throwaway PostgreSQL 15 archiving through pitr into a local
-# S3 server (S3Proxy, its own process on loopback). Someone drops temp_migration_backup on "production";
-# pitr has every WAL segment needed to get it back.
+# S3 server (S3Proxy, its own process on loopback). A nightly backup, then someone drops
+# temp_migration_backup on "production"; pitr finds the DROP in the server log, restores a copy to just
+# before it, verifies the rows are back, and prints the incident timeline.
 # Usage: scripts/demo.sh            (PITR_DEMO_KEEP=1 keeps the servers running and the work dir)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -13,6 +14,7 @@ chmod 755 "$work"
 S3_PID=""
 cleanup() {
   if [ "${PITR_DEMO_KEEP:-0}" = 1 ]; then echo "kept: $work (S3 pid $S3_PID)"; return; fi
+  as_pg "$pgbin/pg_ctl" -D "$work/restored/data" -m immediate stop >/dev/null 2>&1 || true
   as_pg "$pgbin/pg_ctl" -D "$work/primary/data" -m immediate stop >/dev/null 2>&1 || true
   [ -n "$S3_PID" ] && kill "$S3_PID" 2>/dev/null || true
   rm -rf "$work"
@@ -54,7 +56,11 @@ CREATE TABLE orders (id serial PRIMARY KEY, note text, at timestamptz DEFAULT no
 INSERT INTO orders(note) SELECT 'before drop ' || g FROM generate_series(1, 200) g;
 SQL
 "$pgbin/pgbench" -q -i -s 2 -h 127.0.0.1 -p "$port" -U postgres postgres >/dev/null 2>&1
+
+echo "== 03:00 the nightly base backup: pitr backup create"
+"$pitr" backup create
 "$pgbin/pgbench" -c 2 -t 1000 -h 127.0.0.1 -p "$port" -U postgres postgres >/dev/null 2>&1
+psql_at "$port" -c "INSERT INTO orders(note) VALUES ('committed just before the drop')"
 
 echo "== 14:14 wrong terminal tab: DROP TABLE temp_migration_backup on production"
 psql_at "$port" -c "DROP TABLE temp_migration_backup"
@@ -71,4 +77,23 @@ psql_at "$port" -At -c "SELECT 'archived: ' || archived_count || ' files, failed
 
 echo "== pitr wal list"
 "$pitr" wal list
-echo "== the WAL covering the DROP is in the repository; every archived segment is checksummed"
+
+echo "== 14:17 on call: find the statement in the server log (log_timezone Europe/Berlin)"
+"$pitr" target find --log "$work/primary/server.log" --log-timezone Europe/Berlin --table temp_migration_backup
+
+echo "== restore side by side, to just before the DROP: pitr restore run --target-from-log"
+"$pitr" restore run --target-from-log --log "$work/primary/server.log" --log-timezone Europe/Berlin \
+  --table temp_migration_backup --pgdata "$work/restored/data" \
+  --check "SELECT count(*) = 5000 FROM temp_migration_backup" \
+  --check "SELECT count(*) = 1 FROM orders WHERE note = 'committed just before the drop'" \
+  --check "SELECT count(*) = 0 FROM orders WHERE note LIKE 'after drop%'"
+rport=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["plan"]["port"])' "$work/restored/data.pitr/journal.json")
+
+echo "== verify on the restored copy (port $rport), paused just before the DROP"
+psql_at "$rport" -c "SELECT count(*) AS rows_back FROM temp_migration_backup"
+psql_at "$rport" -c "SELECT note FROM orders ORDER BY id DESC LIMIT 1"
+
+echo "== the incident timeline: pitr restore status"
+"$pitr" restore status --pgdata "$work/restored/data"
+"$pitr" restore abort --pgdata "$work/restored/data" >/dev/null
+echo "== done: temp_migration_backup is back with all 5000 rows on a side-by-side copy; production kept its later writes"

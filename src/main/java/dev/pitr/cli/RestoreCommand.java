@@ -2,6 +2,7 @@ package dev.pitr.cli;
 
 import dev.pitr.config.Settings;
 import dev.pitr.core.PitrException;
+import dev.pitr.logscan.Candidate;
 import dev.pitr.pg.PgCtl;
 import dev.pitr.restore.RecoveryTarget;
 import dev.pitr.restore.RestoreJournal;
@@ -40,6 +41,8 @@ final class RestoreCommand {
         @Option(names = "--target-name", paramLabel = "NAME", description = "a pg_create_restore_point name") String name;
         @Option(names = "--target-immediate", description = "stop as soon as the backup is consistent") boolean immediate;
         @Option(names = "--target-latest", description = "replay all archived WAL") boolean latest;
+        @Option(names = "--target-from-log", description = "the target 'pitr target find' recommends (same --log/--table/... flags)")
+        boolean fromLog;
     }
 
     /** Flags shared by plan and run. */
@@ -67,7 +70,10 @@ final class RestoreCommand {
         String backup;
 
         @Option(names = "--check", paramLabel = "SQL", description = "a query that must return true on the restored copy")
-        List<String> checks = List.of();
+        List<String> checks = new java.util.ArrayList<>();
+
+        @picocli.CommandLine.ArgGroup(exclusive = false, heading = "With --target-from-log:%n")
+        LogSearchOptions search;
 
         RestoreRequest request(Session session) {
             return new RestoreRequest(target(session), inclusive, timeline, session.resolve(pgdata),
@@ -75,6 +81,20 @@ final class RestoreCommand {
         }
 
         private RecoveryTarget target(Session session) {
+            if (target.fromLog) {
+                if (search == null) {
+                    throw PitrException.usage("--target-from-log needs the log search flags, e.g. --log DIR --table NAME");
+                }
+                var result = new dev.pitr.logscan.TargetFinder().find(search.query(session));
+                var rec = result.recommendation().orElseThrow(() -> PitrException.usage(
+                        "no matching statement in the logs: run 'pitr target find' with the same flags to see why"));
+                Candidate best = result.candidates().stream().filter(c -> !c.failed()).findFirst().orElseThrow();
+                session.output().progress("target from log: " + best.kind() + " at " + best.timeText() + " ["
+                        + best.location() + "]: " + best.sql().lines().findFirst().orElse(""));
+                session.output().progress(rec.reason() + "; precision " + rec.precisionWindow());
+                inclusive = false;
+                return rec.xid() != null ? new RecoveryTarget.Xid(rec.xid()) : new RecoveryTarget.Time(rec.time());
+            }
             if (target.time != null) {
                 ZoneId zone = timezone == null ? ZoneId.systemDefault() : ZoneId.of(timezone);
                 RecoveryTarget.Time t = new RecoveryTarget.Time(RecoveryTarget.parseTime(target.time, zone));

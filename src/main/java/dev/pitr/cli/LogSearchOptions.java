@@ -1,0 +1,72 @@
+package dev.pitr.cli;
+
+import dev.pitr.core.PitrException;
+import dev.pitr.logscan.DestructiveStatement;
+import dev.pitr.logscan.LogFormat;
+import dev.pitr.logscan.LogLinePrefix;
+import dev.pitr.logscan.TargetQuery;
+import dev.pitr.restore.RecoveryTarget;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/** The log search flags, shared by 'target find' and 'restore ... --target-from-log'. */
+final class LogSearchOptions {
+    static final String DEFAULT_PREFIX = "%m [%p] ";
+
+    @Option(names = "--log", paramLabel = "FILE|DIR", description = "server log files or directories (default: log-directory)")
+    List<Path> logs = new java.util.ArrayList<>();
+
+    @Option(names = "--format", description = "stderr, csvlog or jsonlog (default: detected)")
+    LogFormat format;
+
+    @Option(names = "--log-line-prefix", paramLabel = "PREFIX", description = "log_line_prefix of the stderr log (default: config, then the server's, then '%%m [%%p] ')")
+    String logLinePrefix;
+
+    @Option(names = "--log-timezone", paramLabel = "ZONE", description = "the server's log_timezone, e.g. Europe/Berlin (resolves CET/CEST across DST)")
+    String logTimezone;
+
+    @Option(names = "--table", paramLabel = "NAME", description = "the table that was hit (schema-qualified or not, quoted or not)")
+    String table;
+
+    @Option(names = "--statement", paramLabel = "REGEX", description = "a regex the statement must match")
+    String statement;
+
+    @Option(names = "--database", paramLabel = "DB") String database;
+    @Option(names = "--user", paramLabel = "USER") String user;
+    @Option(names = "--since", paramLabel = "TIME") String since;
+    @Option(names = "--until", paramLabel = "TIME") String until;
+
+    TargetQuery query(Session session) {
+        List<Path> files = logs.isEmpty()
+                ? session.settings().logDirectory().map(List::of).orElseThrow(() -> PitrException.usage(
+                "no logs given: pass --log FILE|DIR or set log-directory for the cluster in pitr.yaml"))
+                : logs.stream().map(session::resolve).toList();
+        String prefix = Optional.ofNullable(logLinePrefix).or(() -> session.settings().logLinePrefix())
+                .orElse(DEFAULT_PREFIX);
+        Optional<ZoneId> zone = Optional.ofNullable(logTimezone).map(z -> {
+            try {
+                return ZoneId.of(z);
+            } catch (java.time.DateTimeException e) {
+                throw PitrException.usage("--log-timezone '" + z + "' is not a zone like Europe/Berlin or UTC");
+            }
+        });
+        Optional<Pattern> regex;
+        try {
+            regex = Optional.ofNullable(statement).map(s -> Pattern.compile(s, Pattern.CASE_INSENSITIVE | Pattern.DOTALL));
+        } catch (PatternSyntaxException e) {
+            throw PitrException.usage("--statement '" + statement + "' is not a valid regex: " + e.getDescription());
+        }
+        ZoneId local = zone.orElse(ZoneId.systemDefault());
+        return new TargetQuery(files, Optional.ofNullable(format), new LogLinePrefix(prefix), zone,
+                Optional.ofNullable(table).map(DestructiveStatement.QualifiedName::parse), regex,
+                Optional.ofNullable(database), Optional.ofNullable(user),
+                Optional.ofNullable(since).map(s -> RecoveryTarget.parseTime(s, local)),
+                Optional.ofNullable(until).map(s -> RecoveryTarget.parseTime(s, local)));
+    }
+}

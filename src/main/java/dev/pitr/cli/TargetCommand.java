@@ -1,0 +1,76 @@
+package dev.pitr.cli;
+
+import dev.pitr.core.ExitCode;
+import dev.pitr.logscan.Candidate;
+import dev.pitr.logscan.Recommendation;
+import dev.pitr.logscan.TargetFinder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+@Command(name = "target", mixinStandardHelpOptions = true, description = "Find the recovery target in the server log.",
+        subcommands = TargetCommand.Find.class)
+final class TargetCommand {
+
+    @Command(name = "find", mixinStandardHelpOptions = true,
+            description = {"Find the statement that broke things and the recovery target just before it.",
+                    "Exit 0 with a recommendation, 1 when nothing matched."})
+    static final class Find extends BaseCommand {
+        @Mixin
+        LogSearchOptions search;
+
+        @Option(names = "--print-config", description = "print only the postgresql.conf lines of the recommendation")
+        boolean printConfig;
+
+        @Option(names = "--limit", defaultValue = "10", description = "candidates to show (default ${DEFAULT-VALUE})")
+        int limit;
+
+        @Override
+        int execute(Session session) {
+            TargetFinder.Result result = new TargetFinder().find(search.query(session));
+            Output out = session.output();
+            if (out.json()) {
+                Map<String, Object> json = new LinkedHashMap<>();
+                json.put("candidates", result.candidates().stream().limit(limit).toList());
+                json.put("recommendation", result.recommendation().orElse(null));
+                json.put("scanned", Map.of("files", result.stats().files(), "lines", result.stats().lines(),
+                        "entries", result.stats().entries(), "skipped", result.stats().skipped(),
+                        "truncated", result.stats().truncated()));
+                out.printJson(json);
+            } else if (printConfig) {
+                result.recommendation().ifPresent(r -> out.println(r.configLines().strip()));
+            } else {
+                print(out, result);
+            }
+            return result.recommendation().isPresent() ? 0 : ExitCode.NOT_FOUND.code();
+        }
+
+        private void print(Output out, TargetFinder.Result result) {
+            var s = result.stats();
+            out.println("scanned " + s.files().size() + " file(s), " + s.lines() + " lines, " + s.entries() + " messages"
+                    + (s.skipped() > 0 ? ", skipped " + s.skipped() + " unreadable lines" : "")
+                    + (s.truncated() > 0 ? ", " + s.truncated() + " over-long lines truncated" : ""));
+            if (result.candidates().isEmpty()) {
+                out.println("no matching statement found");
+                return;
+            }
+            int rank = 1;
+            for (Candidate c : result.candidates().subList(0, Math.min(limit, result.candidates().size()))) {
+                out.println(String.format("#%d %s  %s  db=%s user=%s pid=%s%s%s%s", rank++, c.timeText(), c.kind(),
+                        c.database(), c.user(), c.pid(), c.session() == null ? "" : " session=" + c.session(),
+                        c.xid() == null ? "" : " xid=" + c.xid(), c.failed() ? "  (FAILED, did not commit)" : ""));
+                out.println("   " + c.sql().replace("\n", "\n   ") + "   [" + c.location() + "]");
+            }
+            result.recommendation().ifPresent(r -> printRecommendation(out, r));
+        }
+
+        static void printRecommendation(Output out, Recommendation r) {
+            out.println("recommended target (" + r.kind() + "): " + r.reason());
+            out.println("precision: " + r.precisionWindow());
+            out.println(r.configLines().strip());
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package dev.pitr.logscan;
+
+import java.util.List;
+
+/** A statement that destroys data, with the objects it names (schema-qualified where the SQL said so). */
+public record DestructiveStatement(Kind kind, List<QualifiedName> objects, boolean cascade) {
+    public enum Kind {
+        DROP_DATABASE(60), DROP_SCHEMA(55), DROP_TABLE(50), TRUNCATE(45), DELETE_WITHOUT_WHERE(40),
+        UPDATE_WITHOUT_WHERE(35), ALTER_TABLE_DROP_COLUMN(30), DROP_INDEX(10);
+
+        private final int weight;
+
+        Kind(int weight) {
+            this.weight = weight;
+        }
+
+        public int weight() {
+            return weight;
+        }
+    }
+
+    /** schema.name as PostgreSQL resolves it: unquoted parts folded to lower case, quoted kept. */
+    public record QualifiedName(String schema, String name) {
+        public boolean matches(QualifiedName wanted) {
+            return name.equals(wanted.name) && (wanted.schema == null || schema == null || schema.equals(wanted.schema));
+        }
+
+        @Override
+        public String toString() {
+            return schema == null ? name : schema + "." + name;
+        }
+
+        /** Parses a user-given name like {@code public.temp_migration_backup} or {@code "Odd Name"}. */
+        public static QualifiedName parse(String text) {
+            List<List<SqlTokenizer.Token>> st = SqlTokenizer.statements(text);
+            List<SqlTokenizer.Token> tokens = st.isEmpty() ? List.of() : st.get(0);
+            int[] pos = {0};
+            QualifiedName q = SqlClassifier.name(tokens, pos);
+            return q == null ? new QualifiedName(null, text) : q;
+        }
+    }
+}

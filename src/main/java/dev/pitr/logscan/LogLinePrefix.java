@@ -1,0 +1,99 @@
+package dev.pitr.logscan;
+
+import java.util.HashSet;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Compiles a {@code log_line_prefix} into a regex that recognises the first line of each stderr log message
+ * and captures the fields that matter: time, pid, session, xid, user, database.
+ */
+public final class LogLinePrefix {
+    private final String prefix;
+    private final Pattern pattern;
+    private final boolean hasXid;
+    private final boolean hasMillis;
+
+    public LogLinePrefix(String prefix) {
+        this.prefix = prefix;
+        Set<String> used = new HashSet<>();
+        StringBuilder re = new StringBuilder("^");
+        int optionalFrom = -1;
+        boolean xid = false;
+        boolean millis = false;
+        for (int i = 0; i < prefix.length(); i++) {
+            char c = prefix.charAt(i);
+            if (c != '%' || i + 1 >= prefix.length()) {
+                re.append(Pattern.quote(String.valueOf(c)));
+                continue;
+            }
+            int j = i + 1;
+            while (j < prefix.length() && (Character.isDigit(prefix.charAt(j)) || prefix.charAt(j) == '-')) {
+                j++; // padding such as %-10u
+            }
+            if (j >= prefix.length()) {
+                break;
+            }
+            char e = prefix.charAt(j);
+            boolean padded = j > i + 1;
+            i = j;
+            String field = switch (e) {
+                case 'm' -> group(used, "ts", "\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} \\S+");
+                case 't' -> group(used, "ts", "\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d \\S+");
+                case 'n' -> group(used, "epoch", "\\d+\\.\\d{3}");
+                case 'p' -> group(used, "pid", "\\d+");
+                case 'c' -> group(used, "session", "[0-9a-f]+\\.[0-9a-f]+");
+                case 'l' -> "\\d+";
+                case 'x' -> group(used, "xid", "\\d+");
+                case 'v' -> "(?:\\d+/\\d+)?";
+                case 'u' -> group(used, "user", ".*?");
+                case 'd' -> group(used, "db", ".*?");
+                case 'e' -> "[0-9A-Z]{5}";
+                case 'Q' -> "-?\\d+";
+                case 'a', 'h', 'r', 'b', 'i', 's', 'L' -> ".*?";
+                case '%' -> "%";
+                case 'q' -> null;
+                default -> ".*?";
+            };
+            if (e == 'm' || e == 'n') {
+                millis = true;
+            }
+            if (e == 'x') {
+                xid = true;
+            }
+            if (field == null) {
+                optionalFrom = re.length();
+                continue;
+            }
+            re.append(padded ? "\\s*" + field + "\\s*" : field);
+        }
+        if (optionalFrom >= 0) { // %q: processes without a session stop the prefix here
+            re.insert(optionalFrom, "(?:").append(")?");
+        }
+        re.append("(?<sev>[A-Z]+[0-9]?):  (?<msg>.*)$");
+        this.pattern = Pattern.compile(re.toString(), Pattern.DOTALL);
+        this.hasXid = xid;
+        this.hasMillis = millis;
+    }
+
+    private static String group(Set<String> used, String name, String re) {
+        return used.add(name) ? "(?<" + name + ">" + re + ")" : "(?:" + re + ")";
+    }
+
+    public Pattern pattern() {
+        return pattern;
+    }
+
+    public boolean hasXid() {
+        return hasXid;
+    }
+
+    public boolean hasMillis() {
+        return hasMillis;
+    }
+
+    @Override
+    public String toString() {
+        return prefix;
+    }
+}

@@ -1,0 +1,155 @@
+package dev.pitr.logscan;
+
+import dev.pitr.logscan.DestructiveStatement.Kind;
+import dev.pitr.logscan.DestructiveStatement.QualifiedName;
+import dev.pitr.logscan.SqlTokenizer.Token;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/** Recognises destructive statements from their tokens (comments, strings and dollar quotes already stripped). */
+public final class SqlClassifier {
+    private SqlClassifier() {
+    }
+
+    /** Every destructive statement in a logged SQL text (one log line may hold several statements). */
+    public static List<DestructiveStatement> classify(String sql) {
+        List<DestructiveStatement> out = new ArrayList<>();
+        for (List<Token> st : SqlTokenizer.statements(sql)) {
+            classify(st).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    static Optional<DestructiveStatement> classify(List<Token> t) {
+        if (t.isEmpty()) {
+            return Optional.empty();
+        }
+        boolean cascade = t.get(t.size() - 1).is("CASCADE");
+        if (t.get(0).is("DROP") && t.size() > 2) {
+            int i = 2;
+            Kind kind;
+            if (t.get(1).is("TABLE")) {
+                kind = Kind.DROP_TABLE;
+            } else if (t.get(1).is("SCHEMA")) {
+                kind = Kind.DROP_SCHEMA;
+            } else if (t.get(1).is("DATABASE")) {
+                kind = Kind.DROP_DATABASE;
+            } else if (t.get(1).is("INDEX")) {
+                kind = Kind.DROP_INDEX;
+                if (t.get(2).is("CONCURRENTLY")) {
+                    i++;
+                }
+            } else {
+                return Optional.empty();
+            }
+            if (i + 1 < t.size() && t.get(i).is("IF") && t.get(i + 1).is("EXISTS")) {
+                i += 2;
+            }
+            return Optional.of(new DestructiveStatement(kind, nameList(t, i), cascade));
+        }
+        if (t.get(0).is("TRUNCATE")) {
+            int i = 1;
+            while (i < t.size() && (t.get(i).is("TABLE") || t.get(i).is("ONLY"))) {
+                i++;
+            }
+            return Optional.of(new DestructiveStatement(Kind.TRUNCATE, nameList(t, i), cascade));
+        }
+        if (t.get(0).is("DELETE") && t.size() > 2 && t.get(1).is("FROM") && !hasTopLevel(t, "WHERE")) {
+            int[] pos = {2};
+            if (t.get(2).is("ONLY")) {
+                pos[0]++;
+            }
+            return Optional.ofNullable(name(t, pos)).map(n -> new DestructiveStatement(Kind.DELETE_WITHOUT_WHERE, List.of(n), false));
+        }
+        if (t.get(0).is("UPDATE") && t.size() > 1 && !hasTopLevel(t, "WHERE")) {
+            int[] pos = {1};
+            if (t.get(1).is("ONLY")) {
+                pos[0]++;
+            }
+            return Optional.ofNullable(name(t, pos)).map(n -> new DestructiveStatement(Kind.UPDATE_WITHOUT_WHERE, List.of(n), false));
+        }
+        if (t.get(0).is("ALTER") && t.size() > 3 && t.get(1).is("TABLE")) {
+            int[] pos = {2};
+            if (t.get(2).is("IF") && t.size() > 4 && t.get(3).is("EXISTS")) {
+                pos[0] += 2;
+            }
+            if (t.get(pos[0]).is("ONLY")) {
+                pos[0]++;
+            }
+            QualifiedName table = name(t, pos);
+            for (int i = pos[0]; i + 1 < t.size(); i++) {
+                if (t.get(i).is("DROP") && (t.get(i + 1).is("COLUMN") || t.get(i + 1).kind() != SqlTokenizer.Kind.SYMBOL
+                        && !t.get(i + 1).is("CONSTRAINT") && !t.get(i + 1).is("DEFAULT") && !t.get(i + 1).is("NOT")
+                        && !t.get(i + 1).is("IDENTITY") && !t.get(i + 1).is("EXPRESSION"))) {
+                    return Optional.ofNullable(table).map(n -> new DestructiveStatement(Kind.ALTER_TABLE_DROP_COLUMN, List.of(n), cascade));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** WHERE at parenthesis depth 0 (a WHERE inside a sub-select does not restrict the DELETE). */
+    private static boolean hasTopLevel(List<Token> t, String word) {
+        int depth = 0;
+        for (Token tok : t) {
+            if (tok.kind() == SqlTokenizer.Kind.SYMBOL && tok.text().equals("(")) {
+                depth++;
+            } else if (tok.kind() == SqlTokenizer.Kind.SYMBOL && tok.text().equals(")")) {
+                depth--;
+            } else if (depth == 0 && tok.is(word)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static List<QualifiedName> nameList(List<Token> t, int start) {
+        List<QualifiedName> names = new ArrayList<>();
+        int[] pos = {start};
+        while (pos[0] < t.size()) {
+            QualifiedName n = name(t, pos);
+            if (n == null) {
+                break;
+            }
+            names.add(n);
+            if (pos[0] < t.size() && t.get(pos[0]).text().equals(",")) {
+                pos[0]++;
+            } else {
+                break;
+            }
+        }
+        return names;
+    }
+
+    /** Reads {@code ident[.ident]} at pos, advancing it; null if no identifier is there. */
+    static QualifiedName name(List<Token> t, int[] pos) {
+        String first = ident(t, pos[0]);
+        if (first == null) {
+            return null;
+        }
+        pos[0]++;
+        if (pos[0] + 1 < t.size() && t.get(pos[0]).text().equals(".")) {
+            String second = ident(t, pos[0] + 1);
+            if (second != null) {
+                pos[0] += 2;
+                return new QualifiedName(first, second);
+            }
+        }
+        return new QualifiedName(null, first);
+    }
+
+    private static String ident(List<Token> t, int i) {
+        if (i >= t.size()) {
+            return null;
+        }
+        Token tok = t.get(i);
+        return switch (tok.kind()) {
+            case WORD -> tok.text().toLowerCase(Locale.ROOT);
+            case QUOTED_IDENT -> tok.text();
+            default -> null;
+        };
+    }
+}

@@ -1,0 +1,159 @@
+package dev.pitr.logscan;
+
+import dev.pitr.core.PitrException;
+import dev.pitr.restore.RecoveryTarget;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/** {@code pitr target find}: scans the server logs, ranks the suspect statements and recommends a target. */
+public final class TargetFinder {
+    private static final Pattern LOGGED_SQL = Pattern.compile(
+            "^(?:duration: [\\d.]+ ms\\s+)?(?:statement|execute [^:]*): (.*)$", Pattern.DOTALL);
+
+    /** The ranked candidates, the recommendation for the best one, and what the scan skipped. */
+    public record Result(List<Candidate> candidates, Optional<Recommendation> recommendation, ScanStats stats) {
+    }
+
+    public Result find(TargetQuery q) {
+        ScanStats stats = new ScanStats();
+        LogReader reader = new LogReader(q.format(), q.prefix(), q.logZone(), stats);
+        List<Candidate> found = new ArrayList<>();
+        Map<Integer, Integer> lastByPid = new HashMap<>();
+        for (Path file : logFiles(q.logs())) {
+            reader.read(file, e -> consider(q, e, found, lastByPid));
+        }
+        found.sort(Comparator.comparingInt(Candidate::score).reversed()
+                .thenComparing(Candidate::time, Comparator.nullsLast(Comparator.reverseOrder())));
+        return new Result(found, found.stream().filter(c -> !c.failed()).findFirst().map(TargetFinder::recommend), stats);
+    }
+
+    private void consider(TargetQuery q, LogEntry e, List<Candidate> found, Map<Integer, Integer> lastByPid) {
+        Optional<String> failedSql = failedStatement(e);
+        if (failedSql.isPresent()) { // the statement logged at its start did not commit: rank it down
+            Integer idx = e.pid() == null ? null : lastByPid.get(e.pid());
+            if (idx != null && found.get(idx).sql().strip().equals(failedSql.get().strip())) {
+                found.set(idx, found.get(idx).markFailed());
+            }
+            return;
+        }
+        if (!"LOG".equals(e.severity())) {
+            return;
+        }
+        Matcher m = LOGGED_SQL.matcher(e.message());
+        if (!m.matches() || e.time() == null) {
+            return;
+        }
+        String sql = m.group(1);
+        if (q.database().isPresent() && e.database() != null && !q.database().get().equals(e.database())
+                || q.user().isPresent() && e.user() != null && !q.user().get().equals(e.user())
+                || q.since().isPresent() && e.time().isBefore(q.since().get())
+                || q.until().isPresent() && e.time().isAfter(q.until().get())) {
+            return;
+        }
+        List<DestructiveStatement> destructive = SqlClassifier.classify(sql);
+        int score;
+        String kind;
+        List<String> objects = new ArrayList<>();
+        destructive.forEach(d -> d.objects().forEach(o -> objects.add(o.toString())));
+        if (q.table().isPresent()) {
+            Optional<DestructiveStatement> hit = destructive.stream()
+                    .filter(d -> d.objects().stream().anyMatch(o -> o.matches(q.table().get()))).findFirst();
+            if (hit.isEmpty()) {
+                return;
+            }
+            score = 100 + hit.get().kind().weight();
+            kind = hit.get().kind().name();
+        } else if (q.statement().isPresent()) {
+            if (!q.statement().get().matcher(sql).find()) {
+                return;
+            }
+            score = 20 + destructive.stream().mapToInt(d -> d.kind().weight()).max().orElse(0);
+            kind = destructive.isEmpty() ? "MATCH" : destructive.get(0).kind().name();
+        } else {
+            if (destructive.isEmpty()) {
+                return;
+            }
+            DestructiveStatement top = destructive.stream().max(Comparator.comparingInt(d -> d.kind().weight())).get();
+            score = top.kind().weight() + (top.cascade() ? 5 : 0);
+            kind = top.kind().name();
+        }
+        found.add(new Candidate(e.time(), e.timeText(), e.precision(), e.database(), e.user(), e.pid(), e.session(),
+                e.xid() != null && e.xid() > 0 ? e.xid() : null, sql.strip(), kind, objects, false, score,
+                e.file() + ":" + e.line()));
+        if (e.pid() != null) {
+            lastByPid.put(e.pid(), found.size() - 1);
+        }
+    }
+
+    /** A STATEMENT line (stderr) or an ERROR row's query column (csv/json): that statement failed. */
+    private static Optional<String> failedStatement(LogEntry e) {
+        if ("STATEMENT".equals(e.severity())) {
+            return Optional.of(e.message());
+        }
+        if (("ERROR".equals(e.severity()) || "FATAL".equals(e.severity())) && e.query() != null) {
+            return Optional.of(e.query());
+        }
+        return Optional.empty();
+    }
+
+    static Recommendation recommend(Candidate c) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        if (c.xid() != null) {
+            settings.put("recovery_target_xid", c.xid().toString());
+            settings.put("recovery_target_inclusive", "off");
+            return new Recommendation("xid", c.xid(), c.time(), false, "exact: only transaction " + c.xid() + " is excluded",
+                    "the log names the statement's transaction (xid " + c.xid() + "); replay stops just before it commits",
+                    settings);
+        }
+        Instant t = c.time();
+        settings.put("recovery_target_time", RecoveryTarget.PG_TIME.format(t));
+        settings.put("recovery_target_inclusive", "off");
+        String window = c.precision() == LogTime.Precision.SECONDS
+                ? "up to 1 s: commits in the same second before the statement are lost too (add %m to log_line_prefix)"
+                : "up to 1 ms: commits in the same millisecond before the statement are lost too";
+        return new Recommendation("time", null, t, false, window,
+                "the statement started at " + c.timeText() + "; its transaction commits at or after that instant,"
+                        + " so stopping before every commit at or after it excludes it", settings);
+    }
+
+    /** Files in the order they were written: directories expand to their files, oldest first. */
+    static List<Path> logFiles(List<Path> inputs) {
+        List<Path> out = new ArrayList<>();
+        for (Path p : inputs) {
+            if (Files.isDirectory(p)) {
+                try (Stream<Path> s = Files.list(p)) {
+                    s.filter(Files::isRegularFile).sorted(Comparator.comparing(TargetFinder::mtime)
+                            .thenComparing(Path::toString)).forEach(out::add);
+                } catch (IOException e) {
+                    throw PitrException.usage("cannot list log directory " + p + ": " + e.getMessage());
+                }
+            } else if (Files.isRegularFile(p)) {
+                out.add(p);
+            } else {
+                throw PitrException.usage("log file " + p + " does not exist: pass --log FILE or DIR");
+            }
+        }
+        return out;
+    }
+
+    private static long mtime(Path p) {
+        try {
+            return Files.getLastModifiedTime(p).toMillis();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+}
