@@ -85,7 +85,9 @@ final class RestoreCommand {
                 if (search == null) {
                     throw PitrException.usage("--target-from-log needs the log search flags, e.g. --log DIR --table NAME");
                 }
-                var result = new dev.pitr.logscan.TargetFinder().find(search.query(session));
+                var finder = new dev.pitr.logscan.TargetFinder();
+                var result = finder.refineWithWal(finder.find(search.query(session)),
+                        new dev.pitr.wal.TransactionLocator(session.repository(), session.binaries()));
                 var rec = result.recommendation().orElseThrow(() -> PitrException.usage(
                         "no matching statement in the logs: run 'pitr target find' with the same flags to see why"));
                 Candidate best = result.candidates().stream().filter(c -> !c.failed()).findFirst().orElseThrow();
@@ -93,7 +95,11 @@ final class RestoreCommand {
                         + best.location() + "]: " + best.sql().lines().findFirst().orElse(""));
                 session.output().progress(rec.reason() + "; precision " + rec.precisionWindow());
                 inclusive = false;
-                return rec.xid() != null ? new RecoveryTarget.Xid(rec.xid()) : new RecoveryTarget.Time(rec.time());
+                return switch (rec.kind()) {
+                    case "lsn" -> new RecoveryTarget.AtLsn(rec.settings().get("recovery_target_lsn"));
+                    case "xid" -> new RecoveryTarget.Xid(rec.xid());
+                    default -> new RecoveryTarget.Time(rec.time());
+                };
             }
             if (target.time != null) {
                 ZoneId zone = timezone == null ? ZoneId.systemDefault() : ZoneId.of(timezone);

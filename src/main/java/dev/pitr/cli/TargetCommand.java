@@ -25,12 +25,20 @@ final class TargetCommand {
         @Option(names = "--print-config", description = "print only the postgresql.conf lines of the recommendation")
         boolean printConfig;
 
+        @Option(names = "--wal", description = "refine to the exact transaction through the repository's WAL (pg_waldump)")
+        boolean wal;
+
         @Option(names = "--limit", defaultValue = "10", description = "candidates to show (default ${DEFAULT-VALUE})")
         int limit;
 
         @Override
         int execute(Session session) {
-            TargetFinder.Result result = new TargetFinder().find(search.query(session));
+            TargetFinder finder = new TargetFinder();
+            TargetFinder.Result result = finder.find(search.query(session));
+            if (wal) {
+                result = finder.refineWithWal(result,
+                        new dev.pitr.wal.TransactionLocator(session.repository(), session.binaries()));
+            }
             Output out = session.output();
             if (out.json()) {
                 Map<String, Object> json = new LinkedHashMap<>();

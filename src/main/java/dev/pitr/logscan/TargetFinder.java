@@ -109,6 +109,33 @@ public final class TargetFinder {
         return Optional.empty();
     }
 
+    /**
+     * Sharpens the recommendation with the WAL: the transaction's first record becomes an exclusive LSN target,
+     * so replay keeps every other commit and the paused copy never holds the transaction's locks.
+     */
+    public Result refineWithWal(Result result, dev.pitr.wal.TransactionLocator locator) {
+        Optional<Candidate> best = result.candidates().stream().filter(c -> !c.failed()).findFirst();
+        if (best.isEmpty()) {
+            return result;
+        }
+        Candidate c = best.get();
+        return locator.locate(c.time(), Optional.ofNullable(c.xid()))
+                .map(l -> new Result(result.candidates(), Optional.of(fromWal(c, l)), result.stats()))
+                .orElse(result);
+    }
+
+    static Recommendation fromWal(Candidate c, dev.pitr.wal.TransactionLocator.Located l) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("recovery_target_lsn", l.firstLsn());
+        settings.put("recovery_target_inclusive", "off");
+        return new Recommendation("lsn", l.xid(), c.time(), false,
+                "exact: stops at " + l.firstLsn() + ", the first WAL record of transaction " + l.xid() + " (committed "
+                        + l.commitTime() + " at " + l.commitLsn() + "); other commits lost in between: "
+                        + l.otherCommitsBetween(),
+                "WAL segments " + l.segments() + " show transaction " + l.xid() + " committing at " + l.commitLsn()
+                        + " (" + l.commitRecord() + ")", settings);
+    }
+
     static Recommendation recommend(Candidate c) {
         Map<String, String> settings = new LinkedHashMap<>();
         if (c.xid() != null) {

@@ -29,8 +29,18 @@ public record PgConnection(String host, int port, String user, String database) 
 
     /** The first column of the first row, or empty when there is no row. */
     public Optional<String> queryOne(String sql) {
-        try (Connection c = open(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+        return queryOne(sql, java.time.Duration.ZERO);
+    }
+
+    /** As {@link #queryOne(String)}, giving up on a lock after {@code lockTimeout} (zero: wait forever). */
+    public Optional<String> queryOne(String sql, java.time.Duration lockTimeout) {
+        try (Connection c = open(); Statement s = c.createStatement()) {
+            if (!lockTimeout.isZero()) {
+                s.execute("SET lock_timeout = " + lockTimeout.toMillis());
+            }
+            try (ResultSet rs = s.executeQuery(sql)) {
+                return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+            }
         } catch (SQLException e) {
             throw new PitrException(ExitCode.IO_FAILURE, "query on " + host + ":" + port + " failed: "
                     + e.getMessage().lines().findFirst().orElse(""), e);

@@ -357,7 +357,14 @@ public final class RestoreSteps {
         }
         List<String> results = new ArrayList<>();
         for (String check : plan.checks()) {
-            String value = connection(plan).queryOne(check).orElse("(no row)");
+            String value;
+            try {
+                value = connection(plan).queryOne(check, Duration.ofSeconds(5)).orElse("(no row)");
+            } catch (PitrException e) {
+                value = e.getMessage().contains("lock timeout")
+                        ? "blocked by a lock the replayed part of an excluded transaction holds (promote to release it)"
+                        : e.getMessage();
+            }
             boolean pass = "t".equals(value) || "true".equalsIgnoreCase(value);
             results.add((pass ? "pass: " : "FAIL: ") + check + " -> " + value);
             if (!pass) {
