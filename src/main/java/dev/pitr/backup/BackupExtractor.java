@@ -79,7 +79,10 @@ public final class BackupExtractor {
         if (name.length() > MAX_NAME || name.startsWith("/") || name.contains("\0")) {
             throw reject(entry, "absolute or oversized name");
         }
-        if (!(entry.isDirectory() || entry.isFile()) || entry.isSymbolicLink() || entry.isLink()) {
+        byte type = entry.getLinkFlag();
+        boolean regular = type == TarArchiveEntry.LF_NORMAL || type == TarArchiveEntry.LF_OLDNORM
+                || type == TarArchiveEntry.LF_CONTIG;
+        if (!(entry.isDirectory() || regular)) {
             throw reject(entry, "only directories and regular files are restored (links, devices are not)");
         }
         Path target = root.resolve(name).normalize();

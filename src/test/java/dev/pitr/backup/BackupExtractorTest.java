@@ -1,0 +1,80 @@
+package dev.pitr.backup;
+
+import com.github.luben.zstd.ZstdOutputStream;
+import dev.pitr.core.Hashing;
+import dev.pitr.core.PitrException;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class BackupExtractorTest {
+    @TempDir
+    Path dir;
+
+    private record Tar(byte[] stored, BackupMetadata.BackupFile file) {
+    }
+
+    private static Tar tar(TarArchiveEntry... entries) throws Exception {
+        ByteArrayOutputStream raw = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream t = new TarArchiveOutputStream(raw)) {
+            t.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            for (TarArchiveEntry e : entries) {
+                byte[] body = e.isFile() ? ("content of " + e.getName()).getBytes(StandardCharsets.UTF_8) : new byte[0];
+                if (e.isFile()) {
+                    e.setSize(body.length);
+                }
+                t.putArchiveEntry(e);
+                t.write(body);
+                t.closeArchiveEntry();
+            }
+        }
+        byte[] rawBytes = raw.toByteArray();
+        ByteArrayOutputStream z = new ByteArrayOutputStream();
+        try (ZstdOutputStream out = new ZstdOutputStream(z)) {
+            out.write(rawBytes);
+        }
+        return new Tar(z.toByteArray(), new BackupMetadata.BackupFile("base.tar", "backups/x/base.tar.zst",
+                rawBytes.length, z.size(), Hashing.hex(Hashing.sha256(rawBytes, 0, rawBytes.length))));
+    }
+
+    private static TarArchiveEntry file(String name) {
+        return new TarArchiveEntry(name);
+    }
+
+    @Test
+    void extractsDirectoriesAndFilesAndChecksTheDigest() throws Exception {
+        Tar t = tar(new TarArchiveEntry("base/"), file("base/1"), file("PG_VERSION"));
+        Path pgdata = dir.resolve("data");
+        assertThat(BackupExtractor.extract(new ByteArrayInputStream(t.stored()), t.file(), pgdata)).isEqualTo(t.file().rawBytes());
+        assertThat(Files.readString(pgdata.resolve("base/1"))).isEqualTo("content of base/1");
+        BackupMetadata.BackupFile wrong = new BackupMetadata.BackupFile("base.tar", "k", t.file().rawBytes(), 0, "00".repeat(32));
+        assertThatThrownBy(() -> BackupExtractor.extract(new ByteArrayInputStream(t.stored()), wrong, dir.resolve("d2")))
+                .isInstanceOf(PitrException.class).hasMessageContaining("does not match its metadata");
+    }
+
+    @Test
+    void rejectsEntriesThatEscapeOrAreNotPlainFiles() throws Exception {
+        TarArchiveEntry link = new TarArchiveEntry("pg_tblspc/16384", TarArchiveEntry.LF_SYMLINK);
+        link.setLinkName("/etc");
+        TarArchiveEntry device = new TarArchiveEntry("dev0", TarArchiveEntry.LF_CHR);
+        for (TarArchiveEntry bad : new TarArchiveEntry[]{file("../escape"), file("base/../../escape"), link, device,
+                file("x".repeat(2000))}) {
+            Tar t = tar(bad);
+            Path pgdata = dir.resolve("data-" + Math.abs(bad.getName().hashCode()));
+            assertThatThrownBy(() -> BackupExtractor.extract(new ByteArrayInputStream(t.stored()), t.file(), pgdata))
+                    .isInstanceOf(PitrException.class).hasMessageContaining("rejected");
+        }
+        assertThat(Files.exists(dir.resolve("escape"))).isFalse();
+        assertThat(Files.exists(dir.getParent().resolve("escape"))).isFalse();
+    }
+}

@@ -1,0 +1,66 @@
+package dev.pitr.logscan;
+
+import dev.pitr.logscan.DestructiveStatement.Kind;
+import dev.pitr.logscan.DestructiveStatement.QualifiedName;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SqlClassifierTest {
+    private static List<DestructiveStatement> c(String sql) {
+        return SqlClassifier.classify(sql);
+    }
+
+    @Test
+    void recognisesEveryDestructiveKind() {
+        assertThat(c("DROP TABLE IF EXISTS public.temp_migration_backup CASCADE")).singleElement().satisfies(d -> {
+            assertThat(d.kind()).isEqualTo(Kind.DROP_TABLE);
+            assertThat(d.objects()).containsExactly(new QualifiedName("public", "temp_migration_backup"));
+            assertThat(d.cascade()).isTrue();
+        });
+        assertThat(c("drop schema app")).extracting(DestructiveStatement::kind).containsExactly(Kind.DROP_SCHEMA);
+        assertThat(c("DROP DATABASE shop")).extracting(DestructiveStatement::kind).containsExactly(Kind.DROP_DATABASE);
+        assertThat(c("DROP INDEX CONCURRENTLY i1")).extracting(DestructiveStatement::kind).containsExactly(Kind.DROP_INDEX);
+        assertThat(c("TRUNCATE TABLE ONLY a, b")).singleElement().satisfies(d ->
+                assertThat(d.objects()).extracting(QualifiedName::name).containsExactly("a", "b"));
+        assertThat(c("DELETE FROM users")).extracting(DestructiveStatement::kind).containsExactly(Kind.DELETE_WITHOUT_WHERE);
+        assertThat(c("UPDATE users SET admin = true")).extracting(DestructiveStatement::kind).containsExactly(Kind.UPDATE_WITHOUT_WHERE);
+        assertThat(c("ALTER TABLE users DROP COLUMN email")).extracting(DestructiveStatement::kind)
+                .containsExactly(Kind.ALTER_TABLE_DROP_COLUMN);
+    }
+
+    @Test
+    void isNotFooledByWhereClausesCommentsStringsAndDollarQuotes() {
+        assertThat(c("DELETE FROM users WHERE id = 1")).isEmpty();
+        assertThat(c("UPDATE t SET a = 1 WHERE b")).isEmpty();
+        assertThat(c("DELETE FROM t USING (SELECT 1 WHERE true) s")).as("WHERE inside a sub-select")
+                .extracting(DestructiveStatement::kind).containsExactly(Kind.DELETE_WITHOUT_WHERE);
+        assertThat(c("SELECT 'DROP TABLE users'")).isEmpty();
+        assertThat(c("-- DROP TABLE users\nSELECT 1")).isEmpty();
+        assertThat(c("/* DROP /* nested */ TABLE users */ SELECT 1")).isEmpty();
+        assertThat(c("SELECT $body$ DROP TABLE users; $body$")).isEmpty();
+        assertThat(c("CREATE FUNCTION f() RETURNS void AS $$ DELETE FROM t $$ LANGUAGE sql")).isEmpty();
+        assertThat(c("ALTER TABLE t DROP CONSTRAINT c")).isEmpty();
+        assertThat(c("SELECT 1; DROP TABLE a; SELECT 2")).extracting(DestructiveStatement::kind).containsExactly(Kind.DROP_TABLE);
+    }
+
+    @Test
+    void foldsUnquotedNamesAndKeepsQuotedOnes() {
+        assertThat(c("DROP TABLE \"Odd Name\", Plain")).singleElement().satisfies(d ->
+                assertThat(d.objects()).containsExactly(new QualifiedName(null, "Odd Name"), new QualifiedName(null, "plain")));
+        assertThat(QualifiedName.parse("PUBLIC.Temp_Migration_Backup"))
+                .isEqualTo(new QualifiedName("public", "temp_migration_backup"));
+        assertThat(new QualifiedName("app", "t").matches(QualifiedName.parse("t"))).isTrue();
+        assertThat(new QualifiedName("app", "t").matches(QualifiedName.parse("public.t"))).isFalse();
+        assertThat(new QualifiedName(null, "t").matches(QualifiedName.parse("\"T\""))).isFalse();
+    }
+
+    @Test
+    void unterminatedInputNeverThrows() {
+        for (String s : new String[]{"'open", "\"open", "$x$ open", "/* open", "DROP", "DROP TABLE", "", ";;;", "E'\\'"}) {
+            SqlClassifier.classify(s);
+        }
+    }
+}

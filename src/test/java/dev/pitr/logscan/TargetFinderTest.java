@@ -1,0 +1,71 @@
+package dev.pitr.logscan;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TargetFinderTest {
+    @TempDir
+    Path dir;
+
+    private TargetFinder.Result find(String prefix, String table, String... lines) throws Exception {
+        Path log = Files.writeString(dir.resolve("pg.log"), String.join("\n", lines) + "\n");
+        return new TargetFinder().find(new TargetQuery(List.of(log), Optional.empty(), new LogLinePrefix(prefix),
+                Optional.empty(), Optional.ofNullable(table).map(DestructiveStatement.QualifiedName::parse),
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()));
+    }
+
+    @Test
+    void ranksTheNamedTableFirstAndRecommendsAnExclusiveTimeTarget() throws Exception {
+        TargetFinder.Result r = find("%m [%p] %q%u@%d ", "temp_migration_backup",
+                "2026-03-25 14:10:00.000 UTC [1] app@staging LOG:  statement: DROP TABLE temp_migration_backup",
+                "2026-03-25 14:14:02.345 UTC [2] app@shop LOG:  statement: DROP TABLE public.temp_migration_backup",
+                "2026-03-25 14:14:05.000 UTC [3] app@shop LOG:  statement: DROP TABLE other_table");
+        assertThat(r.candidates()).hasSize(2);
+        assertThat(r.candidates().get(0).database()).as("newest of equal rank first").isEqualTo("shop");
+        Recommendation rec = r.recommendation().orElseThrow();
+        assertThat(rec.kind()).isEqualTo("time");
+        assertThat(rec.time()).isEqualTo(Instant.parse("2026-03-25T14:14:02.345Z"));
+        assertThat(rec.settings()).containsEntry("recovery_target_inclusive", "off")
+                .containsEntry("recovery_target_time", "2026-03-25 14:14:02.345000+00:00");
+        assertThat(rec.precisionWindow()).contains("1 ms");
+    }
+
+    @Test
+    void aStatementThatFailedIsNotTheMistake() throws Exception {
+        TargetFinder.Result r = find("%m [%p] ", null,
+                "2026-03-25 14:14:00.000 UTC [7] LOG:  statement: TRUNCATE orders",
+                "2026-03-25 14:14:01.000 UTC [8] LOG:  statement: DROP TABLE missing",
+                "2026-03-25 14:14:01.001 UTC [8] ERROR:  table \"missing\" does not exist",
+                "2026-03-25 14:14:01.001 UTC [8] STATEMENT:  DROP TABLE missing");
+        assertThat(r.candidates().get(0).kind()).isEqualTo("TRUNCATE");
+        assertThat(r.candidates().get(1).failed()).isTrue();
+        assertThat(r.recommendation().orElseThrow().time()).isEqualTo(Instant.parse("2026-03-25T14:14:00Z"));
+    }
+
+    @Test
+    void aKnownXidGivesAnExactTargetAndSecondsPrecisionIsReported() throws Exception {
+        TargetFinder.Result withXid = find("%m [%p] xid=%x ", "t",
+                "2026-03-25 14:14:00.000 UTC [7] xid=745 LOG:  statement: DROP TABLE t");
+        assertThat(withXid.recommendation().orElseThrow().settings()).containsEntry("recovery_target_xid", "745");
+        TargetFinder.Result seconds = find("%t [%p] xid=%x ", "t",
+                "2026-03-25 14:14:00 UTC [7] xid=0 LOG:  duration: 3.2 ms  statement: DROP TABLE t");
+        Recommendation rec = seconds.recommendation().orElseThrow();
+        assertThat(rec.kind()).as("xid 0 means not assigned yet").isEqualTo("time");
+        assertThat(rec.precisionWindow()).contains("1 s");
+    }
+
+    @Test
+    void nothingMatchingMeansNoRecommendation() throws Exception {
+        TargetFinder.Result r = find("%m [%p] ", "t", "2026-03-25 14:14:00.000 UTC [7] LOG:  statement: SELECT 1");
+        assertThat(r.candidates()).isEmpty();
+        assertThat(r.recommendation()).isEmpty();
+    }
+}

@@ -1,0 +1,56 @@
+package dev.pitr.restore;
+
+import dev.pitr.core.PitrException;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.time.ZoneId;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class RestoreModelTest {
+    @Test
+    void theTransitionTableIsTheRunbookOrder() {
+        RestoreState s = RestoreState.PREFLIGHT;
+        StringBuilder path = new StringBuilder(s.name());
+        while (s.next().isPresent()) {
+            s = s.next().get();
+            path.append(">").append(s);
+        }
+        assertThat(path).hasToString("PREFLIGHT>FETCH_BACKUP>PREFETCH_WAL>CONFIGURE>REPLAY>VERIFY>READY");
+        assertThat(RestoreState.READY.isStep()).isFalse();
+        assertThat(RestoreState.FAILED.next()).isEmpty();
+    }
+
+    @Test
+    void targetTimesCarryOrGetAZone() {
+        ZoneId berlin = ZoneId.of("Europe/Berlin");
+        assertThat(RecoveryTarget.parseTime("2026-03-25T14:13:00+01:00", berlin)).isEqualTo(Instant.parse("2026-03-25T13:13:00Z"));
+        assertThat(RecoveryTarget.parseTime("2026-03-25 14:13:00 America/New_York", berlin)).isEqualTo(Instant.parse("2026-03-25T18:13:00Z"));
+        assertThat(RecoveryTarget.parseTime("2026-03-25 14:13:00", berlin)).isEqualTo(Instant.parse("2026-03-25T13:13:00Z"));
+        assertThat(RecoveryTarget.parseTime("2026-03-25T14:13:00.250Z", berlin)).isEqualTo(Instant.parse("2026-03-25T14:13:00.250Z"));
+        assertThatThrownBy(() -> RecoveryTarget.parseTime("yesterday", berlin)).isInstanceOf(PitrException.class)
+                .hasMessageContaining("'yesterday'");
+        assertThat(new RecoveryTarget.Time(Instant.parse("2026-03-25T13:13:00Z")).settings())
+                .containsEntry("recovery_target_time", "2026-03-25 13:13:00.000000+00:00");
+    }
+
+    @Test
+    void journalRecordsEveryStepAndSurvivesARoundTrip(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        RestorePlan plan = new RestorePlan("file:///r", "b1", Instant.EPOCH, "0/3000100", 1, "42", 15, 16 << 20,
+                new RecoveryTarget.Xid(745), false, "latest", dir.resolve("data"), dir.resolve("data.pitr"), 5555,
+                java.util.List.of("000000010000000000000003"), 1, 1, 1, 1, java.util.Map.of(), java.util.List.of(), "test");
+        RestoreJournal j = RestoreJournal.begin(plan).started(RestoreState.PREFLIGHT)
+                .completed(RestoreState.PREFLIGHT, 0, RestoreState.FETCH_BACKUP)
+                .started(RestoreState.FETCH_BACKUP).failed(RestoreState.FETCH_BACKUP, "disk full");
+        j.save();
+        RestoreJournal back = RestoreJournal.load(plan.stateDir());
+        assertThat(back.state()).isEqualTo(RestoreState.FAILED);
+        assertThat(back.failedStep()).isEqualTo(RestoreState.FETCH_BACKUP);
+        assertThat(back.plan().target()).isEqualTo(new RecoveryTarget.Xid(745));
+        assertThat(back.steps()).extracting(RestoreJournal.Step::outcome).containsExactly("done", "failed: disk full");
+        assertThat(back.completedBefore(RestoreState.PREFLIGHT)).isTrue();
+        assertThat(back.completedBefore(RestoreState.FETCH_BACKUP)).isFalse();
+    }
+}
