@@ -42,14 +42,26 @@ final class LogSearchOptions {
     @Option(names = "--since", paramLabel = "TIME") String since;
     @Option(names = "--until", paramLabel = "TIME") String until;
 
+    /** A setting read from the configured server, when it is reachable (the logs may outlive it). */
+    private static Optional<String> fromServer(Session session, String setting) {
+        try {
+            Optional<String> v = session.settings().server().queryOne("SHOW " + setting);
+            v.ifPresent(x -> session.output().verbose(setting + " from the server: '" + x + "'"));
+            return v;
+        } catch (PitrException e) {
+            return Optional.empty();
+        }
+    }
+
     TargetQuery query(Session session) {
         List<Path> files = logs.isEmpty()
                 ? session.settings().logDirectory().map(List::of).orElseThrow(() -> PitrException.usage(
                 "no logs given: pass --log FILE|DIR or set log-directory for the cluster in pitr.yaml"))
                 : logs.stream().map(session::resolve).toList();
         String prefix = Optional.ofNullable(logLinePrefix).or(() -> session.settings().logLinePrefix())
-                .orElse(DEFAULT_PREFIX);
-        Optional<ZoneId> zone = Optional.ofNullable(logTimezone).map(z -> {
+                .or(() -> fromServer(session, "log_line_prefix")).orElse(DEFAULT_PREFIX);
+        Optional<ZoneId> zone = Optional.ofNullable(logTimezone).or(() -> logLinePrefix == null
+                ? fromServer(session, "log_timezone") : Optional.empty()).map(z -> {
             try {
                 return ZoneId.of(z);
             } catch (java.time.DateTimeException e) {

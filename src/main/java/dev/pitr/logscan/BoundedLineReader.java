@@ -35,6 +35,11 @@ final class BoundedLineReader {
             while (pos < len && buf[pos] != '\n') {
                 pos++;
             }
+            if (pos < len && sb.length() == 0 && pos - start <= max) { // the common case: one copy, no builder
+                int end = pos > start && buf[pos - 1] == '\r' ? pos - 1 : pos;
+                pos++;
+                return new String(buf, start, end - start);
+            }
             int take = Math.min(pos - start, max - sb.length());
             if (take > 0) {
                 sb.append(buf, start, take);

@@ -13,6 +13,8 @@ public final class LogLinePrefix {
     private final Pattern pattern;
     private final boolean hasXid;
     private final boolean hasMillis;
+    private final FirstKind firstKind;
+    private final char firstLiteral;
 
     public LogLinePrefix(String prefix) {
         this.prefix = prefix;
@@ -74,10 +76,40 @@ public final class LogLinePrefix {
         this.pattern = Pattern.compile(re.toString(), Pattern.DOTALL);
         this.hasXid = xid;
         this.hasMillis = millis;
+        this.firstKind = firstKind(prefix);
+        this.firstLiteral = prefix.isEmpty() ? 0 : prefix.charAt(0);
     }
 
     private static String group(Set<String> used, String name, String re) {
         return used.add(name) ? "(?<" + name + ">" + re + ")" : "(?:" + re + ")";
+    }
+
+    /**
+     * A cheap test for "this line may start a message": the severity separator is there and the first
+     * character fits the prefix's first element. Lines that pass are parsed fully only if they matter.
+     */
+    public boolean mayStart(String line) {
+        if (line.isEmpty() || line.indexOf(":  ") < 0) {
+            return false;
+        }
+        char c = line.charAt(0);
+        return switch (firstKind) {
+            case DIGIT -> c >= '0' && c <= '9';
+            case LITERAL -> c == firstLiteral;
+            case ANY -> true;
+        };
+    }
+
+    private enum FirstKind { DIGIT, LITERAL, ANY }
+
+    private static FirstKind firstKind(String prefix) {
+        if (prefix.isEmpty()) {
+            return FirstKind.ANY;
+        }
+        if (prefix.charAt(0) != '%') {
+            return FirstKind.LITERAL;
+        }
+        return prefix.length() > 1 && "mtnpcl".indexOf(prefix.charAt(1)) >= 0 ? FirstKind.DIGIT : FirstKind.ANY;
     }
 
     public Pattern pattern() {

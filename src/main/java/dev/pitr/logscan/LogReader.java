@@ -32,12 +32,23 @@ public final class LogReader {
     private final LogLinePrefix prefix;
     private final Optional<ZoneId> logZone;
     private final ScanStats stats;
+    private final java.util.function.Predicate<String> interesting;
 
-    public LogReader(Optional<LogFormat> forcedFormat, LogLinePrefix prefix, Optional<ZoneId> logZone, ScanStats stats) {
+    /**
+     * {@code interesting} sees each message's raw text before anything is parsed: messages it rejects cost
+     * only the line split, which is what makes a multi-gigabyte scan fast.
+     */
+    public LogReader(Optional<LogFormat> forcedFormat, LogLinePrefix prefix, Optional<ZoneId> logZone, ScanStats stats,
+                     java.util.function.Predicate<String> interesting) {
         this.forcedFormat = forcedFormat;
         this.prefix = prefix;
         this.logZone = logZone;
         this.stats = stats;
+        this.interesting = interesting;
+    }
+
+    public LogReader(Optional<LogFormat> forcedFormat, LogLinePrefix prefix, Optional<ZoneId> logZone, ScanStats stats) {
+        this(forcedFormat, prefix, logZone, stats, text -> true);
     }
 
     public void read(Path file, Consumer<LogEntry> sink) {
@@ -88,26 +99,47 @@ public final class LogReader {
 
     private void readStderr(String file, String first, BoundedLineReader lines, Consumer<LogEntry> sink) throws IOException {
         stats.lines++;
-        LogEntry pending = null;
-        StringBuilder msg = new StringBuilder();
+        String head = null;
+        long headLine = 0;
+        StringBuilder continuation = new StringBuilder();
         long lineNo = 0;
         for (String line = first; line != null; line = next(lines)) {
             lineNo++;
-            Matcher m = line.indexOf(':') > 0 ? prefix.pattern().matcher(line) : null;
-            LogEntry head = m != null && m.matches() ? stderrHead(m, file, lineNo) : null;
-            if (head != null) {
-                emit(pending, msg, sink);
-                pending = head;
-                msg.setLength(0);
-                msg.append(m.group("msg"));
-            } else if (pending != null && !looksBinary(line)) {
+            if (head != null && line.startsWith("\t")) {
                 // continuation lines of a multi-line message start with a tab (PostgreSQL's append_with_tabs)
-                msg.append('\n').append(line.startsWith("\t") ? line.substring(1) : line);
+                continuation.append('\n').append(line, 1, line.length());
+            } else if (prefix.mayStart(line)) {
+                flushStderr(head, continuation, file, headLine, sink);
+                head = line;
+                headLine = lineNo;
+                continuation.setLength(0);
+            } else if (head != null && !looksBinary(line)) {
+                continuation.append('\n').append(line);
             } else {
                 stats.skipped++;
             }
         }
-        emit(pending, msg, sink);
+        flushStderr(head, continuation, file, headLine, sink);
+    }
+
+    /** Parses a message only when it may matter: the full prefix regex and time parse are the expensive part. */
+    private void flushStderr(String head, CharSequence continuation, String file, long lineNo, Consumer<LogEntry> sink) {
+        if (head == null) {
+            return;
+        }
+        stats.entries++;
+        String text = continuation.length() == 0 ? head : head + continuation;
+        if (!interesting.test(text)) {
+            return;
+        }
+        Matcher m = prefix.pattern().matcher(head);
+        LogEntry e = m.matches() ? stderrHead(m, file, lineNo) : null;
+        if (e == null) {
+            stats.skipped++;
+            return;
+        }
+        sink.accept(new LogEntry(e.time(), e.timeText(), e.precision(), e.database(), e.user(), e.pid(), e.session(),
+                e.xid(), e.severity(), m.group("msg") + continuation, null, file, lineNo));
     }
 
     private LogEntry stderrHead(Matcher m, String file, long lineNo) {
@@ -127,15 +159,6 @@ public final class LogReader {
                 time.map(LogTime.Parsed::precision).orElse(null), groupOrNull(m, "db"), groupOrNull(m, "user"),
                 parseInt(groupOrNull(m, "pid")), groupOrNull(m, "session"), parseLong(groupOrNull(m, "xid")),
                 m.group("sev"), "", null, file, lineNo);
-    }
-
-    private void emit(LogEntry pending, StringBuilder msg, Consumer<LogEntry> sink) {
-        if (pending != null) {
-            stats.entries++;
-            sink.accept(new LogEntry(pending.time(), pending.timeText(), pending.precision(), pending.database(),
-                    pending.user(), pending.pid(), pending.session(), pending.xid(), pending.severity(),
-                    msg.toString(), null, pending.file(), pending.line()));
-        }
     }
 
     private static boolean hasGroup(Matcher m, String name) {
@@ -173,6 +196,11 @@ public final class LogReader {
                 record.append('\n');
             }
             record.append(line);
+            if (!interesting.test(record.toString()) && !record.isEmpty() && balancedQuotes(record)) {
+                stats.entries++;
+                record.setLength(0);
+                continue;
+            }
             List<String> fields = CsvRecord.split(record);
             if (fields == null) { // open quote: the record continues on the next line, within bounds
                 if (record.length() > MAX_LINE) {
@@ -208,6 +236,10 @@ public final class LogReader {
         long lineNo = 0;
         for (String line = first; line != null; line = next(lines)) {
             lineNo++;
+            if (!interesting.test(line)) {
+                stats.entries++;
+                continue;
+            }
             JsonNode n;
             try {
                 n = Json.mapper().readTree(line);
@@ -250,6 +282,16 @@ public final class LogReader {
         } catch (NumberFormatException e) {
             return null;
         }
+    }
+
+    private static boolean balancedQuotes(CharSequence s) {
+        int quotes = 0;
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) == '"') {
+                quotes++;
+            }
+        }
+        return quotes % 2 == 0;
     }
 
     /** Minimal RFC 4180 splitting with a bound, so a broken quote costs one record, not the rest of the file. */

@@ -29,7 +29,7 @@ public final class TargetFinder {
 
     public Result find(TargetQuery q) {
         ScanStats stats = new ScanStats();
-        LogReader reader = new LogReader(q.format(), q.prefix(), q.logZone(), stats);
+        LogReader reader = new LogReader(q.format(), q.prefix(), q.logZone(), stats, interest(q));
         List<Candidate> found = new ArrayList<>();
         Map<Integer, Integer> lastByPid = new HashMap<>();
         for (Path file : logFiles(q.logs())) {
@@ -38,6 +38,40 @@ public final class TargetFinder {
         found.sort(Comparator.comparingInt(Candidate::score).reversed()
                 .thenComparing(Candidate::time, Comparator.nullsLast(Comparator.reverseOrder())));
         return new Result(found, found.stream().filter(c -> !c.failed()).findFirst().map(TargetFinder::recommend), stats);
+    }
+
+    private static final List<String> DESTRUCTIVE_WORDS = List.of("drop", "truncate", "delete", "update", "alter");
+
+    /** A superset test on a message's raw text: could it be (or fail) a statement this query looks for? */
+    static java.util.function.Predicate<String> interest(TargetQuery q) {
+        if (q.statement().isPresent()) {
+            Pattern p = q.statement().get();
+            return text -> p.matcher(text).find();
+        }
+        List<String> words = q.table().map(t -> List.of(t.name().toLowerCase(java.util.Locale.ROOT)))
+                .orElse(DESTRUCTIVE_WORDS);
+        return text -> {
+            for (String w : words) {
+                if (containsIgnoreCase(text, w)) {
+                    return true;
+                }
+            }
+            return false;
+        };
+    }
+
+    /** {@code lowerWord} in {@code text}, ignoring case, without copying the text (this runs on every message). */
+    static boolean containsIgnoreCase(String text, String lowerWord) {
+        char first = lowerWord.charAt(0);
+        char firstUpper = Character.toUpperCase(first);
+        int last = text.length() - lowerWord.length();
+        for (int i = 0; i <= last; i++) {
+            char c = text.charAt(i);
+            if ((c == first || c == firstUpper) && text.regionMatches(true, i + 1, lowerWord, 1, lowerWord.length() - 1)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void consider(TargetQuery q, LogEntry e, List<Candidate> found, Map<Integer, Integer> lastByPid) {
