@@ -15,6 +15,8 @@ import java.util.Optional;
 /** The backups in a repository; a backup whose metadata object is missing is incomplete and never offered. */
 public final class BackupCatalog {
     public static final String METADATA = "backup.json";
+    /** Written when a backup starts: a directory with it but without the metadata is an incomplete backup. */
+    public static final String STARTED = "backup.started";
 
     /** One backup directory: complete (with metadata) or not. */
     public record Entry(String id, Optional<BackupMetadata> metadata) {

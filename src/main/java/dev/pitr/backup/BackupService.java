@@ -76,6 +76,9 @@ public final class BackupService {
         String id = ID.format(Instant.now());
         String label = options.label() == null ? "pitr " + id : options.label();
         String key = BackupCatalog.prefix(id) + "base.tar.zst";
+        // visible at once, so an interrupted backup shows up as incomplete (and 'expire' can clean it)
+        repo.put(BackupCatalog.prefix(id) + BackupCatalog.STARTED, ("{\"id\":\"" + id + "\",\"started_at\":\""
+                + Instant.now() + "\"}").getBytes(StandardCharsets.UTF_8));
         progress.accept("backup " + id + ": streaming pg_basebackup from " + server.host() + ":" + server.port()
                 + " into " + repo.url() + "/" + key);
         Streamed streamed = stream(label, key, options.compressLevel());
@@ -128,23 +131,49 @@ public final class BackupService {
         AtomicLong raw = new AtomicLong();
         String[] labelText = new String[1];
         byte[][] manifest = new byte[1][];
-        try (PipedInputStream compressed = new PipedInputStream(1 << 20)) {
-            PipedOutputStream pipe = new PipedOutputStream(compressed);
+        java.util.concurrent.atomic.AtomicReference<Throwable> producerFailure = new java.util.concurrent.atomic.AtomicReference<>();
+        try (PipedInputStream pipeIn = new PipedInputStream(1 << 20)) {
+            PipedOutputStream pipe = new PipedOutputStream(pipeIn);
+            // the uploader must see a failed stream as an error, never as a short but "complete" object
+            InputStream compressed = new FilterInputStream(pipeIn) {
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    int n = super.read(b, off, len);
+                    if (n < 0 && producerFailure.get() != null) {
+                        throw new IOException("backup stream failed: " + producerFailure.get().getMessage());
+                    }
+                    return n;
+                }
+            };
             CompletableFuture<Void> producer = CompletableFuture.runAsync(() -> {
-                try (OutputStream z = new ZstdOutputStream(pipe, level);
-                     InputStream tee = new TeeInputStream(process.getInputStream(), z, sha, raw, progress)) {
-                    TarArchiveInputStream tar = new TarArchiveInputStream(tee);
-                    TarArchiveEntry entry;
-                    while ((entry = tar.getNextEntry()) != null) {
-                        if (entry.getName().equals("backup_label")) {
-                            labelText[0] = new String(tar.readAllBytes(), StandardCharsets.UTF_8);
-                        } else if (entry.getName().equals("backup_manifest")) {
-                            manifest[0] = tar.readAllBytes();
+                try (OutputStream z = new ZstdOutputStream(pipe, level) {
+                    @Override
+                    public synchronized void close() throws IOException {
+                        if (producerFailure.get() == null) {
+                            super.close();
+                        } else {
+                            pipe.close();
                         }
                     }
-                    tee.transferTo(OutputStream.nullOutputStream()); // tar padding after the end marker
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                };
+                     InputStream tee = new TeeInputStream(process.getInputStream(), z, sha, raw, progress)) {
+                    try {
+                        TarArchiveInputStream tar = new TarArchiveInputStream(tee);
+                        TarArchiveEntry entry;
+                        while ((entry = tar.getNextEntry()) != null) {
+                            if (entry.getName().equals("backup_label")) {
+                                labelText[0] = new String(tar.readAllBytes(), StandardCharsets.UTF_8);
+                            } else if (entry.getName().equals("backup_manifest")) {
+                                manifest[0] = tar.readAllBytes();
+                            }
+                        }
+                        tee.transferTo(OutputStream.nullOutputStream()); // tar padding after the end marker
+                    } catch (IOException | RuntimeException e) {
+                        producerFailure.set(e); // before the streams close: the uploader must not see a clean end
+                        throw e;
+                    }
+                } catch (IOException | RuntimeException e) {
+                    throw new java.io.UncheckedIOException(new IOException(e.getMessage(), e));
                 }
             });
             long stored;

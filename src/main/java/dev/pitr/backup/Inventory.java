@@ -1,0 +1,187 @@
+package dev.pitr.backup;
+
+import dev.pitr.repo.IdentityStore;
+import dev.pitr.repo.ObjectInfo;
+import dev.pitr.repo.Repository;
+import dev.pitr.repo.RepositoryIdentity;
+import dev.pitr.repo.RepositoryLayout;
+import dev.pitr.wal.WalFileName;
+import dev.pitr.wal.WalSegmentName;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * What the repository can restore: per timeline its parent and fork point (from the .history file), its
+ * segments as contiguous runs, its backups, and for each backup the window of time it can reach before the
+ * first gap. Everything is read with LIST calls (one per timeline, in parallel) and small GETs.
+ */
+public final class Inventory {
+    /** A run of consecutive segments. */
+    public record Run(String first, String last, long count, Instant lastArchivedAt) {
+    }
+
+    /** A missing stretch of segments between two runs. */
+    public record Gap(String firstMissing, String lastMissing, long count) {
+    }
+
+    /** From a backup to the end of the WAL that follows it without a gap. */
+    public record Window(String backupId, Instant from, Instant to, String fromSegment, String toSegment) {
+    }
+
+    public record Timeline(int timeline, Optional<Integer> parent, Optional<String> forkLsn, boolean historyFile,
+                           long segments, List<Run> runs, List<Gap> gaps, List<String> backups, List<Window> windows,
+                           List<String> unrecognized) {
+    }
+
+    public record Snapshot(Optional<RepositoryIdentity> identity, List<Timeline> timelines,
+                           List<BackupCatalog.Entry> backups, Optional<String> newestSegment,
+                           Optional<Instant> newestSegmentAt) {
+    }
+
+    private final Repository repo;
+
+    public Inventory(Repository repo) {
+        this.repo = repo;
+    }
+
+    /** The segments of every timeline, keyed by name, with their listing info. */
+    public TreeMap<WalSegmentName, ObjectInfo> segments(int timeline) {
+        TreeMap<WalSegmentName, ObjectInfo> out = new TreeMap<>();
+        for (ObjectInfo o : repo.list(RepositoryLayout.timelinePrefix(timeline))) {
+            RepositoryLayout.walFileOf(o.key()).ifPresent(f -> {
+                if (f instanceof WalFileName.Segment s) {
+                    out.put(s.segment(), o);
+                }
+            });
+        }
+        return out;
+    }
+
+    public Snapshot snapshot() {
+        Optional<RepositoryIdentity> identity = new IdentityStore(repo).read();
+        int segSize = identity.map(RepositoryIdentity::walSegmentSize).orElse(16 * 1024 * 1024);
+        List<BackupCatalog.Entry> backups = new BackupCatalog(repo).list();
+        List<Integer> tls = repo.listChildren(RepositoryLayout.WAL).stream().filter(c -> c.matches("[0-9A-F]{8}"))
+                .map(c -> (int) Long.parseLong(c, 16)).sorted().toList();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(8, tls.size())));
+        List<Timeline> timelines = new ArrayList<>();
+        try {
+            List<Future<Timeline>> futures = new ArrayList<>();
+            for (int tl : tls) {
+                futures.add(pool.submit(() -> timeline(tl, segSize, backups)));
+            }
+            for (Future<Timeline> f : futures) {
+                timelines.add(f.get());
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } finally {
+            pool.shutdown();
+        }
+        Optional<Run> newest = timelines.stream().flatMap(t -> t.runs().stream())
+                .max(Comparator.comparing(Run::lastArchivedAt));
+        return new Snapshot(identity, timelines, backups, newest.map(Run::last), newest.map(Run::lastArchivedAt));
+    }
+
+    private Timeline timeline(int tl, int segSize, List<BackupCatalog.Entry> backups) {
+        TreeMap<WalSegmentName, ObjectInfo> segs = new TreeMap<>();
+        List<String> unrecognized = new ArrayList<>();
+        boolean history = false;
+        for (ObjectInfo o : repo.list(RepositoryLayout.timelinePrefix(tl))) {
+            Optional<WalFileName> f = RepositoryLayout.walFileOf(o.key());
+            if (f.isEmpty()) {
+                unrecognized.add(o.key());
+            } else if (f.get() instanceof WalFileName.Segment s) {
+                segs.put(s.segment(), o);
+            } else if (f.get() instanceof WalFileName.TimelineHistory) {
+                history = true;
+            }
+        }
+        Optional<Integer> parent = Optional.empty();
+        Optional<String> fork = Optional.empty();
+        if (history) {
+            String[] last = lastHistoryLine(tl);
+            if (last != null) {
+                parent = Optional.of(Integer.parseInt(last[0].trim()));
+                fork = Optional.of(last[1].trim());
+            }
+        }
+        List<Run> runs = new ArrayList<>();
+        List<Gap> gaps = new ArrayList<>();
+        WalSegmentName runStart = null;
+        WalSegmentName prev = null;
+        long count = 0;
+        for (WalSegmentName s : segs.keySet()) {
+            if (prev != null && s.segmentNumber(segSize) != prev.segmentNumber(segSize) + 1) {
+                runs.add(new Run(runStart.toString(), prev.toString(), count, segs.get(prev).lastModified()));
+                long missing = s.segmentNumber(segSize) - prev.segmentNumber(segSize) - 1;
+                gaps.add(new Gap(prev.next(segSize).toString(),
+                        WalSegmentName.of(tl, s.segmentNumber(segSize) - 1, segSize).toString(), missing));
+                runStart = null;
+            }
+            if (runStart == null) {
+                runStart = s;
+                count = 0;
+            }
+            prev = s;
+            count++;
+        }
+        if (runStart != null) {
+            runs.add(new Run(runStart.toString(), prev.toString(), count, segs.get(prev).lastModified()));
+        }
+        List<String> onTimeline = new ArrayList<>();
+        List<Window> windows = new ArrayList<>();
+        for (BackupCatalog.Entry e : backups) {
+            if (e.metadata().isEmpty() || e.metadata().get().timeline() != tl) {
+                continue;
+            }
+            BackupMetadata b = e.metadata().get();
+            onTimeline.add(b.id());
+            WalSegmentName start = WalSegmentName.parse(b.startSegment()).orElseThrow();
+            WalSegmentName stop = WalSegmentName.parse(b.stopSegment()).orElseThrow();
+            WalSegmentName cursor = start;
+            WalSegmentName end = null;
+            while (segs.containsKey(cursor)) {
+                end = cursor;
+                cursor = cursor.next(segSize);
+            }
+            if (end != null && end.compareTo(stop) >= 0) {
+                windows.add(new Window(b.id(), b.stopTime(), segs.get(end).lastModified(), b.stopSegment(), end.toString()));
+            }
+        }
+        return new Timeline(tl, parent, fork, history, segs.size(), runs, gaps, onTimeline, windows, unrecognized);
+    }
+
+    /** The last line of a timeline's .history file: parent timeline, switch point, reason. */
+    private String[] lastHistoryLine(int tl) {
+        String key = RepositoryLayout.walKey(new WalFileName.TimelineHistory(tl));
+        Optional<byte[]> obj = repo.getBytes(key);
+        if (obj.isEmpty()) {
+            return null;
+        }
+        try {
+            String text = new String(dev.pitr.wal.WalObjectFormat.decode(obj.get()), StandardCharsets.UTF_8);
+            String[] last = null;
+            for (String line : text.split("\n")) {
+                if (!line.isBlank() && !line.startsWith("#")) {
+                    last = line.split("\t");
+                }
+            }
+            return last != null && last.length >= 2 ? last : null;
+        } catch (dev.pitr.wal.WalObjectFormat.CorruptObjectException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package dev.pitr.cli;
+
+import dev.pitr.backup.Inventory;
+import picocli.CommandLine.Command;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = "What can I restore to? Timelines, backups, WAL coverage, gaps and the age of the newest WAL.")
+final class InfoCommand extends BaseCommand {
+    private static final int WIDTH = 60;
+
+    @Override
+    int execute(Session session) {
+        Inventory.Snapshot snap = new Inventory(session.repository()).snapshot();
+        Output out = session.output();
+        if (out.json()) {
+            out.printJson(snap);
+            return 0;
+        }
+        out.println("repository " + session.repository().url() + snap.identity().map(i -> " (system identifier "
+                + i.systemIdentifier() + ", PostgreSQL " + i.pgMajor() + ")").orElse(" (empty)"));
+        snap.newestSegmentAt().ifPresent(t -> out.println("newest WAL " + snap.newestSegment().orElse("") + " archived "
+                + t + ", " + age(Duration.between(t, Instant.now())) + " ago (the RPO if the primary died now)"));
+        long lo = Long.MAX_VALUE;
+        long hi = Long.MIN_VALUE;
+        int segSize = snap.identity().map(i -> i.walSegmentSize()).orElse(16 << 20);
+        for (Inventory.Timeline t : snap.timelines()) {
+            for (Inventory.Run r : t.runs()) {
+                lo = Math.min(lo, number(r.first(), segSize));
+                hi = Math.max(hi, number(r.last(), segSize));
+            }
+        }
+        for (Inventory.Timeline t : snap.timelines()) {
+            out.println("");
+            out.println("timeline " + t.timeline() + t.parent().map(p -> " (from timeline " + p + " at "
+                    + t.forkLsn().orElse("?") + ")").orElse("") + ": " + t.segments() + " segments");
+            if (lo <= hi) {
+                out.println("  " + bar(t, lo, hi, segSize, out.color(), snap));
+            }
+            for (Inventory.Window w : t.windows()) {
+                out.println("  restorable: " + w.from() + " .. " + w.to() + "  (backup " + w.backupId() + ", WAL "
+                        + w.fromSegment() + " .. " + w.toSegment() + ")");
+            }
+            for (Inventory.Gap g : t.gaps()) {
+                out.println("  " + red("gap: " + g.count() + " segment(s) missing, " + g.firstMissing() + " .. "
+                        + g.lastMissing(), out.color()));
+            }
+            if (t.windows().isEmpty()) {
+                out.println("  no backup on this timeline" + (t.parent().isPresent() ? " (reachable from a parent"
+                        + " timeline's backup with --timeline latest)" : ""));
+            }
+        }
+        snap.backups().stream().filter(b -> !b.complete()).forEach(b ->
+                out.println("incomplete backup " + b.id() + " (interrupted; never used; 'pitr expire' removes it)"));
+        return 0;
+    }
+
+    /** One row per timeline: '=' archived, '.' gap (red), 'B' where a backup starts; segment numbers left to right. */
+    private static String bar(Inventory.Timeline t, long lo, long hi, int segSize, boolean color, Inventory.Snapshot snap) {
+        char[] cells = new char[WIDTH];
+        java.util.Arrays.fill(cells, ' ');
+        double per = Math.max(1.0, (hi - lo + 1) / (double) WIDTH);
+        for (Inventory.Run r : t.runs()) {
+            fill(cells, number(r.first(), segSize), number(r.last(), segSize), lo, per, '=');
+        }
+        for (Inventory.Gap g : t.gaps()) {
+            fill(cells, number(g.firstMissing(), segSize), number(g.lastMissing(), segSize), lo, per, '.');
+        }
+        List<String> ids = new ArrayList<>(t.backups());
+        snap.backups().stream().flatMap(b -> b.metadata().stream()).filter(b -> ids.contains(b.id())).forEach(b ->
+                fill(cells, number(b.startSegment(), segSize), number(b.startSegment(), segSize), lo, per, 'B'));
+        String row = new String(cells);
+        return "|" + (color ? row.replace(".", "\u001b[31m.\u001b[0m") : row) + "|";
+    }
+
+    private static void fill(char[] cells, long from, long to, long lo, double per, char c) {
+        for (long n = from; n <= to; n++) {
+            int col = (int) Math.min(cells.length - 1, (n - lo) / per);
+            if (cells[col] != 'B') {
+                cells[col] = c;
+            }
+        }
+    }
+
+    private static long number(String segment, int segSize) {
+        return dev.pitr.wal.WalSegmentName.parse(segment).orElseThrow().segmentNumber(segSize);
+    }
+
+    private static String red(String s, boolean color) {
+        return color ? "\u001b[31m" + s + "\u001b[0m" : s;
+    }
+
+    private static String age(Duration d) {
+        return d.toHours() > 0 ? d.toHours() + " h " + d.toMinutesPart() + " min" : d.toMinutes() + " min " + d.toSecondsPart() + " s";
+    }
+}

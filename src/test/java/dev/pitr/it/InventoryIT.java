@@ -1,0 +1,212 @@
+package dev.pitr.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pitr.core.Json;
+import dev.pitr.pg.ProcessRunner;
+import dev.pitr.repo.ObjectInfo;
+import dev.pitr.repo.Repositories;
+import dev.pitr.repo.Repository;
+import dev.pitr.repo.RepositoryLayout;
+import dev.pitr.repo.S3Settings;
+import dev.pitr.testkit.Cli;
+import dev.pitr.testkit.EmbeddedS3;
+import dev.pitr.testkit.PgCluster;
+import dev.pitr.testkit.TestDirs;
+import dev.pitr.wal.WalFileName;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** backup list/info/wal verify/expire against a real archive with several backups, a gap and two timelines. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class InventoryIT {
+    static PgCluster pg;
+    static Path work;
+    static Cli cli;
+    static Repository repo;
+    static String archive;
+    static final List<String> backups = new ArrayList<>();
+
+    @BeforeAll
+    static void archiveWithBackups() throws Exception {
+        EmbeddedS3 s3 = EmbeddedS3.shared();
+        String bucket = s3.newBucket();
+        work = TestDirs.shared("pitr-inventory-");
+        archive = "'env PITR_REPO=s3://" + bucket + "/repo PITR_S3_ENDPOINT=" + s3.endpoint() + " "
+                + ArchiveIT.LAUNCHER + " wal push %p'";
+        pg = PgCluster.start(Map.of("wal_level", "replica", "archive_mode", "on", "archive_command", archive), Map.of());
+        Map<String, String> env = new HashMap<>(s3.env(bucket));
+        env.put("PITR_PGPORT", String.valueOf(pg.port()));
+        cli = new Cli(env, work);
+        repo = Repositories.open("s3://" + bucket + "/repo", new S3Settings(Optional.of(s3.endpoint()), "us-east-1", true, 3));
+        pg.execute("CREATE TABLE t AS SELECT g FROM generate_series(1, 10000) g");
+        for (int i = 0; i < 3; i++) {
+            pg.execute("INSERT INTO t SELECT g FROM generate_series(1, 10000) g", "SELECT pg_switch_wal()");
+            Cli.Run b = cli.run("--json", "backup", "create");
+            assertThat(b.exitCode()).as(b.stderr()).isZero();
+            backups.add(Json.mapper().readTree(b.stdout()).get("id").asText());
+            Thread.sleep(1100); // backup ids are per second
+        }
+        pg.execute("INSERT INTO t SELECT g FROM generate_series(1, 10000) g");
+        ArchiveIT.waitUntilArchived(pg, pg.query("SELECT pg_walfile_name(pg_switch_wal())"));
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        cli.run("restore", "abort", "--pgdata", work.resolve("tl2/data").toString());
+        repo.close();
+        pg.close();
+        TestDirs.delete(work);
+    }
+
+    static JsonNode json(String... args) throws Exception {
+        List<String> a = new ArrayList<>(List.of("--json"));
+        a.addAll(List.of(args));
+        Cli.Run r = cli.run(a.toArray(String[]::new));
+        assertThat(r.exitCode()).as(r.stderr()).isIn(0, 3);
+        return Json.mapper().readTree(r.stdout());
+    }
+
+    @Test
+    @Order(1)
+    void infoShowsAWindowFromEachBackupToTheLatestArchivedWal() throws Exception {
+        JsonNode info = json("info");
+        JsonNode tl1 = info.get("timelines").get(0);
+        assertThat(tl1.get("windows")).hasSize(3);
+        String newest = info.get("newestSegment").asText();
+        for (JsonNode w : tl1.get("windows")) {
+            assertThat(w.get("toSegment").asText()).isEqualTo(newest);
+        }
+        assertThat(tl1.get("windows").get(0).get("backupId").asText()).isEqualTo(backups.get(0));
+        assertThat(cli.run("info").stdout()).contains("restorable: ").contains("(the RPO if the primary died now)")
+                .contains("=B=");
+        assertThat(cli.run("wal", "verify").exitCode()).isZero();
+        assertThat(cli.run("wal", "verify", "--deep").stdout()).contains("archive is whole").contains("objects re-hashed");
+    }
+
+    @Test
+    @Order(2)
+    void anInterruptedBackupIsNeverListedAsUsable() throws Exception {
+        pg.execute("ALTER SYSTEM SET archive_command = 'false'", "SELECT pg_reload_conf()");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(ArchiveIT.LAUNCHER, "backup", "create", "--archive-wait", "120")
+                    .redirectErrorStream(true).redirectOutput(work.resolve("interrupted.out").toFile());
+            pb.environment().putAll(EmbeddedS3.shared().env(repoBucket()));
+            pb.environment().put("PITR_PGPORT", String.valueOf(pg.port()));
+            Process p = pb.start();
+            // with archiving broken, pg_basebackup waits at the end for WAL archiving: kill it there, midway
+            long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+            while (System.nanoTime() < deadline && !"t".equals(pg.query(
+                    "SELECT count(*) > 0 FROM pg_stat_progress_basebackup WHERE phase LIKE 'waiting for wal archiving%'"))) {
+                Thread.sleep(50);
+            }
+            ProcessRunner.run(List.of("pkill", "-9", "-f", "pg_basebackup -h 127.0.0.1 -p " + pg.port()), Map.of(),
+                    Duration.ofSeconds(10));
+            assertThat(p.waitFor()).isEqualTo(5);
+            assertThat(Files.readString(work.resolve("interrupted.out"))).contains("pg_basebackup");
+        } finally {
+            pg.execute("ALTER SYSTEM SET archive_command = " + archive, "SELECT pg_reload_conf()");
+        }
+        JsonNode list = json("backup", "list");
+        assertThat(list).hasSize(4);
+        assertThat(list.get(3).get("status").asText()).isEqualTo("incomplete");
+        String incompleteId = list.get(3).get("id").asText();
+        assertThat(repo.list(RepositoryLayout.BACKUPS + incompleteId + "/")).extracting(ObjectInfo::key)
+                .as("the truncated stream was never stored").noneMatch(k -> k.endsWith("base.tar.zst"));
+        assertThat(cli.run("backup", "list").stdout()).contains("incomplete");
+        JsonNode plan = json("restore", "plan", "--target-latest", "--pgdata", work.resolve("never/data").toString());
+        assertThat(plan.get("backupId").asText()).as("the newest complete backup, not the interrupted one")
+                .isEqualTo(backups.get(2));
+        // the next night's backup succeeds
+        Thread.sleep(1100);
+        Cli.Run next = cli.run("--json", "backup", "create");
+        assertThat(next.exitCode()).as(next.stderr()).isZero();
+        backups.add(Json.mapper().readTree(next.stdout()).get("id").asText());
+    }
+
+    @Test
+    @Order(3)
+    void expireKeepsEveryRestorablePointOfTheRetainedBackups() throws Exception {
+        long before = repo.list("").size();
+        JsonNode dry = json("expire", "--keep-full", "2", "--dry-run");
+        assertThat(repo.list("").size()).isEqualTo(before);
+        assertThat(dry.get("expiredBackups")).extracting(JsonNode::asText).containsExactlyInAnyOrder(backups.get(0), backups.get(1));
+        assertThat(dry.get("incompleteBackups")).hasSize(1);
+
+        JsonNode done = json("expire", "--keep-full", "2");
+        assertThat(done.get("walKeys").size()).isPositive();
+        assertThat(json("backup", "list")).hasSize(2);
+        for (String id : backups.subList(2, 4)) {
+            JsonNode plan = json("restore", "plan", "--backup", id, "--target-latest", "--pgdata",
+                    work.resolve("plan-" + id + "/data").toString());
+            for (JsonNode f : plan.get("walFiles")) {
+                assertThat(repo.head(RepositoryLayout.walKey(WalFileName.parseOrThrow(f.asText())))).isPresent();
+            }
+        }
+        assertThat(cli.run("wal", "verify").exitCode()).isZero();
+    }
+
+    @Test
+    @Order(4)
+    void aPromotedCopyThatArchivesCreatesTimelineTwoAndInfoShowsTheFork() throws Exception {
+        Path pgdata = work.resolve("tl2/data");
+        Cli.Run run = cli.run("restore", "run", "--target-latest", "--pgdata", pgdata.toString());
+        assertThat(run.exitCode()).as(run.stderr()).isZero();
+        // deliberately let this copy archive (a failover, in effect): pitr itself always writes archive_mode = off
+        Files.writeString(pgdata.resolve("postgresql.auto.conf"), "archive_mode = 'on'\narchive_command = " + archive + "\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        pg.ctl().stop(pgdata, "fast");
+        pg.ctl().start(pgdata, pgdata.resolveSibling("data.pitr").resolve("server.log"), Map.of(), Duration.ofSeconds(60));
+        assertThat(cli.run("restore", "promote", "--pgdata", pgdata.toString()).exitCode()).isZero();
+        int port = Json.mapper().readTree(pgdata.resolveSibling("data.pitr").resolve("journal.json").toFile())
+                .get("plan").get("port").asInt();
+        SeedScenarioIT.queryOn(port, "SELECT count(*) FROM (SELECT pg_switch_wal()) s");
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (repo.list(RepositoryLayout.timelinePrefix(2)).size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        JsonNode info = json("info");
+        JsonNode tl2 = info.get("timelines").get(1);
+        assertThat(tl2.get("timeline").asInt()).isEqualTo(2);
+        assertThat(tl2.get("parent").asInt()).isEqualTo(1);
+        assertThat(tl2.get("forkLsn").asText()).matches("[0-9A-F]+/[0-9A-F]+");
+        assertThat(cli.run("wal", "verify").stdout()).contains("switch: timeline 1 -> 2");
+    }
+
+    @Test
+    @Order(5)
+    void aMissingSegmentFailsVerifyNamingItAndSplitsTheWindow() throws Exception {
+        List<ObjectInfo> segs = repo.list(RepositoryLayout.timelinePrefix(1)).stream()
+                .filter(o -> RepositoryLayout.walFileOf(o.key()).filter(f -> f instanceof WalFileName.Segment).isPresent())
+                .toList();
+        ObjectInfo victim = segs.get(segs.size() - 2);
+        String name = RepositoryLayout.walFileOf(victim.key()).orElseThrow().fileName();
+        repo.delete(victim.key());
+        Cli.Run verify = cli.run("wal", "verify");
+        assertThat(verify.exitCode()).isEqualTo(3);
+        assertThat(verify.stdout()).contains("PROBLEM missing-segments " + name);
+        JsonNode tl1 = json("info").get("timelines").get(0);
+        assertThat(tl1.get("gaps")).hasSize(1);
+        assertThat(tl1.get("gaps").get(0).get("firstMissing").asText()).isEqualTo(name);
+        assertThat(cli.run("info").stdout()).contains("gap: 1 segment(s) missing, " + name);
+    }
+
+    private static String repoBucket() {
+        String url = repo.url();
+        return url.substring("s3://".length(), url.indexOf('/', "s3://".length()));
+    }
+}
