@@ -53,19 +53,6 @@ public final class Inventory {
         this.repo = repo;
     }
 
-    /** The segments of every timeline, keyed by name, with their listing info. */
-    public TreeMap<WalSegmentName, ObjectInfo> segments(int timeline) {
-        TreeMap<WalSegmentName, ObjectInfo> out = new TreeMap<>();
-        for (ObjectInfo o : repo.list(RepositoryLayout.timelinePrefix(timeline))) {
-            RepositoryLayout.walFileOf(o.key()).ifPresent(f -> {
-                if (f instanceof WalFileName.Segment s) {
-                    out.put(s.segment(), o);
-                }
-            });
-        }
-        return out;
-    }
-
     public Snapshot snapshot() {
         Optional<RepositoryIdentity> identity = new IdentityStore(repo).read();
         int segSize = identity.map(RepositoryIdentity::walSegmentSize).orElse(16 * 1024 * 1024);
@@ -99,7 +86,7 @@ public final class Inventory {
         TreeMap<WalSegmentName, ObjectInfo> segs = new TreeMap<>();
         List<String> unrecognized = new ArrayList<>();
         boolean history = false;
-        for (ObjectInfo o : repo.list(RepositoryLayout.timelinePrefix(tl))) {
+        for (ObjectInfo o : dev.pitr.repo.TimelineLister.list(repo, tl)) {
             Optional<WalFileName> f = RepositoryLayout.walFileOf(o.key());
             if (f.isEmpty()) {
                 unrecognized.add(o.key());

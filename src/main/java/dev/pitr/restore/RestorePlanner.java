@@ -144,15 +144,7 @@ public final class RestorePlanner {
     }
 
     private TreeMap<WalSegmentName, ObjectInfo> segments(int timeline) {
-        TreeMap<WalSegmentName, ObjectInfo> out = new TreeMap<>();
-        for (ObjectInfo o : repo.list(RepositoryLayout.timelinePrefix(timeline))) {
-            RepositoryLayout.walFileOf(o.key()).ifPresent(f -> {
-                if (f instanceof WalFileName.Segment s) {
-                    out.put(s.segment(), o);
-                }
-            });
-        }
-        return out;
+        return dev.pitr.repo.TimelineLister.segments(repo, timeline);
     }
 
     /** History files and segments of later timelines that fork after the backup (for timeline 'latest' or N). */

@@ -69,14 +69,7 @@ public final class TransactionLocator {
 
     /** Looks on {@code timeline} around {@code logTime}; empty when the WAL there holds no matching commit. */
     public Optional<Located> locate(int timeline, Instant logTime, Optional<Long> knownXid) {
-        TreeMap<WalSegmentName, ObjectInfo> segs = new TreeMap<>();
-        for (ObjectInfo o : repo.list(RepositoryLayout.timelinePrefix(timeline))) {
-            RepositoryLayout.walFileOf(o.key()).ifPresent(f -> {
-                if (f instanceof WalFileName.Segment s) {
-                    segs.put(s.segment(), o);
-                }
-            });
-        }
+        TreeMap<WalSegmentName, ObjectInfo> segs = dev.pitr.repo.TimelineLister.segments(repo, timeline);
         List<WalSegmentName> names = new ArrayList<>(segs.keySet());
         int first = -1;
         for (int i = 0; i < names.size(); i++) { // a segment is archived after every commit in it

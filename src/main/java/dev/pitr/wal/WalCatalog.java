@@ -77,7 +77,7 @@ public final class WalCatalog {
         List<String> unrecognized = new ArrayList<>();
         boolean history = false;
         long bytes = 0;
-        for (ObjectInfo o : repo.list(RepositoryLayout.timelinePrefix(tli))) {
+        for (ObjectInfo o : dev.pitr.repo.TimelineLister.list(repo, tli)) {
             bytes += o.size();
             Optional<WalFileName> f = RepositoryLayout.walFileOf(o.key());
             if (f.isEmpty()) {
