@@ -47,8 +47,26 @@ public final class BackupService {
     private final PgBinaries bins;
     private final PgConnection server;
     private final Consumer<String> progress;
+    private final ProgressBar bar;
 
-    public BackupService(Repository repo, PgBinaries bins, PgConnection server, Consumer<String> progress) {
+    /** Draws a bar on a terminal; elsewhere progress goes out as plain lines. */
+    public interface ProgressBar {
+        void update(long done, long total);
+
+        void finish();
+
+        ProgressBar NONE = new ProgressBar() {
+            public void update(long done, long total) {
+            }
+
+            public void finish() {
+            }
+        };
+    }
+
+    public BackupService(Repository repo, PgBinaries bins, PgConnection server, Consumer<String> progress,
+                         ProgressBar bar) {
+        this.bar = bar;
         this.repo = repo;
         this.bins = bins;
         this.server = server;
@@ -81,7 +99,8 @@ public final class BackupService {
                 + Instant.now() + "\"}").getBytes(StandardCharsets.UTF_8));
         progress.accept("backup " + id + ": streaming pg_basebackup from " + server.host() + ":" + server.port()
                 + " into " + repo.url() + "/" + key);
-        Streamed streamed = stream(label, key, options.compressLevel());
+        Streamed streamed = stream(label, key, options.compressLevel(), dbSize);
+        bar.finish();
         Instant stop = Instant.now();
 
         BackupLabel start = BackupLabel.parse(streamed.backupLabel());
@@ -109,7 +128,7 @@ public final class BackupService {
     private record Streamed(long rawBytes, long storedBytes, String sha256, String backupLabel, byte[] manifest) {
     }
 
-    private Streamed stream(String label, String key, int level) {
+    private Streamed stream(String label, String key, int level, long expectedBytes) {
         List<String> cmd = List.of(bins.tool("pg_basebackup").toString(), "-h", server.host(), "-p",
                 String.valueOf(server.port()), "-U", server.user(), "-D", "-", "-Ft", "-X", "none",
                 "--checkpoint=fast", "--manifest-checksums=SHA256", "--no-password", "-l", label);
@@ -156,7 +175,7 @@ public final class BackupService {
                         }
                     }
                 };
-                     InputStream tee = new TeeInputStream(process.getInputStream(), z, sha, raw, progress)) {
+                     InputStream tee = new TeeInputStream(process.getInputStream(), z, sha, raw, progress, bar, expectedBytes)) {
                     try {
                         TarArchiveInputStream tar = new TarArchiveInputStream(tee);
                         TarArchiveEntry entry;
@@ -242,10 +261,16 @@ public final class BackupService {
         private final MessageDigest sha;
         private final AtomicLong count;
         private final Consumer<String> progress;
+        private final ProgressBar bar;
+        private final long expected;
         private long lastReport = System.nanoTime();
+        private long lastBar;
 
-        TeeInputStream(InputStream in, OutputStream copy, MessageDigest sha, AtomicLong count, Consumer<String> progress) {
+        TeeInputStream(InputStream in, OutputStream copy, MessageDigest sha, AtomicLong count, Consumer<String> progress,
+                       ProgressBar bar, long expected) {
             super(in);
+            this.bar = bar;
+            this.expected = expected;
             this.copy = copy;
             this.sha = sha;
             this.count = count;
@@ -265,9 +290,13 @@ public final class BackupService {
                 copy.write(b, off, n);
                 sha.update(b, off, n);
                 long total = count.addAndGet(n);
-                if (System.nanoTime() - lastReport > 5_000_000_000L) {
-                    lastReport = System.nanoTime();
-                    progress.accept("backup: " + total / 1048576 + " MiB read");
+                long now = System.nanoTime();
+                if (bar != ProgressBar.NONE && now - lastBar > 100_000_000L) {
+                    lastBar = now;
+                    bar.update(total, expected);
+                } else if (bar == ProgressBar.NONE && now - lastReport > 5_000_000_000L) {
+                    lastReport = now;
+                    progress.accept("backup: " + total / 1048576 + " of ~" + expected / 1048576 + " MiB read");
                 }
             }
             return n;

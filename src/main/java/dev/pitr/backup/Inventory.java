@@ -26,7 +26,7 @@ import java.util.concurrent.Future;
  */
 public final class Inventory {
     /** A run of consecutive segments. */
-    public record Run(String first, String last, long count, Instant lastArchivedAt) {
+    public record Run(String first, String last, long count, Instant firstArchivedAt, Instant lastArchivedAt) {
     }
 
     /** A missing stretch of segments between two runs. */
@@ -112,7 +112,8 @@ public final class Inventory {
         long count = 0;
         for (WalSegmentName s : segs.keySet()) {
             if (prev != null && s.segmentNumber(segSize) != prev.segmentNumber(segSize) + 1) {
-                runs.add(new Run(runStart.toString(), prev.toString(), count, segs.get(prev).lastModified()));
+                runs.add(new Run(runStart.toString(), prev.toString(), count, segs.get(runStart).lastModified(),
+                        segs.get(prev).lastModified()));
                 long missing = s.segmentNumber(segSize) - prev.segmentNumber(segSize) - 1;
                 gaps.add(new Gap(prev.next(segSize).toString(),
                         WalSegmentName.of(tl, s.segmentNumber(segSize) - 1, segSize).toString(), missing));
@@ -126,7 +127,8 @@ public final class Inventory {
             count++;
         }
         if (runStart != null) {
-            runs.add(new Run(runStart.toString(), prev.toString(), count, segs.get(prev).lastModified()));
+            runs.add(new Run(runStart.toString(), prev.toString(), count, segs.get(runStart).lastModified(),
+                        segs.get(prev).lastModified()));
         }
         List<String> onTimeline = new ArrayList<>();
         List<Window> windows = new ArrayList<>();

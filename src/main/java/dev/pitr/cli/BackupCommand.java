@@ -25,10 +25,15 @@ final class BackupCommand {
         long archiveWait;
 
         @Override
+        boolean audited() {
+            return true;
+        }
+
+        @Override
         int execute(Session session) {
             Output out = session.output();
             BackupMetadata meta = new BackupService(session.repository(), session.binaries(),
-                    session.settings().server(), line -> out.progress(line))
+                    session.settings().server(), line -> out.progress(line), out.progressBar("backup"))
                     .create(new BackupService.Options(label, session.settings().compressLevel(),
                             Duration.ofSeconds(archiveWait)));
             if (out.json()) {

@@ -15,11 +15,44 @@ abstract class BaseCommand implements Callable<Integer> {
         return root.session(spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 
+    /** Destructive and restoring commands leave an audit record. */
+    boolean audited() {
+        return false;
+    }
+
     @Override
     public final Integer call() throws Exception {
         try (Session session = session()) {
-            return execute(session);
+            if (!audited()) {
+                return execute(session);
+            }
+            int code = 5;
+            String outcome = "failed";
+            try {
+                code = execute(session);
+                outcome = code == 0 ? "ok" : "exit " + code;
+                return code;
+            } catch (dev.pitr.core.PitrException e) {
+                code = e.exitCode().code();
+                outcome = e.getMessage();
+                throw e;
+            } finally {
+                audit(session, code, outcome);
+            }
         }
+    }
+
+    private void audit(Session session, int code, String outcome) {
+        var s = session.settings();
+        var record = dev.pitr.safety.AuditLog.record(spec.commandLine().getParseResult() == null ? java.util.List.of()
+                : originalArgs(), s.clusterName().orElse(""), s.environment(), session.env(), code, outcome);
+        new dev.pitr.safety.AuditLog(session.openedRepository(), dev.pitr.safety.AuditLog.defaultLocalFile(session.env()))
+                .write(record).forEach(p -> session.output().verbose("audit: " + p));
+    }
+
+    private java.util.List<String> originalArgs() {
+        picocli.CommandLine root = spec.root().commandLine();
+        return root.getParseResult() == null ? java.util.List.of() : root.getParseResult().originalArgs();
     }
 
     abstract int execute(Session session) throws Exception;

@@ -20,11 +20,18 @@ final class ExpireCommand extends BaseCommand {
     boolean dryRun;
 
     @Override
+    boolean audited() {
+        return !dryRun;
+    }
+
+    @Override
     int execute(Session session) {
         Expirer expirer = new Expirer(session.repository());
         Expirer.Plan plan = expirer.plan(Optional.ofNullable(keepFull), Optional.ofNullable(keepDays), Instant.now());
         Output out = session.output();
         if (!dryRun) {
+            session.confirm("expire " + (plan.expiredBackups().size() + plan.incompleteBackups().size())
+                    + " backup(s) and " + plan.walKeys().size() + " WAL object(s) in " + session.repository().url());
             expirer.execute(plan);
         }
         if (out.json()) {

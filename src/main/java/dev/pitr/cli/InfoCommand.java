@@ -34,12 +34,18 @@ final class InfoCommand extends BaseCommand {
                 hi = Math.max(hi, number(r.last(), segSize));
             }
         }
+        if (lo <= hi) {
+            out.println("segments " + dev.pitr.wal.WalSegmentName.of(1, lo, segSize).toString().substring(8) + " .. "
+                    + dev.pitr.wal.WalSegmentName.of(1, hi, segSize).toString().substring(8)
+                    + " left to right; '=' archived, '.' missing, 'B' a backup starts");
+        }
         for (Inventory.Timeline t : snap.timelines()) {
             out.println("");
             out.println("timeline " + t.timeline() + t.parent().map(p -> " (from timeline " + p + " at "
                     + t.forkLsn().orElse("?") + ")").orElse("") + ": " + t.segments() + " segments");
             if (lo <= hi) {
                 out.println("  " + bar(t, lo, hi, segSize, out.color(), snap));
+                out.println("  " + axis(t));
             }
             for (Inventory.Window w : t.windows()) {
                 out.println("  restorable: " + w.from() + " .. " + w.to() + "  (backup " + w.backupId() + ", WAL "
@@ -75,6 +81,17 @@ final class InfoCommand extends BaseCommand {
                 fill(cells, number(b.startSegment(), segSize), number(b.startSegment(), segSize), lo, per, 'B'));
         String row = new String(cells);
         return "|" + (color ? row.replace(".", "\u001b[31m.\u001b[0m") : row) + "|";
+    }
+
+    /** The times under a timeline's bar: when its first and last runs were archived. */
+    private static String axis(Inventory.Timeline t) {
+        if (t.runs().isEmpty()) {
+            return "";
+        }
+        String left = "^ " + t.runs().get(0).firstArchivedAt().toString().replaceAll("\\.\\d+Z$", "Z");
+        String right = t.runs().get(t.runs().size() - 1).lastArchivedAt().toString().replaceAll("\\.\\d+Z$", "Z") + " ^";
+        int pad = Math.max(1, WIDTH + 2 - left.length() - right.length());
+        return left + " ".repeat(pad) + right;
     }
 
     private static void fill(char[] cells, long from, long to, long lo, double per, char c) {

@@ -39,9 +39,43 @@ public final class Output {
         }
     }
 
+    PrintWriter err() {
+        return err;
+    }
+
+    /** A JSON object on stderr (the banner's fields with --json: stdout stays one parseable document). */
+    public void progressJson(Object value) {
+        try {
+            err.println(Json.mapper().writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(value));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot render JSON", e);
+        }
+    }
+
     /** Progress of a long step: on stderr, so stdout stays the result (and --json stays parseable). */
     public void progress(String line) {
         err.println("pitr: " + line);
+    }
+
+    /** A bar redrawn in place on a terminal (stderr); none when stderr is not a terminal or with --json. */
+    public dev.pitr.backup.BackupService.ProgressBar progressBar(String label) {
+        if (System.console() == null || json) {
+            return dev.pitr.backup.BackupService.ProgressBar.NONE;
+        }
+        return new dev.pitr.backup.BackupService.ProgressBar() {
+            public void update(long done, long total) {
+                int width = 30;
+                int filled = total <= 0 ? 0 : (int) Math.min(width, done * width / total);
+                err.print("\r" + label + " [" + "#".repeat(filled) + " ".repeat(width - filled) + "] "
+                        + done / 1048576 + "/" + Math.max(done, total) / 1048576 + " MiB");
+                err.flush();
+            }
+
+            public void finish() {
+                err.println();
+            }
+        };
     }
 
     public void printJson(Object value) {

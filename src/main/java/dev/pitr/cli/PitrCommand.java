@@ -13,7 +13,7 @@ import java.util.Optional;
 @Command(name = "pitr", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Point-in-time recovery for PostgreSQL: archive WAL, find the mistake, restore just before it.",
         subcommands = {WalCommand.class, BackupCommand.class, InfoCommand.class, ExpireCommand.class, TargetCommand.class,
-                RestoreCommand.class, TrainCdsCommand.class},
+                RestoreCommand.class, AuditCommand.class, TrainCdsCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:success",
@@ -46,6 +46,13 @@ public final class PitrCommand implements Runnable {
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT, description = "say what is happening on stderr")
     boolean verbose;
 
+    @Option(names = "--yes", scope = ScopeType.INHERIT, description = "confirm a change without a terminal prompt")
+    boolean yes;
+
+    @Option(names = "--confirm-cluster", paramLabel = "NAME", scope = ScopeType.INHERIT,
+            description = "with --yes on production: the cluster's name, typed out")
+    String confirmCluster;
+
     private final Map<String, String> env;
     private final Path cwd;
     private Session session;
@@ -68,7 +75,8 @@ public final class PitrCommand implements Runnable {
             var flags = new SettingsResolver.Flags(Optional.ofNullable(config), Optional.ofNullable(cluster),
                     Optional.ofNullable(repo));
             boolean color = !noColor && !env.containsKey("NO_COLOR") && System.console() != null;
-            session = new Session(resolver.resolve(flags), new Output(out, err, json, color, verbose), cwd);
+            session = new Session(resolver.resolve(flags), new Output(out, err, json, color, verbose), cwd, env,
+                    new dev.pitr.safety.Confirmation.Options(yes, Optional.ofNullable(confirmCluster)));
         }
         return session;
     }

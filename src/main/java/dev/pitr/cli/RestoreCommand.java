@@ -174,6 +174,11 @@ final class RestoreCommand {
 
     @Command(name = "run", mixinStandardHelpOptions = true, description = "Plan and run a restore up to READY (paused at the target).")
     static final class Run extends BaseCommand {
+        @Override
+        boolean audited() {
+            return true;
+        }
+
         @Mixin
         PlanOptionsMixin options;
 
@@ -184,6 +189,12 @@ final class RestoreCommand {
         int execute(Session session) {
             RestorePlan plan = plan(session, options.options);
             RestoreReport.printPlan(session.output().json() ? null : session.output(), plan);
+            if (promote) { // asked before anything starts, so an unattended run fails fast
+                session.confirm("restore and then promote a copy at " + plan.pgdata());
+            }
+            if (session.settings().pgdata().map(p -> p.toAbsolutePath().normalize().equals(plan.pgdata())).orElse(false)) {
+                session.confirm("restore into the configured data directory " + plan.pgdata());
+            }
             RestoreRunner runner = runner(session);
             RestoreJournal journal = runner.run(plan);
             if (promote) {
@@ -202,6 +213,11 @@ final class RestoreCommand {
 
     @Command(name = "resume", mixinStandardHelpOptions = true, description = "Continue a restore after a crash or a fixed failure.")
     static final class Resume extends BaseCommand {
+        @Override
+        boolean audited() {
+            return true;
+        }
+
         @Mixin
         Existing existing;
 
@@ -236,11 +252,17 @@ final class RestoreCommand {
 
     @Command(name = "promote", mixinStandardHelpOptions = true, description = "End recovery: make the restored copy writable.")
     static final class Promote extends BaseCommand {
+        @Override
+        boolean audited() {
+            return true;
+        }
+
         @Mixin
         Existing existing;
 
         @Override
         int execute(Session session) {
+            session.confirm("promote the restored copy at " + session.resolve(existing.pgdata));
             RestoreJournal journal = runner(session).promote(stateDir(session, existing.pgdata));
             RestoreReport.printOutcome(session.output(), journal);
             return 0;
@@ -249,6 +271,11 @@ final class RestoreCommand {
 
     @Command(name = "abort", mixinStandardHelpOptions = true, description = "Stop the restored server and mark the restore aborted.")
     static final class Abort extends BaseCommand {
+        @Override
+        boolean audited() {
+            return true;
+        }
+
         @Mixin
         Existing existing;
 

@@ -13,12 +13,52 @@ public final class Session implements AutoCloseable {
     private final Settings settings;
     private final Output output;
     private final Path cwd;
+    private final java.util.Map<String, String> env;
+    private final dev.pitr.safety.Confirmation.Options confirmation;
     private Repository repository;
+    private boolean announced;
+    private boolean quiet;
 
-    Session(Settings settings, Output output, Path cwd) {
+    Session(Settings settings, Output output, Path cwd, java.util.Map<String, String> env,
+            dev.pitr.safety.Confirmation.Options confirmation) {
         this.settings = settings;
         this.output = output;
         this.cwd = cwd;
+        this.env = env;
+        this.confirmation = confirmation;
+    }
+
+    public java.util.Map<String, String> env() {
+        return env;
+    }
+
+    /** archive_command/restore_command runs: no banner (it would fill the server log once per segment). */
+    void quiet() {
+        this.quiet = true;
+    }
+
+    /** Prints the environment banner once, before the first touch of a cluster or repository. */
+    public void announce() {
+        if (announced || quiet) {
+            return;
+        }
+        announced = true;
+        if (output.json()) {
+            output.progressJson(dev.pitr.safety.Banner.fields(settings));
+        } else {
+            output.progress(dev.pitr.safety.Banner.line(settings, output.color()));
+        }
+    }
+
+    /** Asks for (or checks the flags of) confirmation of a change; exit 4 when not confirmed. */
+    public void confirm(String action) {
+        announce();
+        new dev.pitr.safety.Confirmation(settings, confirmation,
+                dev.pitr.safety.Confirmation.systemTerminal(output.err())).require(action);
+    }
+
+    java.util.Optional<Repository> openedRepository() {
+        return java.util.Optional.ofNullable(repository);
     }
 
     public Settings settings() {
@@ -41,6 +81,7 @@ public final class Session implements AutoCloseable {
         if (repository == null) {
             String url = settings.repo().orElseThrow(() -> PitrException.usage(
                     "no repository configured: pass --repo URL, set PITR_REPO, or set 'repo:' for the cluster in pitr.yaml"));
+            announce();
             repository = Repositories.open(url, settings.s3());
         }
         return repository;

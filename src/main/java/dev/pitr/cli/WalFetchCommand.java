@@ -24,6 +24,7 @@ final class WalFetchCommand extends BaseCommand {
 
     @Override
     int execute(Session session) {
+        session.quiet();
         Optional<Path> spoolDir = Optional.ofNullable(spool).map(session::resolve).or(() -> session.settings().spool());
         boolean found = new WalFetcher(session.repository(), spoolDir, session.output()::verbose)
                 .fetch(name, session.resolve(destination));

@@ -16,6 +16,7 @@ final class WalPushCommand extends BaseCommand {
 
     @Override
     int execute(Session session) {
+        session.quiet();
         var result = new WalArchiver(session.repository(), session.settings().compressLevel(),
                 session.output()::verbose).push(session.resolve(file));
         if (session.output().json()) {

@@ -147,7 +147,7 @@ class InventoryIT {
         assertThat(dry.get("expiredBackups")).extracting(JsonNode::asText).containsExactlyInAnyOrder(backups.get(0), backups.get(1));
         assertThat(dry.get("incompleteBackups")).hasSize(1);
 
-        JsonNode done = json("expire", "--keep-full", "2");
+        JsonNode done = json("--yes", "expire", "--keep-full", "2");
         assertThat(done.get("walKeys").size()).isPositive();
         assertThat(json("backup", "list")).hasSize(2);
         for (String id : backups.subList(2, 4)) {
@@ -171,7 +171,7 @@ class InventoryIT {
                 java.nio.file.StandardOpenOption.APPEND);
         pg.ctl().stop(pgdata, "fast");
         pg.ctl().start(pgdata, pgdata.resolveSibling("data.pitr").resolve("server.log"), Map.of(), Duration.ofSeconds(60));
-        assertThat(cli.run("restore", "promote", "--pgdata", pgdata.toString()).exitCode()).isZero();
+        assertThat(cli.run("--yes", "restore", "promote", "--pgdata", pgdata.toString()).exitCode()).isZero();
         int port = Json.mapper().readTree(pgdata.resolveSibling("data.pitr").resolve("journal.json").toFile())
                 .get("plan").get("port").asInt();
         SeedScenarioIT.queryOn(port, "SELECT count(*) FROM (SELECT pg_switch_wal()) s");
@@ -185,6 +185,10 @@ class InventoryIT {
         assertThat(tl2.get("parent").asInt()).isEqualTo(1);
         assertThat(tl2.get("forkLsn").asText()).matches("[0-9A-F]+/[0-9A-F]+");
         assertThat(cli.run("wal", "verify").stdout()).contains("switch: timeline 1 -> 2");
+        // retention with two timelines: history files and the new timeline's WAL stay
+        JsonNode expire = json("expire", "--keep-full", "1", "--dry-run");
+        assertThat(expire.get("walKeys")).extracting(JsonNode::asText)
+                .noneMatch(k -> k.endsWith(".history.pitr") || k.startsWith("wal/00000002/"));
     }
 
     @Test

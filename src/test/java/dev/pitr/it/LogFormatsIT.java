@@ -128,7 +128,7 @@ class LogFormatsIT {
         long xid = find(file(".json")).get("recommendation").get("xid").asLong();
         Path pgdata = work.resolve("xid/data");
         Cli.Run run = cli.run("restore", "run", "--target-xid", String.valueOf(xid), "--pgdata", pgdata.toString(),
-                "--promote");
+                "--promote", "--yes");
         assertThat(run.exitCode()).as(run.stderr()).isZero();
         int port = Json.mapper().readTree(pgdata.resolveSibling("data.pitr").resolve("journal.json").toFile())
                 .get("plan").get("port").asInt();

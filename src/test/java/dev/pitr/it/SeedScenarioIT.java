@@ -153,7 +153,7 @@ class SeedScenarioIT {
         assertThat(Files.readString(pgdata.resolve("postgresql.auto.conf"))).contains("archive_mode = 'off'");
 
         // promote: the copy is writable on a new timeline and never archives into the production repository
-        assertThat(cli.run("restore", "promote", "--pgdata", pgdata.toString()).exitCode()).isZero();
+        assertThat(cli.run("--yes", "restore", "promote", "--pgdata", pgdata.toString()).exitCode()).isZero();
         assertThat(queryOn(port, "SELECT pg_is_in_recovery()")).isEqualTo("f");
         queryOn(port, "SELECT count(*) FROM (SELECT pg_switch_wal()) s");
         Thread.sleep(1500);
@@ -241,5 +241,114 @@ class SeedScenarioIT {
     void theRepositoryHoldsOnlyTheOriginalTimeline() {
         // after a promoted restore and a resumed one, still only the production timeline was archived
         assertThat(cli.run("wal", "list").stdout()).contains("timeline 1:").doesNotContain("timeline 2:");
+    }
+
+    static Path productionConfig(Path pgdata) throws Exception {
+        return Files.writeString(work.resolve("prod.yaml"), """
+                clusters:
+                  shop:
+                    environment: production
+                    repo: s3://%s/repo
+                    s3:
+                      endpoint: %s
+                    pgdata: %s
+                    port: %d
+                """.formatted(bucket, EmbeddedS3.shared().endpoint(), pgdata, pg.port()));
+    }
+
+    @Test
+    @Order(7)
+    void restoringIntoProductionsConfiguredDataDirectoryNeedsTheTypedClusterName() throws Exception {
+        Path pgdata = newPgdata("prod-restore");
+        Path cfg = productionConfig(pgdata);
+        Cli.Run bare = cli.run("--config", cfg.toString(), "restore", "run", "--target-immediate", "--pgdata", pgdata.toString());
+        assertThat(bare.exitCode()).isEqualTo(4);
+        assertThat(bare.stderr()).contains("!! PRODUCTION !! cluster shop").contains("pass --yes --confirm-cluster shop");
+        assertThat(Files.exists(pgdata)).isFalse();
+        assertThat(Files.exists(pgdata.resolveSibling("data.pitr"))).isFalse();
+
+        Cli.Run wrong = cli.run("--config", cfg.toString(), "--yes", "--confirm-cluster", "shop-staging", "restore", "run",
+                "--target-immediate", "--pgdata", pgdata.toString());
+        assertThat(wrong.exitCode()).isEqualTo(4);
+        assertThat(wrong.stderr()).contains("(got 'shop-staging')");
+        assertThat(Files.exists(pgdata)).isFalse();
+
+        Cli.Run ok = cli.run("--config", cfg.toString(), "--yes", "--confirm-cluster", "shop", "restore", "run",
+                "--target-immediate", "--pgdata", pgdata.toString());
+        assertThat(ok.exitCode()).as(ok.stderr()).isZero();
+        assertThat(ok.stdout()).contains("READY");
+    }
+
+    @Test
+    @Order(8)
+    void onATerminalTheBannerShowsAndAWrongTypedNameAborts() throws Exception {
+        Path cfg = productionConfig(work.resolve("unused/data"));
+        String cmd = ArchiveIT.LAUNCHER + " --config " + cfg + " expire --keep-full 9";
+        Map<String, String> env = new HashMap<>(EmbeddedS3.shared().env(bucket));
+        env.put("PITR_AUDIT_LOG", work.resolve("audit.jsonl").toString());
+        for (String typed : List.of("shop-staging", "shop")) {
+            ProcessBuilder pb = new ProcessBuilder("script", "-qec", cmd, "/dev/null").redirectErrorStream(true);
+            pb.environment().putAll(env);
+            Process p = pb.start();
+            p.getOutputStream().write((typed + "\n").getBytes());
+            p.getOutputStream().close();
+            String screen = new String(p.getInputStream().readAllBytes());
+            int code = p.waitFor();
+            assertThat(screen).contains("PRODUCTION").contains("Type the cluster name to go on");
+            if (typed.equals("shop")) {
+                assertThat(code).as(screen).isZero();
+                assertThat(screen).contains("retained backups: ").contains("WAL objects (before ");
+            } else {
+                assertThat(code).as(screen).isEqualTo(4);
+                assertThat(screen).contains("not confirmed ('shop-staging'): nothing was changed");
+            }
+        }
+    }
+
+    @Test
+    @Order(9)
+    void walFromAnotherClusterIsRefusedAndTheRepositoryIsUnchanged() throws Exception {
+        Path other = TestDirs.serverOwned("pitr-other-");
+        try {
+            pg.ctl().initdb(other.resolve("data"), List.of("-U", "postgres", "--no-sync"));
+            Path seg = other.resolve("data/pg_wal/000000010000000000000001");
+            int before = cli.run("--json", "wal", "list").stdout().length();
+            Cli.Run push = cli.run("wal", "push", seg.toString());
+            assertThat(push.exitCode()).isEqualTo(4);
+            assertThat(push.stderr()).contains("belongs to the cluster with system identifier "
+                    + pg.query("SELECT system_identifier FROM pg_control_system()"));
+            assertThat(cli.run("--json", "wal", "list").stdout().length()).isEqualTo(before);
+        } finally {
+            TestDirs.delete(other);
+        }
+    }
+
+    @Test
+    @Order(10)
+    void theAuditTrailHasARecordPerCommandAndNoSecretAppearsAnywhere() throws Exception {
+        JsonNode before = Json.mapper().readTree(cli.run("--json", "audit").stdout());
+        cli.run("restore", "run", "--target-time", "2001-01-01T00:00:00Z", "--pgdata", work.resolve("x/data").toString());
+        cli.run("backup", "create");
+        JsonNode after = Json.mapper().readTree(cli.run("--json", "audit").stdout());
+        assertThat(after.size() - before.size()).isEqualTo(2);
+        JsonNode refused = after.get(after.size() - 2);
+        assertThat(refused.get("exit_code").asInt()).isEqualTo(2);
+        assertThat(refused.get("command").asText()).startsWith("pitr restore run --target-time 2001");
+        assertThat(refused.get("os_user").asText()).isNotEmpty();
+
+        List<String> places = new ArrayList<>();
+        try (var files = Files.walk(work)) {
+            for (Path f : files.filter(Files::isRegularFile).filter(f -> f.toString().matches(".*\\.(json|jsonl|log|out|yaml|conf)$")).toList()) {
+                String text = Files.readString(f, java.nio.charset.StandardCharsets.ISO_8859_1);
+                if (text.contains(EmbeddedS3.SECRET_KEY) || text.contains(System.getenv("PGPASSWORD"))) {
+                    places.add(f.toString());
+                }
+            }
+        }
+        assertThat(places).as("files holding a secret").isEmpty();
+        assertThat(System.getenv("PGPASSWORD")).as("set by the build for this check").isNotBlank();
+        assertThat(Files.readString(cli.transcript())).contains("pitr restore run").doesNotContain(EmbeddedS3.SECRET_KEY)
+                .doesNotContain(System.getenv("PGPASSWORD"));
+        assertThat(after.toString()).doesNotContain(EmbeddedS3.SECRET_KEY);
     }
 }

@@ -22,7 +22,13 @@ public final class Cli {
 
     public Cli(Map<String, String> env, Path cwd) {
         this.env = new HashMap<>(env);
+        this.env.putIfAbsent("PITR_AUDIT_LOG", cwd.resolve("audit.jsonl").toString());
         this.cwd = cwd;
+    }
+
+    /** Everything every run printed, so a test can check that no secret ever appeared. */
+    public Path transcript() {
+        return cwd.resolve("transcript.log");
     }
 
     public Cli with(String key, String value) {
@@ -35,6 +41,12 @@ public final class Cli {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true), env, cwd);
+        try {
+            java.nio.file.Files.writeString(transcript(), "$ pitr " + String.join(" ", args) + "\n" + out + err,
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         return new Run(code, out.toString(), err.toString());
     }
 }
