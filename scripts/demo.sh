@@ -38,7 +38,7 @@ clusters:
     log-directory: $work/primary
     log-line-prefix: '%m [%p] %q%u@%d '
 YAML
-export PITR_CONFIG="$work/pitr.yaml"
+export PITR_CONFIG="$work/pitr.yaml" PITR_AUDIT_LOG="$work/audit.jsonl"
 start_pg "$work/primary" "$port" <<CONF
 wal_level = replica
 archive_mode = on
@@ -93,7 +93,12 @@ echo "== verify on the restored copy (port $rport), paused just before the DROP"
 psql_at "$rport" -c "SELECT count(*) AS rows_back FROM temp_migration_backup"
 psql_at "$rport" -c "SELECT note FROM orders ORDER BY id DESC LIMIT 1"
 
+echo "== what the repository can restore to: pitr info"
+"$pitr" info
+
 echo "== the incident timeline: pitr restore status"
 "$pitr" restore status --pgdata "$work/restored/data"
 "$pitr" restore abort --pgdata "$work/restored/data" >/dev/null
+echo "== the audit trail: pitr audit"
+"$pitr" audit
 echo "== done: temp_migration_backup is back with all 5000 rows on a side-by-side copy; production kept its later writes"
