@@ -147,7 +147,8 @@ public final class Inventory {
                 cursor = cursor.next(segSize);
             }
             if (end != null && end.compareTo(stop) >= 0) {
-                windows.add(new Window(b.id(), b.stopTime(), segs.get(end).lastModified(), b.stopSegment(), end.toString()));
+                Instant to = segs.get(end).lastModified().isAfter(b.stopTime()) ? segs.get(end).lastModified() : b.stopTime();
+                windows.add(new Window(b.id(), b.stopTime(), to, b.stopSegment(), end.toString()));
             }
         }
         return new Timeline(tl, parent, fork, history, segs.size(), runs, gaps, onTimeline, windows, unrecognized);

@@ -133,16 +133,19 @@ final class RestoreCommand {
     }
 
     static RestoreRunner runner(Session session) {
+        return new RestoreRunner(steps(session), session.output()::progress);
+    }
+
+    /** The restore steps wired to this session's repository, binaries and launcher. */
+    static RestoreSteps steps(Session session) {
         Settings s = session.settings();
         Map<String, String> env = new HashMap<>();
         s.repo().ifPresent(r -> env.put("PITR_REPO", r));
         s.s3().endpoint().ifPresent(e -> env.put("PITR_S3_ENDPOINT", e.toString()));
         env.put("PITR_S3_REGION", s.s3().region());
         env.put("PITR_S3_PATH_STYLE", Boolean.toString(s.s3().pathStyle()));
-        Output out = session.output();
-        RestoreSteps steps = new RestoreSteps(session.repository(), new PgCtl(session.binaries()),
-                new RestoreSteps.ServerAccess(Launcher.path(), env, Duration.ofHours(6)), out::progress);
-        return new RestoreRunner(steps, out::progress);
+        return new RestoreSteps(session.repository(), new PgCtl(session.binaries()),
+                new RestoreSteps.ServerAccess(Launcher.path(), env, Duration.ofHours(6)), session.output()::progress);
     }
 
     static Path stateDir(Session session, Path pgdata) {

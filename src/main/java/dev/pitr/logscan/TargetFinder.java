@@ -24,20 +24,63 @@ public final class TargetFinder {
             "^(?:duration: [\\d.]+ ms\\s+)?(?:statement|execute [^:]*): (.*)$", Pattern.DOTALL);
 
     /** The ranked candidates, the recommendation for the best one, and what the scan skipped. */
-    public record Result(List<Candidate> candidates, Optional<Recommendation> recommendation, ScanStats stats) {
+    public record Result(List<Candidate> candidates, Optional<Recommendation> recommendation, ScanStats stats,
+                         List<Candidate> relationDroppers) {
+        public Result(List<Candidate> candidates, Optional<Recommendation> recommendation, ScanStats stats) {
+            this(candidates, recommendation, stats, List.of());
+        }
     }
+
+    /** Statements whose commit drops relation files (what pg_waldump shows as "rels:"), in log order. */
+    private static final java.util.Set<DestructiveStatement.Kind> DROPS_FILES = java.util.EnumSet.of(
+            DestructiveStatement.Kind.DROP_TABLE, DestructiveStatement.Kind.DROP_SCHEMA, DestructiveStatement.Kind.DROP_INDEX,
+            DestructiveStatement.Kind.TRUNCATE, DestructiveStatement.Kind.ALTER_TABLE_DROP_COLUMN);
 
     public Result find(TargetQuery q) {
         ScanStats stats = new ScanStats();
         LogReader reader = new LogReader(q.format(), q.prefix(), q.logZone(), stats, interest(q));
         List<Candidate> found = new ArrayList<>();
+        List<Candidate> droppers = new ArrayList<>();
         Map<Integer, Integer> lastByPid = new HashMap<>();
         for (Path file : logFiles(q.logs())) {
-            reader.read(file, e -> consider(q, e, found, lastByPid));
+            reader.read(file, e -> {
+                consider(q, e, found, lastByPid);
+                noteDropper(e, droppers);
+            });
         }
         found.sort(Comparator.comparingInt(Candidate::score).reversed()
                 .thenComparing(Candidate::time, Comparator.nullsLast(Comparator.reverseOrder())));
-        return new Result(found, found.stream().filter(c -> !c.failed()).findFirst().map(TargetFinder::recommend), stats);
+        return new Result(found, found.stream().filter(c -> !c.failed()).findFirst().map(TargetFinder::recommend), stats,
+                droppers);
+    }
+
+    private static void noteDropper(LogEntry e, List<Candidate> droppers) {
+        if (!"LOG".equals(e.severity()) || e.time() == null) {
+            return;
+        }
+        Matcher m = LOGGED_SQL.matcher(e.message());
+        if (m.matches() && SqlClassifier.classify(m.group(1)).stream().anyMatch(d -> DROPS_FILES.contains(d.kind()))) {
+            droppers.add(new Candidate(e.time(), e.timeText(), e.precision(), e.database(), e.user(), e.pid(), e.session(),
+                    e.xid(), m.group(1).strip(), "", List.of(), false, 0, e.file() + ":" + e.line()));
+        }
+    }
+
+    /**
+     * How many file-dropping statements were logged in the same printed instant as {@code c}, before it: their
+     * commits also fall at or after the printed time, so the WAL match skips that many.
+     */
+    static int sameInstantDroppersBefore(Candidate c, List<Candidate> droppers) {
+        long window = c.precision() == null ? 1 : c.precision().millis();
+        int n = 0;
+        for (Candidate d : droppers) {
+            if (d.location().equals(c.location())) {
+                return n;
+            }
+            if (!d.time().isBefore(c.time()) && d.time().isBefore(c.time().plusMillis(window))) {
+                n++;
+            }
+        }
+        return n;
     }
 
     private static final List<String> DESTRUCTIVE_WORDS = List.of("drop", "truncate", "delete", "update", "alter");
@@ -48,8 +91,9 @@ public final class TargetFinder {
             Pattern p = q.statement().get();
             return text -> p.matcher(text).find();
         }
-        List<String> words = q.table().map(t -> List.of(t.name().toLowerCase(java.util.Locale.ROOT)))
-                .orElse(DESTRUCTIVE_WORDS);
+        // with a table, also every statement that drops files: the WAL refinement needs their order
+        List<String> words = q.table().map(t -> List.of(t.name().toLowerCase(java.util.Locale.ROOT), "drop", "truncate",
+                "alter")).orElse(DESTRUCTIVE_WORDS);
         return text -> {
             for (String w : words) {
                 if (containsIgnoreCase(text, w)) {
@@ -153,8 +197,9 @@ public final class TargetFinder {
             return result;
         }
         Candidate c = best.get();
-        return locator.locate(c.time(), Optional.ofNullable(c.xid()))
-                .map(l -> new Result(result.candidates(), Optional.of(fromWal(c, l)), result.stats()))
+        int skip = sameInstantDroppersBefore(c, result.relationDroppers());
+        return locator.locate(c.time(), Optional.ofNullable(c.xid()), skip)
+                .map(l -> new Result(result.candidates(), Optional.of(fromWal(c, l)), result.stats(), result.relationDroppers()))
                 .orElse(result);
     }
 

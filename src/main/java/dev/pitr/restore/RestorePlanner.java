@@ -122,6 +122,11 @@ public final class RestorePlanner {
 
     private void checkReachable(RecoveryTarget t, ObjectInfo lastInRun, WalSegmentName firstMissing,
                                 Optional<WalSegmentName> afterGap, BackupMetadata backup) {
+        if (t instanceof RecoveryTarget.Latest && afterGap.isPresent()) {
+            throw PitrException.verification("the latest archived WAL cannot be reached from backup " + backup.id()
+                    + ": WAL segment " + firstMissing + " is missing (segments resume at " + afterGap.get()
+                    + "); run 'pitr wal verify', or restore to a time before the gap");
+        }
         if (!(t instanceof RecoveryTarget.Time time)) {
             return;
         }

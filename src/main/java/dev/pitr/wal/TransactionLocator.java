@@ -53,12 +53,12 @@ public final class TransactionLocator {
     }
 
     /** Tries the timelines from the newest down: a log time belongs to the newest timeline archived after it. */
-    public Optional<Located> locate(Instant logTime, Optional<Long> knownXid) {
+    public Optional<Located> locate(Instant logTime, Optional<Long> knownXid, int skip) {
         List<String> timelines = new ArrayList<>(repo.listChildren(RepositoryLayout.WAL));
         java.util.Collections.reverse(timelines);
         for (String tl : timelines) {
             if (tl.matches("[0-9A-F]{8}")) {
-                Optional<Located> found = locate((int) Long.parseLong(tl, 16), logTime, knownXid);
+                Optional<Located> found = locate((int) Long.parseLong(tl, 16), logTime, knownXid, skip);
                 if (found.isPresent()) {
                     return found;
                 }
@@ -68,7 +68,7 @@ public final class TransactionLocator {
     }
 
     /** Looks on {@code timeline} around {@code logTime}; empty when the WAL there holds no matching commit. */
-    public Optional<Located> locate(int timeline, Instant logTime, Optional<Long> knownXid) {
+    public Optional<Located> locate(int timeline, Instant logTime, Optional<Long> knownXid, int skip) {
         TreeMap<WalSegmentName, ObjectInfo> segs = dev.pitr.repo.TimelineLister.segments(repo, timeline);
         List<WalSegmentName> names = new ArrayList<>(segs.keySet());
         int first = -1;
@@ -83,7 +83,7 @@ public final class TransactionLocator {
         }
         List<WalSegmentName> window = names.subList(Math.max(0, first - 1), Math.min(names.size(), first + 2));
         List<Rec> records = dump(window);
-        return match(records, logTime, knownXid, window.stream().map(WalSegmentName::toString).toList());
+        return match(records, logTime, knownXid, skip, window.stream().map(WalSegmentName::toString).toList());
     }
 
     private List<Rec> dump(List<WalSegmentName> window) {
@@ -120,9 +120,12 @@ public final class TransactionLocator {
         }
     }
 
-    static Optional<Located> match(List<Rec> records, Instant logTime, Optional<Long> knownXid, List<String> segments) {
+    /** {@code skip}: relation-dropping commits at or after the log time that belong to statements logged earlier. */
+    static Optional<Located> match(List<Rec> records, Instant logTime, Optional<Long> knownXid, int skip,
+                                   List<String> segments) {
         Rec commit = null;
         Instant commitTime = null;
+        int toSkip = knownXid.isPresent() ? 0 : skip;
         for (Rec r : records) {
             if (!r.rmgr().equals("Transaction")) {
                 continue;
@@ -133,7 +136,9 @@ public final class TransactionLocator {
             }
             Instant t = LocalDateTime.parse(m.group(1), TS).toInstant(ZoneOffset.UTC);
             boolean wanted = knownXid.map(x -> x == r.tx()).orElse(!t.isBefore(logTime) && r.desc().contains("rels:"));
-            if (wanted) {
+            if (wanted && toSkip > 0) {
+                toSkip--;
+            } else if (wanted) {
                 commit = r;
                 commitTime = t;
                 break;

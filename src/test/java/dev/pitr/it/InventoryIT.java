@@ -160,8 +160,62 @@ class InventoryIT {
         assertThat(cli.run("wal", "verify").exitCode()).isZero();
     }
 
+    static Path checksFile(long rows, long expectRows) throws Exception {
+        return Files.writeString(work.resolve("checks-" + expectRows + ".yaml"), """
+                checks:
+                  - name: table t is back
+                    table_exists: public.t
+                  - name: every row of t
+                    row_count: {table: t, exact: %d}
+                  - query: SELECT count(*) > 0 FROM pg_class
+                  - amcheck: true
+                """.formatted(expectRows));
+    }
+
     @Test
-    @Order(4)
+    @Order(35)
+    void aDrillRestoresVerifiesAndReportsInJsonJunitAndPrometheus() throws Exception {
+        long rows = Long.parseLong(pg.query("SELECT count(*) FROM t"));
+        Path scratch = work.resolve("scratch");
+        Cli.Run drill = cli.run("drill", "--scratch", scratch.toString(), "--checks", checksFile(rows, rows).toString(),
+                "--report-json", work.resolve("drill.json").toString(), "--report-junit", work.resolve("drill.xml").toString(),
+                "--metrics-file", work.resolve("drill.prom").toString());
+        assertThat(drill.exitCode()).as(drill.stderr() + drill.stdout()).isZero();
+        JsonNode report = Json.mapper().readTree(work.resolve("drill.json").toFile());
+        assertThat(report.get("success").asBoolean()).isTrue();
+        assertThat(report.get("rto_seconds").asDouble()).isPositive();
+        assertThat(report.get("rpo_wal_age_seconds").asDouble()).isGreaterThanOrEqualTo(0);
+        assertThat(report.get("checks")).hasSize(4);
+        var doc = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(work.resolve("drill.xml").toFile());
+        var cases = doc.getElementsByTagName("testcase");
+        assertThat(cases.getLength()).isEqualTo(report.get("steps").size() + 4);
+        assertThat(doc.getElementsByTagName("failure").getLength()).isZero();
+        assertThat(Files.readString(work.resolve("drill.prom"))).contains("pitr_drill_success{cluster=")
+                .containsPattern("pitr_drill_success\\{[^}]*\\} 1\\.000").contains("pitr_drill_step_seconds{")
+                .contains("step=\"REPLAY\"");
+        try (var left = Files.list(scratch)) {
+            assertThat(left.toList()).as("the scratch copy is stopped and removed").isEmpty();
+        }
+    }
+
+    @Test
+    @Order(36)
+    void aChecksFileWithOneWrongExpectationFailsExactlyThatCheck() throws Exception {
+        long rows = Long.parseLong(pg.query("SELECT count(*) FROM t"));
+        Cli.Run drill = cli.run("drill", "--scratch", work.resolve("scratch").toString(), "--checks",
+                checksFile(rows, rows + 1).toString(), "--report-junit", work.resolve("wrong.xml").toString());
+        assertThat(drill.exitCode()).isEqualTo(3);
+        var doc = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(work.resolve("wrong.xml").toFile());
+        var failures = doc.getElementsByTagName("failure");
+        assertThat(failures.getLength()).isEqualTo(1);
+        assertThat(((org.w3c.dom.Element) failures.item(0).getParentNode()).getAttribute("name")).isEqualTo("every row of t");
+        assertThat(failures.item(0).getTextContent()).contains("saw " + rows + " rows").contains("= " + (rows + 1));
+    }
+
+    @Test
+    @Order(40)
     void aPromotedCopyThatArchivesCreatesTimelineTwoAndInfoShowsTheFork() throws Exception {
         Path pgdata = work.resolve("tl2/data");
         Cli.Run run = cli.run("restore", "run", "--target-latest", "--pgdata", pgdata.toString());
@@ -192,7 +246,7 @@ class InventoryIT {
     }
 
     @Test
-    @Order(5)
+    @Order(50)
     void aMissingSegmentFailsVerifyNamingItAndSplitsTheWindow() throws Exception {
         List<ObjectInfo> segs = repo.list(RepositoryLayout.timelinePrefix(1)).stream()
                 .filter(o -> RepositoryLayout.walFileOf(o.key()).filter(f -> f instanceof WalFileName.Segment).isPresent())
@@ -207,6 +261,21 @@ class InventoryIT {
         assertThat(tl1.get("gaps")).hasSize(1);
         assertThat(tl1.get("gaps").get(0).get("firstMissing").asText()).isEqualTo(name);
         assertThat(cli.run("info").stdout()).contains("gap: 1 segment(s) missing, " + name);
+    }
+
+    @Test
+    @Order(60)
+    void aDrillOverTheBrokenArchiveFailsNamingTheMissingSegment() throws Exception {
+        String missing = json("info").get("timelines").get(0).get("gaps").get(0).get("firstMissing").asText();
+        // the older retained backup needs the missing segment to reach the latest WAL
+        Cli.Run drill = cli.run("drill", "--backup", backups.get(2), "--scratch", work.resolve("scratch").toString(),
+                "--report-junit", work.resolve("broken.xml").toString());
+        assertThat(drill.exitCode()).as(drill.stdout() + drill.stderr() + cli.run("info").stdout()).isEqualTo(3);
+        var doc = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(work.resolve("broken.xml").toFile());
+        var failures = doc.getElementsByTagName("failure");
+        assertThat(failures.getLength()).isEqualTo(1);
+        assertThat(failures.item(0).getTextContent()).contains("WAL segment " + missing + " is missing");
     }
 
     private static String repoBucket() {

@@ -351,4 +351,33 @@ class SeedScenarioIT {
                 .doesNotContain(System.getenv("PGPASSWORD"));
         assertThat(after.toString()).doesNotContain(EmbeddedS3.SECRET_KEY);
     }
+
+    @Test
+    @Order(11)
+    void salvageCopiesTheTableIntoTheLiveDatabaseKeepingLaterWrites() throws Exception {
+        Path fromLog = work.resolve("from-log/data");
+        int port = Json.mapper().readTree(fromLog.resolveSibling("data.pitr").resolve("journal.json").toFile())
+                .get("plan").get("port").asInt();
+        assertThat(pg.query("SELECT to_regclass('public.temp_migration_backup') IS NULL")).isEqualTo("t");
+        Cli.Run renamed = cli.run("--yes", "salvage", "--from-port", String.valueOf(port), "--table", "temp_migration_backup",
+                "--as", "temp_migration_backup_restored");
+        assertThat(renamed.exitCode()).as(renamed.stderr()).isZero();
+        assertThat(renamed.stderr()).contains("live database: postgres on 127.0.0.1:" + pg.port() + ", system identifier");
+        assertThat(renamed.stdout()).contains("5000 rows in the restored copy").contains("5000 rows in the live database");
+        assertThat(pg.query("SELECT count(*) FROM temp_migration_backup_restored")).isEqualTo("5000");
+
+        Cli.Run again = cli.run("--yes", "salvage", "--from-port", String.valueOf(port), "--table", "temp_migration_backup",
+                "--as", "temp_migration_backup_restored");
+        assertThat(again.exitCode()).as("never overwrites").isEqualTo(4);
+
+        Cli.Run original = cli.run("--yes", "salvage", "--from-port", String.valueOf(port), "--table",
+                "public.temp_migration_backup", "--original-name");
+        assertThat(original.exitCode()).as(original.stderr()).isZero();
+        assertThat(pg.query("SELECT count(*) FROM temp_migration_backup")).isEqualTo("5000");
+        assertThat(pg.query("SELECT count(*) FROM orders WHERE note LIKE 'after drop%'")).as("later writes kept").isEqualTo("50");
+        Cli.Run unconfirmed = cli.run("salvage", "--from-port", String.valueOf(port), "--table", "temp_migration_backup",
+                "--as", "x_copy");
+        assertThat(unconfirmed.exitCode()).isEqualTo(4);
+        assertThat(pg.query("SELECT to_regclass('public.x_copy') IS NULL")).isEqualTo("t");
+    }
 }

@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class TransactionLocatorTest {
     @Test
     void findsTheDroppingCommitAndTheTransactionsFirstRecord() throws Exception {
-        var m = TransactionLocator.class.getDeclaredMethod("match", List.class, Instant.class, Optional.class, List.class);
+        var m = TransactionLocator.class.getDeclaredMethod("match", List.class, Instant.class, Optional.class, int.class, List.class);
         m.setAccessible(true);
         Class<?> rec = Class.forName("dev.pitr.wal.TransactionLocator$Rec");
         var ctor = rec.getDeclaredConstructor(String.class, long.class, Lsn.class, String.class);
@@ -25,11 +25,24 @@ class TransactionLocatorTest {
                         "COMMIT 2026-11-24 11:02:41.551892 UTC; rels: base/5/16384; dropped stats: 2/5/16384"));
         @SuppressWarnings("unchecked")
         Optional<TransactionLocator.Located> found = (Optional<TransactionLocator.Located>) m.invoke(null, records,
-                Instant.parse("2026-11-24T11:02:41.551Z"), Optional.empty(), List.of("seg"));
+                Instant.parse("2026-11-24T11:02:41.551Z"), Optional.empty(), 0, List.of("seg"));
         TransactionLocator.Located l = found.orElseThrow();
         assertThat(l.xid()).isEqualTo(740);
         assertThat(l.firstLsn()).isEqualTo("0/5093B00");
         assertThat(l.commitLsn()).isEqualTo("0/509F370");
         assertThat(l.otherCommitsBetween()).as("xid 741 commits between the LOCK and the DROP's commit").isEqualTo(1);
+
+        // a decoy DROP logged in the same millisecond, before the suspect one, commits first: skip it
+        List<Object> withDecoy = new java.util.ArrayList<>(records);
+        withDecoy.add(1, ctor.newInstance("Transaction", 738L, Lsn.parse("0/5093A00"),
+                "COMMIT 2026-11-24 11:02:41.551050 UTC; rels: base/5/16999"));
+        @SuppressWarnings("unchecked")
+        Optional<TransactionLocator.Located> naive = (Optional<TransactionLocator.Located>) m.invoke(null, withDecoy,
+                Instant.parse("2026-11-24T11:02:41.551Z"), Optional.empty(), 0, List.of("seg"));
+        assertThat(naive.orElseThrow().xid()).isEqualTo(738);
+        @SuppressWarnings("unchecked")
+        Optional<TransactionLocator.Located> skipped = (Optional<TransactionLocator.Located>) m.invoke(null, withDecoy,
+                Instant.parse("2026-11-24T11:02:41.551Z"), Optional.empty(), 1, List.of("seg"));
+        assertThat(skipped.orElseThrow().xid()).isEqualTo(740);
     }
 }

@@ -1,0 +1,81 @@
+package dev.pitr.cli;
+
+import dev.pitr.drill.DrillReport;
+import dev.pitr.drill.DrillReports;
+import dev.pitr.drill.DrillService;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+@Command(name = "drill", mixinStandardHelpOptions = true,
+        description = {"Restore into a scratch directory, verify, measure RTO/RPO, report (JSON, JUnit, Prometheus).",
+                "Unattended: never prompts; exit 0 only when the restore and every check passed."})
+final class DrillCommand extends BaseCommand {
+    @Option(names = "--backup", defaultValue = "latest", description = "latest, random or a backup ID (default ${DEFAULT-VALUE})")
+    String backup;
+
+    @Option(names = "--target", defaultValue = "latest", description = "latest, random or a time (default ${DEFAULT-VALUE})")
+    String target;
+
+    @Option(names = "--scratch", required = true, paramLabel = "DIR", description = "scratch directory (a fresh subdirectory is used)")
+    Path scratch;
+
+    @Option(names = "--checks", paramLabel = "FILE", description = "checks file (YAML)")
+    Path checksFile;
+
+    @Option(names = "--check", paramLabel = "SQL", description = "a query that must return true")
+    List<String> sql = new ArrayList<>();
+
+    @Option(names = "--amcheck", description = "amcheck every B-tree index")
+    boolean amcheck;
+
+    @Option(names = "--report-json", paramLabel = "FILE") Path reportJson;
+    @Option(names = "--report-junit", paramLabel = "FILE") Path reportJunit;
+    @Option(names = "--metrics-file", paramLabel = "FILE", description = "Prometheus textfile collector output")
+    Path metricsFile;
+
+    @Option(names = "--keep", description = "leave the restored copy running for inspection")
+    boolean keep;
+
+    @Override
+    boolean audited() {
+        return true;
+    }
+
+    @Override
+    int execute(Session session) {
+        var checks = sql.isEmpty() && checksFile == null && !amcheck ? List.<dev.pitr.verify.Check>of()
+                : VerifyCommand.checks(session, checksFile, sql, amcheck);
+        var settings = session.settings();
+        DrillService service = new DrillService(session.repository(), RestoreCommand.steps(session),
+                session.output()::progress, new Random());
+        DrillReport report = service.run(new DrillService.Options(backup, target, session.resolve(scratch), checks, keep,
+                ZoneId.systemDefault(), settings.clusterName().orElse("default"), settings.environment()));
+        if (reportJson != null) {
+            DrillReports.writeJson(report, session.resolve(reportJson));
+        }
+        if (reportJunit != null) {
+            DrillReports.writeJunit(report, session.resolve(reportJunit));
+        }
+        if (metricsFile != null) {
+            DrillReports.writePrometheus(report, session.resolve(metricsFile));
+        }
+        Output out = session.output();
+        if (out.json()) {
+            out.printJson(report);
+        } else {
+            out.println("drill " + (report.success() ? "PASSED" : "FAILED") + ": backup " + report.backupId() + " to "
+                    + report.target() + ", RTO " + String.format("%.1f s", report.rtoSeconds())
+                    + (report.rpoWalAgeSeconds() == null ? "" : String.format(", newest WAL %.0f s old", report.rpoWalAgeSeconds()))
+                    + (report.error() == null ? "" : " -- " + report.error()));
+            report.steps().forEach(s -> out.println(String.format("  %-13s %7.2f s  %s", s.name(), s.seconds(), s.outcome())));
+            report.checks().forEach(c -> out.println("  check " + c.line()));
+        }
+        return report.exitCode();
+    }
+}

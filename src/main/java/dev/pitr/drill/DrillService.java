@@ -1,0 +1,170 @@
+package dev.pitr.drill;
+
+import dev.pitr.backup.BackupMetadata;
+import dev.pitr.backup.Inventory;
+import dev.pitr.core.ExitCode;
+import dev.pitr.core.PitrException;
+import dev.pitr.pg.PgConnection;
+import dev.pitr.repo.Repository;
+import dev.pitr.restore.RecoveryTarget;
+import dev.pitr.restore.RestoreJournal;
+import dev.pitr.restore.RestorePlan;
+import dev.pitr.restore.RestorePlanner;
+import dev.pitr.restore.RestoreRequest;
+import dev.pitr.restore.RestoreRunner;
+import dev.pitr.restore.RestoreSteps;
+import dev.pitr.verify.Check;
+import dev.pitr.verify.CheckResult;
+import dev.pitr.verify.Verifier;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * A restore drill: the same state machine an incident uses, into a fresh directory under the scratch dir on
+ * a free port, then checks, then (unless kept) the copy is stopped and removed. Never prompts, never touches
+ * anything outside the scratch directory, never archives (the restore writes archive_mode = off).
+ */
+public final class DrillService {
+    private static final DateTimeFormatter DIR = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(ZoneOffset.UTC);
+
+    /** What to drill. */
+    public record Options(String backup, String target, Path scratch, List<Check> checks, boolean keep, ZoneId zone,
+                          String cluster, String environment) {
+    }
+
+    private final Repository repo;
+    private final RestoreSteps steps;
+    private final Consumer<String> progress;
+    private final Random random;
+
+    public DrillService(Repository repo, RestoreSteps steps, Consumer<String> progress, Random random) {
+        this.repo = repo;
+        this.steps = steps;
+        this.progress = progress;
+        this.random = random;
+    }
+
+    public DrillReport run(Options o) {
+        Instant started = Instant.now();
+        Inventory.Snapshot snap = new Inventory(repo).snapshot();
+        Double walAge = snap.newestSegmentAt().map(t -> Duration.between(t, started).toMillis() / 1000.0).orElse(null);
+        List<BackupMetadata> complete = snap.backups().stream().flatMap(e -> e.metadata().stream())
+                .sorted(Comparator.comparing(BackupMetadata::stopTime)).toList();
+        Double backupAge = complete.isEmpty() ? null
+                : Duration.between(complete.get(complete.size() - 1).stopTime(), started).toMillis() / 1000.0;
+        Path dir = o.scratch().toAbsolutePath().normalize().resolve("drill-" + DIR.format(started));
+        Path pgdata = dir.resolve("data");
+        String backupId = "";
+        String targetText = o.target();
+        List<DrillReport.Step> stepTimes = new ArrayList<>();
+        List<CheckResult> checks = new ArrayList<>();
+        String error = null;
+        int exit = 0;
+        RestoreRunner runner = new RestoreRunner(steps, progress);
+        try {
+            BackupMetadata backup = chooseBackup(o.backup(), complete);
+            backupId = backup.id();
+            RecoveryTarget target = chooseTarget(o.target(), backup, snap, o.zone());
+            targetText = target.describe();
+            progress.accept("drill: backup " + backupId + " to " + targetText + " in " + dir);
+            Files.createDirectories(dir);
+            RestorePlan plan = new RestorePlanner(repo, o.environment()).plan(new RestoreRequest(target, false, "latest",
+                    pgdata, Optional.empty(), Optional.of(backupId), List.of()));
+            RestoreJournal journal = runner.run(plan);
+            if (o.checks().stream().anyMatch(c -> Boolean.TRUE.equals(c.amcheck()))) {
+                // amcheck needs a writable copy; this one is scratch and never archives, so promoting it is harmless
+                journal = runner.promote(plan.stateDir());
+            }
+            checks.addAll(new Verifier(new PgConnection("127.0.0.1", plan.port(), "postgres", "postgres")).run(o.checks()));
+            checks.forEach(c -> progress.accept("drill check " + c.line()));
+            if (checks.stream().anyMatch(c -> !c.passed())) {
+                exit = ExitCode.VERIFICATION_FAILED.code();
+                error = "checks failed: " + checks.stream().filter(c -> !c.passed()).map(CheckResult::name).toList();
+            }
+            stepTimes.clear();
+            stepTimes.addAll(times(journal));
+        } catch (PitrException e) {
+            error = e.getMessage();
+            exit = e.exitCode().code();
+            if (Files.exists(RestorePlan.stateDirFor(pgdata).resolve("journal.json"))) {
+                stepTimes.clear();
+                stepTimes.addAll(times(RestoreJournal.load(RestorePlan.stateDirFor(pgdata))));
+            }
+        } catch (IOException e) {
+            error = "cannot create " + dir + ": " + e.getMessage();
+            exit = ExitCode.IO_FAILURE.code();
+        } finally {
+            if (!o.keep()) {
+                cleanUp(dir, pgdata);
+            }
+        }
+        double rto = stepTimes.stream().mapToDouble(DrillReport.Step::seconds).sum();
+        return new DrillReport(o.cluster(), o.environment(), repo.url(), backupId, targetText, exit == 0, exit, error, rto,
+                stepTimes, checks, walAge, backupAge, started, Instant.now());
+    }
+
+    private static List<DrillReport.Step> times(RestoreJournal j) {
+        return j.steps().stream().map(s -> new DrillReport.Step(s.state().name(), s.endedAt() == null ? 0
+                : Duration.between(s.startedAt(), s.endedAt()).toMillis() / 1000.0, s.outcome())).toList();
+    }
+
+    private BackupMetadata chooseBackup(String which, List<BackupMetadata> complete) {
+        if (complete.isEmpty()) {
+            throw PitrException.verification("no complete backup in " + repo.url() + " to drill");
+        }
+        return switch (which) {
+            case "latest" -> complete.get(complete.size() - 1);
+            case "random" -> complete.get(random.nextInt(complete.size()));
+            default -> complete.stream().filter(b -> b.id().equals(which)).findFirst().orElseThrow(() ->
+                    PitrException.usage("--backup '" + which + "' is not a complete backup (see 'pitr backup list')"));
+        };
+    }
+
+    /** latest, random (a time inside the backup's restorable window), or a time. */
+    private RecoveryTarget chooseTarget(String which, BackupMetadata backup, Inventory.Snapshot snap, ZoneId zone) {
+        if (which.equals("latest")) {
+            return new RecoveryTarget.Latest();
+        }
+        if (which.equals("random")) {
+            Inventory.Window w = snap.timelines().stream().flatMap(t -> t.windows().stream())
+                    .filter(x -> x.backupId().equals(backup.id())).findFirst().orElseThrow(() ->
+                            PitrException.verification("backup " + backup.id() + " has no restorable window (WAL missing"
+                                    + " right after it): run 'pitr wal verify'"));
+            long span = Math.max(1, Duration.between(w.from(), w.to()).toMillis());
+            return new RecoveryTarget.Time(w.from().plusMillis((long) (random.nextDouble() * span)));
+        }
+        return new RecoveryTarget.Time(RecoveryTarget.parseTime(which, zone));
+    }
+
+    private void cleanUp(Path dir, Path pgdata) {
+        try {
+            if (Files.exists(RestorePlan.stateDirFor(pgdata).resolve("journal.json"))) {
+                steps.stopServer(RestoreJournal.load(RestorePlan.stateDirFor(pgdata)).plan());
+            }
+        } catch (PitrException e) {
+            progress.accept("drill: could not stop the scratch server: " + e.getMessage());
+        }
+        if (Files.exists(dir)) {
+            try (Stream<Path> walk = Files.walk(dir)) {
+                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                progress.accept("drill: could not remove " + dir + ": " + e.getMessage());
+            }
+        }
+    }
+
+}
