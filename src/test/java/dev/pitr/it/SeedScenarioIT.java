@@ -380,4 +380,84 @@ class SeedScenarioIT {
         assertThat(unconfirmed.exitCode()).isEqualTo(4);
         assertThat(pg.query("SELECT to_regclass('public.x_copy') IS NULL")).isEqualTo("t");
     }
+
+    /** Splits a runbook command line like a shell would (quotes, $VARS); enough for what runbooks show. */
+    static List<String> words(String line, Map<String, String> vars) {
+        List<String> out = new ArrayList<>();
+        StringBuilder w = new StringBuilder();
+        boolean inWord = false;
+        char quote = 0;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (quote != 0) {
+                if (c == quote) {
+                    quote = 0;
+                } else {
+                    w.append(c);
+                }
+            } else if (c == '"' || c == '\'') {
+                quote = c;
+                inWord = true;
+            } else if (Character.isWhitespace(c)) {
+                if (inWord) {
+                    out.add(w.toString());
+                    w.setLength(0);
+                    inWord = false;
+                }
+            } else {
+                w.append(c);
+                inWord = true;
+            }
+        }
+        if (inWord) {
+            out.add(w.toString());
+        }
+        return out.stream().map(x -> {
+            String r = x;
+            for (var v : vars.entrySet()) {
+                r = r.replace("$" + v.getKey(), v.getValue());
+            }
+            return r;
+        }).toList();
+    }
+
+    @Test
+    @Order(12)
+    void everyRunnableCommandInTheRunbooksWorksAsWritten() throws Exception {
+        // the incident state the runbooks start from: the table is gone from production, its WAL archived
+        pg.execute("DROP TABLE IF EXISTS temp_migration_backup");
+        ArchiveIT.waitUntilArchived(pg, pg.query("SELECT pg_walfile_name(pg_switch_wal())"));
+        Path scratch = Files.createDirectories(work.resolve("runbook-scratch"));
+        Path checks = Files.writeString(work.resolve("runbook-checks.yaml"),
+                "checks:\n  - row_count: {table: orders, at_least: 100}\n");
+        Path restore = newPgdata("runbook-restore");
+        Map<String, String> vars = Map.of("RESTORE_PORT", String.valueOf(PgCluster.freePort()), "RESTORE", restore.toString(),
+                "SCRATCH", scratch.toString(), "CHECKS", checks.toString());
+        Map<String, String> env = new HashMap<>(EmbeddedS3.shared().env(bucket));
+        env.put("PITR_PGPORT", String.valueOf(pg.port()));
+        env.put("PITR_LOG_DIRECTORY", pg.dir().toString());
+        env.put("PITR_LOG_LINE_PREFIX", PREFIX);
+        Cli runbookCli = new Cli(env, work);
+        int ran = 0;
+        try (var books = Files.list(Path.of("runbooks"))) {
+            for (Path book : books.sorted().toList()) {
+                boolean runnable = false;
+                for (String line : Files.readAllLines(book)) {
+                    if (line.startsWith("```")) {
+                        runnable = line.trim().equals("```sh runnable");
+                        continue;
+                    }
+                    if (runnable && line.startsWith("pitr ")) {
+                        List<String> args = new ArrayList<>(List.of("--yes"));
+                        args.addAll(words(line, vars).subList(1, words(line, vars).size()));
+                        Cli.Run run = runbookCli.run(args.toArray(String[]::new));
+                        assertThat(run.exitCode()).as(book + ": " + line + "\n" + run.stdout() + run.stderr()).isZero();
+                        ran++;
+                    }
+                }
+            }
+        }
+        assertThat(ran).isGreaterThanOrEqualTo(15);
+        assertThat(pg.query("SELECT count(*) FROM temp_migration_backup")).as("the runbook's salvage").isEqualTo("5000");
+    }
 }
