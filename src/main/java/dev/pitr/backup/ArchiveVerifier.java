@@ -8,9 +8,6 @@ import dev.pitr.wal.WalSegmentName;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /** {@code pitr wal verify}: is everything a restore of any complete backup needs actually there and intact? */
 public final class ArchiveVerifier {
@@ -70,37 +67,16 @@ public final class ArchiveVerifier {
 
     /** Downloads every WAL object and checks its SHA-256, in parallel. */
     private long deepCheck(List<Problem> problems, int parallel) {
-        List<ObjectInfo> objects = repo.list(RepositoryLayout.WAL);
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallel));
-        try {
-            List<Future<Problem>> futures = new ArrayList<>();
-            for (ObjectInfo o : objects) {
-                if (RepositoryLayout.walFileOf(o.key()).isEmpty()) {
-                    continue;
-                }
-                futures.add(pool.submit(() -> {
-                    try {
-                        WalObjectFormat.decode(repo.getBytes(o.key()).orElseThrow());
-                        return null;
-                    } catch (WalObjectFormat.CorruptObjectException ex) {
-                        return new Problem("corrupt", o.key(), ex.getMessage(), true);
-                    }
-                }));
+        List<ObjectInfo> objects = repo.list(RepositoryLayout.WAL).stream()
+                .filter(o -> RepositoryLayout.walFileOf(o.key()).isPresent()).toList();
+        dev.pitr.core.Parallel.map(objects, parallel, o -> {
+            try {
+                WalObjectFormat.decode(repo.getBytes(o.key()).orElseThrow());
+                return java.util.Optional.<Problem>empty();
+            } catch (WalObjectFormat.CorruptObjectException ex) {
+                return java.util.Optional.of(new Problem("corrupt", o.key(), ex.getMessage(), true));
             }
-            for (Future<Problem> f : futures) {
-                Problem p = f.get();
-                if (p != null) {
-                    problems.add(p);
-                }
-            }
-            return futures.size();
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } finally {
-            pool.shutdown();
-        }
+        }).forEach(p -> p.ifPresent(problems::add));
+        return objects.size();
     }
 }

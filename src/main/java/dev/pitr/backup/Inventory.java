@@ -15,9 +15,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * What the repository can restore: per timeline its parent and fork point (from the .history file), its
@@ -59,24 +56,7 @@ public final class Inventory {
         List<BackupCatalog.Entry> backups = new BackupCatalog(repo).list();
         List<Integer> tls = repo.listChildren(RepositoryLayout.WAL).stream().filter(c -> c.matches("[0-9A-F]{8}"))
                 .map(c -> (int) Long.parseLong(c, 16)).sorted().toList();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(8, tls.size())));
-        List<Timeline> timelines = new ArrayList<>();
-        try {
-            List<Future<Timeline>> futures = new ArrayList<>();
-            for (int tl : tls) {
-                futures.add(pool.submit(() -> timeline(tl, segSize, backups)));
-            }
-            for (Future<Timeline> f : futures) {
-                timelines.add(f.get());
-            }
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } finally {
-            pool.shutdown();
-        }
+        List<Timeline> timelines = dev.pitr.core.Parallel.map(tls, 8, tl -> timeline(tl, segSize, backups));
         Optional<Run> newest = timelines.stream().flatMap(t -> t.runs().stream())
                 .max(Comparator.comparing(Run::lastArchivedAt));
         return new Snapshot(identity, timelines, backups, newest.map(Run::last), newest.map(Run::lastArchivedAt));
@@ -107,28 +87,16 @@ public final class Inventory {
         }
         List<Run> runs = new ArrayList<>();
         List<Gap> gaps = new ArrayList<>();
-        WalSegmentName runStart = null;
-        WalSegmentName prev = null;
-        long count = 0;
-        for (WalSegmentName s : segs.keySet()) {
-            if (prev != null && s.segmentNumber(segSize) != prev.segmentNumber(segSize) + 1) {
-                runs.add(new Run(runStart.toString(), prev.toString(), count, segs.get(runStart).lastModified(),
-                        segs.get(prev).lastModified()));
-                long missing = s.segmentNumber(segSize) - prev.segmentNumber(segSize) - 1;
-                gaps.add(new Gap(prev.next(segSize).toString(),
-                        WalSegmentName.of(tl, s.segmentNumber(segSize) - 1, segSize).toString(), missing));
-                runStart = null;
+        dev.pitr.wal.SegmentRuns.Run previous = null;
+        for (dev.pitr.wal.SegmentRuns.Run r : dev.pitr.wal.SegmentRuns.of(segs.keySet(), segSize)) {
+            if (previous != null) {
+                long missing = r.first().segmentNumber(segSize) - previous.last().segmentNumber(segSize) - 1;
+                gaps.add(new Gap(previous.last().next(segSize).toString(),
+                        WalSegmentName.of(tl, r.first().segmentNumber(segSize) - 1, segSize).toString(), missing));
             }
-            if (runStart == null) {
-                runStart = s;
-                count = 0;
-            }
-            prev = s;
-            count++;
-        }
-        if (runStart != null) {
-            runs.add(new Run(runStart.toString(), prev.toString(), count, segs.get(runStart).lastModified(),
-                        segs.get(prev).lastModified()));
+            runs.add(new Run(r.first().toString(), r.last().toString(), r.count(), segs.get(r.first()).lastModified(),
+                    segs.get(r.last()).lastModified()));
+            previous = r;
         }
         List<String> onTimeline = new ArrayList<>();
         List<Window> windows = new ArrayList<>();

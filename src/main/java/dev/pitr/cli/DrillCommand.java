@@ -8,8 +8,6 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.ZoneId;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
 
 @Command(name = "drill", mixinStandardHelpOptions = true,
@@ -25,14 +23,8 @@ final class DrillCommand extends BaseCommand {
     @Option(names = "--scratch", required = true, paramLabel = "DIR", description = "scratch directory (a fresh subdirectory is used)")
     Path scratch;
 
-    @Option(names = "--checks", paramLabel = "FILE", description = "checks file (YAML)")
-    Path checksFile;
-
-    @Option(names = "--check", paramLabel = "SQL", description = "a query that must return true")
-    List<String> sql = new ArrayList<>();
-
-    @Option(names = "--amcheck", description = "amcheck every B-tree index")
-    boolean amcheck;
+    @picocli.CommandLine.Mixin
+    CheckOptions checkOptions;
 
     @Option(names = "--report-json", paramLabel = "FILE") Path reportJson;
     @Option(names = "--report-junit", paramLabel = "FILE") Path reportJunit;
@@ -49,8 +41,7 @@ final class DrillCommand extends BaseCommand {
 
     @Override
     int execute(Session session) {
-        var checks = sql.isEmpty() && checksFile == null && !amcheck ? List.<dev.pitr.verify.Check>of()
-                : VerifyCommand.checks(session, checksFile, sql, amcheck);
+        var checks = checkOptions.checks(session);
         var settings = session.settings();
         DrillService service = new DrillService(session.repository(), RestoreCommand.steps(session),
                 session.output()::progress, new Random());

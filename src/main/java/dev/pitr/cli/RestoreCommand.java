@@ -214,32 +214,41 @@ final class RestoreCommand {
         Path pgdata;
     }
 
-    @Command(name = "resume", mixinStandardHelpOptions = true, description = "Continue a restore after a crash or a fixed failure.")
-    static final class Resume extends BaseCommand {
+    /** A command on a restore that already exists: audited, since it changes or ends it. */
+    abstract static class OnExisting extends BaseCommand {
+        @Mixin
+        Existing existing;
+
         @Override
         boolean audited() {
             return true;
         }
 
-        @Mixin
-        Existing existing;
+        Path stateDir(Session session) {
+            return RestoreCommand.stateDir(session, existing.pgdata);
+        }
+    }
 
+    @Command(name = "resume", mixinStandardHelpOptions = true, description = "Continue a restore after a crash or a fixed failure.")
+    static final class Resume extends OnExisting {
         @Override
         int execute(Session session) {
-            RestoreJournal journal = runner(session).resume(stateDir(session, existing.pgdata));
+            RestoreJournal journal = runner(session).resume(stateDir(session));
             RestoreReport.printOutcome(session.output(), journal);
             return 0;
         }
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true, description = "Print the restore's journal as a timeline.")
-    static final class Status extends BaseCommand {
-        @Mixin
-        Existing existing;
+    static final class Status extends OnExisting {
+        @Override
+        boolean audited() {
+            return false;
+        }
 
         @Override
         int execute(Session session) {
-            Path dir = stateDir(session, existing.pgdata);
+            Path dir = stateDir(session);
             if (!Files.exists(dir.resolve("journal.json"))) {
                 throw PitrException.usage("no restore journal beside " + existing.pgdata + " (looked in " + dir + ")");
             }
@@ -254,37 +263,21 @@ final class RestoreCommand {
     }
 
     @Command(name = "promote", mixinStandardHelpOptions = true, description = "End recovery: make the restored copy writable.")
-    static final class Promote extends BaseCommand {
-        @Override
-        boolean audited() {
-            return true;
-        }
-
-        @Mixin
-        Existing existing;
-
+    static final class Promote extends OnExisting {
         @Override
         int execute(Session session) {
             session.confirm("promote the restored copy at " + session.resolve(existing.pgdata));
-            RestoreJournal journal = runner(session).promote(stateDir(session, existing.pgdata));
+            RestoreJournal journal = runner(session).promote(stateDir(session));
             RestoreReport.printOutcome(session.output(), journal);
             return 0;
         }
     }
 
     @Command(name = "abort", mixinStandardHelpOptions = true, description = "Stop the restored server and mark the restore aborted.")
-    static final class Abort extends BaseCommand {
-        @Override
-        boolean audited() {
-            return true;
-        }
-
-        @Mixin
-        Existing existing;
-
+    static final class Abort extends OnExisting {
         @Override
         int execute(Session session) {
-            RestoreJournal journal = runner(session).abort(stateDir(session, existing.pgdata));
+            RestoreJournal journal = runner(session).abort(stateDir(session));
             session.output().println("restore into " + journal.plan().pgdata() + " aborted; files kept for inspection");
             return 0;
         }

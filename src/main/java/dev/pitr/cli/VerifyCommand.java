@@ -8,8 +8,6 @@ import dev.pitr.verify.Verifier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 @Command(name = "verify", mixinStandardHelpOptions = true,
@@ -25,18 +23,15 @@ final class VerifyCommand extends BaseCommand {
     @Option(names = "--database", defaultValue = "postgres", description = "database to check (default ${DEFAULT-VALUE})")
     String database;
 
-    @Option(names = "--checks", paramLabel = "FILE", description = "checks file (YAML)")
-    Path checksFile;
-
-    @Option(names = "--check", paramLabel = "SQL", description = "a query that must return true")
-    List<String> sql = new ArrayList<>();
-
-    @Option(names = "--amcheck", description = "amcheck every B-tree index (installs the extension on the copy only)")
-    boolean amcheck;
+    @picocli.CommandLine.Mixin
+    CheckOptions checkOptions;
 
     @Override
     int execute(Session session) {
-        List<Check> checks = checks(session, checksFile, sql, amcheck);
+        if (!checkOptions.any()) {
+            throw dev.pitr.core.PitrException.usage("nothing to check: pass --checks FILE, --check SQL or --amcheck");
+        }
+        List<Check> checks = checkOptions.checks(session);
         List<CheckResult> results = new Verifier(new PgConnection(host, port, session.settings().user(), database)).run(checks);
         Output out = session.output();
         if (out.json()) {
@@ -47,18 +42,4 @@ final class VerifyCommand extends BaseCommand {
         return results.stream().allMatch(CheckResult::passed) ? 0 : ExitCode.VERIFICATION_FAILED.code();
     }
 
-    static List<Check> checks(Session session, Path file, List<String> sql, boolean amcheck) {
-        List<Check> checks = new ArrayList<>();
-        if (file != null) {
-            checks.addAll(Verifier.load(session.resolve(file)));
-        }
-        sql.forEach(q -> checks.add(Check.queryIsTrue(q)));
-        if (amcheck) {
-            checks.add(Check.amcheckAll());
-        }
-        if (checks.isEmpty()) {
-            throw dev.pitr.core.PitrException.usage("nothing to check: pass --checks FILE, --check SQL or --amcheck");
-        }
-        return checks;
-    }
 }

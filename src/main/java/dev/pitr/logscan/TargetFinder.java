@@ -33,8 +33,9 @@ public final class TargetFinder {
 
     /** Statements whose commit drops relation files (what pg_waldump shows as "rels:"), in log order. */
     private static final java.util.Set<DestructiveStatement.Kind> DROPS_FILES = java.util.EnumSet.of(
-            DestructiveStatement.Kind.DROP_TABLE, DestructiveStatement.Kind.DROP_SCHEMA, DestructiveStatement.Kind.DROP_INDEX,
-            DestructiveStatement.Kind.TRUNCATE, DestructiveStatement.Kind.ALTER_TABLE_DROP_COLUMN);
+            DestructiveStatement.Kind.DROP_TABLE, DestructiveStatement.Kind.DROP_INDEX, DestructiveStatement.Kind.TRUNCATE);
+    /** How far back file-dropping statements are aligned with the WAL's relation-dropping commits. */
+    static final java.time.Duration ALIGN_WINDOW = java.time.Duration.ofSeconds(2);
 
     public Result find(TargetQuery q) {
         ScanStats stats = new ScanStats();
@@ -66,17 +67,18 @@ public final class TargetFinder {
     }
 
     /**
-     * How many file-dropping statements were logged in the same printed instant as {@code c}, before it: their
-     * commits also fall at or after the printed time, so the WAL match skips that many.
+     * How many file-dropping statements were logged in the {@link #ALIGN_WINDOW} before {@code c} (in log
+     * order). Each commits after it was logged, so the WAL's relation-dropping commits from the window's start
+     * on line up with them, and the suspect's commit is the next one.
      */
-    static int sameInstantDroppersBefore(Candidate c, List<Candidate> droppers) {
-        long window = c.precision() == null ? 1 : c.precision().millis();
+    static int droppersBefore(Candidate c, List<Candidate> droppers) {
+        java.time.Instant from = c.time().minus(ALIGN_WINDOW);
         int n = 0;
         for (Candidate d : droppers) {
             if (d.location().equals(c.location())) {
                 return n;
             }
-            if (!d.time().isBefore(c.time()) && d.time().isBefore(c.time().plusMillis(window))) {
+            if (!d.time().isBefore(from)) {
                 n++;
             }
         }
@@ -197,13 +199,14 @@ public final class TargetFinder {
             return result;
         }
         Candidate c = best.get();
-        int skip = sameInstantDroppersBefore(c, result.relationDroppers());
-        return locator.locate(c.time(), Optional.ofNullable(c.xid()), skip)
-                .map(l -> new Result(result.candidates(), Optional.of(fromWal(c, l)), result.stats(), result.relationDroppers()))
+        int skip = droppersBefore(c, result.relationDroppers());
+        return locator.locate(c.time().minus(ALIGN_WINDOW), c.time(), Optional.ofNullable(c.xid()), skip)
+                .map(l -> new Result(result.candidates(), Optional.of(fromWal(c, l, skip)), result.stats(),
+                        result.relationDroppers()))
                 .orElse(result);
     }
 
-    static Recommendation fromWal(Candidate c, dev.pitr.wal.TransactionLocator.Located l) {
+    static Recommendation fromWal(Candidate c, dev.pitr.wal.TransactionLocator.Located l, int alignedPast) {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("recovery_target_lsn", l.firstLsn());
         settings.put("recovery_target_inclusive", "off");
@@ -212,7 +215,8 @@ public final class TargetFinder {
                         + l.commitTime() + " at " + l.commitLsn() + "); other commits lost in between: "
                         + l.otherCommitsBetween(),
                 "WAL segments " + l.segments() + " show transaction " + l.xid() + " committing at " + l.commitLsn()
-                        + " (" + l.commitRecord() + ")", settings);
+                        + " (" + l.commitRecord() + ")" + (alignedPast == 0 ? "" : "; matched past " + alignedPast
+                        + " file-dropping statement(s) logged in the " + ALIGN_WINDOW.toSeconds() + " s before"), settings);
     }
 
     static Recommendation recommend(Candidate c) {

@@ -3,9 +3,6 @@ package dev.pitr.repo;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * Lists one timeline's WAL objects fast: the timeline's "log" directories (each at most 256 segments of
@@ -42,27 +39,7 @@ public final class TimelineLister {
                 repo.head(prefix + c).ifPresent(out::add); // the timeline's history file
             }
         }
-        if (logDirs.size() <= 1) {
-            logDirs.forEach(d -> out.addAll(repo.list(d)));
-        } else {
-            ExecutorService pool = Executors.newFixedThreadPool(Math.min(PARALLEL, logDirs.size()));
-            try {
-                List<Future<List<ObjectInfo>>> parts = new ArrayList<>();
-                for (String d : logDirs) {
-                    parts.add(pool.submit(() -> repo.list(d)));
-                }
-                for (Future<List<ObjectInfo>> f : parts) {
-                    out.addAll(f.get());
-                }
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            } finally {
-                pool.shutdown();
-            }
-        }
+        dev.pitr.core.Parallel.map(logDirs, PARALLEL, repo::list).forEach(out::addAll);
         out.sort(Comparator.comparing(ObjectInfo::key));
         return out;
     }

@@ -130,8 +130,9 @@ public final class RestorePlanner {
         if (!(t instanceof RecoveryTarget.Time time)) {
             return;
         }
-        // a segment's archive time bounds the commit times inside it: WAL after it is not in the repository
-        Instant coveredUntil = lastInRun.lastModified();
+        // a segment's archive time bounds the commit times inside it: WAL after it is not in the repository.
+        // Object stores report that time in whole seconds, so the bound is the next second.
+        Instant coveredUntil = lastInRun.lastModified().plusSeconds(1);
         if (time.at().isAfter(coveredUntil)) {
             String where = afterGap.isPresent()
                     ? "inside a WAL gap: segments " + firstMissing + " .. before " + afterGap.get() + " are missing"

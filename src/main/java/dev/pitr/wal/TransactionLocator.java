@@ -44,6 +44,10 @@ public final class TransactionLocator {
     private record Rec(String rmgr, long tx, Lsn lsn, String desc) {
     }
 
+    /** How far past the start time the suspect's commit is looked for, and the most segments read for it. */
+    private static final java.time.Duration LOOK_AHEAD = java.time.Duration.ofSeconds(10);
+    private static final int MAX_SEGMENTS = 16;
+
     private final Repository repo;
     private final PgBinaries bins;
 
@@ -53,12 +57,12 @@ public final class TransactionLocator {
     }
 
     /** Tries the timelines from the newest down: a log time belongs to the newest timeline archived after it. */
-    public Optional<Located> locate(Instant logTime, Optional<Long> knownXid, int skip) {
+    public Optional<Located> locate(Instant windowStart, Instant logTime, Optional<Long> knownXid, int skip) {
         List<String> timelines = new ArrayList<>(repo.listChildren(RepositoryLayout.WAL));
         java.util.Collections.reverse(timelines);
         for (String tl : timelines) {
             if (tl.matches("[0-9A-F]{8}")) {
-                Optional<Located> found = locate((int) Long.parseLong(tl, 16), logTime, knownXid, skip);
+                Optional<Located> found = locate((int) Long.parseLong(tl, 16), windowStart, logTime, knownXid, skip);
                 if (found.isPresent()) {
                     return found;
                 }
@@ -68,22 +72,29 @@ public final class TransactionLocator {
     }
 
     /** Looks on {@code timeline} around {@code logTime}; empty when the WAL there holds no matching commit. */
-    public Optional<Located> locate(int timeline, Instant logTime, Optional<Long> knownXid, int skip) {
+    public Optional<Located> locate(int timeline, Instant windowStart, Instant logTime, Optional<Long> knownXid, int skip) {
         TreeMap<WalSegmentName, ObjectInfo> segs = dev.pitr.repo.TimelineLister.segments(repo, timeline);
         List<WalSegmentName> names = new ArrayList<>(segs.keySet());
+        // a segment is archived after every commit in it (store times are whole seconds, hence +1 s)
         int first = -1;
-        for (int i = 0; i < names.size(); i++) { // a segment is archived after every commit in it
-            if (!segs.get(names.get(i)).lastModified().isBefore(logTime)) {
+        int last = names.size() - 1;
+        for (int i = 0; i < names.size(); i++) {
+            Instant archived = segs.get(names.get(i)).lastModified().plusSeconds(1);
+            if (first < 0 && !archived.isBefore(windowStart)) {
                 first = i;
+            }
+            if (first >= 0 && !archived.isBefore(logTime.plus(LOOK_AHEAD))) {
+                last = i;
                 break;
             }
         }
         if (first < 0) {
             return Optional.empty();
         }
-        List<WalSegmentName> window = names.subList(Math.max(0, first - 1), Math.min(names.size(), first + 2));
+        List<WalSegmentName> window = names.subList(Math.max(0, first - 1), Math.min(names.size(),
+                Math.min(last + 2, Math.max(0, first - 1) + MAX_SEGMENTS)));
         List<Rec> records = dump(window);
-        return match(records, logTime, knownXid, skip, window.stream().map(WalSegmentName::toString).toList());
+        return match(records, windowStart, logTime, knownXid, skip, window.stream().map(WalSegmentName::toString).toList());
     }
 
     private List<Rec> dump(List<WalSegmentName> window) {
@@ -120,12 +131,17 @@ public final class TransactionLocator {
         }
     }
 
-    /** {@code skip}: relation-dropping commits at or after the log time that belong to statements logged earlier. */
-    static Optional<Located> match(List<Rec> records, Instant logTime, Optional<Long> knownXid, int skip,
-                                   List<String> segments) {
+    /**
+     * The suspect's commit: with a known xid, that transaction's; otherwise the first relation-dropping commit
+     * that is both at or after the printed log time and at or past position {@code skip} among the
+     * relation-dropping commits since {@code windowStart} (skip = file-dropping statements logged in the window
+     * before the suspect one, each of which commits after it was logged).
+     */
+    static Optional<Located> match(List<Rec> records, Instant windowStart, Instant logTime, Optional<Long> knownXid,
+                                   int skip, List<String> segments) {
         Rec commit = null;
         Instant commitTime = null;
-        int toSkip = knownXid.isPresent() ? 0 : skip;
+        int position = 0;
         for (Rec r : records) {
             if (!r.rmgr().equals("Transaction")) {
                 continue;
@@ -135,14 +151,23 @@ public final class TransactionLocator {
                 continue;
             }
             Instant t = LocalDateTime.parse(m.group(1), TS).toInstant(ZoneOffset.UTC);
-            boolean wanted = knownXid.map(x -> x == r.tx()).orElse(!t.isBefore(logTime) && r.desc().contains("rels:"));
-            if (wanted && toSkip > 0) {
-                toSkip--;
-            } else if (wanted) {
+            if (knownXid.isPresent()) {
+                if (knownXid.get() == r.tx()) {
+                    commit = r;
+                    commitTime = t;
+                    break;
+                }
+                continue;
+            }
+            if (t.isBefore(windowStart) || !r.desc().contains("rels:")) {
+                continue;
+            }
+            if (!t.isBefore(logTime) && position >= skip) {
                 commit = r;
                 commitTime = t;
                 break;
             }
+            position++;
         }
         if (commit == null) {
             return Optional.empty();

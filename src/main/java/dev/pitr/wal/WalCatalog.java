@@ -8,10 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ExecutionException;
 
 /** What WAL the repository holds, per timeline: segments as contiguous ranges, plus history/partial/backup files. */
 public final class WalCatalog {
@@ -45,29 +41,8 @@ public final class WalCatalog {
                 }
             }
         }
-        // timelines list independently: list them in parallel (one LIST stream per timeline)
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(8, timelines.size())));
-        try {
-            List<Future<TimelineWal>> futures = new ArrayList<>();
-            for (int tli : timelines) {
-                futures.add(pool.submit(() -> timeline(tli)));
-            }
-            List<TimelineWal> out = new ArrayList<>();
-            for (Future<TimelineWal> f : futures) {
-                out.add(f.get());
-            }
-            return new Listing(segmentSize, out);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } finally {
-            pool.shutdown();
-        }
+        // timelines list independently: list them in parallel
+        return new Listing(segmentSize, dev.pitr.core.Parallel.map(timelines, 8, this::timeline));
     }
 
     private TimelineWal timeline(int tli) {
@@ -97,25 +72,7 @@ public final class WalCatalog {
     }
 
     List<Range> ranges(Iterable<WalSegmentName> sorted) {
-        List<Range> out = new ArrayList<>();
-        WalSegmentName first = null;
-        WalSegmentName prev = null;
-        long count = 0;
-        for (WalSegmentName s : sorted) {
-            if (prev != null && s.segmentNumber(segmentSize) != prev.segmentNumber(segmentSize) + 1) {
-                out.add(new Range(first.toString(), prev.toString(), count));
-                first = null;
-            }
-            if (first == null) {
-                first = s;
-                count = 0;
-            }
-            prev = s;
-            count++;
-        }
-        if (first != null) {
-            out.add(new Range(first.toString(), prev.toString(), count));
-        }
-        return out;
+        return SegmentRuns.of(sorted, segmentSize).stream()
+                .map(r -> new Range(r.first().toString(), r.last().toString(), r.count())).toList();
     }
 }

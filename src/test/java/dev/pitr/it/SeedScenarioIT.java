@@ -148,7 +148,8 @@ class SeedScenarioIT {
         int port = journal.get("plan").get("port").asInt();
         assertThat(journal.get("state").asText()).isEqualTo("READY");
         assertThat(queryOn(port, "SELECT count(*) FROM temp_migration_backup")).isEqualTo("5000");
-        assertThat(queryOn(port, "SELECT count(*) FROM orders WHERE note = 'committed just before the drop'")).isEqualTo("1");
+        assertThat(queryOn(port, "SELECT count(*) FROM orders WHERE note = 'committed just before the drop'"))
+                .as(run.stderr() + String.join("\n", Files.readAllLines(pg.serverLog()))).isEqualTo("1");
         assertThat(queryOn(port, "SELECT count(*) FROM orders WHERE note LIKE 'after drop%'")).isEqualTo("0");
         assertThat(Files.readString(pgdata.resolve("postgresql.auto.conf"))).contains("archive_mode = 'off'");
 
@@ -414,8 +415,9 @@ class SeedScenarioIT {
         }
         return out.stream().map(x -> {
             String r = x;
-            for (var v : vars.entrySet()) {
-                r = r.replace("$" + v.getKey(), v.getValue());
+            // longest names first, so $RESTORE never eats the start of $RESTORE_PORT
+            for (String k : vars.keySet().stream().sorted((a, b) -> b.length() - a.length()).toList()) {
+                r = r.replace("$" + k, vars.get(k));
             }
             return r;
         }).toList();

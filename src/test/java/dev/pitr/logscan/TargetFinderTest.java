@@ -68,4 +68,15 @@ class TargetFinderTest {
         assertThat(r.candidates()).isEmpty();
         assertThat(r.recommendation()).isEmpty();
     }
+
+    @Test
+    void fileDroppingStatementsLoggedJustBeforeAreCountedForTheWalAlignment() throws Exception {
+        TargetFinder.Result r = find("%m [%p] %q%u@%d ", "temp_migration_backup",
+                "2026-03-25 14:10:00.000 UTC [1] app@staging LOG:  statement: DROP TABLE temp_migration_backup",
+                "2026-03-25 14:14:02.340 UTC [2] app@shop LOG:  execute <unnamed>: CREATE TABLE other_table(id int)",
+                "2026-03-25 14:14:02.344 UTC [2] app@shop LOG:  execute <unnamed>: DROP TABLE other_table",
+                "2026-03-25 14:14:02.345 UTC [2] app@shop LOG:  execute <unnamed>: DROP TABLE temp_migration_backup");
+        assertThat(r.relationDroppers()).hasSize(3);
+        assertThat(TargetFinder.droppersBefore(r.candidates().get(0), r.relationDroppers())).isEqualTo(1);
+    }
 }

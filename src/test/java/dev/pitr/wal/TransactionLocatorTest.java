@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class TransactionLocatorTest {
     @Test
     void findsTheDroppingCommitAndTheTransactionsFirstRecord() throws Exception {
-        var m = TransactionLocator.class.getDeclaredMethod("match", List.class, Instant.class, Optional.class, int.class, List.class);
+        var m = TransactionLocator.class.getDeclaredMethod("match", List.class, Instant.class, Instant.class, Optional.class, int.class, List.class);
         m.setAccessible(true);
         Class<?> rec = Class.forName("dev.pitr.wal.TransactionLocator$Rec");
         var ctor = rec.getDeclaredConstructor(String.class, long.class, Lsn.class, String.class);
@@ -25,7 +25,8 @@ class TransactionLocatorTest {
                         "COMMIT 2026-11-24 11:02:41.551892 UTC; rels: base/5/16384; dropped stats: 2/5/16384"));
         @SuppressWarnings("unchecked")
         Optional<TransactionLocator.Located> found = (Optional<TransactionLocator.Located>) m.invoke(null, records,
-                Instant.parse("2026-11-24T11:02:41.551Z"), Optional.empty(), 0, List.of("seg"));
+                Instant.parse("2026-11-24T11:02:39.551Z"), Instant.parse("2026-11-24T11:02:41.551Z"), Optional.empty(), 0,
+                List.of("seg"));
         TransactionLocator.Located l = found.orElseThrow();
         assertThat(l.xid()).isEqualTo(740);
         assertThat(l.firstLsn()).isEqualTo("0/5093B00");
@@ -38,11 +39,23 @@ class TransactionLocatorTest {
                 "COMMIT 2026-11-24 11:02:41.551050 UTC; rels: base/5/16999"));
         @SuppressWarnings("unchecked")
         Optional<TransactionLocator.Located> naive = (Optional<TransactionLocator.Located>) m.invoke(null, withDecoy,
-                Instant.parse("2026-11-24T11:02:41.551Z"), Optional.empty(), 0, List.of("seg"));
+                Instant.parse("2026-11-24T11:02:39.551Z"), Instant.parse("2026-11-24T11:02:41.551Z"), Optional.empty(), 0,
+                List.of("seg"));
         assertThat(naive.orElseThrow().xid()).isEqualTo(738);
         @SuppressWarnings("unchecked")
         Optional<TransactionLocator.Located> skipped = (Optional<TransactionLocator.Located>) m.invoke(null, withDecoy,
-                Instant.parse("2026-11-24T11:02:41.551Z"), Optional.empty(), 1, List.of("seg"));
+                Instant.parse("2026-11-24T11:02:39.551Z"), Instant.parse("2026-11-24T11:02:41.551Z"), Optional.empty(), 1,
+                List.of("seg"));
         assertThat(skipped.orElseThrow().xid()).isEqualTo(740);
+
+        // a decoy that committed before the printed time is never the match, whatever the count says
+        List<Object> decoyBefore = new java.util.ArrayList<>(records);
+        decoyBefore.add(1, ctor.newInstance("Transaction", 737L, Lsn.parse("0/5093900"),
+                "COMMIT 2026-11-24 11:02:41.550900 UTC; rels: base/5/16998"));
+        @SuppressWarnings("unchecked")
+        Optional<TransactionLocator.Located> early = (Optional<TransactionLocator.Located>) m.invoke(null, decoyBefore,
+                Instant.parse("2026-11-24T11:02:39.551Z"), Instant.parse("2026-11-24T11:02:41.551Z"), Optional.empty(), 0,
+                List.of("seg"));
+        assertThat(early.orElseThrow().xid()).isEqualTo(740);
     }
 }
