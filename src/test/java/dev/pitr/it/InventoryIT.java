@@ -2,7 +2,6 @@ package dev.pitr.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pitr.core.Json;
-import dev.pitr.pg.ProcessRunner;
 import dev.pitr.repo.ObjectInfo;
 import dev.pitr.repo.Repositories;
 import dev.pitr.repo.Repository;
@@ -114,8 +113,9 @@ class InventoryIT {
                     "SELECT count(*) > 0 FROM pg_stat_progress_basebackup WHERE phase LIKE 'waiting for wal archiving%'"))) {
                 Thread.sleep(50);
             }
-            ProcessRunner.run(List.of("pkill", "-9", "-f", "pg_basebackup -h 127.0.0.1 -p " + pg.port()), Map.of(),
-                    Duration.ofSeconds(10));
+            ProcessHandle.allProcesses().filter(ph -> ph.info().commandLine()
+                            .map(c -> c.contains("pg_basebackup") && c.contains("-p " + pg.port())).orElse(false))
+                    .forEach(ProcessHandle::destroyForcibly); // SIGKILL, like kill -9
             assertThat(p.waitFor()).isEqualTo(5);
             assertThat(Files.readString(work.resolve("interrupted.out"))).contains("pg_basebackup");
         } finally {

@@ -2,7 +2,6 @@ package dev.pitr.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pitr.core.Json;
-import dev.pitr.pg.ProcessRunner;
 import dev.pitr.testkit.Cli;
 import dev.pitr.testkit.EmbeddedS3;
 import dev.pitr.testkit.PgCluster;
@@ -216,7 +215,7 @@ class SeedScenarioIT {
             }
             Thread.sleep(10);
         }
-        ProcessRunner.run(List.of("kill", "-9", String.valueOf(p.pid())), Map.of(), Duration.ofSeconds(10));
+        p.destroyForcibly(); // SIGKILL (the launcher exec'd java, so this is pitr itself)
         p.waitFor();
         JsonNode crashed = Json.mapper().readTree(journalFile.toFile());
         assertThat(crashed.get("state").asText()).isEqualTo("REPLAY");
