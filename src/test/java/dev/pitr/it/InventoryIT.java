@@ -228,11 +228,16 @@ class InventoryIT {
         assertThat(cli.run("--yes", "restore", "promote", "--pgdata", pgdata.toString()).exitCode()).isZero();
         int port = Json.mapper().readTree(pgdata.resolveSibling("data.pitr").resolve("journal.json").toFile())
                 .get("plan").get("port").asInt();
-        SeedScenarioIT.queryOn(port, "SELECT count(*) FROM (SELECT pg_switch_wal()) s");
+        try (var c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "")) {
+            c.createStatement().execute("CREATE TABLE written_on_timeline_2 AS SELECT 1 AS x");
+        }
+        String switched = SeedScenarioIT.queryOn(port, "SELECT pg_walfile_name(pg_switch_wal())");
+        String switchedKey = RepositoryLayout.walKey(WalFileName.parseOrThrow(switched));
         long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-        while (repo.list(RepositoryLayout.timelinePrefix(2)).size() < 2 && System.nanoTime() < deadline) {
+        while (repo.head(switchedKey).isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(200);
         }
+        assertThat(repo.head(switchedKey)).as("timeline 2's WAL archived").isPresent();
         JsonNode info = json("info");
         JsonNode tl2 = info.get("timelines").get(1);
         assertThat(tl2.get("timeline").asInt()).isEqualTo(2);
@@ -243,6 +248,21 @@ class InventoryIT {
         JsonNode expire = json("expire", "--keep-full", "1", "--dry-run");
         assertThat(expire.get("walKeys")).extracting(JsonNode::asText)
                 .noneMatch(k -> k.endsWith(".history.pitr") || k.startsWith("wal/00000002/"));
+    }
+
+    @Test
+    @Order(45)
+    void aTargetOnTimelineTwoFollowsTheForkAndTimelineOneDoesNot() throws Exception {
+        for (String timeline : List.of("2", "1")) {
+            Path pgdata = work.resolve("tl-target-" + timeline + "/data");
+            Cli.Run run = cli.run("restore", "run", "--target-latest", "--timeline", timeline, "--pgdata", pgdata.toString());
+            assertThat(run.exitCode()).as(run.stderr()).isZero();
+            int port = Json.mapper().readTree(pgdata.resolveSibling("data.pitr").resolve("journal.json").toFile())
+                    .get("plan").get("port").asInt();
+            assertThat(SeedScenarioIT.queryOn(port, "SELECT to_regclass('written_on_timeline_2') IS NOT NULL"))
+                    .as("timeline " + timeline).isEqualTo(timeline.equals("2") ? "t" : "f");
+            cli.run("restore", "abort", "--pgdata", pgdata.toString());
+        }
     }
 
     @Test
@@ -261,6 +281,14 @@ class InventoryIT {
         assertThat(tl1.get("gaps")).hasSize(1);
         assertThat(tl1.get("gaps").get(0).get("firstMissing").asText()).isEqualTo(name);
         assertThat(cli.run("info").stdout()).contains("gap: 1 segment(s) missing, " + name);
+
+        // a time after the gap cannot be reached from the backup before it: refused, nothing changed
+        Path pgdata = work.resolve("in-gap/data");
+        Cli.Run plan = cli.run("restore", "run", "--backup", backups.get(2), "--target-time", java.time.Instant.now().toString(),
+                "--pgdata", pgdata.toString());
+        assertThat(plan.exitCode()).isEqualTo(2);
+        assertThat(plan.stderr()).contains("inside a WAL gap").contains(name);
+        assertThat(Files.exists(pgdata.getParent())).isFalse();
     }
 
     @Test

@@ -39,6 +39,8 @@ class SeedScenarioIT {
     static Cli cli;
     static String bucket;
     static Instant backupDone;
+    static Instant beforeDrop;
+    static String firstBackup;
     static final List<Path> restores = new ArrayList<>();
 
     @BeforeAll
@@ -60,8 +62,9 @@ class SeedScenarioIT {
                 "INSERT INTO orders(note) SELECT 'old ' || g FROM generate_series(1, 100) g",
                 "CREATE DATABASE staging");
         pg.pgbench("-i", "-s", "1", "-q");
-        Cli.Run backup = cli.run("backup", "create");
+        Cli.Run backup = cli.run("--json", "backup", "create");
         assertThat(backup.exitCode()).as(backup.stderr()).isZero();
+        firstBackup = Json.mapper().readTree(backup.stdout()).get("id").asText();
         backupDone = Instant.now();
         try (Connection staging = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pg.port() + "/staging",
                 "postgres", "")) {
@@ -71,7 +74,10 @@ class SeedScenarioIT {
         pg.pgbench("-c", "2", "-t", "500");
         pg.execute("CREATE TABLE other_table(id int)", "DROP TABLE other_table",
                 "INSERT INTO orders(note) VALUES ('committed just before the drop')",
-                "DROP TABLE temp_migration_backup",
+                "SELECT pg_create_restore_point('before_drop')");
+        beforeDrop = Instant.now();
+        Thread.sleep(20);
+        pg.execute("DROP TABLE temp_migration_backup",
                 "INSERT INTO orders(note) SELECT 'after drop ' || g FROM generate_series(1, 50) g");
         pg.pgbench("-c", "2", "-t", "300");
         String last = pg.query("SELECT pg_walfile_name(pg_switch_wal())");
@@ -460,5 +466,32 @@ class SeedScenarioIT {
         }
         assertThat(ran).isGreaterThanOrEqualTo(15);
         assertThat(pg.query("SELECT count(*) FROM temp_migration_backup")).as("the runbook's salvage").isEqualTo("5000");
+    }
+
+    @Test
+    @Order(13)
+    void namedTimeAndImmediateTargetsStopWhereTheySay() throws Exception {
+        record Case(String name, List<String> target, String justBefore, String afterDrop) {
+        }
+        for (Case c : List.of(
+                new Case("name", List.of("--target-name", "before_drop"), "1", "0"),
+                new Case("time", List.of("--target-time", beforeDrop.toString()), "1", "0"),
+                new Case("immediate", List.of("--target-immediate"), "0", "0"))) {
+            Path pgdata = newPgdata("target-" + c.name());
+            // later tests took newer backups; name and immediate targets use the newest unless told otherwise
+            List<String> args = new ArrayList<>(List.of("restore", "run", "--backup", firstBackup, "--pgdata",
+                    pgdata.toString()));
+            args.addAll(c.target());
+            Cli.Run run = cli.run(args.toArray(String[]::new));
+            assertThat(run.exitCode()).as(c.name() + ": " + run.stderr()).isZero();
+            int port = Json.mapper().readTree(pgdata.resolveSibling("data.pitr").resolve("journal.json").toFile())
+                    .get("plan").get("port").asInt();
+            assertThat(queryOn(port, "SELECT count(*) FROM orders WHERE note = 'committed just before the drop'"))
+                    .as(c.name()).isEqualTo(c.justBefore());
+            assertThat(queryOn(port, "SELECT count(*) FROM orders WHERE note LIKE 'after drop%'")).as(c.name())
+                    .isEqualTo(c.afterDrop());
+            assertThat(queryOn(port, "SELECT count(*) FROM orders WHERE note LIKE 'old %'")).as(c.name()).isEqualTo("100");
+            cli.run("restore", "abort", "--pgdata", pgdata.toString());
+        }
     }
 }
