@@ -60,7 +60,8 @@ final class RestoreCommand {
         @Option(names = "--timezone", paramLabel = "ZONE", description = "zone for a zone-less --target-time (default: this machine's)")
         String timezone;
 
-        @Option(names = "--pgdata", required = true, paramLabel = "DIR", description = "new data directory to restore into")
+        @Option(names = "--pgdata", paramLabel = "DIR", description = "new data directory to restore into (with --in-place:"
+                + " the configured pgdata)")
         Path pgdata;
 
         @Option(names = "--port", description = "port for the restored server (default: a free one)")
@@ -72,12 +73,26 @@ final class RestoreCommand {
         @Option(names = "--check", paramLabel = "SQL", description = "a query that must return true on the restored copy")
         List<String> checks = new java.util.ArrayList<>();
 
+        @Option(names = "--in-place", description = "restore the configured cluster's own data directory (server stopped);"
+                + " the old one is moved aside, never deleted")
+        boolean inPlace;
+
         @picocli.CommandLine.ArgGroup(exclusive = false, heading = "With --target-from-log:%n")
         LogSearchOptions search;
 
         RestoreRequest request(Session session) {
-            return new RestoreRequest(target(session), inclusive, timeline, session.resolve(pgdata),
-                    Optional.ofNullable(port), Optional.ofNullable(backup), checks);
+            Path dir;
+            Optional<Integer> restorePort = Optional.ofNullable(port);
+            if (inPlace) {
+                dir = Optional.ofNullable(pgdata).map(session::resolve).or(() -> session.settings().pgdata()).orElseThrow(() ->
+                        PitrException.usage("--in-place needs the cluster's pgdata (config 'pgdata' or --pgdata)"));
+                restorePort = restorePort.or(() -> Optional.of(session.settings().port())); // the cluster's own port
+            } else {
+                dir = Optional.ofNullable(pgdata).map(session::resolve).orElseThrow(() -> PitrException.usage(
+                        "--pgdata DIR is required: a new, empty directory for the restored copy (or --in-place)"));
+            }
+            return new RestoreRequest(target(session), inclusive, timeline, dir, restorePort, Optional.ofNullable(backup),
+                    checks, inPlace);
         }
 
         private RecoveryTarget target(Session session) {
@@ -195,7 +210,10 @@ final class RestoreCommand {
             if (promote) { // asked before anything starts, so an unattended run fails fast
                 session.confirm("restore and then promote a copy at " + plan.pgdata());
             }
-            if (session.settings().pgdata().map(p -> p.toAbsolutePath().normalize().equals(plan.pgdata())).orElse(false)) {
+            if (plan.inPlace()) {
+                session.confirm("restore the cluster's own data directory " + plan.pgdata() + " in place (the old one is"
+                        + " moved to " + plan.movedAside().orElseThrow() + ")");
+            } else if (session.settings().pgdata().map(p -> p.toAbsolutePath().normalize().equals(plan.pgdata())).orElse(false)) {
                 session.confirm("restore into the configured data directory " + plan.pgdata());
             }
             RestoreRunner runner = runner(session);
@@ -264,10 +282,13 @@ final class RestoreCommand {
 
     @Command(name = "promote", mixinStandardHelpOptions = true, description = "End recovery: make the restored copy writable.")
     static final class Promote extends OnExisting {
+        @Option(names = "--resume-archiving", description = "in-place restores: archive the new timeline into the repository")
+        boolean resumeArchiving;
+
         @Override
         int execute(Session session) {
             session.confirm("promote the restored copy at " + session.resolve(existing.pgdata));
-            RestoreJournal journal = runner(session).promote(stateDir(session));
+            RestoreJournal journal = runner(session).promote(stateDir(session), resumeArchiving);
             RestoreReport.printOutcome(session.output(), journal);
             return 0;
         }

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** Everything a restore will do, decided before anything is changed; the journal keeps it verbatim. */
 public record RestorePlan(String repo,
@@ -27,7 +28,13 @@ public record RestorePlan(String repo,
                           long diskFree,
                           Map<String, String> recoverySettings,
                           List<String> checks,
-                          String environment) {
+                          String environment,
+                          Optional<Path> movedAside) {
+
+    /** In place: the cluster's own data directory is restored; its old contents are moved here, never deleted. */
+    public boolean inPlace() {
+        return movedAside.isPresent();
+    }
 
     public Path spool() {
         return stateDir.resolve("spool");

@@ -91,7 +91,10 @@ public final class RestorePlanner {
         return new RestorePlan(repo.url(), backup.id(), backup.stopTime(), backup.stopLsn(), backup.timeline(),
                 backup.systemIdentifier(), backup.pgMajor(), segSize, req.target(), req.inclusive(), req.timeline(),
                 pgdata, RestorePlan.stateDirFor(pgdata), port, files, backup.rawBytes(), walBytes, needed,
-                freeSpace(pgdata), settings, req.checks(), environment);
+                freeSpace(pgdata), settings, req.checks(), environment,
+                req.inPlace() ? Optional.of(pgdata.resolveSibling(pgdata.getFileName() + ".before-pitr-"
+                        + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(java.time.ZoneOffset.UTC)
+                        .format(Instant.now()))) : Optional.empty());
     }
 
     private BackupMetadata chooseBackup(RestoreRequest req, List<BackupMetadata> backups) {

@@ -86,10 +86,22 @@ public final class RestoreRunner {
 
     /** Ends recovery: the paused copy becomes a writable server on a new timeline. */
     public RestoreJournal promote(Path stateDir) {
+        return promote(stateDir, false);
+    }
+
+    /** {@code resumeArchiving}: for the cluster itself (in place), archive the new timeline into the repository. */
+    public RestoreJournal promote(Path stateDir, boolean resumeArchiving) {
         RestoreJournal journal = RestoreJournal.load(stateDir);
         if (journal.state() != RestoreState.READY) {
             throw PitrException.refused("restore is " + journal.state() + ", not READY: only a verified restore"
                     + " can be promoted");
+        }
+        if (resumeArchiving && !journal.plan().inPlace()) {
+            throw PitrException.refused("--resume-archiving is for an --in-place restore of the cluster itself: a side-by-side"
+                    + " copy must never archive into the production repository");
+        }
+        if (resumeArchiving) { // before promoting: a promotion with archiving off never archives its history file
+            steps.resumeArchiving(journal.plan());
         }
         steps.promote(journal.plan());
         journal = journal.event(RestoreState.PROMOTED, "promoted");

@@ -70,6 +70,9 @@ public final class RestoreSteps {
 
     public long preflight(RestorePlan plan) {
         Path pgdata = plan.pgdata();
+        if (plan.inPlace()) {
+            return preflightInPlace(plan);
+        }
         if (Files.exists(pgdata.resolve("postmaster.pid"))) {
             throw PitrException.refused("a postmaster.pid exists in " + pgdata + ": a server may be running on it;"
                     + " pitr never restores over a live data directory");
@@ -93,6 +96,29 @@ public final class RestoreSteps {
         }
         if (repo.head(RepositoryLayout.IDENTITY).isEmpty()) {
             throw new RepositoryException("repository " + repo.url() + " has no identity object: wrong repository?");
+        }
+        return 0;
+    }
+
+    /** In place: the cluster must be stopped; its data directory will be moved aside (a rename: no copy, no space). */
+    private long preflightInPlace(RestorePlan plan) {
+        Path pgdata = plan.pgdata();
+        if (!Files.isDirectory(pgdata)) {
+            throw PitrException.usage("--in-place: " + pgdata + " is not a data directory; for a new directory drop --in-place");
+        }
+        if (pg.isRunning(pgdata)) {
+            throw PitrException.refused("--in-place: the server on " + pgdata + " is running: stop it first"
+                    + " (pg_ctl -D " + pgdata + " stop); pitr never restores under a running postmaster");
+        }
+        if (Files.exists(plan.movedAside().orElseThrow())) {
+            throw PitrException.refused("--in-place: " + plan.movedAside().get() + " already exists; nothing was moved");
+        }
+        if (portInUse(plan.port())) {
+            throw PitrException.refused("port " + plan.port() + " is in use on 127.0.0.1: something else still listens there");
+        }
+        if (pg.binaries().major() != plan.pgMajor()) {
+            throw PitrException.usage("backup " + plan.backupId() + " is PostgreSQL " + plan.pgMajor()
+                    + " but the binaries are " + pg.binaries().major());
         }
         return 0;
     }
@@ -130,6 +156,14 @@ public final class RestoreSteps {
     public long fetchBackup(RestorePlan plan) {
         BackupMetadata backup = new BackupCatalog(repo).require(plan.backupId());
         Path pgdata = plan.pgdata();
+        if (plan.inPlace() && !Files.exists(plan.movedAside().orElseThrow())) {
+            try { // the old cluster is kept whole beside the restored one: a rename, never a delete
+                Files.move(pgdata, plan.movedAside().get(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                progress.accept("FETCH_BACKUP: moved the old data directory aside to " + plan.movedAside().get());
+            } catch (IOException e) {
+                throw PitrException.io("cannot move " + pgdata + " aside: " + e.getMessage(), e);
+            }
+        }
         clearDirectory(pgdata); // a re-run after a crash starts from an empty directory: PREFLIGHT proved it ours
         long total = 0;
         for (BackupMetadata.BackupFile file : backup.files()) {
@@ -244,8 +278,10 @@ public final class RestoreSteps {
         put(conf, "restore_command", access.launcher() + " wal fetch --spool " + plan.spool() + " %f %p");
         plan.recoverySettings().forEach((k, v) -> put(conf, k, v));
         put(conf, "port", Integer.toString(plan.port()));
-        put(conf, "listen_addresses", "127.0.0.1");
-        put(conf, "unix_socket_directories", plan.stateDir().toString());
+        if (!plan.inPlace()) { // a side-by-side copy stays on loopback; the cluster itself keeps its own addresses
+            put(conf, "listen_addresses", "127.0.0.1");
+            put(conf, "unix_socket_directories", plan.stateDir().toString());
+        }
         put(conf, "logging_collector", "off");
         conf.append(CONF_END).append('\n');
         try {
@@ -382,6 +418,32 @@ public final class RestoreSteps {
     }
 
     // ---- PROMOTE / ABORT -------------------------------------------------------------------------------------
+
+    /**
+     * Before promoting an in-place restore: archive_mode back on (our block said off) and a restart, which
+     * replays back to the same pause point; the promotion then archives the new timeline and its .history file.
+     */
+    public void resumeArchiving(RestorePlan plan) {
+        Path auto = plan.pgdata().resolve("postgresql.auto.conf");
+        try {
+            String conf = Files.readString(auto).replace("archive_mode = 'off'", "archive_mode = 'on'");
+            AtomicFiles.write(auto, conf.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw PitrException.io("cannot re-enable archive_mode in " + auto + ": " + e.getMessage(), e);
+        }
+        ProcessRunner.giveToServerUser(plan.pgdata());
+        pg.stop(plan.pgdata(), "fast");
+        pg.start(plan.pgdata(), plan.serverLog(), access.env(), Duration.ofMinutes(5));
+        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+        while (!(plan.target() instanceof RecoveryTarget.Latest)
+                && !status(connection(plan)).map(s -> "paused".equals(s.pauseState())).orElse(false)) {
+            if (System.nanoTime() > deadline) {
+                throw PitrException.io("after enabling archiving the server did not get back to the target; see "
+                        + plan.serverLog(), null);
+            }
+            sleep(200);
+        }
+    }
 
     public void promote(RestorePlan plan) {
         PgConnection conn = connection(plan);

@@ -306,6 +306,45 @@ class InventoryIT {
         assertThat(failures.item(0).getTextContent()).contains("WAL segment " + missing + " is missing");
     }
 
+    @Test
+    @Order(70)
+    void inPlaceTheClusterItselfIsRestoredItsOldDirectoryKeptAndArchivingResumes() throws Exception {
+        String rows = pg.query("SELECT count(*) FROM t");
+        Path pgdata = pg.dataDir();
+        Cli.Run running = cli.run("--yes", "restore", "run", "--in-place", "--target-latest", "--timeline", "current",
+                "--pgdata", pgdata.toString());
+        assertThat(running.exitCode()).isEqualTo(4);
+        assertThat(running.stderr()).contains("is running: stop it first");
+
+        pg.stop();
+        Cli.Run run = cli.run("--yes", "restore", "run", "--in-place", "--target-latest", "--timeline", "current",
+                "--pgdata", pgdata.toString());
+        assertThat(run.exitCode()).as(run.stderr()).isZero();
+        JsonNode plan = Json.mapper().readTree(pgdata.resolveSibling("data.pitr").resolve("journal.json").toFile()).get("plan");
+        assertThat(plan.get("port").asInt()).as("the cluster's own port").isEqualTo(pg.port());
+        Path aside = Path.of(java.net.URI.create(plan.get("movedAside").asText()));
+        assertThat(aside.resolve("PG_VERSION")).as("the old data directory is kept\n" + run.stderr()).exists();
+        assertThat(pg.query("SELECT count(*) FROM t")).isEqualTo(rows);
+
+        Cli.Run sideBySide = cli.run("--yes", "restore", "promote", "--resume-archiving", "--pgdata",
+                work.resolve("tl2/data").toString());
+        assertThat(sideBySide.exitCode()).as("a side-by-side copy never archives").isEqualTo(4);
+
+        Cli.Run promote = cli.run("--yes", "restore", "promote", "--resume-archiving", "--pgdata", pgdata.toString());
+        assertThat(promote.exitCode()).as(promote.stderr()).isZero();
+        int timeline = Integer.parseInt(pg.query("SELECT timeline_id FROM pg_control_checkpoint()"));
+        pg.execute("CHECKPOINT");
+        String history = RepositoryLayout.walKey(new WalFileName.TimelineHistory(
+                Integer.parseInt(pg.query("SELECT timeline_id FROM pg_control_checkpoint()"))));
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (repo.head(history).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertThat(repo.head(history)).as("the new timeline's history file is archived (timeline was " + timeline + ") "
+                + pg.query("SELECT current_setting('archive_mode') || ' ' || current_setting('archive_command') || ' '"
+                + " || row_to_json(a)::text FROM pg_stat_archiver a")).isPresent();
+    }
+
     private static String repoBucket() {
         String url = repo.url();
         return url.substring("s3://".length(), url.indexOf('/', "s3://".length()));
