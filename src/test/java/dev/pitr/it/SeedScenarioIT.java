@@ -204,42 +204,51 @@ class SeedScenarioIT {
 
     @Test
     @Order(5)
-    void killMinus9DuringReplayThenResumeFinishesWithoutFetchingTheBackupAgain() throws Exception {
-        Path pgdata = newPgdata("killed");
-        Files.createDirectories(pgdata.getParent());
-        Map<String, String> env = new HashMap<>(EmbeddedS3.shared().env(bucket));
-        ProcessBuilder pb = new ProcessBuilder(ArchiveIT.LAUNCHER, "restore", "run", "--target-latest",
-                "--pgdata", pgdata.toString()).redirectErrorStream(true)
-                .redirectOutput(work.resolve("killed.out").toFile());
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        Path journalFile = pgdata.resolveSibling("data.pitr").resolve("journal.json");
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(journalFile) && Files.readString(journalFile).contains("\"state\" : \"REPLAY\"")) {
-                break;
+    void killMinus9DuringFetchPrefetchOrReplayThenResumeFinishesAndNeverRefetchesAFinishedBackup() throws Exception {
+        for (String step : List.of("FETCH_BACKUP", "PREFETCH_WAL", "REPLAY")) {
+            Path pgdata = newPgdata("killed-" + step);
+            Files.createDirectories(pgdata.getParent());
+            ProcessBuilder pb = new ProcessBuilder(ArchiveIT.LAUNCHER, "restore", "run", "--target-latest",
+                    "--pgdata", pgdata.toString()).redirectErrorStream(true)
+                    .redirectOutput(work.resolve("killed-" + step + ".out").toFile());
+            pb.environment().putAll(EmbeddedS3.shared().env(bucket));
+            Process p = pb.start();
+            Path journalFile = pgdata.resolveSibling("data.pitr").resolve("journal.json");
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            while (System.nanoTime() < deadline && p.isAlive()) {
+                if (Files.exists(journalFile)) {
+                    JsonNode steps = Json.mapper().readTree(journalFile.toFile()).get("steps");
+                    JsonNode last = steps.size() == 0 ? null : steps.get(steps.size() - 1);
+                    if (last != null && last.get("state").asText().equals(step) && last.get("outcome").asText().equals("running")) {
+                        break; // the step itself has started
+                    }
+                }
+                Thread.sleep(2);
             }
-            Thread.sleep(10);
-        }
-        p.destroyForcibly(); // SIGKILL (the launcher exec'd java, so this is pitr itself)
-        p.waitFor();
-        JsonNode crashed = Json.mapper().readTree(journalFile.toFile());
-        assertThat(crashed.get("state").asText()).isEqualTo("REPLAY");
+            p.destroyForcibly(); // SIGKILL (the launcher exec'd java, so this is pitr itself)
+            p.waitFor();
+            JsonNode crashed = Json.mapper().readTree(journalFile.toFile());
+            assertThat(crashed.get("state").asText()).as("killed during " + step).isEqualTo(step);
 
-        Cli.Run resumed = cli.run("restore", "resume", "--pgdata", pgdata.toString());
-        assertThat(resumed.exitCode()).as(resumed.stderr()).isZero();
-        JsonNode journal = Json.mapper().readTree(journalFile.toFile());
-        assertThat(journal.get("state").asText()).isEqualTo("READY");
-        long fetches = 0;
-        for (JsonNode step : journal.get("steps")) {
-            if (step.get("state").asText().equals("FETCH_BACKUP")) {
-                fetches++;
+            Cli.Run resumed = cli.run("restore", "resume", "--pgdata", pgdata.toString());
+            assertThat(resumed.exitCode()).as(resumed.stderr()).isZero();
+            JsonNode journal = Json.mapper().readTree(journalFile.toFile());
+            assertThat(journal.get("state").asText()).isEqualTo("READY");
+            long fetchesDone = 0;
+            long fetchRuns = 0;
+            for (JsonNode s : journal.get("steps")) {
+                if (s.get("state").asText().equals("FETCH_BACKUP")) {
+                    fetchRuns++;
+                    fetchesDone += s.get("outcome").asText().equals("done") ? 1 : 0;
+                }
             }
+            assertThat(fetchesDone).as("the backup is fetched to completion once").isEqualTo(1);
+            assertThat(fetchRuns).as("only an interrupted fetch runs again").isEqualTo(step.equals("FETCH_BACKUP") ? 2 : 1);
+            int port = journal.get("plan").get("port").asInt();
+            assertThat(queryOn(port, "SELECT count(*) FROM orders WHERE note LIKE 'after drop%'")).isEqualTo("50");
+            assertThat(cli.run("restore", "status", "--pgdata", pgdata.toString()).stdout()).contains(step).contains("READY");
+            cli.run("restore", "abort", "--pgdata", pgdata.toString());
         }
-        assertThat(fetches).as("the base backup is fetched once").isEqualTo(1);
-        int port = journal.get("plan").get("port").asInt();
-        assertThat(queryOn(port, "SELECT count(*) FROM orders WHERE note LIKE 'after drop%'")).isEqualTo("50");
-        assertThat(cli.run("restore", "status", "--pgdata", pgdata.toString()).stdout()).contains("REPLAY").contains("READY");
     }
 
     @Test
