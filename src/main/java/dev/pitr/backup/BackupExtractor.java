@@ -29,6 +29,10 @@ public final class BackupExtractor {
 
     /** Returns the number of raw (uncompressed) bytes read. */
     public static long extract(InputStream stored, BackupMetadata.BackupFile file, Path pgdata) {
+        return extract(stored, file, pgdata, dev.pitr.core.ProgressBar.NONE);
+    }
+
+    public static long extract(InputStream stored, BackupMetadata.BackupFile file, Path pgdata, dev.pitr.core.ProgressBar bar) {
         MessageDigest sha = Hashing.sha256();
         long[] count = new long[1];
         Path root = pgdata.toAbsolutePath().normalize();
@@ -38,6 +42,9 @@ public final class BackupExtractor {
                 int n = super.read(b, off, len);
                 if (n > 0) {
                     count[0] += n;
+                    if ((count[0] & 0xFFFFF) < n) { // about once per MiB
+                        bar.update(count[0], file.rawBytes());
+                    }
                 }
                 return n;
             }
@@ -57,6 +64,7 @@ public final class BackupExtractor {
                 }
             }
             raw.transferTo(OutputStream.nullOutputStream());
+            bar.finish();
         } catch (IOException e) {
             String msg = String.valueOf(e.getMessage());
             if (msg.contains("No space left")) {

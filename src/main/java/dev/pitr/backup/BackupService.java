@@ -6,6 +6,7 @@ import dev.pitr.core.ExitCode;
 import dev.pitr.core.Hashing;
 import dev.pitr.core.Json;
 import dev.pitr.core.PitrException;
+import dev.pitr.core.ProgressBar;
 import dev.pitr.pg.PgBinaries;
 import dev.pitr.pg.PgConnection;
 import dev.pitr.repo.IdentityStore;
@@ -48,21 +49,6 @@ public final class BackupService {
     private final PgConnection server;
     private final Consumer<String> progress;
     private final ProgressBar bar;
-
-    /** Draws a bar on a terminal; elsewhere progress goes out as plain lines. */
-    public interface ProgressBar {
-        void update(long done, long total);
-
-        void finish();
-
-        ProgressBar NONE = new ProgressBar() {
-            public void update(long done, long total) {
-            }
-
-            public void finish() {
-            }
-        };
-    }
 
     public BackupService(Repository repo, PgBinaries bins, PgConnection server, Consumer<String> progress,
                          ProgressBar bar) {

@@ -59,11 +59,11 @@ public final class Output {
     }
 
     /** A bar redrawn in place on a terminal (stderr); none when stderr is not a terminal or with --json. */
-    public dev.pitr.backup.BackupService.ProgressBar progressBar(String label) {
+    public dev.pitr.core.ProgressBar progressBar(String label) {
         if (System.console() == null || json) {
-            return dev.pitr.backup.BackupService.ProgressBar.NONE;
+            return dev.pitr.core.ProgressBar.NONE;
         }
-        return new dev.pitr.backup.BackupService.ProgressBar() {
+        return new dev.pitr.core.ProgressBar() {
             public void update(long done, long total) {
                 int width = 30;
                 int filled = total <= 0 ? 0 : (int) Math.min(width, done * width / total);

@@ -109,6 +109,7 @@ final class RestoreCommand {
                 session.output().progress("target from log: " + best.kind() + " at " + best.timeText() + " ["
                         + best.location() + "]: " + best.sql().lines().findFirst().orElse(""));
                 session.output().progress(rec.reason() + "; precision " + rec.precisionWindow());
+                session.confirmTarget("restore to just before this statement");
                 inclusive = false;
                 return switch (rec.kind()) {
                     case "lsn" -> new RecoveryTarget.AtLsn(rec.settings().get("recovery_target_lsn"));
@@ -160,7 +161,8 @@ final class RestoreCommand {
         env.put("PITR_S3_REGION", s.s3().region());
         env.put("PITR_S3_PATH_STYLE", Boolean.toString(s.s3().pathStyle()));
         return new RestoreSteps(session.repository(), new PgCtl(session.binaries()),
-                new RestoreSteps.ServerAccess(Launcher.path(), env, Duration.ofHours(6)), session.output()::progress);
+                new RestoreSteps.ServerAccess(Launcher.path(), env, Duration.ofHours(6),
+                        session.output().progressBar("FETCH_BACKUP")), session.output()::progress);
     }
 
     static Path stateDir(Session session, Path pgdata) {

@@ -57,6 +57,23 @@ public final class Session implements AutoCloseable {
                 dev.pitr.safety.Confirmation.systemTerminal(output.err())).require(action);
     }
 
+    /**
+     * On a terminal, a target found in the log is shown and must be accepted (y); unattended runs (no terminal,
+     * or --yes) take it as printed.
+     */
+    public void confirmTarget(String what) {
+        if (confirmation.yes()) {
+            return;
+        }
+        dev.pitr.safety.Confirmation.systemTerminal(output.err()).ask("Use this target (" + what + ")? [y/N] ")
+                .ifPresent(answer -> {
+                    if (!answer.trim().equalsIgnoreCase("y") && !answer.trim().equalsIgnoreCase("yes")) {
+                        throw PitrException.refused("target not accepted ('" + answer.trim() + "'): nothing was changed;"
+                                + " narrow it with --database/--user/--since/--until or pass --target-time/--target-xid");
+                    }
+                });
+    }
+
     java.util.Optional<Repository> openedRepository() {
         return java.util.Optional.ofNullable(repository);
     }

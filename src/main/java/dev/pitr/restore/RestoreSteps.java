@@ -51,7 +51,11 @@ public final class RestoreSteps {
     private static final int PARALLEL = 4;
 
     /** How the restored server reaches pitr: the launcher for restore_command and its environment. */
-    public record ServerAccess(Path launcher, Map<String, String> env, Duration replayTimeout) {
+    public record ServerAccess(Path launcher, Map<String, String> env, Duration replayTimeout,
+                               dev.pitr.core.ProgressBar bar) {
+        public ServerAccess(Path launcher, Map<String, String> env, Duration replayTimeout) {
+            this(launcher, env, replayTimeout, dev.pitr.core.ProgressBar.NONE);
+        }
     }
 
     private final Repository repo;
@@ -171,7 +175,7 @@ public final class RestoreSteps {
                     "backup object " + file.key() + " is missing from " + repo.url()))) {
                 progress.accept("FETCH_BACKUP: " + file.key() + " (" + file.storedBytes() / 1048576 + " MiB stored, "
                         + file.rawBytes() / 1048576 + " MiB to extract)");
-                total += BackupExtractor.extract(in, file, pgdata);
+                total += BackupExtractor.extract(in, file, pgdata, access.bar());
             } catch (IOException e) {
                 throw PitrException.io("reading " + file.key() + ": " + e.getMessage(), e);
             }
