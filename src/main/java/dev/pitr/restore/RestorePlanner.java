@@ -57,9 +57,20 @@ public final class RestorePlanner {
         List<String> files = new ArrayList<>();
         WalSegmentName cursor = start;
         ObjectInfo lastInRun = null;
+        Optional<Instant> stopAfter = req.target() instanceof RecoveryTarget.Time t ? Optional.of(t.at()) : Optional.empty();
+        int beyondTarget = 0;
         while (onTimeline.containsKey(cursor)) {
-            files.add(cursor.toString());
-            lastInRun = onTimeline.get(cursor);
+            ObjectInfo o = onTimeline.get(cursor);
+            // a time target needs WAL up to the first segment archived after it, plus one (the first commit at
+            // or after the target may start the next segment); later ones are fetched only if replay asks
+            if (beyondTarget < 2) {
+                files.add(cursor.toString());
+            }
+            if (beyondTarget > 0 || cursor.compareTo(stop) >= 0
+                    && stopAfter.map(t -> !o.lastModified().plusSeconds(1).isBefore(t)).orElse(false)) {
+                beyondTarget++;
+            }
+            lastInRun = o;
             cursor = cursor.next(segSize);
         }
         if (lastInRun == null || cursor.compareTo(stop) <= 0) {

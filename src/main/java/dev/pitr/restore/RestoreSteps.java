@@ -324,7 +324,7 @@ public final class RestoreSteps {
         String lastLsn = "";
         int stableRounds = 0;
         while (true) {
-            sleep(500);
+            sleep(100);
             if (!pg.isRunning(plan.pgdata())) {
                 throw ServerLogDiagnosis.replayFailed(plan.serverLog());
             }
@@ -343,7 +343,7 @@ public final class RestoreSteps {
                     stableRounds = s.replayLsn().equals(lastLsn) && Lsn.parse(s.replayLsn()).compareTo(goal) >= 0
                             ? stableRounds + 1 : 0;
                     lastLsn = s.replayLsn();
-                    if (stableRounds >= 6) { // everything archived is replayed; the standby waits for more
+                    if (stableRounds >= 30) { // everything archived is replayed (3 s unchanged); the standby waits for more
                         return 0;
                     }
                 }

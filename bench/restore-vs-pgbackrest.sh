@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Restore to a time target, pitr vs pgBackRest, in one run on the same machine: one PostgreSQL 15 cluster
+# archives every WAL segment through both tools (local repositories: pitr file://, pgBackRest posix,
+# both zstd), both take a full backup, then each restores the same time target into a new directory
+# and is timed until the server is paused at the target. Prints the figures and the pitr/pgBackRest ratio.
+# Usage: bench/restore-vs-pgbackrest.sh [SCALE] [LOAD_SECONDS]     (defaults 5 and 20)
+set -euo pipefail
+source "$(dirname "$0")/../scripts/lib.sh"
+command -v pgbackrest >/dev/null || { apt-get install -y -q pgbackrest >/dev/null; }
+build_pitr
+scale=${1:-5}
+load=${2:-20}
+work=$(mktemp -d /tmp/pitr-vs-pgbr.XXXXXX)
+chmod 755 "$work"
+mkdir -p "$work/pitr-repo" "$work/pgbr-repo" "$work/pgbr-log" "$work/pgbr-lock" "$work/pgbr-spool"
+chown -R postgres: "$work/pitr-repo" "$work/pgbr-repo" "$work/pgbr-log" "$work/pgbr-lock" "$work/pgbr-spool"
+port=$(free_port)
+cleanup() {
+  for d in primary r-pitr r-pgbr; do as_pg "$pgbin/pg_ctl" -D "$work/$d/data" -m immediate stop >/dev/null 2>&1 || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+cat >"$work/pgbackrest.conf" <<CONF
+[global]
+repo1-path=$work/pgbr-repo
+compress-type=zst
+start-fast=y
+log-level-console=warn
+log-level-file=off
+lock-path=$work/pgbr-lock
+spool-path=$work/pgbr-spool
+process-max=2
+[bench]
+pg1-path=$work/primary/data
+pg1-port=$port
+pg1-socket-path=$work/primary
+CONF
+chmod 644 "$work/pgbackrest.conf"
+pgbr() { as_pg pgbackrest --config="$work/pgbackrest.conf" --stanza=bench "$@"; }
+start_pg "$work/primary" "$port" <<CONF
+wal_level = replica
+archive_mode = on
+archive_command = '$pitr --repo file://$work/pitr-repo wal push %p && pgbackrest --config=$work/pgbackrest.conf --stanza=bench archive-push %p'
+max_wal_size = '1GB'
+CONF
+export PITR_PGPORT="$port" PITR_AUDIT_LOG="$work/audit.jsonl"
+echo "== pgbench -i -s $scale, full backups with both tools"
+"$pgbin/pgbench" -q -i -s "$scale" -h 127.0.0.1 -p "$port" -U postgres postgres >/dev/null 2>&1
+pgbr stanza-create
+now() { date +%s%N; }
+s=$(now); "$pitr" --repo "file://$work/pitr-repo" backup create >/dev/null; e=$(now); pitr_backup=$(( (e - s) / 1000000 ))
+s=$(now); pgbr backup --type=full; e=$(now); pgbr_backup=$(( (e - s) / 1000000 ))
+echo "== $load s of pgbench load, the target, 5 s more"
+"$pgbin/pgbench" -c 2 -T "$load" -h 127.0.0.1 -p "$port" -U postgres postgres >/dev/null 2>&1
+target=$(psql_at "$port" -At -c "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'")
+"$pgbin/pgbench" -c 2 -T 5 -h 127.0.0.1 -p "$port" -U postgres postgres >/dev/null 2>&1
+last=$(psql_at "$port" -At -c "SELECT pg_walfile_name(pg_switch_wal())")
+for _ in $(seq 1 600); do
+  done_wal=$(psql_at "$port" -At -c "SELECT coalesce(last_archived_wal,'') FROM pg_stat_archiver")
+  [[ "$done_wal" > "$last" || "$done_wal" == "$last" ]] && break; sleep 0.2
+done
+segs=$(find "$work/pitr-repo/wal" -name '*.pitr' | wc -l)
+paused() { # PORT: wait until the server is paused at its target
+  for _ in $(seq 1 3000); do
+    [ "$(psql_at "$1" -At -c "SELECT pg_get_wal_replay_pause_state()" 2>/dev/null)" = paused ] && return 0; sleep 0.1
+  done; return 1
+}
+echo "== restore to $target ($segs WAL segments archived)"
+rport=$(free_port)
+mkdir -p "$work/r-pitr"; chown postgres: "$work/r-pitr"
+s=$(now)
+"$pitr" --repo "file://$work/pitr-repo" restore run --target-time "$target" --pgdata "$work/r-pitr/data" --port "$rport" >/dev/null
+paused "$rport"; e=$(now); pitr_restore=$(( (e - s) / 1000000 ))
+gport=$(free_port)
+mkdir -p "$work/r-pgbr/data"; chmod 700 "$work/r-pgbr/data"; chown -R postgres: "$work/r-pgbr"
+s=$(now)
+pgbr restore --pg1-path="$work/r-pgbr/data" --type=time --target="$target" --target-action=pause \
+  --recovery-option=port="$gport" --recovery-option=archive_mode=off
+printf "port = %s\nunix_socket_directories = '%s'\nlisten_addresses = '127.0.0.1'\n" "$gport" "$work/r-pgbr" >>"$work/r-pgbr/data/postgresql.auto.conf"
+as_pg "$pgbin/pg_ctl" -D "$work/r-pgbr/data" -l "$work/r-pgbr/log" -W start >/dev/null
+paused "$gport"; e=$(now); pgbr_restore=$(( (e - s) / 1000000 ))
+same=$( [ "$(psql_at "$rport" -At -c 'SELECT sum(abalance) FROM pgbench_accounts')" = "$(psql_at "$gport" -At -c 'SELECT sum(abalance) FROM pgbench_accounts')" ] && echo yes || echo NO)
+printf '%-40s %10s %10s %8s\n' "scale $scale, $segs segments" "pitr ms" "pgBR ms" "ratio"
+printf '%-40s %10s %10s %8.2f\n' "full backup" "$pitr_backup" "$pgbr_backup" "$(awk -v a="$pitr_backup" -v b="$pgbr_backup" 'BEGIN{print a/b}')"
+printf '%-40s %10s %10s %8.2f\n' "restore to time, paused at target" "$pitr_restore" "$pgbr_restore" "$(awk -v a="$pitr_restore" -v b="$pgbr_restore" 'BEGIN{print a/b}')"
+echo "both copies hold the same data at the target: $same"
