@@ -325,10 +325,11 @@ public final class RestoreSteps {
         int stableRounds = 0;
         while (true) {
             sleep(100);
-            if (!pg.isRunning(plan.pgdata())) {
+            Optional<ReplayStatus> status = status(conn);
+            // a server that answers is alive; only when it does not, ask pg_ctl whether it died
+            if (status.isEmpty() && !pg.isRunning(plan.pgdata())) {
                 throw ServerLogDiagnosis.replayFailed(plan.serverLog());
             }
-            Optional<ReplayStatus> status = status(conn);
             if (status.isPresent()) {
                 ReplayStatus s = status.get();
                 if (System.nanoTime() - lastReport > 2_000_000_000L) {
@@ -366,9 +367,7 @@ public final class RestoreSteps {
     }
 
     private static Optional<ReplayStatus> status(PgConnection conn) {
-        try (Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://" + conn.host() + ":" + conn.port()
-                + "/postgres?connectTimeout=2", conn.user(), System.getenv().getOrDefault("PGPASSWORD", ""));
-             Statement st = c.createStatement();
+        try (Connection c = conn.open(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery(), CASE WHEN pg_is_in_recovery() THEN "
                      + "pg_get_wal_replay_pause_state() ELSE 'promoted' END, "
                      + "coalesce(pg_last_wal_replay_lsn(), pg_current_wal_lsn())::text, pg_last_xact_replay_timestamp()")) {
@@ -376,8 +375,8 @@ public final class RestoreSteps {
             Timestamp ts = rs.getTimestamp(4);
             return Optional.of(new ReplayStatus(rs.getBoolean(1), rs.getString(2), rs.getString(3),
                     ts == null ? null : ts.toInstant()));
-        } catch (SQLException e) {
-            return Optional.empty(); // not accepting connections yet (not consistent)
+        } catch (PitrException | SQLException e) {
+            return Optional.empty(); // not accepting connections yet (not consistent), or gone
         }
     }
 
