@@ -15,6 +15,11 @@ abstract class BaseCommand implements Callable<Integer> {
         return root.session(spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 
+    /** The global flags this run was given (for a helper process). */
+    java.util.List<String> inheritedArgs() {
+        return ((PitrCommand) spec.root().userObject()).inheritedArgs();
+    }
+
     /** Destructive and restoring commands leave an audit record. */
     boolean audited() {
         return false;

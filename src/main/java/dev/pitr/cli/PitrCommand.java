@@ -82,6 +82,24 @@ public final class PitrCommand implements Runnable {
         return session;
     }
 
+    /** The global flags of this run, for a helper process that must see the same configuration. */
+    java.util.List<String> inheritedArgs() {
+        java.util.List<String> args = new java.util.ArrayList<>();
+        if (config != null) {
+            args.addAll(java.util.List.of("--config", cwd.resolve(config).toString()));
+        }
+        if (cluster != null) {
+            args.addAll(java.util.List.of("--cluster", cluster));
+        }
+        if (repo != null) {
+            args.addAll(java.util.List.of("--repo", repo));
+        }
+        if (verbose) {
+            args.add("--verbose");
+        }
+        return args;
+    }
+
     void verboseCause(PrintWriter err, Throwable e) {
         if (verbose && e.getCause() != null) {
             err.println("pitr: caused by: " + e.getCause());

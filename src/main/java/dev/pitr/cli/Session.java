@@ -99,7 +99,7 @@ public final class Session implements AutoCloseable {
             String url = settings.repo().orElseThrow(() -> PitrException.usage(
                     "no repository configured: pass --repo URL, set PITR_REPO, or set 'repo:' for the cluster in pitr.yaml"));
             announce();
-            repository = Repositories.open(url, settings.s3());
+            repository = Repositories.open(url, settings.s3(), output::verbose);
         }
         return repository;
     }

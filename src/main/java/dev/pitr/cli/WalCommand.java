@@ -4,6 +4,7 @@ import picocli.CommandLine.Command;
 
 @Command(name = "wal", description = "Archive and fetch WAL (archive_command / restore_command targets).",
         mixinStandardHelpOptions = true,
-        subcommands = {WalPushCommand.class, WalFetchCommand.class, WalListCommand.class, WalVerifyCommand.class})
+        subcommands = {WalPushCommand.class, WalFetchCommand.class, WalListCommand.class, WalVerifyCommand.class,
+                WalArchivePusherCommand.class})
 final class WalCommand {
 }

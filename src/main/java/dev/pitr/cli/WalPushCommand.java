@@ -1,27 +1,91 @@
 package dev.pitr.cli;
 
+import dev.pitr.core.PitrException;
+import dev.pitr.wal.ArchiveSpool;
+import dev.pitr.wal.AsyncArchiver;
 import dev.pitr.wal.WalArchiver;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 @Command(name = "push", mixinStandardHelpOptions = true,
         description = {"Archive one WAL file: archive_command = 'pitr wal push %%p'.",
                 "Exit 0 only once the file is stored; 0 again for an identical re-push; 4 for different content",
-                "or WAL from another cluster."})
+                "or WAL from another cluster.",
+                "--async (busy primaries): archive_command = 'pitr wal push --async --spool DIR %%p'. A background",
+                "pusher uploads every .ready segment in parallel and acknowledges each in DIR once it is durable;",
+                "the launcher answers an acknowledged segment without starting Java."})
 final class WalPushCommand extends BaseCommand {
     @Parameters(paramLabel = "WALFILE", description = "path of the WAL file (%%p)")
     Path file;
 
+    @Option(names = "--async", description = "push through the background pusher (config: archive-async)")
+    boolean async;
+
+    @Option(names = "--spool", paramLabel = "DIR",
+            description = "spool for acknowledgements, writable by the server user (default: PITR_SPOOL)")
+    Path spool;
+
+    @Option(names = "--process-max", paramLabel = "N", description = "parallel uploads of the pusher (default: 4)")
+    Integer processMax;
+
+    @Option(names = "--archive-timeout", paramLabel = "SECONDS", defaultValue = "60",
+            description = "how long to wait for the pusher before failing this call (default: ${DEFAULT-VALUE})")
+    int timeoutSeconds;
+
     @Override
     int execute(Session session) {
         session.quiet();
+        Path walFile = session.resolve(file);
+        if (async || session.settings().archiveAsync()) {
+            if (AsyncArchiver.isMarkedReady(walFile)) {
+                ArchiveSpool archiveSpool = new ArchiveSpool(spoolDir(session));
+                new AsyncArchiver(archiveSpool, session.output()::verbose).awaitDurable(walFile,
+                        () -> startPusher(session, archiveSpool, walFile.getParent()), Duration.ofSeconds(timeoutSeconds));
+                return 0;
+            }
+            session.output().verbose(walFile + " is not marked .ready by PostgreSQL; pushing it directly");
+        }
         var result = new WalArchiver(session.repository(), session.settings().compressLevel(),
-                session.output()::verbose).push(session.resolve(file));
+                session.output()::verbose).push(walFile);
         if (session.output().json()) {
             session.output().printJson(result);
         }
         return 0;
+    }
+
+    private Path spoolDir(Session session) {
+        return java.util.Optional.ofNullable(spool).map(session::resolve).or(() -> session.settings().spool())
+                .orElseThrow(() -> PitrException.usage("wal push --async needs a spool: pass --spool DIR (a directory"
+                        + " the server user can write, outside PGDATA) or set PITR_SPOOL"));
+    }
+
+    /** Starts the pusher as its own session, so it outlives this call and PostgreSQL's archiver restarts. */
+    private void startPusher(Session session, ArchiveSpool archiveSpool, Path pgWal) {
+        List<String> command = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+            command.add("/usr/bin/setsid");
+        }
+        command.add(Launcher.path().toString());
+        command.addAll(inheritedArgs());
+        command.addAll(List.of("wal", "archive-pusher", "--spool", archiveSpool.dir().getParent().toString(),
+                "--pg-wal", pgWal.toAbsolutePath().toString(), "--process-max",
+                Integer.toString(processMax != null ? processMax : session.settings().processMax())));
+        try {
+            new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(archiveSpool.log().toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw PitrException.io("cannot start the background pusher (" + command.get(0) + "): " + e.getMessage(), e);
+        }
     }
 }

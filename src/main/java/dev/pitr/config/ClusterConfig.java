@@ -14,12 +14,15 @@ public record ClusterConfig(@JsonProperty("environment") String environment,
                             @JsonProperty("log-directory") String logDirectory,
                             @JsonProperty("log-line-prefix") String logLinePrefix,
                             @JsonProperty("compress-level") Integer compressLevel,
-                            @JsonProperty("spool") String spool) {
+                            @JsonProperty("spool") String spool,
+                            @JsonProperty("archive-async") Boolean archiveAsync,
+                            @JsonProperty("process-max") Integer processMax) {
 
     /** The S3 connection; never credentials (they come from the AWS default provider chain). */
     public record S3Config(@JsonProperty("endpoint") String endpoint,
                            @JsonProperty("region") String region,
                            @JsonProperty("path-style") Boolean pathStyle,
-                           @JsonProperty("max-attempts") Integer maxAttempts) {
+                           @JsonProperty("max-attempts") Integer maxAttempts,
+                           @JsonProperty("timeout-seconds") Integer timeoutSeconds) {
     }
 }

@@ -19,7 +19,9 @@ public record Settings(Optional<Path> configFile,
                        Optional<Path> logDirectory,
                        Optional<String> logLinePrefix,
                        int compressLevel,
-                       Optional<Path> spool) {
+                       Optional<Path> spool,
+                       boolean archiveAsync,
+                       int processMax) {
     public static final String UNLABELLED = "unlabelled";
 
     /** The configured server (maintenance database). */

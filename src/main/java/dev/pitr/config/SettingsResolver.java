@@ -23,7 +23,10 @@ public final class SettingsResolver {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final ClusterConfig EMPTY = new ClusterConfig(null, null, null, null, null, null, null, null,
-            null, null, null, null);
+            null, null, null, null, null, null);
+
+    /** Parallel uploads of the asynchronous archiver: enough to hide S3 latency without starving the primary. */
+    public static final int DEFAULT_PROCESS_MAX = 4;
 
     /** What was given on the command line (absent when not given). */
     public record Flags(Optional<Path> config, Optional<String> cluster, Optional<String> repo) {
@@ -53,7 +56,7 @@ public final class SettingsResolver {
             }
             return found == null ? EMPTY : found;
         }).orElse(EMPTY);
-        ClusterConfig.S3Config s3 = c.s3() == null ? new ClusterConfig.S3Config(null, null, null, null) : c.s3();
+        ClusterConfig.S3Config s3 = c.s3() == null ? new ClusterConfig.S3Config(null, null, null, null, null) : c.s3();
 
         Optional<String> endpoint = env("PITR_S3_ENDPOINT").or(() -> Optional.ofNullable(s3.endpoint()));
         S3Settings s3Settings = new S3Settings(
@@ -62,7 +65,10 @@ public final class SettingsResolver {
                 env("PITR_S3_PATH_STYLE").map(Boolean::parseBoolean).or(() -> Optional.ofNullable(s3.pathStyle()))
                         .orElse(endpoint.isPresent()),
                 env("PITR_S3_MAX_ATTEMPTS").map(v -> parseInt("PITR_S3_MAX_ATTEMPTS", v))
-                        .or(() -> Optional.ofNullable(s3.maxAttempts())).orElse(S3Settings.DEFAULT_MAX_ATTEMPTS));
+                        .or(() -> Optional.ofNullable(s3.maxAttempts())).orElse(S3Settings.DEFAULT_MAX_ATTEMPTS),
+                env("PITR_S3_TIMEOUT").map(v -> parseInt("PITR_S3_TIMEOUT", v))
+                        .or(() -> Optional.ofNullable(s3.timeoutSeconds())).map(java.time.Duration::ofSeconds)
+                        .orElse(S3Settings.DEFAULT_TIMEOUT));
 
         return new Settings(configPath, clusterName,
                 pick("PITR_ENVIRONMENT", c.environment(), Function.identity()).orElse(Settings.UNLABELLED),
@@ -78,7 +84,11 @@ public final class SettingsResolver {
                 pick("PITR_LOG_LINE_PREFIX", c.logLinePrefix(), Function.identity()),
                 env("PITR_COMPRESS_LEVEL").map(v -> parseInt("PITR_COMPRESS_LEVEL", v))
                         .or(() -> Optional.ofNullable(c.compressLevel())).orElse(3),
-                pick("PITR_SPOOL", c.spool(), Path::of));
+                pick("PITR_SPOOL", c.spool(), Path::of),
+                env("PITR_ARCHIVE_ASYNC").map(Boolean::parseBoolean).or(() -> Optional.ofNullable(c.archiveAsync()))
+                        .orElse(false),
+                env("PITR_PROCESS_MAX").map(v -> parseInt("PITR_PROCESS_MAX", v))
+                        .or(() -> Optional.ofNullable(c.processMax())).orElse(DEFAULT_PROCESS_MAX));
     }
 
     private <T> Optional<T> pick(String envName, String fileValue, Function<String, T> convert) {

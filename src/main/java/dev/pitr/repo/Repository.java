@@ -2,7 +2,6 @@ package dev.pitr.repo;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Optional;
 
@@ -48,7 +47,7 @@ public interface Repository extends AutoCloseable {
             try (in) {
                 return in.readAllBytes();
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                throw new RepositoryException("cannot read " + key + " from " + url() + ": " + e.getMessage(), e);
             }
         });
     }

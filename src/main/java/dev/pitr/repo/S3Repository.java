@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -41,28 +42,47 @@ public final class S3Repository implements Repository {
     private final RepositoryUrl.S3 location;
     private final S3Settings settings;
     private final S3Client s3;
+    private final Consumer<String> verbose;
 
     public S3Repository(RepositoryUrl.S3 location, S3Settings settings) {
-        this.location = location;
-        this.settings = settings;
-        this.s3 = buildClient(settings);
+        this(location, settings, message -> { });
     }
 
-    private static S3Client buildClient(S3Settings settings) {
+    public S3Repository(RepositoryUrl.S3 location, S3Settings settings, Consumer<String> verbose) {
+        this.location = location;
+        this.settings = settings;
+        this.verbose = verbose;
+        this.s3 = buildClient(settings, verbose);
+    }
+
+    private static S3Client buildClient(S3Settings settings, Consumer<String> verbose) {
         AwsCredentialsProvider credentials = DefaultCredentialsProvider.builder().build();
         var builder = S3Client.builder()
                 .httpClient(ApacheHttpClient.builder()
                         .connectionTimeout(Duration.ofSeconds(5))
-                        .socketTimeout(Duration.ofSeconds(60))
+                        .socketTimeout(settings.timeout())
                         .maxConnections(32)
                         .build())
                 .region(Region.of(settings.region()))
                 .credentialsProvider(credentials)
                 .forcePathStyle(settings.pathStyle())
                 .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
-                        .maxAttempts(settings.maxAttempts()).build()));
+                        .maxAttempts(settings.maxAttempts())
+                        // a response cut short mid-XML is a transport failure, not a bad request: retry it too
+                        .retryOnException(S3Repository::isTruncatedResponse)
+                        .build())
+                        .addExecutionInterceptor(new RetryReporter(verbose)));
         settings.endpoint().ifPresent(builder::endpointOverride);
         return builder.build();
+    }
+
+    private static boolean isTruncatedResponse(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof IOException || String.valueOf(c.getMessage()).startsWith("Could not parse XML response")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -124,11 +144,20 @@ public final class S3Repository implements Repository {
 
     @Override
     public Optional<InputStream> get(String key) {
+        return open(key, 0, Optional.empty()).map(first -> new ResumingInputStream(key, first));
+    }
+
+    /** One GET from {@code offset}, pinned to {@code etag} when resuming (the object must not have changed). */
+    private Optional<ResponseInputStream<GetObjectResponse>> open(String key, long offset, Optional<String> etag) {
         return call("GET", key, () -> {
             try {
-                ResponseInputStream<GetObjectResponse> in =
-                        s3.getObject(b -> b.bucket(location.bucket()).key(fullKey(key)));
-                return Optional.of(in);
+                return Optional.of(s3.getObject(b -> {
+                    b.bucket(location.bucket()).key(fullKey(key));
+                    if (offset > 0) {
+                        b.range("bytes=" + offset + "-");
+                    }
+                    etag.ifPresent(b::ifMatch);
+                }));
             } catch (NoSuchKeyException e) {
                 return Optional.empty();
             } catch (S3Exception e) {
@@ -138,6 +167,69 @@ public final class S3Repository implements Repository {
                 throw e;
             }
         });
+    }
+
+    /**
+     * A GET body that survives a connection reset or a truncated response: the SDK retries a request only until
+     * its body starts, so a failure while reading re-opens the object from the current offset (same ETag) up to
+     * {@code maxAttempts} times. A short body is never passed off as the whole object.
+     */
+    private final class ResumingInputStream extends InputStream {
+        private final String key;
+        private final long length;
+        private final String etag;
+        private ResponseInputStream<GetObjectResponse> in;
+        private long position;
+        private int resumes;
+
+        ResumingInputStream(String key, ResponseInputStream<GetObjectResponse> first) {
+            this.key = key;
+            this.in = first;
+            this.length = first.response().contentLength() == null ? -1 : first.response().contentLength();
+            this.etag = first.response().eTag();
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            while (true) {
+                try {
+                    int n = in.read(b, off, len);
+                    if (n < 0 && length >= 0 && position < length) {
+                        throw new IOException("the response ended at byte " + position + " of " + length);
+                    }
+                    if (n > 0) {
+                        position += n;
+                    }
+                    return n;
+                } catch (IOException | SdkException e) {
+                    resume(e);
+                }
+            }
+        }
+
+        private void resume(Exception cause) throws IOException {
+            in.abort();
+            if (++resumes >= settings.maxAttempts()) {
+                throw new IOException("S3 GET of " + key + " in " + where() + " failed " + resumes + " times while"
+                        + " reading; last: " + cause.getMessage(), cause);
+            }
+            verbose.accept("S3 GET " + key + ": " + cause.getMessage() + "; resuming at byte " + position + " (attempt "
+                    + (resumes + 1) + " of " + settings.maxAttempts() + ")");
+            in = open(key, position, Optional.ofNullable(etag)).orElseThrow(() ->
+                    new IOException(key + " disappeared from " + where() + " while it was being read"));
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
     }
 
     @Override

@@ -31,6 +31,8 @@ public final class WalArchiver {
     private final Repository repo;
     private final int compressLevel;
     private final Consumer<String> verbose;
+    /** Identities already checked against the repository: a long-lived pusher binds once, not per segment. */
+    private final java.util.Set<String> boundIdentities = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public WalArchiver(Repository repo, int compressLevel, Consumer<String> verbose) {
         this.repo = repo;
@@ -70,7 +72,11 @@ public final class WalArchiver {
         if (segment.isPresent()) {
             WalPageHeader header = WalPageHeader.read(raw, what);
             header.checkMatches(segment.get(), raw.length, what);
-            new IdentityStore(repo).bind(header.systemIdentifierText(), header.postgresMajor(), header.segmentSize());
+            String identity = header.systemIdentifierText() + "/" + header.postgresMajor() + "/" + header.segmentSize();
+            if (!boundIdentities.contains(identity)) {
+                new IdentityStore(repo).bind(header.systemIdentifierText(), header.postgresMajor(), header.segmentSize());
+                boundIdentities.add(identity);
+            }
         }
     }
 

@@ -72,7 +72,7 @@ public sealed interface WalFileName {
     Pattern BACKUP = Pattern.compile("([0-9A-F]{24})\\.([0-9A-F]{8})\\.backup");
     Pattern HISTORY = Pattern.compile("([0-9A-F]{8})\\.history");
 
-    static Optional<WalFileName> parse(String name) {
+    public static Optional<WalFileName> parse(String name) {
         Optional<WalSegmentName> segment = WalSegmentName.parse(name);
         if (segment.isPresent()) {
             return Optional.of(new Segment(segment.get()));
@@ -92,7 +92,7 @@ public sealed interface WalFileName {
         return Optional.empty();
     }
 
-    static WalFileName parseOrThrow(String name) {
+    public static WalFileName parseOrThrow(String name) {
         return parse(name).orElseThrow(() -> PitrException.usage("'" + name
                 + "' is not a WAL file name (expected a 24-hex-digit segment, <segment>.partial,"
                 + " <segment>.<offset>.backup or <timeline>.history); pass %p/%f from PostgreSQL"));

@@ -56,14 +56,7 @@ class ArchiveIT {
             waitUntilArchived(pg, last);
 
             assertThat(pg.query("SELECT failed_count FROM pg_stat_archiver")).isEqualTo("0");
-            List<ObjectInfo> objects = repo.list(RepositoryLayout.WAL);
-            List<WalFileName> segments = objects.stream().map(o -> RepositoryLayout.walFileOf(o.key()).orElseThrow())
-                    .filter(f -> f instanceof WalFileName.Segment).toList();
-            // every segment from the first one up to the switched one, no gaps
-            long lastNumber = WalSegmentName.parse(last).orElseThrow().segmentNumber(16 * 1024 * 1024);
-            assertThat(segments).extracting(WalFileName::fileName).containsExactlyElementsOf(
-                    java.util.stream.LongStream.rangeClosed(1, lastNumber)
-                            .mapToObj(n -> WalSegmentName.of(1, n, 16 * 1024 * 1024).toString()).toList());
+            List<WalFileName> segments = assertArchivedWithoutGaps(repo, last);
             assertThat(segments).hasSizeGreaterThanOrEqualTo(3);
 
             WalFetcher fetcher = new WalFetcher(repo, Optional.empty(), s -> { });
@@ -90,6 +83,88 @@ class ArchiveIT {
             TestDirs.delete(target);
         } finally {
             TestDirs.delete(work);
+        }
+    }
+
+    /** Every segment of timeline 1 from the first one up to {@code last} is in the repository. */
+    static List<WalFileName> assertArchivedWithoutGaps(Repository repo, String last) {
+        List<WalFileName> segments = repo.list(RepositoryLayout.WAL).stream()
+                .map(o -> RepositoryLayout.walFileOf(o.key()).orElseThrow())
+                .filter(f -> f instanceof WalFileName.Segment).toList();
+        long lastNumber = WalSegmentName.parse(last).orElseThrow().segmentNumber(16 * 1024 * 1024);
+        assertThat(segments).extracting(WalFileName::fileName).containsExactlyElementsOf(
+                java.util.stream.LongStream.rangeClosed(1, lastNumber)
+                        .mapToObj(n -> WalSegmentName.of(1, n, 16 * 1024 * 1024).toString()).toList());
+        return segments;
+    }
+
+    /**
+     * wal push --async: a background pusher archives ahead in parallel and the launcher answers from its
+     * acknowledgements; a push the pusher cannot do reaches PostgreSQL as a failed archive_command with the
+     * reason in the server log, and archiving continues once the cause is gone.
+     */
+    @Test
+    void asyncPushKeepsUpAndReportsFailuresToPostgres() throws Exception {
+        EmbeddedS3 s3 = EmbeddedS3.shared();
+        String bucket = s3.newBucket();
+        Path work = TestDirs.shared("pitr-async-it-");
+        Path spool = TestDirs.serverOwned("pitr-async-spool-");
+        Path config = Files.writeString(work.resolve("pitr.yaml"), """
+                clusters:
+                  main:
+                    environment: test
+                    repo: s3://%s/main
+                    s3:
+                      endpoint: %s
+                """.formatted(bucket, s3.endpoint()));
+        Map<String, String> serverEnv = Map.of("AWS_ACCESS_KEY_ID", EmbeddedS3.ACCESS_KEY,
+                "AWS_SECRET_ACCESS_KEY", EmbeddedS3.SECRET_KEY);
+        try (PgCluster pg = PgCluster.start(Map.of(
+                "wal_level", "replica",
+                "archive_mode", "on",
+                "archive_command", "'" + LAUNCHER + " --config " + config + " wal push --async --spool " + spool + " %p'",
+                "wal_keep_size", "'1GB'"), serverEnv);
+             Repository repo = Repositories.open("s3://" + bucket + "/main",
+                     new S3Settings(Optional.of(s3.endpoint()), "us-east-1", true, 3))) {
+            pg.pgbench("-i", "-s", "2", "-q");
+            for (int i = 0; i < 6; i++) {
+                pg.execute("INSERT INTO pgbench_history (tid, bid, aid, delta) SELECT 1, 1, g, g FROM generate_series(1, 20000) g",
+                        "SELECT pg_switch_wal()");
+            }
+            String last = pg.query("SELECT pg_walfile_name(pg_switch_wal())");
+            waitUntilArchived(pg, last);
+            assertThat(pg.query("SELECT failed_count FROM pg_stat_archiver")).isEqualTo("0");
+            assertArchivedWithoutGaps(repo, last);
+            assertThat(spool.resolve("archive-out/pusher.lock")).as("the background pusher ran").exists();
+
+            // the next segment's name is already taken by different content: refused, reported, never overwritten
+            pg.execute("INSERT INTO pgbench_history (tid, bid, aid, delta) VALUES (1, 1, 1, 1)");
+            String next = pg.query("SELECT pg_walfile_name(pg_current_wal_lsn())");
+            String key = RepositoryLayout.walKey(WalFileName.parseOrThrow(next));
+            byte[] foreign = new byte[4096];
+            new java.util.Random(7).nextBytes(foreign);
+            byte[] foreignObject = dev.pitr.wal.WalObjectFormat.encode(foreign,
+                    dev.pitr.core.Hashing.sha256(foreign, 0, foreign.length), 1);
+            repo.put(key, foreignObject);
+            pg.execute("SELECT pg_switch_wal()");
+            long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+            while (!next.equals(pg.query("SELECT coalesce(last_failed_wal, '') FROM pg_stat_archiver"))
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(pg.query("SELECT coalesce(last_failed_wal, '') FROM pg_stat_archiver")).isEqualTo(next);
+            assertThat(Files.readString(pg.serverLog())).contains(next + " is already archived")
+                    .contains("with different content");
+            assertThat(repo.getBytes(key)).hasValue(foreignObject);
+
+            repo.delete(key); // the operator removes the stray object: archiving resumes by itself
+            pg.execute("INSERT INTO pgbench_history (tid, bid, aid, delta) VALUES (1, 1, 1, 2)");
+            String after = pg.query("SELECT pg_walfile_name(pg_switch_wal())");
+            waitUntilArchived(pg, after);
+            assertArchivedWithoutGaps(repo, after);
+        } finally {
+            TestDirs.delete(work);
+            TestDirs.delete(spool);
         }
     }
 

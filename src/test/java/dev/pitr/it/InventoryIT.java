@@ -9,6 +9,7 @@ import dev.pitr.repo.RepositoryLayout;
 import dev.pitr.repo.S3Settings;
 import dev.pitr.testkit.Cli;
 import dev.pitr.testkit.EmbeddedS3;
+import dev.pitr.testkit.FaultProxy;
 import dev.pitr.testkit.PgCluster;
 import dev.pitr.testkit.TestDirs;
 import dev.pitr.wal.WalFileName;
@@ -196,6 +197,32 @@ class InventoryIT {
                 .contains("step=\"REPLAY\"");
         try (var left = Files.list(scratch)) {
             assertThat(left.toList()).as("the scratch copy is stopped and removed").isEmpty();
+        }
+    }
+
+    /** The whole restore path through a flaky store: every other request fails in one of six ways. */
+    @Test
+    @Order(36)
+    void aDrillThroughAFlakyObjectStoreCompletesAndAPermanentFaultNamesTheObject() throws Exception {
+        long rows = Long.parseLong(pg.query("SELECT count(*) FROM t"));
+        try (FaultProxy proxy = new FaultProxy(EmbeddedS3.shared().endpoint(), FaultProxy.Plan.rotating(
+                FaultProxy.Fault.ERROR_500, FaultProxy.Fault.SLOW_DOWN_503, FaultProxy.Fault.RESET_BEFORE_RESPONSE,
+                FaultProxy.Fault.RESET_MID_BODY, FaultProxy.Fault.TRUNCATE_BODY, FaultProxy.Fault.STALL))) {
+            proxy.stallMillis(200);
+            Cli flaky = cli.with("PITR_S3_ENDPOINT", proxy.endpoint().toString());
+            Cli.Run drill = flaky.run("-v", "drill", "--scratch", work.resolve("scratch-flaky").toString(),
+                    "--checks", checksFile(rows, rows).toString());
+            assertThat(drill.exitCode()).as(drill.stderr() + drill.stdout()).isZero();
+            assertThat(proxy.injected()).hasSizeGreaterThan(5);
+            assertThat(drill.stderr()).contains("retrying");
+
+            // the backup object itself cannot be read, ever: the drill fails at FETCH_BACKUP and says which object
+            proxy.plan(r -> r.method().equals("GET") && r.path().contains("/backups/") && r.path().contains(".tar")
+                    ? FaultProxy.Fault.SLOW_DOWN_503 : FaultProxy.Fault.NONE);
+            Cli.Run broken = flaky.with("PITR_S3_MAX_ATTEMPTS", "2").run("drill", "--scratch",
+                    work.resolve("scratch-broken").toString());
+            assertThat(broken.exitCode()).as(broken.stderr() + broken.stdout()).isEqualTo(5);
+            assertThat(broken.stderr() + broken.stdout()).contains("FETCH_BACKUP").containsPattern("backups/[^ ]+\\.tar");
         }
     }
 

@@ -1,0 +1,160 @@
+package dev.pitr.wal;
+
+import dev.pitr.core.AtomicFiles;
+import dev.pitr.core.ExitCode;
+import dev.pitr.core.PitrException;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * The asynchronous archiver's spool ({@code <spool>/archive-out}): {@code NAME.ok} is written (temp + fsync +
+ * rename) only once NAME is durable in the repository, so its mere existence lets the per-call command (even
+ * the launcher script, without a JVM) answer PostgreSQL. {@code NAME.error} carries a failed push's exit code
+ * and message to the next per-call run; {@code pusher.error} a failure of the pusher itself.
+ */
+public final class ArchiveSpool {
+    public static final String DIR = "archive-out";
+    private static final String OK = ".ok";
+    private static final String ERROR = ".error";
+    private static final String PUSHER_ERROR = "pusher.error";
+
+    /** A push that failed: the exit code PostgreSQL will see and the message for its log. */
+    public record Failure(ExitCode exitCode, String message) {
+        PitrException toException() {
+            return new PitrException(exitCode, message);
+        }
+    }
+
+    private final Path dir;
+
+    public ArchiveSpool(Path spool) {
+        this.dir = spool.resolve(DIR);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw PitrException.usage("cannot create the archive spool " + dir + " (" + e.getMessage()
+                    + "): give --spool a directory the PostgreSQL server user can write");
+        }
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Path log() {
+        return dir.resolve("pusher.log");
+    }
+
+    public boolean isAcknowledged(String walName) {
+        return Files.exists(dir.resolve(walName + OK));
+    }
+
+    public void acknowledge(String walName) {
+        write(dir.resolve(walName + OK), "");
+    }
+
+    public void fail(String walName, Failure failure) {
+        write(dir.resolve(walName + ERROR), failure.exitCode().name() + "\n" + failure.message());
+    }
+
+    public void failPusher(Failure failure) {
+        write(dir.resolve(PUSHER_ERROR), failure.exitCode().name() + "\n" + failure.message());
+    }
+
+    public boolean hasFailed(String walName) {
+        return Files.exists(dir.resolve(walName + ERROR));
+    }
+
+    /** Reads and removes a segment's failure, so the pusher tries it again on PostgreSQL's next attempt. */
+    public Optional<Failure> takeFailure(String walName) {
+        return take(dir.resolve(walName + ERROR));
+    }
+
+    public Optional<Failure> takePusherFailure() {
+        return take(dir.resolve(PUSHER_ERROR));
+    }
+
+    /** Drops acknowledgements PostgreSQL no longer needs (their {@code .ready} is gone). */
+    public void forgetAllBut(Set<String> stillReady) {
+        try (Stream<Path> files = Files.list(dir)) {
+            files.filter(p -> p.getFileName().toString().endsWith(OK))
+                    .filter(p -> !stillReady.contains(stripSuffix(p, OK)))
+                    .forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // best effort: a stale .ok for a segment PostgreSQL already recycled is never consulted again
+        }
+    }
+
+    /** The pusher's lock: held for its whole life, so at most one pusher runs per spool. */
+    public Optional<FileLock> tryLock() {
+        try {
+            FileChannel channel = FileChannel.open(dir.resolve("pusher.lock"), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE);
+            FileLock lock = channel.tryLock();
+            if (lock == null) {
+                channel.close();
+            }
+            return Optional.ofNullable(lock);
+        } catch (OverlappingFileLockException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw PitrException.io("cannot lock " + dir.resolve("pusher.lock") + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether a pusher holds the lock right now. */
+    public boolean pusherRunning() {
+        Optional<FileLock> lock = tryLock();
+        lock.ifPresent(ArchiveSpool::release);
+        return lock.isEmpty();
+    }
+
+    static void release(FileLock lock) {
+        try {
+            lock.release();
+            lock.channel().close();
+        } catch (IOException e) {
+            // closing a lock file cannot lose data
+        }
+    }
+
+    private static String stripSuffix(Path p, String suffix) {
+        String n = p.getFileName().toString();
+        return n.substring(0, n.length() - suffix.length());
+    }
+
+    private static Optional<Failure> take(Path file) {
+        try {
+            String text = Files.readString(file, StandardCharsets.UTF_8);
+            Files.deleteIfExists(file);
+            String[] parts = text.split("\n", 2);
+            ExitCode code = Arrays.stream(ExitCode.values()).filter(c -> c.name().equals(parts[0])).findFirst()
+                    .orElse(ExitCode.IO_FAILURE);
+            return Optional.of(new Failure(code, parts.length > 1 ? parts[1] : text));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw PitrException.io("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void write(Path file, String text) {
+        try {
+            AtomicFiles.write(file, text.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw PitrException.io("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+}
