@@ -52,23 +52,28 @@ public final class LogReader {
     }
 
     public void read(Path file, Consumer<LogEntry> sink) {
-        stats.files.add(file.toString());
         try (InputStream raw = open(file)) {
-            var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
-                    .onUnmappableCharacter(CodingErrorAction.REPLACE);
-            BoundedLineReader lines = new BoundedLineReader(new InputStreamReader(raw, decoder), MAX_LINE);
-            String first = lines.readLine();
-            if (first == null) {
-                return;
-            }
-            LogFormat format = forcedFormat.orElse(LogFormat.detect(file.getFileName().toString(), first));
-            switch (format) {
-                case STDERR -> readStderr(file.toString(), first, lines, sink);
-                case CSVLOG -> readCsv(file.toString(), first, lines, sink);
-                case JSONLOG -> readJson(file.toString(), first, lines, sink);
-            }
+            read(file.getFileName().toString(), file.toString(), raw, sink);
         } catch (IOException e) {
             throw PitrException.usage("cannot read log file " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** Reads one log from a stream; {@code fileName} only serves format detection, {@code where} messages. */
+    public void read(String fileName, String where, InputStream raw, Consumer<LogEntry> sink) throws IOException {
+        stats.files.add(where);
+        var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
+                .onUnmappableCharacter(CodingErrorAction.REPLACE);
+        BoundedLineReader lines = new BoundedLineReader(new InputStreamReader(raw, decoder), MAX_LINE);
+        String first = lines.readLine();
+        if (first == null) {
+            return;
+        }
+        LogFormat format = forcedFormat.orElse(LogFormat.detect(fileName, first));
+        switch (format) {
+            case STDERR -> readStderr(where, first, lines, sink);
+            case CSVLOG -> readCsv(where, first, lines, sink);
+            case JSONLOG -> readJson(where, first, lines, sink);
         }
     }
 

@@ -67,6 +67,13 @@ public final class WalObjectFormat {
     /** Decompresses and checks length and SHA-256: returns the raw bytes only if they are exactly what was pushed. */
     public static byte[] decode(byte[] object) throws CorruptObjectException {
         Header header = readHeader(object);
+        // check the frame's own size field before allocating: a damaged length must not cost a huge buffer
+        long declared = object.length > HEADER_LENGTH
+                ? Zstd.getFrameContentSize(object, HEADER_LENGTH, object.length - HEADER_LENGTH) : -1;
+        if (declared != header.rawLength()) {
+            throw new CorruptObjectException(declared < 0 ? "compressed data is damaged (no zstd frame)"
+                    : "compressed frame holds " + declared + " bytes, header says " + header.rawLength());
+        }
         byte[] raw = new byte[(int) header.rawLength()];
         long n;
         try {

@@ -1,0 +1,20 @@
+package dev.pitr.fuzz;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.pitr.logscan.DestructiveStatement;
+import dev.pitr.logscan.SqlClassifier;
+
+/** Whatever a log says a statement was, classifying it never throws and names only what is in it. */
+class SqlClassifierFuzz {
+    @FuzzTest(maxDuration = "10s")
+    void anyStatement(String sql) {
+        if (sql == null) {
+            return;
+        }
+        for (DestructiveStatement s : SqlClassifier.classify(sql)) {
+            if (s.kind() == null) {
+                throw new AssertionError("a classification without a kind for: " + sql);
+            }
+        }
+    }
+}
