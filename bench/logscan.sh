@@ -34,3 +34,5 @@ awk -v b="$bytes" -v c="$cat_ns" -v p="$pitr_ns" 'BEGIN {
   printf "%-32s %10s %8s\n", "log scan (" int(b/1048576) " MB stderr)", "MB/s", "ratio";
   printf "%-32s %10.0f %8s\n", "cat (anchor: read rate)", b/1048576/(c/1e9), "1.00";
   printf "%-32s %10.0f %8.2f\n", "pitr target find --table", b/1048576/(p/1e9), c/p }'
+awk -v b="$bytes" -v c="$cat_ns" -v p="$pitr_ns" 'BEGIN {
+  printf "BENCH_JSON logscan {\"mb\":%d,\"cat_mb_s\":%.0f,\"pitr_mb_s\":%.0f,\"ratio_to_read_rate\":%.2f}\n", b/1048576, b/1048576/(c/1e9), b/1048576/(p/1e9), c/p }'

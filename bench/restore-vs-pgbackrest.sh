@@ -71,6 +71,7 @@ mkdir -p "$work/r-pitr"; chown postgres: "$work/r-pitr"
 s=$(now)
 "$pitr" --repo "file://$work/pitr-repo" restore run --target-time "$target" --pgdata "$work/r-pitr/data" --port "$rport" >/dev/null
 paused "$rport"; e=$(now); pitr_restore=$(( (e - s) / 1000000 ))
+"$pitr" restore status --pgdata "$work/r-pitr/data" | sed -n '/PREFLIGHT/,/READY/p' # where pitr's time went
 gport=$(free_port)
 mkdir -p "$work/r-pgbr/data"; chmod 700 "$work/r-pgbr/data"; chown -R postgres: "$work/r-pgbr"
 s=$(now)
@@ -84,3 +85,7 @@ printf '%-40s %10s %10s %8s\n' "scale $scale, $segs segments" "pitr ms" "pgBR ms
 printf '%-40s %10s %10s %8.2f\n' "full backup" "$pitr_backup" "$pgbr_backup" "$(awk -v a="$pitr_backup" -v b="$pgbr_backup" 'BEGIN{print a/b}')"
 printf '%-40s %10s %10s %8.2f\n' "restore to time, paused at target" "$pitr_restore" "$pgbr_restore" "$(awk -v a="$pitr_restore" -v b="$pgbr_restore" 'BEGIN{print a/b}')"
 echo "both copies hold the same data at the target: $same"
+pitr_size=$(du -sb "$work/pitr-repo/backups" | cut -f1)
+pgbr_size=$(du -sb "$work/pgbr-repo/backup" | cut -f1)
+printf '%-40s %10s %10s %8.2f\n' "backup size in the repository (MB)" "$((pitr_size / 1048576))" "$((pgbr_size / 1048576))" "$(awk -v a="$pitr_size" -v b="$pgbr_size" 'BEGIN{print a/b}')"
+echo "BENCH_JSON restore {\"scale\":$scale,\"segments\":$segs,\"pitr_backup_ms\":$pitr_backup,\"pgbackrest_backup_ms\":$pgbr_backup,\"pitr_backup_bytes\":$pitr_size,\"pgbackrest_backup_bytes\":$pgbr_size,\"pitr_restore_ms\":$pitr_restore,\"pgbackrest_restore_ms\":$pgbr_restore,\"restore_ratio\":$(awk -v a="$pitr_restore" -v b="$pgbr_restore" 'BEGIN{printf "%.2f", a/b}'),\"same_data\":\"$same\"}"

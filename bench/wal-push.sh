@@ -42,3 +42,4 @@ for row in "bare JVM start:$jvm" "zstd -3 + cp (anchor):$native" "pitr wal push,
   ms=${row##*:}
   printf '%-34s %8s %9sx\n' "${row%%:*}" "$ms" "$(awk -v a="$ms" -v b="$native" 'BEGIN{printf "%.1f", a/(b>0?b:1)}')"
 done
+echo "BENCH_JSON wal_push {\"segments\":$n,\"jvm_start_ms\":$jvm,\"zstd_cp_ms\":$native,\"pitr_file_ms\":$file,\"pitr_s3_ms\":$s3,\"pitr_s3_repush_ms\":$s3again}"

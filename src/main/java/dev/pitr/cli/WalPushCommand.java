@@ -8,12 +8,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.io.File;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 @Command(name = "push", mixinStandardHelpOptions = true,
@@ -68,24 +64,10 @@ final class WalPushCommand extends BaseCommand {
                         + " the server user can write, outside PGDATA) or set PITR_SPOOL"));
     }
 
-    /** Starts the pusher as its own session, so it outlives this call and PostgreSQL's archiver restarts. */
     private void startPusher(Session session, ArchiveSpool archiveSpool, Path pgWal) {
-        List<String> command = new ArrayList<>();
-        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
-            command.add("/usr/bin/setsid");
-        }
-        command.add(Launcher.path().toString());
-        command.addAll(inheritedArgs());
-        command.addAll(List.of("wal", "archive-pusher", "--spool", archiveSpool.dir().getParent().toString(),
-                "--pg-wal", pgWal.toAbsolutePath().toString(), "--process-max",
-                Integer.toString(processMax != null ? processMax : session.settings().processMax())));
-        try {
-            new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(archiveSpool.log().toFile()))
-                    .start();
-        } catch (IOException e) {
-            throw PitrException.io("cannot start the background pusher (" + command.get(0) + "): " + e.getMessage(), e);
-        }
+        Background.start(inheritedArgs(), List.of("wal", "archive-pusher", "--spool",
+                archiveSpool.dir().getParent().toString(), "--pg-wal", pgWal.toAbsolutePath().toString(),
+                "--process-max", Integer.toString(processMax != null ? processMax : session.settings().processMax())),
+                archiveSpool.log());
     }
 }

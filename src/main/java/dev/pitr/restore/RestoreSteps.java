@@ -14,6 +14,7 @@ import dev.pitr.repo.Repository;
 import dev.pitr.repo.RepositoryException;
 import dev.pitr.wal.Lsn;
 import dev.pitr.wal.WalFetcher;
+import dev.pitr.wal.WalPrefetcher;
 import dev.pitr.wal.WalFileName;
 
 import java.io.IOException;
@@ -230,46 +231,12 @@ public final class RestoreSteps {
     // ---- PREFETCH_WAL ----------------------------------------------------------------------------------------
 
     public long prefetchWal(RestorePlan plan) {
-        WalFetcher fetcher = new WalFetcher(repo, Optional.empty(), s -> { });
-        AtomicLong bytes = new AtomicLong();
-        AtomicLong done = new AtomicLong();
-        ExecutorService pool = Executors.newFixedThreadPool(PARALLEL);
-        try {
-            List<Future<?>> jobs = new ArrayList<>();
-            for (String name : plan.walFiles()) {
-                jobs.add(pool.submit(() -> {
-                    Path target = plan.spool().resolve(name);
-                    if (!Files.exists(target)) { // spool files appear atomically: present means complete
-                        String key = RepositoryLayout.walKey(WalFileName.parseOrThrow(name));
-                        byte[] object = repo.getBytes(key).orElseThrow(() -> new RepositoryException(
-                                "WAL object " + key + " vanished from " + repo.url() + " during the restore"));
-                        byte[] raw = fetcher.decodeOrThrow(key, object);
-                        try {
-                            AtomicFiles.write(target, raw);
-                        } catch (IOException e) {
-                            throw PitrException.io("cannot write " + target + ": " + e.getMessage(), e);
-                        }
-                        bytes.addAndGet(raw.length);
-                    }
-                    long n = done.incrementAndGet();
-                    if (n % 16 == 0 || n == plan.walFiles().size()) {
-                        progress.accept("PREFETCH_WAL: " + n + "/" + plan.walFiles().size() + " files in the spool");
-                    }
-                    return null;
-                }));
+        int total = plan.walFiles().size();
+        return new WalPrefetcher(repo).fetchAll(plan.walFiles(), plan.spool(), PARALLEL, n -> {
+            if (n % 16 == 0 || n == total) {
+                progress.accept("PREFETCH_WAL: " + n + "/" + total + " files in the spool");
             }
-            for (Future<?> f : jobs) {
-                f.get();
-            }
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw PitrException.io("interrupted during prefetch", e);
-        } finally {
-            pool.shutdownNow();
-        }
-        return bytes.get();
+        });
     }
 
     // ---- CONFIGURE -------------------------------------------------------------------------------------------

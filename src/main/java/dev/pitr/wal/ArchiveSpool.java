@@ -99,9 +99,13 @@ public final class ArchiveSpool {
 
     /** The pusher's lock: held for its whole life, so at most one pusher runs per spool. */
     public Optional<FileLock> tryLock() {
+        return tryLockFile(dir.resolve("pusher.lock"));
+    }
+
+    /** An exclusive lock on {@code file} if nobody holds it; released with {@link #release}. */
+    static Optional<FileLock> tryLockFile(Path file) {
         try {
-            FileChannel channel = FileChannel.open(dir.resolve("pusher.lock"), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock = channel.tryLock();
             if (lock == null) {
                 channel.close();
@@ -110,7 +114,7 @@ public final class ArchiveSpool {
         } catch (OverlappingFileLockException e) {
             return Optional.empty();
         } catch (IOException e) {
-            throw PitrException.io("cannot lock " + dir.resolve("pusher.lock") + ": " + e.getMessage(), e);
+            throw PitrException.io("cannot lock " + file + ": " + e.getMessage(), e);
         }
     }
 

@@ -61,6 +61,8 @@ public final class InventoryBench {
             System.out.printf("%-44s %8s %8s%n", "inventory of " + listed + " WAL objects", "seconds", "ratio");
             System.out.printf("%-44s %8.2f %8s%n", "one sequential LIST of wal/ (anchor)", anchor, "1.00");
             System.out.printf("%-44s %8.2f %8.2f%n", "pitr info (timelines, runs, gaps: " + gaps + ")", info, info / anchor);
+            System.out.printf(java.util.Locale.ROOT, "BENCH_JSON inventory {\"objects\":%d,\"sequential_list_s\":%.2f,\"pitr_info_s\":%.2f,\"ratio\":%.3f}%n",
+                    listed, anchor, info, info / anchor);
         }
         System.exit(0);
     }

@@ -168,6 +168,71 @@ class ArchiveIT {
         }
     }
 
+    /**
+     * wal fetch --async: the first call fetches directly and starts the prefetcher; the following segments are
+     * served from its queue by the launcher alone, even while the repository is unreachable.
+     */
+    @Test
+    void asyncFetchServesReplayFromAQueueThatRunsAhead() throws Exception {
+        Path work = TestDirs.shared("pitr-async-fetch-");
+        Path repoDir = Files.createDirectories(work.resolve("repo"));
+        Path spool = work.resolve("spool");
+        Path dest = Files.createDirectories(work.resolve("pg_wal"));
+        dev.pitr.testkit.Cli cli = new dev.pitr.testkit.Cli(Map.of("PITR_REPO", "file://" + repoDir), work);
+        List<Path> segments = new java.util.ArrayList<>();
+        for (long n = 1; n <= 12; n++) {
+            WalSegmentName name = WalSegmentName.of(1, n, 16 * 1024 * 1024);
+            Path seg = Files.write(work.resolve(name.toString()),
+                    dev.pitr.wal.SyntheticWal.segment(7_300_000_000_000_000_003L, name, 16 * 1024 * 1024));
+            assertThat(cli.run("wal", "push", seg.toString()).exitCode()).isZero();
+            segments.add(seg);
+        }
+        try {
+            assertThat(fetchAsync(repoDir, spool, segments.get(0), dest)).isZero();
+            Path queue = spool.resolve("archive-in");
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (queued(queue) < 8 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(queued(queue)).as("the next 8 segments wait in the queue").isEqualTo(8);
+
+            Path away = work.resolve("repo-away");
+            Files.move(repoDir, away); // the repository is gone: replay goes on from the queue
+            for (Path seg : segments.subList(1, 9)) {
+                assertThat(fetchAsync(repoDir, spool, seg, dest)).as(seg.getFileName().toString()).isZero();
+            }
+            Files.move(away, repoDir);
+            assertThat(fetchAsync(repoDir, spool, segments.get(9), dest)).isZero();
+            Path absent = work.resolve(WalSegmentName.of(1, 40, 16 * 1024 * 1024).toString());
+            assertThat(fetchAsync(repoDir, spool, absent, dest)).isEqualTo(1);
+        } finally {
+            ProcessRunner.run(List.of("pkill", "-f", "prefetcher --spool " + spool), Map.of(), Duration.ofSeconds(10));
+            TestDirs.delete(work);
+        }
+    }
+
+    /** restore_command as PostgreSQL runs it; checks the file it wrote is the segment, byte for byte. */
+    private static int fetchAsync(Path repoDir, Path spool, Path segment, Path pgWal) throws Exception {
+        Path target = pgWal.resolve("RECOVERYXLOG");
+        Files.deleteIfExists(target);
+        ProcessRunner.Result r = ProcessRunner.run(List.of(LAUNCHER, "--repo", "file://" + repoDir, "wal", "fetch",
+                "--async", "--spool", spool.toString(), segment.getFileName().toString(), target.toString()),
+                Map.of(), Duration.ofMinutes(1));
+        if (r.exitCode() == 0) {
+            assertThat(Files.mismatch(target, segment)).isEqualTo(-1L);
+        }
+        return r.exitCode();
+    }
+
+    private static long queued(Path queue) throws java.io.IOException {
+        if (!Files.isDirectory(queue)) {
+            return 0;
+        }
+        try (var files = Files.list(queue)) {
+            return files.filter(p -> WalSegmentName.parse(p.getFileName().toString()).isPresent()).count();
+        }
+    }
+
     static void waitUntilArchived(PgCluster pg, String segment) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
         while (System.nanoTime() < deadline) {

@@ -1,0 +1,201 @@
+package dev.pitr.wal;
+
+import dev.pitr.core.AtomicFiles;
+import dev.pitr.core.PitrException;
+import dev.pitr.repo.IdentityStore;
+import dev.pitr.repo.Repository;
+import dev.pitr.repo.RepositoryIdentity;
+import dev.pitr.repo.RepositoryLayout;
+
+import java.io.IOException;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * Downloads WAL ahead of replay into a spool directory, verified, so that restore_command is a local copy.
+ * Spool files appear atomically (temp + rename): a file that is there is complete.
+ */
+public final class WalPrefetcher {
+    private static final Duration POLL = Duration.ofMillis(50);
+
+    private final Repository repo;
+    private final WalFetcher fetcher;
+
+    public WalPrefetcher(Repository repo) {
+        this.repo = repo;
+        this.fetcher = new WalFetcher(repo, Optional.empty(), s -> { });
+    }
+
+    /** Fetches {@code names} into {@code dir} with {@code parallel} downloads; returns the bytes written. */
+    public long fetchAll(List<String> names, Path dir, int parallel, Consumer<Integer> done) {
+        AtomicLong bytes = new AtomicLong();
+        AtomicLong count = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallel));
+        try {
+            List<Future<?>> jobs = new ArrayList<>();
+            for (String name : names) {
+                jobs.add(pool.submit(() -> {
+                    if (!Files.exists(dir.resolve(name))) {
+                        bytes.addAndGet(fetchOne(name, dir).orElseThrow(() -> new dev.pitr.repo.RepositoryException(
+                                "WAL object " + RepositoryLayout.walKey(WalFileName.parseOrThrow(name))
+                                        + " vanished from " + repo.url() + " during the restore")));
+                    }
+                    done.accept((int) count.incrementAndGet());
+                    return null;
+                }));
+            }
+            for (Future<?> f : jobs) {
+                f.get();
+            }
+            return bytes.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw PitrException.io("interrupted during prefetch", e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** One file into the spool, verified; empty when the repository does not have it (yet). */
+    private Optional<Long> fetchOne(String name, Path dir) {
+        String key = RepositoryLayout.walKey(WalFileName.parseOrThrow(name));
+        Optional<byte[]> object = repo.getBytes(key);
+        if (object.isEmpty()) {
+            return Optional.empty();
+        }
+        byte[] raw = fetcher.decodeOrThrow(key, object.get());
+        try {
+            AtomicFiles.write(dir.resolve(name), raw);
+        } catch (IOException e) {
+            throw PitrException.io("cannot write " + dir.resolve(name) + ": " + e.getMessage(), e);
+        }
+        return Optional.of((long) raw.length);
+    }
+
+    // ---- wal fetch --async: a queue that follows replay ---------------------------------------------------------
+
+    /** The async fetch spool ({@code <spool>/archive-in}): prefetched segments and the last one asked for. */
+    public record Queue(Path dir) {
+        public static Queue in(Path spool) {
+            try {
+                return new Queue(Files.createDirectories(spool.resolve("archive-in")));
+            } catch (IOException e) {
+                throw PitrException.usage("cannot create the fetch spool " + spool.resolve("archive-in") + " ("
+                        + e.getMessage() + "): give --spool a directory the server user can write");
+            }
+        }
+
+        /** Records the segment replay asked for (the queue runs ahead of it). */
+        public void asked(String name) {
+            try {
+                AtomicFiles.write(dir.resolve("asked"), name.getBytes(StandardCharsets.US_ASCII));
+            } catch (IOException e) {
+                throw PitrException.io("cannot write " + dir.resolve("asked") + ": " + e.getMessage(), e);
+            }
+        }
+
+        Optional<WalSegmentName> lastAsked() {
+            try {
+                return WalSegmentName.parse(Files.readString(dir.resolve("asked")).trim());
+            } catch (IOException e) {
+                return Optional.empty();
+            }
+        }
+
+        public Optional<FileLock> tryLock() {
+            return ArchiveSpool.tryLockFile(dir.resolve("prefetcher.lock"));
+        }
+
+        List<WalSegmentName> queued() {
+            try (Stream<Path> files = Files.list(dir)) {
+                return files.map(p -> WalSegmentName.parse(p.getFileName().toString()))
+                        .flatMap(Optional::stream).sorted().toList();
+            } catch (IOException e) {
+                return List.of();
+            }
+        }
+    }
+
+    /**
+     * Keeps up to {@code depth} segments after the last one replay asked for in the queue, fetching
+     * {@code parallel} at a time; drops what replay has passed; exits after {@code idleExit} without progress.
+     */
+    public void followReplay(Queue queue, int depth, int parallel, Duration idleExit) {
+        Optional<FileLock> lock = queue.tryLock();
+        if (lock.isEmpty()) {
+            return; // another prefetcher serves this spool
+        }
+        int segmentSize = new IdentityStore(repo).read().map(RepositoryIdentity::walSegmentSize).orElse(16 * 1024 * 1024);
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallel));
+        try {
+            long lastProgress = System.nanoTime();
+            while (System.nanoTime() - lastProgress < idleExit.toNanos()) {
+                Optional<WalSegmentName> asked = queue.lastAsked();
+                if (asked.isEmpty()) {
+                    sleep();
+                    continue;
+                }
+                WalSegmentName from = asked.get();
+                for (WalSegmentName q : queue.queued()) { // replay has moved past it, or onto another timeline
+                    if (q.timeline() != from.timeline() || q.compareTo(from) <= 0) {
+                        queue.dir().resolve(q.toString()).toFile().delete();
+                    }
+                }
+                List<Future<Optional<Long>>> batch = new ArrayList<>();
+                long first = from.segmentNumber(segmentSize) + 1;
+                for (long n = first; n < first + depth; n++) {
+                    String name = WalSegmentName.of(from.timeline(), n, segmentSize).toString();
+                    if (!Files.exists(queue.dir().resolve(name))) {
+                        batch.add(pool.submit(() -> fetchOne(name, queue.dir())));
+                    }
+                }
+                boolean fetched = false;
+                for (Future<Optional<Long>> f : batch) {
+                    fetched |= get(f).isPresent();
+                }
+                if (fetched) {
+                    lastProgress = System.nanoTime();
+                } else {
+                    sleep(); // the queue is full, or the archive ends here for now
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+            ArchiveSpool.release(lock.get());
+        }
+    }
+
+    private static <T> T get(Future<T> f) {
+        try {
+            return f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw PitrException.io("interrupted during prefetch", e);
+        }
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(POLL.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw PitrException.io("interrupted", e);
+        }
+    }
+}
