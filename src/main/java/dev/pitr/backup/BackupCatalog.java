@@ -3,6 +3,7 @@ package dev.pitr.backup;
 import dev.pitr.core.ExitCode;
 import dev.pitr.core.Json;
 import dev.pitr.core.PitrException;
+import dev.pitr.core.StrictJson;
 import dev.pitr.repo.Repository;
 import dev.pitr.repo.RepositoryLayout;
 
@@ -19,9 +20,21 @@ public final class BackupCatalog {
     public static final String STARTED = "backup.started";
 
     /** One backup directory: complete (with metadata) or not. */
-    public record Entry(String id, Optional<BackupMetadata> metadata) {
+    /**
+     * One backup directory: complete (metadata read), interrupted (no metadata was ever written), or unusable
+     * (metadata present but refused: {@code problem} says why). Only interrupted ones are safe to delete.
+     */
+    public record Entry(String id, Optional<BackupMetadata> metadata, Optional<String> problem) {
         public boolean complete() {
             return metadata.isPresent();
+        }
+
+        public boolean interrupted() {
+            return metadata.isEmpty() && problem.isEmpty();
+        }
+
+        public String status() {
+            return complete() ? "complete" : problem.map(p -> "unusable").orElse("incomplete");
         }
     }
 
@@ -38,7 +51,11 @@ public final class BackupCatalog {
     public List<Entry> list() {
         List<Entry> out = new ArrayList<>();
         for (String id : repo.listChildren(RepositoryLayout.BACKUPS)) {
-            out.add(new Entry(id, read(id)));
+            try {
+                out.add(new Entry(id, read(id), Optional.empty()));
+            } catch (PitrException e) { // one bad backup.json must not hide the others
+                out.add(new Entry(id, Optional.empty(), Optional.of(e.getMessage())));
+            }
         }
         out.sort(Comparator.comparing(Entry::id));
         return out;
@@ -50,17 +67,15 @@ public final class BackupCatalog {
 
     public Optional<BackupMetadata> read(String id) {
         return repo.getBytes(prefix(id) + METADATA).map(bytes -> {
-            try {
-                BackupMetadata m = Json.mapper().readValue(bytes, BackupMetadata.class);
-                if (m.formatVersion() > BackupMetadata.FORMAT_VERSION || m.id() == null || m.files() == null) {
-                    throw new PitrException(ExitCode.IO_FAILURE, "backup " + id + ": metadata format "
-                            + m.formatVersion() + " is newer than this pitr or incomplete; upgrade pitr");
-                }
-                return m;
-            } catch (IOException e) {
-                throw new PitrException(ExitCode.IO_FAILURE, "backup " + id + ": metadata is not valid JSON ("
-                        + e.getMessage().lines().findFirst().orElse("") + ")", e);
+            String what = "backup " + id + " (" + prefix(id) + METADATA + ")";
+            BackupMetadata m = StrictJson.read(bytes, BackupMetadata.class, BackupMetadata.FORMAT_VERSION, what);
+            if (!id.equals(m.id())) {
+                throw new PitrException(ExitCode.IO_FAILURE, what + " describes backup '" + m.id() + "'; never used");
             }
+            if (m.files() == null || m.files().isEmpty()) {
+                throw new PitrException(ExitCode.IO_FAILURE, what + " lists no files; never used");
+            }
+            return m;
         });
     }
 

@@ -55,7 +55,7 @@ public final class Expirer {
             }
         }
         String newestComplete = complete.isEmpty() ? "" : complete.get(0).id();
-        List<String> incomplete = entries.stream().filter(e -> !e.complete())
+        List<String> incomplete = entries.stream().filter(BackupCatalog.Entry::interrupted)
                 .filter(e -> e.id().compareTo(newestComplete) < 0).map(BackupCatalog.Entry::id).toList();
 
         int segSize = new IdentityStore(repo).read().map(RepositoryIdentity::walSegmentSize).orElse(16 * 1024 * 1024);

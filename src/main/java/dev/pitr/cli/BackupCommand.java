@@ -46,7 +46,7 @@ final class BackupCommand {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List backups (incomplete ones marked).")
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List backups (incomplete and unusable ones marked, with the reason).")
     static final class ListBackups extends BaseCommand {
         @Override
         int execute(Session session) {
@@ -54,7 +54,9 @@ final class BackupCommand {
             Output out = session.output();
             if (out.json()) {
                 out.printJson(entries.stream().map(e -> e.metadata().<Object>map(m -> m)
-                        .orElse(java.util.Map.of("id", e.id(), "status", "incomplete"))).toList());
+                        .orElse(e.problem().<java.util.Map<String, String>>map(p -> java.util.Map.of("id", e.id(),
+                                "status", e.status(), "problem", p))
+                                .orElse(java.util.Map.of("id", e.id(), "status", e.status())))).toList());
                 return 0;
             }
             if (entries.isEmpty()) {
@@ -65,7 +67,7 @@ final class BackupCommand {
                     "STOP LSN", "STOP TIME", "STORED"));
             for (BackupCatalog.Entry e : entries) {
                 if (e.metadata().isEmpty()) {
-                    out.println(String.format("%-17s %-10s", e.id(), "incomplete"));
+                    out.println(String.format("%-17s %-10s %s", e.id(), e.status(), e.problem().orElse("")));
                     continue;
                 }
                 BackupMetadata m = e.metadata().get();

@@ -1,5 +1,6 @@
 package dev.pitr.cli;
 
+import dev.pitr.backup.BackupCatalog;
 import dev.pitr.backup.Inventory;
 import picocli.CommandLine.Command;
 
@@ -60,8 +61,10 @@ final class InfoCommand extends BaseCommand {
                         + " timeline's backup with --timeline latest)" : ""));
             }
         }
-        snap.backups().stream().filter(b -> !b.complete()).forEach(b ->
+        snap.backups().stream().filter(BackupCatalog.Entry::interrupted).forEach(b ->
                 out.println("incomplete backup " + b.id() + " (interrupted; never used; 'pitr expire' removes it)"));
+        snap.backups().stream().flatMap(b -> b.problem().stream()).forEach(p ->
+                out.println(red("unusable: " + p + " (never used; kept)", out.color())));
         return 0;
     }
 

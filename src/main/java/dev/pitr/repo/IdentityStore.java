@@ -2,6 +2,7 @@ package dev.pitr.repo;
 
 import dev.pitr.core.ExitCode;
 import dev.pitr.core.Json;
+import dev.pitr.core.StrictJson;
 import dev.pitr.core.PitrException;
 
 import java.io.IOException;
@@ -17,20 +18,8 @@ public final class IdentityStore {
     }
 
     public Optional<RepositoryIdentity> read() {
-        return repo.getBytes(RepositoryLayout.IDENTITY).map(bytes -> {
-            try {
-                RepositoryIdentity id = Json.mapper().readValue(bytes, RepositoryIdentity.class);
-                if (id.formatVersion() > RepositoryIdentity.FORMAT_VERSION || id.systemIdentifier() == null) {
-                    throw new PitrException(ExitCode.IO_FAILURE, repo.url() + "/" + RepositoryLayout.IDENTITY
-                            + " has format version " + id.formatVersion() + ", newer than this pitr understands ("
-                            + RepositoryIdentity.FORMAT_VERSION + "): upgrade pitr");
-                }
-                return id;
-            } catch (IOException e) {
-                throw new RepositoryException(repo.url() + "/" + RepositoryLayout.IDENTITY
-                        + " is not valid JSON: the repository identity is damaged (" + e.getMessage() + ")", e);
-            }
-        });
+        return repo.getBytes(RepositoryLayout.IDENTITY).map(bytes -> StrictJson.read(bytes, RepositoryIdentity.class,
+                RepositoryIdentity.FORMAT_VERSION, "the repository identity " + repo.url() + "/" + RepositoryLayout.IDENTITY));
     }
 
     /**
