@@ -69,6 +69,9 @@ public final class LogReader {
         if (first == null) {
             return;
         }
+        if (lines.lastTruncated()) {
+            stats.truncated++;
+        }
         LogFormat format = forcedFormat.orElse(LogFormat.detect(fileName, first));
         switch (format) {
             case STDERR -> readStderr(where, first, lines, sink);

@@ -77,4 +77,41 @@ class BackupExtractorTest {
         assertThat(Files.exists(dir.resolve("escape"))).isFalse();
         assertThat(Files.exists(dir.getParent().resolve("escape"))).isFalse();
     }
+
+    /** A full disk mid-extraction: one line that says so and what to do next, exit 5 (resume picks it up). */
+    @Test
+    void aFullDiskDuringExtractionIsOneClearLineNamingTheFix() throws Exception {
+        Path small = Files.createDirectories(dir.resolve("small"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", small.toString())
+                .redirectErrorStream(true).start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0,
+                "mounting a 1 MB tmpfs needs root with CAP_SYS_ADMIN (as the CI image has)");
+        try {
+            byte[] big = new byte[3 * 1024 * 1024];
+            new java.util.Random(3).nextBytes(big);
+            ByteArrayOutputStream raw = new ByteArrayOutputStream();
+            try (TarArchiveOutputStream t = new TarArchiveOutputStream(raw)) {
+                TarArchiveEntry e = new TarArchiveEntry("base/16384/16385");
+                e.setSize(big.length);
+                t.putArchiveEntry(e);
+                t.write(big);
+                t.closeArchiveEntry();
+            }
+            byte[] rawBytes = raw.toByteArray();
+            ByteArrayOutputStream z = new ByteArrayOutputStream();
+            try (ZstdOutputStream out = new ZstdOutputStream(z)) {
+                out.write(rawBytes);
+            }
+            var file = new BackupMetadata.BackupFile("base.tar", "backups/x/base.tar.zst", rawBytes.length, z.size(),
+                    Hashing.hex(Hashing.sha256(rawBytes, 0, rawBytes.length)));
+            assertThatThrownBy(() -> BackupExtractor.extract(new ByteArrayInputStream(z.toByteArray()), file,
+                    small.resolve("data")))
+                    .isInstanceOfSatisfying(PitrException.class, ex -> assertThat(ex.exitCode())
+                            .isEqualTo(dev.pitr.core.ExitCode.IO_FAILURE))
+                    .hasMessageContaining("disk full while extracting backups/x/base.tar.zst")
+                    .hasMessageContaining("pitr restore resume");
+        } finally {
+            new ProcessBuilder("umount", small.toString()).start().waitFor();
+        }
+    }
 }

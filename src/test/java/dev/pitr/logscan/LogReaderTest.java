@@ -119,6 +119,25 @@ class LogReaderTest {
     }
 
     @Test
+    void aHundredMegabyteLineWithoutNewlineIsCutAndTheScanGoesOn() throws Exception {
+        Path log = dir.resolve("huge.log");
+        byte[] chunk = "y".repeat(1 << 20).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        try (var out = Files.newOutputStream(log)) {
+            out.write("2026-03-25 14:14:01.000 UTC [1] LOG:  statement: SELECT '".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            for (int i = 0; i < 100; i++) {
+                out.write(chunk); // 100 MiB in one line: the reader keeps at most MAX_LINE of it
+            }
+            out.write("'\n2026-03-25 14:14:02.345 UTC [1] LOG:  statement: DROP TABLE orders\n"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        ScanStats stats = new ScanStats();
+        List<LogEntry> entries = read(log, "%m [%p] ", Optional.empty(), stats);
+        assertThat(entries).extracting(LogEntry::message).contains("statement: DROP TABLE orders");
+        assertThat(entries).allSatisfy(e -> assertThat(e.message().length()).isLessThanOrEqualTo(LogReader.MAX_LINE));
+        assertThat(stats.truncated()).isEqualTo(1);
+    }
+
+    @Test
     void prefixesWithXidEpochAndPadding() {
         LogLinePrefix p = new LogLinePrefix("%n %-8p %x %c %l %v %a %e: ");
         assertThat(p.hasXid()).isTrue();
