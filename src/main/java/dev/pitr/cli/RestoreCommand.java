@@ -77,12 +77,20 @@ final class RestoreCommand {
                 + " the old one is moved aside, never deleted")
         boolean inPlace;
 
+        @Option(names = "--delta", description = "--pgdata holds an older copy of this cluster (server stopped): keep the"
+                + " files that match the backup, rewrite the rest, remove what the backup does not have")
+        boolean delta;
+
         @picocli.CommandLine.ArgGroup(exclusive = false, heading = "With --target-from-log:%n")
         LogSearchOptions search;
 
         RestoreRequest request(Session session) {
             Path dir;
             Optional<Integer> restorePort = Optional.ofNullable(port);
+            if (delta && inPlace) {
+                throw PitrException.usage("--delta rewrites the directory, --in-place keeps the old one whole beside"
+                        + " the restored one: choose one");
+            }
             if (inPlace) {
                 dir = Optional.ofNullable(pgdata).map(session::resolve).or(() -> session.settings().pgdata()).orElseThrow(() ->
                         PitrException.usage("--in-place needs the cluster's pgdata (config 'pgdata' or --pgdata)"));
@@ -92,7 +100,7 @@ final class RestoreCommand {
                         "--pgdata DIR is required: a new, empty directory for the restored copy (or --in-place)"));
             }
             return new RestoreRequest(target(session), inclusive, timeline, dir, restorePort, Optional.ofNullable(backup),
-                    checks, inPlace);
+                    checks, inPlace, delta);
         }
 
         private RecoveryTarget target(Session session) {

@@ -29,11 +29,20 @@ public record RestorePlan(String repo,
                           Map<String, String> recoverySettings,
                           List<String> checks,
                           String environment,
-                          Optional<Path> movedAside) {
+                          Optional<Path> movedAside,
+                          boolean delta) {
 
     /** In place: the cluster's own data directory is restored; its old contents are moved here, never deleted. */
     public boolean inPlace() {
         return movedAside.isPresent();
+    }
+
+    /**
+     * Delta: PGDATA holds an older copy of this cluster; files that already match the backup are kept, the rest
+     * rewritten, files the backup does not have removed. Saves the writes, not the download.
+     */
+    public boolean reusesFiles() {
+        return delta;
     }
 
     public Path spool() {

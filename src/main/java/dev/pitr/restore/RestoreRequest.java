@@ -6,9 +6,10 @@ import java.util.Optional;
 
 /** What the user asked for; the planner turns it into a {@link RestorePlan}. */
 public record RestoreRequest(RecoveryTarget target, boolean inclusive, String timeline, Path pgdata,
-                             Optional<Integer> port, Optional<String> backupId, List<String> checks, boolean inPlace) {
+                             Optional<Integer> port, Optional<String> backupId, List<String> checks, boolean inPlace,
+                             boolean delta) {
     public RestoreRequest(RecoveryTarget target, boolean inclusive, String timeline, Path pgdata, Optional<Integer> port,
                           Optional<String> backupId, List<String> checks) {
-        this(target, inclusive, timeline, pgdata, port, backupId, checks, false);
+        this(target, inclusive, timeline, pgdata, port, backupId, checks, false, false);
     }
 }

@@ -23,11 +23,20 @@ public final class RestoreRunner {
 
     /** Starts a new restore. A refused preflight writes nothing at all. */
     public RestoreJournal run(RestorePlan plan) {
-        if (Files.exists(plan.journalFile())) {
+        boolean earlier = Files.exists(plan.journalFile());
+        if (earlier && !(plan.reusesFiles() && !RestoreJournal.load(plan.stateDir()).state().isStep())) {
             throw PitrException.refused("a restore is already recorded in " + plan.stateDir()
-                    + ": use 'pitr restore resume|status|abort --pgdata " + plan.pgdata() + "'");
+                    + ": use 'pitr restore resume|status|abort --pgdata " + plan.pgdata() + "'"
+                    + (plan.reusesFiles() ? " (it has not finished; --delta starts over only from a finished one)" : ""));
         }
         steps.preflight(plan);
+        if (earlier) { // --delta over a finished restore: its journal stays as history
+            try {
+                Files.move(plan.journalFile(), plan.stateDir().resolve("journal-" + System.currentTimeMillis() + ".json"));
+            } catch (java.io.IOException e) {
+                throw PitrException.io("cannot keep the earlier journal in " + plan.stateDir() + ": " + e.getMessage(), e);
+            }
+        }
         RestoreJournal journal = RestoreJournal.begin(plan).started(RestoreState.PREFLIGHT);
         journal = journal.completed(RestoreState.PREFLIGHT, 0, RestoreState.PREFLIGHT.next().orElseThrow());
         steps.prepareStateDir(plan);

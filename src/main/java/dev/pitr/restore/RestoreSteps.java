@@ -78,13 +78,15 @@ public final class RestoreSteps {
         if (plan.inPlace()) {
             return preflightInPlace(plan);
         }
-        if (Files.exists(pgdata.resolve("postmaster.pid"))) {
+        if (plan.reusesFiles() && Files.exists(pgdata) && !isEmptyDir(pgdata)) {
+            preflightDelta(plan);
+        } else if (Files.exists(pgdata.resolve("postmaster.pid"))) {
             throw PitrException.refused("a postmaster.pid exists in " + pgdata + ": a server may be running on it;"
                     + " pitr never restores over a live data directory");
         }
-        if (Files.exists(pgdata) && !isEmptyDir(pgdata)) {
+        if (!plan.reusesFiles() && Files.exists(pgdata) && !isEmptyDir(pgdata)) {
             throw PitrException.refused("target data directory " + pgdata + " is not empty: restore into a new"
-                    + " directory (nothing was changed)");
+                    + " directory, or pass --delta if it holds an older copy of this cluster (nothing was changed)");
         }
         if (portInUse(plan.port())) {
             throw PitrException.refused("port " + plan.port() + " is in use on 127.0.0.1: choose another --port"
@@ -103,6 +105,26 @@ public final class RestoreSteps {
             throw new RepositoryException("repository " + repo.url() + " has no identity object: wrong repository?");
         }
         return 0;
+    }
+
+    /** Delta: the directory must be a stopped copy of the same cluster, or a mistyped path would be overwritten. */
+    private void preflightDelta(RestorePlan plan) {
+        Path pgdata = plan.pgdata();
+        if (!Files.exists(pgdata.resolve("PG_VERSION")) || !Files.exists(pgdata.resolve("global/pg_control"))) {
+            throw PitrException.refused("--delta: " + pgdata + " is not a PostgreSQL data directory; nothing was changed");
+        }
+        if (pg.isRunning(pgdata)) {
+            throw PitrException.refused("--delta: a server is running on " + pgdata + ": stop it first (pg_ctl -D "
+                    + pgdata + " stop)");
+        }
+        ProcessRunner.Result control = ProcessRunner.run(List.of(pg.binaries().tool("pg_controldata").toString(),
+                pgdata.toString()), Map.of("LC_ALL", "C"), Duration.ofMinutes(1));
+        String sysid = control.stdout().lines().filter(l -> l.startsWith("Database system identifier:"))
+                .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("?");
+        if (!sysid.equals(plan.systemIdentifier())) {
+            throw PitrException.refused("--delta: " + pgdata + " belongs to the cluster with system identifier " + sysid
+                    + ", the backup to " + plan.systemIdentifier() + ": choose the right directory; nothing was changed");
+        }
     }
 
     /** In place: the cluster must be stopped; its data directory will be moved aside (a rename: no copy, no space). */
@@ -169,18 +191,26 @@ public final class RestoreSteps {
                 throw PitrException.io("cannot move " + pgdata + " aside: " + e.getMessage(), e);
             }
         }
-        clearDirectory(pgdata); // a re-run after a crash starts from an empty directory: PREFLIGHT proved it ours
+        Optional<BackupExtractor.Delta> delta = plan.reusesFiles() ? Optional.of(new BackupExtractor.Delta()) : Optional.empty();
+        if (delta.isEmpty()) {
+            clearDirectory(pgdata); // a re-run after a crash starts from an empty directory: PREFLIGHT proved it ours
+        }
         long total = 0;
         for (BackupMetadata.BackupFile file : backup.files()) {
             try (InputStream in = repo.get(file.key()).orElseThrow(() -> new RepositoryException(
                     "backup object " + file.key() + " is missing from " + repo.url()))) {
                 progress.accept("FETCH_BACKUP: " + file.key() + " (" + file.storedBytes() / 1048576 + " MiB stored, "
                         + file.rawBytes() / 1048576 + " MiB to extract)");
-                total += BackupExtractor.extract(in, file, pgdata, access.bar());
+                total += BackupExtractor.extract(in, file, pgdata, access.bar(), delta);
             } catch (IOException e) {
                 throw PitrException.io("reading " + file.key() + ": " + e.getMessage(), e);
             }
         }
+        delta.ifPresent(d -> {
+            long removed = d.removeUnlisted(pgdata);
+            progress.accept("FETCH_BACKUP: delta: " + d.reusedBytes() / 1048576 + " MiB already matched and were kept, "
+                    + removed + " files the backup does not have were removed");
+        });
         verifyAgainstManifest(pgdata);
         try {
             Files.createDirectories(pgdata.resolve("pg_wal/archive_status"));

@@ -241,6 +241,41 @@ class InventoryIT {
         assertThat(failures.item(0).getTextContent()).contains("saw " + rows + " rows").contains("= " + (rows + 1));
     }
 
+    /** --delta: an older restored copy is brought forward; unchanged files are kept, stale ones removed. */
+    @Test
+    @Order(37)
+    void aDeltaRestoreReusesAnOlderCopyAndRemovesWhatTheBackupDoesNotHave() throws Exception {
+        long rows = Long.parseLong(pg.query("SELECT count(*) FROM t"));
+        Path copy = work.resolve("delta/data");
+        try {
+            String oldest = backups.stream().filter(id -> cli.run("backup", "show", id).exitCode() == 0).findFirst().orElseThrow();
+            Cli.Run first = cli.run("restore", "run", "--backup", oldest, "--target-immediate", "--pgdata", copy.toString());
+            assertThat(first.exitCode()).as(first.stderr()).isZero();
+            assertThat(cli.run("restore", "abort", "--pgdata", copy.toString()).exitCode()).isZero();
+            Path stale = Files.writeString(copy.resolve("base/99999"), "a relation the backup does not have");
+
+            Path notData = Files.createDirectories(work.resolve("delta/not-a-cluster"));
+            Path keep = Files.writeString(notData.resolve("notes.txt"), "mine");
+            Cli.Run refused = cli.run("restore", "run", "--delta", "--target-latest", "--pgdata", notData.toString());
+            assertThat(refused.exitCode()).isEqualTo(4);
+            assertThat(refused.stderr()).contains("not a PostgreSQL data directory");
+            assertThat(Files.readString(keep)).isEqualTo("mine");
+            Cli.Run plain = cli.run("restore", "run", "--target-latest", "--pgdata", copy.toString());
+            assertThat(plain.exitCode()).as("without --delta a used directory is refused").isEqualTo(4);
+
+            Cli.Run delta = cli.run("restore", "run", "--delta", "--target-latest", "--pgdata", copy.toString(),
+                    "--check", "SELECT count(*) = " + rows + " FROM t");
+            assertThat(delta.exitCode()).as(delta.stderr() + delta.stdout()).isZero();
+            assertThat(delta.stderr()).containsPattern("delta: [1-9][0-9]* MiB already matched and were kept, [1-9][0-9]* files");
+            assertThat(stale).doesNotExist();
+            try (var history = Files.list(work.resolve("delta/data.pitr"))) {
+                assertThat(history.map(p -> p.getFileName().toString())).anyMatch(n -> n.startsWith("journal-"));
+            }
+        } finally {
+            cli.run("restore", "abort", "--pgdata", copy.toString());
+        }
+    }
+
     @Test
     @Order(40)
     void aPromotedCopyThatArchivesCreatesTimelineTwoAndInfoShowsTheFork() throws Exception {
