@@ -18,6 +18,8 @@ public final class BackupCatalog {
     public static final String METADATA = "backup.json";
     /** Written when a backup starts: a directory with it but without the metadata is an incomplete backup. */
     public static final String STARTED = "backup.started";
+    /** PostgreSQL's tablespace_map of a backup with tablespaces: "OID LOCATION" per line. */
+    public static final String TABLESPACE_MAP = "tablespace_map";
 
     /** One backup directory: complete (with metadata) or not. */
     /**
@@ -77,6 +79,15 @@ public final class BackupCatalog {
             }
             return m;
         });
+    }
+
+    /** A backup's tablespaces, OID to the location they had on the backed-up server; empty without any. */
+    public java.util.Map<String, String> tablespaces(String id) {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        repo.getBytes(prefix(id) + TABLESPACE_MAP).ifPresent(bytes -> new String(bytes, java.nio.charset.StandardCharsets.UTF_8)
+                .lines().filter(l -> l.contains(" ")).forEach(l -> out.put(l.substring(0, l.indexOf(' ')),
+                        l.substring(l.indexOf(' ') + 1))));
+        return out;
     }
 
     public BackupMetadata require(String id) {

@@ -9,6 +9,7 @@ import dev.pitr.core.PitrException;
 import dev.pitr.core.ProgressBar;
 import dev.pitr.pg.PgBinaries;
 import dev.pitr.pg.PgConnection;
+import dev.pitr.pg.ProcessRunner;
 import dev.pitr.repo.IdentityStore;
 import dev.pitr.repo.Repository;
 import dev.pitr.repo.RepositoryLayout;
@@ -25,6 +26,12 @@ import java.io.OutputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.stream.Stream;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
@@ -83,59 +90,176 @@ public final class BackupService {
         // visible at once, so an interrupted backup shows up as incomplete (and 'expire' can clean it)
         repo.put(BackupCatalog.prefix(id) + BackupCatalog.STARTED, ("{\"id\":\"" + id + "\",\"started_at\":\""
                 + Instant.now() + "\"}").getBytes(StandardCharsets.UTF_8));
-        progress.accept("backup " + id + ": streaming pg_basebackup from " + server.host() + ":" + server.port()
-                + " into " + repo.url() + "/" + key);
-        Streamed streamed = stream(label, key, options.compressLevel(), dbSize);
+        int tablespaces = Integer.parseInt(server.queryOne(
+                "SELECT count(*) FROM pg_tablespace WHERE spcname NOT IN ('pg_default', 'pg_global')").orElse("0"));
+        Taken taken;
+        if (tablespaces == 0) {
+            progress.accept("backup " + id + ": streaming pg_basebackup from " + server.host() + ":" + server.port()
+                    + " into " + repo.url() + "/" + key);
+            taken = streamed(label, key, options.compressLevel(), dbSize);
+        } else { // pg_basebackup writes one tar per tablespace, which only a directory can take
+            progress.accept("backup " + id + ": " + tablespaces + " tablespace(s): pg_basebackup into a local"
+                    + " staging directory, then each tar into " + repo.url());
+            taken = staged(label, id, options.compressLevel(), dbSize);
+        }
         bar.finish();
         Instant stop = Instant.now();
 
-        BackupLabel start = BackupLabel.parse(streamed.backupLabel());
-        Lsn stopLsn = stopLsn(streamed.manifest());
+        BackupLabel start = BackupLabel.parse(taken.backupLabel());
+        Lsn stopLsn = stopLsn(taken.manifest());
         String stopSegment = WalSegmentName.containing(start.timeline(), new Lsn(stopLsn.value() - 1), segSize).toString();
         waitForArchive(stopSegment, options.archiveWait());
 
         String manifestKey = BackupCatalog.prefix(id) + "backup_manifest";
-        repo.put(manifestKey, streamed.manifest());
+        repo.put(manifestKey, taken.manifest());
+        // where each tablespace lived: a restore must map every one before it writes anything
+        taken.tablespaceMap().ifPresent(map -> repo.put(BackupCatalog.prefix(id) + BackupCatalog.TABLESPACE_MAP, map));
+        long raw = taken.files().stream().mapToLong(BackupMetadata.BackupFile::rawBytes).sum();
+        long stored = taken.files().stream().mapToLong(BackupMetadata.BackupFile::storedBytes).sum();
         BackupMetadata meta = new BackupMetadata(BackupMetadata.FORMAT_VERSION, id, label, start.startLsn().toString(),
                 stopLsn.toString(), start.startTime(), stop, start.timeline(), start.startSegment(), stopSegment,
-                sysid, major, version, segSize, dbSize,
-                List.of(new BackupMetadata.BackupFile("base.tar", key, streamed.rawBytes(), streamed.storedBytes(),
-                        streamed.sha256())), manifestKey);
+                sysid, major, version, segSize, dbSize, taken.files(), manifestKey);
         try {
             repo.put(BackupCatalog.prefix(id) + BackupCatalog.METADATA, Json.mapper().writeValueAsBytes(meta));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        progress.accept("backup " + id + ": complete, " + streamed.rawBytes() / 1048576 + " MiB -> "
-                + streamed.storedBytes() / 1048576 + " MiB stored, WAL " + start.startSegment() + " .. " + stopSegment);
+        progress.accept("backup " + id + ": complete, " + raw / 1048576 + " MiB -> " + stored / 1048576
+                + " MiB stored, WAL " + start.startSegment() + " .. " + stopSegment);
         return meta;
     }
 
-    private record Streamed(long rawBytes, long storedBytes, String sha256, String backupLabel, byte[] manifest) {
+    /** What pg_basebackup produced: the stored tars, its backup_label and its manifest. */
+    private record Taken(List<BackupMetadata.BackupFile> files, String backupLabel, byte[] manifest,
+                         java.util.Optional<byte[]> tablespaceMap) {
     }
 
-    private Streamed stream(String label, String key, int level, long expectedBytes) {
-        List<String> cmd = List.of(bins.tool("pg_basebackup").toString(), "-h", server.host(), "-p",
-                String.valueOf(server.port()), "-U", server.user(), "-D", "-", "-Ft", "-X", "none",
-                "--checkpoint=fast", "--manifest-checksums=SHA256", "--no-password", "-l", label);
+    /** The files pitr reads out of pg_basebackup's tar as it passes. */
+    private static final List<String> PICKED = List.of("backup_label", "backup_manifest", "tablespace_map");
+
+    /** One tar compressed into the repository, with the {@link #PICKED} files found in it. */
+    private record Uploaded(BackupMetadata.BackupFile file, Map<String, byte[]> picked) {
+        String backupLabel() {
+            return picked.containsKey("backup_label") ? new String(picked.get("backup_label"), StandardCharsets.UTF_8) : null;
+        }
+    }
+
+    private List<String> basebackup(String label, String dir) {
+        return List.of(bins.tool("pg_basebackup").toString(), "-h", server.host(), "-p", String.valueOf(server.port()),
+                "-U", server.user(), "-D", dir, "-Ft", "-X", "none", "--checkpoint=fast", "--manifest-checksums=SHA256",
+                "--no-password", "-l", label);
+    }
+
+    /** The usual path: pg_basebackup's tar on stdout, straight into the repository. */
+    private Taken streamed(String label, String key, int level, long expectedBytes) {
         Process process;
         try {
-            process = new ProcessBuilder(cmd).start();
+            process = new ProcessBuilder(basebackup(label, "-")).start();
             process.getOutputStream().close();
         } catch (IOException e) {
             throw PitrException.io("cannot start pg_basebackup: " + e.getMessage(), e);
         }
-        CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<String> stderr = stderrOf(process);
+        try {
+            Uploaded up = upload(process.getInputStream(), "base.tar", key, level, expectedBytes);
+            int exit = process.waitFor();
+            if (exit != 0) {
+                throw new PitrException(ExitCode.IO_FAILURE, "pg_basebackup failed (exit " + exit + "): "
+                        + stderr.join().strip().replace('\n', ' '));
+            }
+            if (up.backupLabel() == null || !up.picked().containsKey("backup_manifest")) {
+                throw new PitrException(ExitCode.IO_FAILURE, "pg_basebackup's stream had no backup_label/backup_manifest"
+                        + " (is the server PostgreSQL 13+?)");
+            }
+            return new Taken(List.of(up.file()), up.backupLabel(), up.picked().get("backup_manifest"),
+                    java.util.Optional.empty());
+        } catch (PitrException e) {
+            process.destroyForcibly();
+            String err = stderr.join().strip().replace('\n', ' ');
+            throw new PitrException(e.exitCode(), e.getMessage() + (err.isEmpty() || e.getMessage().contains(err) ? ""
+                    : " (pg_basebackup: " + err + ")"), e);
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw PitrException.io("interrupted during backup", e);
+        }
+    }
+
+    /**
+     * With tablespaces: pg_basebackup writes base.tar, one OID.tar per tablespace and backup_manifest into a
+     * staging directory (removed afterwards); each tar is then stored like the streamed one.
+     */
+    private Taken staged(String label, String id, int level, long expectedBytes) {
+        Path staging;
+        try {
+            staging = Files.createTempDirectory("pitr-backup-");
+        } catch (IOException e) {
+            throw PitrException.io("cannot create a staging directory in " + System.getProperty("java.io.tmpdir")
+                    + ": " + e.getMessage(), e);
+        }
+        try {
+            ProcessRunner.Result r = ProcessRunner.run(basebackup(label, staging.resolve("out").toString()), Map.of(),
+                    Duration.ofHours(24));
+            if (!r.ok()) {
+                throw new PitrException(ExitCode.IO_FAILURE, "pg_basebackup failed (exit " + r.exitCode() + "): "
+                        + r.stderr().strip().replace('\n', ' '));
+            }
+            List<Path> tars;
+            try (Stream<Path> files = Files.list(staging.resolve("out"))) {
+                tars = files.filter(f -> f.getFileName().toString().endsWith(".tar"))
+                        .sorted(Comparator.comparing((Path f) -> !f.getFileName().toString().equals("base.tar"))
+                                .thenComparing(Path::toString)).toList();
+            }
+            List<BackupMetadata.BackupFile> stored = new ArrayList<>();
+            Map<String, byte[]> picked = new java.util.HashMap<>();
+            for (Path tar : tars) {
+                String name = tar.getFileName().toString();
+                try (InputStream in = Files.newInputStream(tar)) {
+                    Uploaded up = upload(in, name, BackupCatalog.prefix(id) + name + ".zst", level, expectedBytes);
+                    stored.add(up.file());
+                    up.picked().forEach(picked::putIfAbsent);
+                }
+            }
+            byte[] manifest = Files.readAllBytes(staging.resolve("out/backup_manifest"));
+            if (!picked.containsKey("backup_label") || !picked.containsKey("tablespace_map")) {
+                throw new PitrException(ExitCode.IO_FAILURE, "pg_basebackup's base.tar had no backup_label/tablespace_map");
+            }
+            return new Taken(stored, new String(picked.get("backup_label"), StandardCharsets.UTF_8), manifest,
+                    java.util.Optional.of(picked.get("tablespace_map")));
+        } catch (IOException e) {
+            throw PitrException.io("backup staging in " + staging + " failed: " + e.getMessage(), e);
+        } finally {
+            deleteTree(staging);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a leftover staging directory in the temp dir wastes space but cannot make a backup wrong
+        }
+    }
+
+    private static CompletableFuture<String> stderrOf(Process process) {
+        return CompletableFuture.supplyAsync(() -> {
             try (InputStream err = process.getErrorStream()) {
                 return new String(err.readAllBytes(), StandardCharsets.UTF_8);
             } catch (IOException e) {
                 return "";
             }
         });
+    }
+
+    /**
+     * Compresses one tar into the repository under {@code key} as it is read, hashing the raw bytes and picking
+     * backup_label and backup_manifest out of it. A failure of the source fails the upload: a short stream never
+     * becomes an object.
+     */
+    private Uploaded upload(InputStream source, String name, String key, int level, long expectedBytes) {
         MessageDigest sha = Hashing.sha256();
         AtomicLong raw = new AtomicLong();
-        String[] labelText = new String[1];
-        byte[][] manifest = new byte[1][];
+        Map<String, byte[]> picked = new java.util.concurrent.ConcurrentHashMap<>();
         java.util.concurrent.atomic.AtomicReference<Throwable> producerFailure = new java.util.concurrent.atomic.AtomicReference<>();
         try (PipedInputStream pipeIn = new PipedInputStream(1 << 20)) {
             PipedOutputStream pipe = new PipedOutputStream(pipeIn);
@@ -161,15 +285,13 @@ public final class BackupService {
                         }
                     }
                 };
-                     InputStream tee = new TeeInputStream(process.getInputStream(), z, sha, raw, progress, bar, expectedBytes)) {
+                     InputStream tee = new TeeInputStream(source, z, sha, raw, progress, bar, expectedBytes)) {
                     try {
                         TarArchiveInputStream tar = new TarArchiveInputStream(tee);
                         TarArchiveEntry entry;
                         while ((entry = tar.getNextEntry()) != null) {
-                            if (entry.getName().equals("backup_label")) {
-                                labelText[0] = new String(tar.readAllBytes(), StandardCharsets.UTF_8);
-                            } else if (entry.getName().equals("backup_manifest")) {
-                                manifest[0] = tar.readAllBytes();
+                            if (PICKED.contains(entry.getName())) {
+                                picked.put(entry.getName(), tar.readAllBytes());
                             }
                         }
                         tee.transferTo(OutputStream.nullOutputStream()); // tar padding after the end marker
@@ -188,26 +310,13 @@ public final class BackupService {
                 compressed.close();
             }
             producer.get();
-            int exit = process.waitFor();
-            if (exit != 0) {
-                throw new PitrException(ExitCode.IO_FAILURE, "pg_basebackup failed (exit " + exit + "): "
-                        + stderr.join().strip().replace('\n', ' '));
-            }
-            if (labelText[0] == null || manifest[0] == null) {
-                throw new PitrException(ExitCode.IO_FAILURE, "pg_basebackup's stream had no backup_label/backup_manifest"
-                        + " (is the server PostgreSQL 13+ with a single tablespace?)");
-            }
-            return new Streamed(raw.get(), stored, Hashing.hex(sha.digest()), labelText[0], manifest[0]);
+            return new Uploaded(new BackupMetadata.BackupFile(name, key, raw.get(), stored, Hashing.hex(sha.digest())),
+                    Map.copyOf(picked));
         } catch (ExecutionException e) {
-            process.destroyForcibly();
-            String err = stderr.join().strip().replace('\n', ' ');
-            throw new PitrException(ExitCode.IO_FAILURE, "backup stream failed: " + e.getCause().getMessage()
-                    + (err.isEmpty() ? "" : " (pg_basebackup: " + err + ")"), e.getCause());
+            throw new PitrException(ExitCode.IO_FAILURE, "backup stream failed: " + e.getCause().getMessage(), e.getCause());
         } catch (IOException e) {
-            process.destroyForcibly();
             throw PitrException.io("backup stream failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {
-            process.destroyForcibly();
             Thread.currentThread().interrupt();
             throw PitrException.io("interrupted during backup", e);
         }

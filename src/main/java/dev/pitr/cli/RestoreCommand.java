@@ -77,6 +77,10 @@ final class RestoreCommand {
                 + " the old one is moved aside, never deleted")
         boolean inPlace;
 
+        @Option(names = "--tablespace-map", paramLabel = "OLD=NEW", description = "where a tablespace of the backup"
+                + " goes (OLD: its location or OID); every tablespace must be mapped")
+        Map<String, String> tablespaceMap = new java.util.LinkedHashMap<>();
+
         @Option(names = "--delta", description = "--pgdata holds an older copy of this cluster (server stopped): keep the"
                 + " files that match the backup, rewrite the rest, remove what the backup does not have")
         boolean delta;
@@ -100,7 +104,8 @@ final class RestoreCommand {
                         "--pgdata DIR is required: a new, empty directory for the restored copy (or --in-place)"));
             }
             return new RestoreRequest(target(session), inclusive, timeline, dir, restorePort, Optional.ofNullable(backup),
-                    checks, inPlace, delta);
+                    checks, inPlace, delta, tablespaceMap.entrySet().stream().collect(java.util.stream.Collectors.toMap(
+                            Map.Entry::getKey, e -> session.resolve(Path.of(e.getValue())).toString())));
         }
 
         private RecoveryTarget target(Session session) {

@@ -30,7 +30,11 @@ public record RestorePlan(String repo,
                           List<String> checks,
                           String environment,
                           Optional<Path> movedAside,
-                          boolean delta) {
+                          boolean delta,
+                          Map<String, Path> tablespaces) {
+    public RestorePlan {
+        tablespaces = tablespaces == null ? Map.of() : Map.copyOf(tablespaces); // journals from before tablespaces
+    }
 
     /** In place: the cluster's own data directory is restored; its old contents are moved here, never deleted. */
     public boolean inPlace() {

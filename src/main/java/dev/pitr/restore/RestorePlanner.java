@@ -105,7 +105,32 @@ public final class RestorePlanner {
                 freeSpace(pgdata), settings, req.checks(), environment,
                 req.inPlace() ? Optional.of(pgdata.resolveSibling(pgdata.getFileName() + ".before-pitr-"
                         + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(java.time.ZoneOffset.UTC)
-                        .format(Instant.now()))) : Optional.empty(), req.delta());
+                        .format(Instant.now()))) : Optional.empty(), req.delta(), tablespaces(backup, req.tablespaceMap()));
+    }
+
+    /**
+     * Where each of the backup's tablespaces goes. Every one must be mapped (OLD=NEW, OLD the location or the
+     * OID): the default, the original location, would be the live cluster's own tablespace directory.
+     */
+    private Map<String, Path> tablespaces(BackupMetadata backup, Map<String, String> mapping) {
+        Map<String, String> had = new BackupCatalog(repo).tablespaces(backup.id());
+        Map<String, Path> out = new java.util.TreeMap<>();
+        for (Map.Entry<String, String> t : had.entrySet()) {
+            String to = mapping.getOrDefault(t.getValue(), mapping.get(t.getKey()));
+            if (to == null) {
+                throw PitrException.usage("backup " + backup.id() + " has tablespace " + t.getKey() + " at " + t.getValue()
+                        + ": pass --tablespace-map " + t.getValue() + "=NEWDIR (a restore never writes into the"
+                        + " cluster's own tablespace directories); nothing was changed");
+            }
+            out.put(t.getKey(), Path.of(to).toAbsolutePath().normalize());
+        }
+        for (String from : mapping.keySet()) {
+            if (!had.containsKey(from) && !had.containsValue(from)) {
+                throw PitrException.usage("--tablespace-map " + from + "=...: backup " + backup.id() + " has no such"
+                        + " tablespace (it has: " + (had.isEmpty() ? "none" : String.join(", ", had.values())) + ")");
+            }
+        }
+        return out;
     }
 
     private BackupMetadata chooseBackup(RestoreRequest req, List<BackupMetadata> backups) {

@@ -2,14 +2,15 @@ package dev.pitr.restore;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** What the user asked for; the planner turns it into a {@link RestorePlan}. */
 public record RestoreRequest(RecoveryTarget target, boolean inclusive, String timeline, Path pgdata,
                              Optional<Integer> port, Optional<String> backupId, List<String> checks, boolean inPlace,
-                             boolean delta) {
+                             boolean delta, Map<String, String> tablespaceMap) {
     public RestoreRequest(RecoveryTarget target, boolean inclusive, String timeline, Path pgdata, Optional<Integer> port,
                           Optional<String> backupId, List<String> checks) {
-        this(target, inclusive, timeline, pgdata, port, backupId, checks, false, false);
+        this(target, inclusive, timeline, pgdata, port, backupId, checks, false, false, Map.of());
     }
 }

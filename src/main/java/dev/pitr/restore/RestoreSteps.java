@@ -101,10 +101,24 @@ public final class RestoreSteps {
             throw new PitrException(ExitCode.IO_FAILURE, "not enough disk for " + pgdata + ": need about "
                     + plan.diskNeeded() / 1048576 + " MiB, " + plan.diskFree() / 1048576 + " MiB free");
         }
+        checkTablespaceTargets(plan);
         if (repo.head(RepositoryLayout.IDENTITY).isEmpty()) {
             throw new RepositoryException("repository " + repo.url() + " has no identity object: wrong repository?");
         }
         return 0;
+    }
+
+    /** Each tablespace goes into a new, empty directory (with --delta: an older copy of it may be there). */
+    private static void checkTablespaceTargets(RestorePlan plan) {
+        plan.tablespaces().forEach((oid, dir) -> {
+            if (dir.startsWith(plan.pgdata()) || plan.pgdata().startsWith(dir)) {
+                throw PitrException.usage("--tablespace-map: " + dir + " overlaps the data directory " + plan.pgdata());
+            }
+            if (!plan.reusesFiles() && Files.exists(dir) && !isEmptyDir(dir)) {
+                throw PitrException.refused("tablespace " + oid + " would go to " + dir + ", which is not empty:"
+                        + " map it to a new directory (nothing was changed)");
+            }
+        });
     }
 
     /** Delta: the directory must be a stopped copy of the same cluster, or a mistyped path would be overwritten. */
@@ -143,6 +157,7 @@ public final class RestoreSteps {
         if (portInUse(plan.port())) {
             throw PitrException.refused("port " + plan.port() + " is in use on 127.0.0.1: something else still listens there");
         }
+        checkTablespaceTargets(plan);
         if (pg.binaries().major() != plan.pgMajor()) {
             throw PitrException.usage("backup " + plan.backupId() + " is PostgreSQL " + plan.pgMajor()
                     + " but the binaries are " + pg.binaries().major());
@@ -192,8 +207,9 @@ public final class RestoreSteps {
             }
         }
         Optional<BackupExtractor.Delta> delta = plan.reusesFiles() ? Optional.of(new BackupExtractor.Delta()) : Optional.empty();
-        if (delta.isEmpty()) {
-            clearDirectory(pgdata); // a re-run after a crash starts from an empty directory: PREFLIGHT proved it ours
+        if (delta.isEmpty()) { // a re-run after a crash starts from empty directories: PREFLIGHT proved them ours
+            clearDirectory(pgdata);
+            plan.tablespaces().values().forEach(RestoreSteps::clearDirectory);
         }
         long total = 0;
         for (BackupMetadata.BackupFile file : backup.files()) {
@@ -201,16 +217,18 @@ public final class RestoreSteps {
                     "backup object " + file.key() + " is missing from " + repo.url()))) {
                 progress.accept("FETCH_BACKUP: " + file.key() + " (" + file.storedBytes() / 1048576 + " MiB stored, "
                         + file.rawBytes() / 1048576 + " MiB to extract)");
-                total += BackupExtractor.extract(in, file, pgdata, access.bar(), delta);
+                total += BackupExtractor.extract(in, file, destinationOf(file, plan), access.bar(), delta);
             } catch (IOException e) {
                 throw PitrException.io("reading " + file.key() + ": " + e.getMessage(), e);
             }
         }
         delta.ifPresent(d -> {
-            long removed = d.removeUnlisted(pgdata);
+            long removed = d.removeUnlisted(pgdata)
+                    + plan.tablespaces().values().stream().mapToLong(d::removeUnlisted).sum();
             progress.accept("FETCH_BACKUP: delta: " + d.reusedBytes() / 1048576 + " MiB already matched and were kept, "
                     + removed + " files the backup does not have were removed");
         });
+        linkTablespaces(plan);
         verifyAgainstManifest(pgdata);
         try {
             Files.createDirectories(pgdata.resolve("pg_wal/archive_status"));
@@ -222,7 +240,43 @@ public final class RestoreSteps {
             throw PitrException.io("cannot prepare " + pgdata + ": " + e.getMessage(), e);
         }
         ProcessRunner.giveToServerUser(pgdata);
+        plan.tablespaces().values().forEach(ProcessRunner::giveToServerUser);
         return total;
+    }
+
+    /** base.tar into PGDATA; OID.tar into the directory that tablespace is mapped to. */
+    private static Path destinationOf(BackupMetadata.BackupFile file, RestorePlan plan) {
+        if (file.name().equals("base.tar")) {
+            return plan.pgdata();
+        }
+        String oid = file.name().replaceFirst("\\.tar$", "");
+        Path dir = plan.tablespaces().get(oid);
+        if (dir == null) {
+            throw PitrException.usage("backup " + plan.backupId() + " holds tablespace " + oid + " but the plan maps no"
+                    + " directory for it: start over with --tablespace-map");
+        }
+        return dir;
+    }
+
+    /**
+     * pg_basebackup's tar format records tablespaces in a tablespace_map file; the links are made here, pointing
+     * at the mapped directories, so pg_verifybackup sees the files and PostgreSQL never sees the old paths.
+     */
+    private static void linkTablespaces(RestorePlan plan) {
+        if (plan.tablespaces().isEmpty()) {
+            return;
+        }
+        try {
+            Path links = Files.createDirectories(plan.pgdata().resolve("pg_tblspc"));
+            for (Map.Entry<String, Path> t : plan.tablespaces().entrySet()) {
+                Path link = links.resolve(t.getKey());
+                Files.deleteIfExists(link);
+                Files.createSymbolicLink(link, t.getValue());
+            }
+            Files.deleteIfExists(plan.pgdata().resolve("tablespace_map"));
+        } catch (IOException e) {
+            throw PitrException.io("cannot link the tablespaces in " + plan.pgdata() + "/pg_tblspc: " + e.getMessage(), e);
+        }
     }
 
     /** pg_verifybackup checks every extracted file against PostgreSQL's own backup_manifest (WAL comes later). */

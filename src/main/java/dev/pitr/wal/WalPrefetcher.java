@@ -56,15 +56,8 @@ public final class WalPrefetcher {
                     return null;
                 }));
             }
-            for (Future<?> f : jobs) {
-                f.get();
-            }
+            jobs.forEach(WalPrefetcher::get);
             return bytes.get();
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw PitrException.io("interrupted during prefetch", e);
         } finally {
             pool.shutdownNow();
         }

@@ -25,11 +25,17 @@ class BackupExtractorTest {
     }
 
     private static Tar tar(TarArchiveEntry... entries) throws Exception {
+        return tar(e -> ("content of " + e.getName()).getBytes(StandardCharsets.UTF_8), entries);
+    }
+
+    /** A zstd-compressed tar of {@code entries}, each file holding {@code body.apply(entry)}. */
+    private static Tar tar(java.util.function.Function<TarArchiveEntry, byte[]> content, TarArchiveEntry... entries)
+            throws Exception {
         ByteArrayOutputStream raw = new ByteArrayOutputStream();
         try (TarArchiveOutputStream t = new TarArchiveOutputStream(raw)) {
             t.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             for (TarArchiveEntry e : entries) {
-                byte[] body = e.isFile() ? ("content of " + e.getName()).getBytes(StandardCharsets.UTF_8) : new byte[0];
+                byte[] body = e.isFile() ? content.apply(e) : new byte[0];
                 if (e.isFile()) {
                     e.setSize(body.length);
                 }
@@ -89,22 +95,8 @@ class BackupExtractorTest {
         try {
             byte[] big = new byte[3 * 1024 * 1024];
             new java.util.Random(3).nextBytes(big);
-            ByteArrayOutputStream raw = new ByteArrayOutputStream();
-            try (TarArchiveOutputStream t = new TarArchiveOutputStream(raw)) {
-                TarArchiveEntry e = new TarArchiveEntry("base/16384/16385");
-                e.setSize(big.length);
-                t.putArchiveEntry(e);
-                t.write(big);
-                t.closeArchiveEntry();
-            }
-            byte[] rawBytes = raw.toByteArray();
-            ByteArrayOutputStream z = new ByteArrayOutputStream();
-            try (ZstdOutputStream out = new ZstdOutputStream(z)) {
-                out.write(rawBytes);
-            }
-            var file = new BackupMetadata.BackupFile("base.tar", "backups/x/base.tar.zst", rawBytes.length, z.size(),
-                    Hashing.hex(Hashing.sha256(rawBytes, 0, rawBytes.length)));
-            assertThatThrownBy(() -> BackupExtractor.extract(new ByteArrayInputStream(z.toByteArray()), file,
+            Tar t = tar(e -> big, file("base/16384/16385"));
+            assertThatThrownBy(() -> BackupExtractor.extract(new ByteArrayInputStream(t.stored()), t.file(),
                     small.resolve("data")))
                     .isInstanceOfSatisfying(PitrException.class, ex -> assertThat(ex.exitCode())
                             .isEqualTo(dev.pitr.core.ExitCode.IO_FAILURE))

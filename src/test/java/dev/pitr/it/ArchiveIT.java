@@ -26,28 +26,33 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** A real PostgreSQL 15 archives through the built launcher into a real S3 server. */
 class ArchiveIT {
     static final String LAUNCHER = System.getProperty("pitr.launcher", "scripts/pitr");
+    /** What the PostgreSQL server passes to archive_command: the S3 credentials, from its environment. */
+    private static final Map<String, String> SERVER_ENV = Map.of("AWS_ACCESS_KEY_ID", EmbeddedS3.ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY", EmbeddedS3.SECRET_KEY);
 
-    @Test
-    void everySegmentOfAPgbenchRunIsArchivedAndFetchesBackByteIdentical() throws Exception {
-        EmbeddedS3 s3 = EmbeddedS3.shared();
-        String bucket = s3.newBucket();
-        Path work = TestDirs.shared("pitr-archive-it-");
-        Path config = Files.writeString(work.resolve("pitr.yaml"), """
+    private static Path s3Config(Path work, String bucket) throws java.io.IOException {
+        return Files.writeString(work.resolve("pitr.yaml"), """
                 clusters:
                   main:
                     environment: test
                     repo: s3://%s/main
                     s3:
                       endpoint: %s
-                """.formatted(bucket, s3.endpoint()));
-        Map<String, String> serverEnv = Map.of("AWS_ACCESS_KEY_ID", EmbeddedS3.ACCESS_KEY,
-                "AWS_SECRET_ACCESS_KEY", EmbeddedS3.SECRET_KEY);
+                """.formatted(bucket, EmbeddedS3.shared().endpoint()));
+    }
+
+    @Test
+    void everySegmentOfAPgbenchRunIsArchivedAndFetchesBackByteIdentical() throws Exception {
+        EmbeddedS3 s3 = EmbeddedS3.shared();
+        String bucket = s3.newBucket();
+        Path work = TestDirs.shared("pitr-archive-it-");
+        Path config = s3Config(work, bucket);
         try (PgCluster pg = PgCluster.start(Map.of(
                 "wal_level", "replica",
                 "archive_mode", "on",
                 "archive_command", "'" + LAUNCHER + " --config " + config + " wal push %p'",
                 "wal_keep_size", "'2GB'",
-                "max_wal_size", "'2GB'"), serverEnv);
+                "max_wal_size", "'2GB'"), SERVER_ENV);
              Repository repo = Repositories.open("s3://" + bucket + "/main",
                      new S3Settings(Optional.of(s3.endpoint()), "us-east-1", true, 3))) {
             pg.pgbench("-i", "-s", "3", "-q");
@@ -72,13 +77,13 @@ class ArchiveIT {
             Path target = TestDirs.serverOwned("pitr-fetch-");
             ProcessRunner.Result fetched = ProcessRunner.run(ProcessRunner.asServerUser(List.of(LAUNCHER,
                     "--config", config.toString(), "wal", "fetch", last, target.resolve("RECOVERYXLOG").toString())),
-                    serverEnv, Duration.ofMinutes(1));
+                    SERVER_ENV, Duration.ofMinutes(1));
             assertThat(fetched.exitCode()).as(fetched.stderr()).isZero();
             assertThat(Files.mismatch(target.resolve("RECOVERYXLOG"), pg.dataDir().resolve("pg_wal").resolve(last)))
                     .isEqualTo(-1L);
             ProcessRunner.Result absent = ProcessRunner.run(ProcessRunner.asServerUser(List.of(LAUNCHER,
                     "--config", config.toString(), "wal", "fetch", "0000000100000000000000FF",
-                    target.resolve("X").toString())), serverEnv, Duration.ofMinutes(1));
+                    target.resolve("X").toString())), SERVER_ENV, Duration.ofMinutes(1));
             assertThat(absent.exitCode()).isEqualTo(1);
             TestDirs.delete(target);
         } finally {
@@ -109,21 +114,12 @@ class ArchiveIT {
         String bucket = s3.newBucket();
         Path work = TestDirs.shared("pitr-async-it-");
         Path spool = TestDirs.serverOwned("pitr-async-spool-");
-        Path config = Files.writeString(work.resolve("pitr.yaml"), """
-                clusters:
-                  main:
-                    environment: test
-                    repo: s3://%s/main
-                    s3:
-                      endpoint: %s
-                """.formatted(bucket, s3.endpoint()));
-        Map<String, String> serverEnv = Map.of("AWS_ACCESS_KEY_ID", EmbeddedS3.ACCESS_KEY,
-                "AWS_SECRET_ACCESS_KEY", EmbeddedS3.SECRET_KEY);
+        Path config = s3Config(work, bucket);
         try (PgCluster pg = PgCluster.start(Map.of(
                 "wal_level", "replica",
                 "archive_mode", "on",
                 "archive_command", "'" + LAUNCHER + " --config " + config + " wal push --async --spool " + spool + " %p'",
-                "wal_keep_size", "'1GB'"), serverEnv);
+                "wal_keep_size", "'1GB'"), SERVER_ENV);
              Repository repo = Repositories.open("s3://" + bucket + "/main",
                      new S3Settings(Optional.of(s3.endpoint()), "us-east-1", true, 3))) {
             pg.pgbench("-i", "-s", "2", "-q");

@@ -1,6 +1,7 @@
 package dev.pitr.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pitr.backup.BackupCatalog;
 import dev.pitr.core.Json;
 import dev.pitr.repo.ObjectInfo;
 import dev.pitr.repo.Repositories;
@@ -132,6 +133,25 @@ class InventoryIT {
         JsonNode plan = json("restore", "plan", "--target-latest", "--pgdata", work.resolve("never/data").toString());
         assertThat(plan.get("backupId").asText()).as("the newest complete backup, not the interrupted one")
                 .isEqualTo(backups.get(2));
+        // kill -9 of pitr itself while it streams: that backup never becomes complete either
+        Thread.sleep(1100);
+        ProcessBuilder again = new ProcessBuilder(ArchiveIT.LAUNCHER, "backup", "create")
+                .redirectErrorStream(true).redirectOutput(work.resolve("killed.out").toFile());
+        again.environment().putAll(EmbeddedS3.shared().env(repoBucket()));
+        again.environment().put("PITR_PGPORT", String.valueOf(pg.port()));
+        Process killed = again.start();
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (System.nanoTime() < deadline && repo.list(RepositoryLayout.BACKUPS).stream()
+                .noneMatch(o -> o.key().endsWith(BackupCatalog.STARTED) && !o.key().contains(incompleteId))) {
+            Thread.sleep(20);
+        }
+        killed.destroyForcibly(); // SIGKILL: the launcher exec'd the JVM
+        killed.waitFor();
+        JsonNode afterKill = json("backup", "list");
+        assertThat(afterKill).hasSize(5);
+        assertThat(afterKill.get(4).get("status").asText()).isEqualTo("incomplete");
+        assertThat(json("restore", "plan", "--target-latest", "--pgdata", work.resolve("never/data").toString())
+                .get("backupId").asText()).isEqualTo(backups.get(2));
         // the next night's backup succeeds
         Thread.sleep(1100);
         Cli.Run next = cli.run("--json", "backup", "create");
@@ -146,7 +166,7 @@ class InventoryIT {
         JsonNode dry = json("expire", "--keep-full", "2", "--dry-run");
         assertThat(repo.list("").size()).isEqualTo(before);
         assertThat(dry.get("expiredBackups")).extracting(JsonNode::asText).containsExactlyInAnyOrder(backups.get(0), backups.get(1));
-        assertThat(dry.get("incompleteBackups")).hasSize(1);
+        assertThat(dry.get("incompleteBackups")).as("the pg_basebackup kill and the pitr kill").hasSize(2);
 
         JsonNode done = json("--yes", "expire", "--keep-full", "2");
         assertThat(done.get("walKeys").size()).isPositive();
