@@ -3,12 +3,12 @@
 # archiving (sync and async, pgbench at full speed), backup, restore to a time target, WAL push per call
 # (file and S3 drivers), log scan and inventory. Each part prints its own table; the figures are collected
 # in bench/results/latest.json. Defaults finish in under 10 minutes on 2 cores.
-# Usage: bench/run.sh [SCALE] [LOAD_SECONDS]     (defaults 5 and 20)
+# Usage: bench/run.sh [SCALE] [LOAD_SECONDS]     (defaults 5 and 15)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../scripts/lib.sh"
 scale=${1:-5}
-load=${2:-20}
+load=${2:-15}
 build_pitr
 mkdir -p "$here/results"
 log=$(mktemp /tmp/pitr-bench-run.XXXXXX)
@@ -18,10 +18,10 @@ part() { # NAME COMMAND...: runs one benchmark, shows its output, keeps its BENC
   shift
   "$@" 2>&1 | tee -a "$log" | grep -v '^BENCH_JSON '
 }
-part "archive: pitr vs pgBackRest, sync and async" "$here/archive.sh" "$load" 32
+part "archive: pitr vs pgBackRest, sync and async" "$here/archive.sh" "$load" 24
 part "backup and restore to a time target: pitr vs pgBackRest" "$here/restore-vs-pgbackrest.sh" "$scale" "$load"
 part "wal push per call (file and S3 drivers)" "$here/wal-push.sh" 10
-part "log scan" "$here/logscan.sh" 512
+part "log scan" "$here/logscan.sh" 1024
 part "inventory of 100,000 WAL objects" "$here/inventory.sh" 100000
 {
   printf '{"date":"%s","machine":{"cores":%s,"postgresql":"%s","pgbackrest":"%s"}' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \

@@ -108,7 +108,8 @@ public final class BackupExtractor {
         MessageDigest sha = Hashing.sha256();
         long[] count = new long[1];
         Path root = pgdata.toAbsolutePath().normalize();
-        try (InputStream raw = new DigestInputStream(new ZstdInputStream(stored), sha) {
+        try (InputStream raw = new DigestInputStream(new java.io.BufferedInputStream(
+                new ZstdInputStream(new java.io.BufferedInputStream(stored, 1 << 16)), 1 << 18), sha) {
             @Override
             public int read(byte[] b, int off, int len) throws IOException {
                 int n = super.read(b, off, len);

@@ -27,6 +27,10 @@ final class RestoreReport {
                 : ": " + p.walFiles().get(0) + " .. " + p.walFiles().get(p.walFiles().size() - 1)));
         out.println("  into        " + p.pgdata() + " on port " + p.port() + " (journal, spool, log: " + p.stateDir() + ")");
         out.println("  disk        needs ~" + Format.bytes(p.diskNeeded()) + ", " + Format.bytes(p.diskFree()) + " free");
+        p.tablespaces().forEach((oid, dir) -> out.println("  tablespace  " + oid + " -> " + dir));
+        if (p.reusesFiles()) {
+            out.println("  delta       files already in " + p.pgdata() + " that match the backup are kept");
+        }
         out.println("  settings    " + p.recoverySettings());
         out.println("  steps       PREFLIGHT > FETCH_BACKUP > PREFETCH_WAL > CONFIGURE > REPLAY > VERIFY > READY");
     }
