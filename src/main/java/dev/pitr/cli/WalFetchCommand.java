@@ -50,10 +50,7 @@ final class WalFetchCommand extends BaseCommand {
                 .fetch(name, session.resolve(destination));
         if (found && WalSegmentName.parse(name).isPresent()) {
             q.asked(name);
-            if (q.tryLock().map(lock -> { // free: no prefetcher runs; start one
-                release(lock);
-                return true;
-            }).orElse(false)) {
+            if (!q.prefetcherRunning()) {
                 Background.start(inheritedArgs(), List.of("wal", "prefetcher", "--spool", q.dir().getParent().toString(),
                         "--queue", Integer.toString(queue), "--process-max",
                         Integer.toString(session.settings().processMax())), q.dir().resolve("prefetcher.log"));
@@ -62,12 +59,4 @@ final class WalFetchCommand extends BaseCommand {
         return found ? ExitCode.OK.code() : ExitCode.NOT_FOUND.code();
     }
 
-    private static void release(java.nio.channels.FileLock lock) {
-        try {
-            lock.release();
-            lock.channel().close();
-        } catch (java.io.IOException ignored) {
-            // a lock file closes with the process anyway
-        }
-    }
 }

@@ -120,7 +120,12 @@ public final class ArchiveSpool {
 
     /** Whether a pusher holds the lock right now. */
     public boolean pusherRunning() {
-        Optional<FileLock> lock = tryLock();
+        return held(dir.resolve("pusher.lock"));
+    }
+
+    /** Whether another process (or thread) holds the lock on {@code file} right now. */
+    static boolean held(Path file) {
+        Optional<FileLock> lock = tryLockFile(file);
         lock.ifPresent(ArchiveSpool::release);
         return lock.isEmpty();
     }

@@ -109,8 +109,13 @@ public final class WalPrefetcher {
             }
         }
 
-        public Optional<FileLock> tryLock() {
+        Optional<FileLock> tryLock() {
             return ArchiveSpool.tryLockFile(dir.resolve("prefetcher.lock"));
+        }
+
+        /** Whether a prefetcher holds this queue right now. */
+        public boolean prefetcherRunning() {
+            return ArchiveSpool.held(dir.resolve("prefetcher.lock"));
         }
 
         List<WalSegmentName> queued() {

@@ -141,10 +141,13 @@ class InventoryIT {
         again.environment().put("PITR_PGPORT", String.valueOf(pg.port()));
         Process killed = again.start();
         long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        java.util.Set<String> known = repo.list(RepositoryLayout.BACKUPS).stream().map(ObjectInfo::key)
+                .collect(java.util.stream.Collectors.toSet());
         while (System.nanoTime() < deadline && repo.list(RepositoryLayout.BACKUPS).stream()
-                .noneMatch(o -> o.key().endsWith(BackupCatalog.STARTED) && !o.key().contains(incompleteId))) {
-            Thread.sleep(20);
+                .noneMatch(o -> o.key().endsWith(BackupCatalog.STARTED) && !known.contains(o.key()))) {
+            Thread.sleep(20); // until this run has announced itself: then it is streaming
         }
+        Thread.sleep(200);
         killed.destroyForcibly(); // SIGKILL: the launcher exec'd the JVM
         killed.waitFor();
         JsonNode afterKill = json("backup", "list");
