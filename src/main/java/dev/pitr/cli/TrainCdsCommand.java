@@ -39,6 +39,10 @@ final class TrainCdsCommand implements Runnable {
                 new WalArchiver(repo, 3, s -> { }).push(seg);
                 new WalFetcher(repo, Optional.empty(), s -> { }).fetch(name.toString(), dir.resolve("RECOVERYXLOG"));
                 new WalCatalog(repo, size).list(Optional.empty());
+                // the async per-call path: an acknowledged segment is answered at once
+                var spool = new dev.pitr.wal.ArchiveSpool(dir.resolve("spool"));
+                spool.acknowledge(name.toString());
+                new dev.pitr.wal.AsyncArchiver(spool, s -> { }).awaitDurable(seg, () -> { }, java.time.Duration.ofSeconds(5));
             }
             System.setProperty("aws.accessKeyId", "train");
             System.setProperty("aws.secretAccessKey", "train");
