@@ -13,7 +13,6 @@ import dev.pitr.repo.RepositoryLayout;
 import dev.pitr.repo.Repository;
 import dev.pitr.repo.RepositoryException;
 import dev.pitr.wal.Lsn;
-import dev.pitr.wal.WalFetcher;
 import dev.pitr.wal.WalPrefetcher;
 import dev.pitr.wal.WalFileName;
 
@@ -38,10 +37,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
