@@ -9,6 +9,9 @@ import java.util.regex.Pattern;
  * and captures the fields that matter: time, pid, session, xid, user, database.
  */
 public final class LogLinePrefix {
+    /** A free-text field (application name, host, ...): as little as possible up to what follows it. */
+    private static final String WILDCARD = ".*?";
+
     private final String prefix;
     private final Pattern pattern;
     private final boolean hasXid;
@@ -52,10 +55,10 @@ public final class LogLinePrefix {
                 case 'd' -> group(used, "db", ".*?");
                 case 'e' -> "[0-9A-Z]{5}";
                 case 'Q' -> "-?\\d+";
-                case 'a', 'h', 'r', 'b', 'i', 's', 'L' -> ".*?";
+                case 'a', 'h', 'r', 'b', 'i', 's', 'L' -> WILDCARD;
                 case '%' -> "%";
                 case 'q' -> null;
-                default -> ".*?";
+                default -> ""; // PostgreSQL ignores unrecognised escapes
             };
             if (e == 'm' || e == 'n') {
                 millis = true;
@@ -67,7 +70,10 @@ public final class LogLinePrefix {
                 optionalFrom = re.length();
                 continue;
             }
-            re.append(padded ? "\\s*" + field + "\\s*" : field);
+            if (field.equals(WILDCARD) && (re.toString().endsWith(WILDCARD))) {
+                continue; // two free-text fields in a row match as one: stacked wildcards only add backtracking
+            }
+            re.append(padded && !field.equals(WILDCARD) && !field.isEmpty() ? "\\s*" + field + "\\s*" : field);
         }
         if (optionalFrom >= 0) { // %q: processes without a session stop the prefix here
             re.insert(optionalFrom, "(?:").append(")?");

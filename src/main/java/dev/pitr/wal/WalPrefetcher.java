@@ -29,6 +29,7 @@ import java.util.stream.Stream;
  */
 public final class WalPrefetcher {
     private static final Duration POLL = Duration.ofMillis(50);
+    private static final Duration END_OF_ARCHIVE_POLL = Duration.ofSeconds(1);
 
     private final Repository repo;
     private final WalFetcher fetcher;
@@ -144,7 +145,7 @@ public final class WalPrefetcher {
             while (System.nanoTime() - lastProgress < idleExit.toNanos()) {
                 Optional<WalSegmentName> asked = queue.lastAsked();
                 if (asked.isEmpty()) {
-                    sleep();
+                    AsyncArchiver.sleep(POLL);
                     continue;
                 }
                 WalSegmentName from = asked.get();
@@ -167,8 +168,10 @@ public final class WalPrefetcher {
                 }
                 if (fetched) {
                     lastProgress = System.nanoTime();
-                } else {
-                    sleep(); // the queue is full, or the archive ends here for now
+                } else if (batch.isEmpty()) {
+                    AsyncArchiver.sleep(POLL); // the queue is full: wait for replay to take one
+                } else { // the archive ends here for now: do not hammer the store with misses
+                    AsyncArchiver.sleep(END_OF_ARCHIVE_POLL);
                 }
             }
         } finally {
@@ -185,15 +188,6 @@ public final class WalPrefetcher {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw PitrException.io("interrupted during prefetch", e);
-        }
-    }
-
-    private static void sleep() {
-        try {
-            Thread.sleep(POLL.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw PitrException.io("interrupted", e);
         }
     }
 }

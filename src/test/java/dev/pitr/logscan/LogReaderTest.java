@@ -137,6 +137,16 @@ class LogReaderTest {
         assertThat(stats.truncated()).isEqualTo(1);
     }
 
+    /** Found by the fuzzer: a prefix of unknown and padded escapes stacked lazy wildcards (25 s for one line). */
+    @Test
+    void unknownEscapesAreIgnoredAndFreeTextFieldsDoNotStack() {
+        assertThat(new LogLinePrefix("%m %y%,%2( [%p] ").pattern().pattern())
+                .isEqualTo(new LogLinePrefix("%m  [%p] ").pattern().pattern());
+        assertThat(new LogLinePrefix("%a%h%r%-10a%2s ").pattern().pattern()).containsOnlyOnce(".*?");
+        assertThat(new LogLinePrefix("%m %a%h [%p] ").pattern()
+                .matcher("2026-03-25 14:14:02.345 UTC psql10.0.0.5 [42] LOG:  statement: DROP TABLE t").matches()).isTrue();
+    }
+
     @Test
     void prefixesWithXidEpochAndPadding() {
         LogLinePrefix p = new LogLinePrefix("%n %-8p %x %c %l %v %a %e: ");
