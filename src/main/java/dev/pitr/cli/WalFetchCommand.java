@@ -16,8 +16,9 @@ import java.util.Optional;
 @Command(name = "fetch", mixinStandardHelpOptions = true,
         description = {"Fetch one WAL file: restore_command = 'pitr wal fetch %%f %%p'.",
                 "Exit 1 without a message when the repository does not have it.",
-                "--async: restore_command = 'pitr wal fetch --async --spool DIR %%f %%p'. A background prefetcher",
-                "keeps the next --queue segments verified in DIR; the launcher serves them without starting Java."})
+                "--async: restore_command = 'pitr wal fetch --async --spool DIR %%f %%p'.",
+                "A background prefetcher keeps the next --queue segments verified in DIR;",
+                "the launcher serves them without starting Java."})
 final class WalFetchCommand extends BaseCommand {
     @Parameters(index = "0", paramLabel = "WALNAME", description = "WAL file name (%%f)")
     String name;

@@ -14,11 +14,11 @@ import java.util.List;
 
 @Command(name = "push", mixinStandardHelpOptions = true,
         description = {"Archive one WAL file: archive_command = 'pitr wal push %%p'.",
-                "Exit 0 only once the file is stored; 0 again for an identical re-push; 4 for different content",
-                "or WAL from another cluster.",
-                "--async (busy primaries): archive_command = 'pitr wal push --async --spool DIR %%p'. A background",
-                "pusher uploads every .ready segment in parallel and acknowledges each in DIR once it is durable;",
-                "the launcher answers an acknowledged segment without starting Java."})
+                "Exit 0 only once the file is stored; 0 again for an identical re-push;",
+                "4 for different content or WAL from another cluster.",
+                "Busy primaries: archive_command = 'pitr wal push --async --spool DIR %%p'.",
+                "A background pusher uploads every .ready segment in parallel and marks",
+                "each in DIR once it is durable; the launcher answers those without Java."})
 final class WalPushCommand extends BaseCommand {
     @Parameters(paramLabel = "WALFILE", description = "path of the WAL file (%%p)")
     Path file;
