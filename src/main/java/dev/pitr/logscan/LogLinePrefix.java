@@ -1,7 +1,9 @@
 package dev.pitr.logscan;
 
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -11,6 +13,9 @@ import java.util.regex.Pattern;
 public final class LogLinePrefix {
     /** A free-text field (application name, host, ...): as little as possible up to what follows it. */
     private static final String WILDCARD = ".*?";
+    /** Enough for any sane prefix (a few reads per character); a runaway backtrack stops here. */
+    private static final long STEPS_PER_CHAR = 64;
+    private static final long BASE_STEPS = 100_000;
 
     private final String prefix;
     private final Pattern pattern;
@@ -116,6 +121,60 @@ public final class LogLinePrefix {
             return FirstKind.LITERAL;
         }
         return prefix.length() > 1 && "mtnpcl".indexOf(prefix.charAt(1)) >= 0 ? FirstKind.DIGIT : FirstKind.ANY;
+    }
+
+    /**
+     * Matches a message's first line within a step budget. A prefix with several free-text fields is
+     * ambiguous, and on a line that does not fit it the regex can backtrack for minutes (the fuzzer found
+     * such prefixes); a line that exhausts the budget counts as not matching instead of stalling the scan.
+     */
+    public Optional<Matcher> match(String line) {
+        Matcher m = pattern.matcher(new BudgetedChars(line, STEPS_PER_CHAR * (long) line.length() + BASE_STEPS));
+        try {
+            return m.matches() ? Optional.of(m) : Optional.empty();
+        } catch (BudgetedChars.Exhausted e) {
+            return Optional.empty();
+        }
+    }
+
+    /** A line as the regex engine reads it: every character read counts against the budget. */
+    private static final class BudgetedChars implements CharSequence {
+        private static final class Exhausted extends RuntimeException {
+            Exhausted() {
+                super("regex step budget exhausted", null, false, false);
+            }
+        }
+
+        private final String text;
+        private long left;
+
+        BudgetedChars(String text, long budget) {
+            this.text = text;
+            this.left = budget;
+        }
+
+        @Override
+        public char charAt(int index) {
+            if (--left < 0) {
+                throw new Exhausted();
+            }
+            return text.charAt(index);
+        }
+
+        @Override
+        public int length() {
+            return text.length();
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return text.substring(start, end); // group values: read once, not by the matcher
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
     }
 
     public Pattern pattern() {

@@ -140,12 +140,13 @@ public final class LogReader {
         if (!interesting.test(text)) {
             return;
         }
-        Matcher m = prefix.pattern().matcher(head);
-        LogEntry e = m.matches() ? stderrHead(m, file, lineNo) : null;
+        Optional<Matcher> matched = prefix.match(head);
+        LogEntry e = matched.map(m -> stderrHead(m, file, lineNo)).orElse(null);
         if (e == null) {
             stats.skipped++;
             return;
         }
+        Matcher m = matched.get();
         sink.accept(new LogEntry(e.time(), e.timeText(), e.precision(), e.database(), e.user(), e.pid(), e.session(),
                 e.xid(), e.severity(), m.group("msg") + continuation, null, file, lineNo));
     }

@@ -147,6 +147,21 @@ class LogReaderTest {
                 .matcher("2026-03-25 14:14:02.345 UTC psql10.0.0.5 [42] LOG:  statement: DROP TABLE t").matches()).isTrue();
     }
 
+    /**
+     * Found by the fuzzer: with several free-text fields a line that does not fit can backtrack for minutes
+     * (this one ran for more than 10 s unbounded); it is skipped within a step budget and the scan goes on.
+     */
+    @Test
+    void anAmbiguousPrefixCannotStallTheScan() throws Exception {
+        Path log = Files.writeString(dir.resolve("ambiguous.log"), "a ".repeat(300) + "[x] LOG:  statement: DROP TABLE t\n"
+                + "alice shop alice shop alice shop alice shop alice shop [42] LOG:  statement: DROP TABLE orders\n");
+        ScanStats stats = new ScanStats();
+        List<LogEntry> entries = read(log, "%u %d %u %d %u %d %u %d %u %d [%p] ", Optional.empty(), stats);
+        assertThat(entries).extracting(LogEntry::message).containsExactly("statement: DROP TABLE orders");
+        assertThat(entries.get(0).user()).isEqualTo("alice");
+        assertThat(stats.skipped()).isEqualTo(1);
+    }
+
     @Test
     void prefixesWithXidEpochAndPadding() {
         LogLinePrefix p = new LogLinePrefix("%n %-8p %x %c %l %v %a %e: ");
