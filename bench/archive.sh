@@ -9,13 +9,10 @@
 # Usage: bench/archive.sh [LOAD_SECONDS] [BACKLOG]     (defaults 30 and 32)
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
-command -v pgbackrest >/dev/null || { apt-get install -y -q pgbackrest >/dev/null; }
 build_pitr
 load=${1:-30}
 backlog=${2:-32}
 work=$(mktemp -d /tmp/pitr-bench-archive.XXXXXX)
-chmod 755 "$work"
-for d in pitr-repo pitr-spool pgbr-repo pgbr-log pgbr-lock pgbr-spool; do mkdir -p "$work/$d"; chown postgres: "$work/$d"; done
 port=$(free_port)
 cleanup() {
   as_pg "$pgbin/pg_ctl" -D "$work/primary/data" -m immediate stop >/dev/null 2>&1 || true
@@ -23,21 +20,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-cat >"$work/pgbackrest.conf" <<CONF
-[global]
-repo1-path=$work/pgbr-repo
-compress-type=zst
-log-level-console=warn
-log-level-file=off
-lock-path=$work/pgbr-lock
-spool-path=$work/pgbr-spool
-process-max=2
-[bench]
-pg1-path=$work/primary/data
-pg1-port=$port
-pg1-socket-path=$work/primary
-CONF
-chmod 644 "$work/pgbackrest.conf"
+pgbackrest_bench_setup "$work" "$port"
 start_pg "$work/primary" "$port" <<CONF
 wal_level = replica
 archive_mode = on
@@ -51,7 +34,7 @@ CONF
 psql_at "$port" -c "CREATE TABLE bulk (id bigserial, pad text)"
 echo "INSERT INTO bulk (pad) SELECT repeat(md5(random()::text), 32) FROM generate_series(1, 100);" >"$work/bulk.sql"
 load_args=(-c 4 -j 2 -b tpcb-like@1 -f "$work/bulk.sql@1" -h 127.0.0.1 -p "$port" -U postgres postgres)
-as_pg pgbackrest --config="$work/pgbackrest.conf" --stanza=bench stanza-create
+pgbr stanza-create
 psql_at "$port" -c "CREATE FUNCTION segno(w text) RETURNS bigint LANGUAGE sql IMMUTABLE AS
   \$\$ SELECT ('x' || substr(w, 9, 8))::bit(32)::bigint * 256 + ('x' || substr(w, 17, 8))::bit(32)::bigint \$\$"
 now() { date +%s%N; }

@@ -6,37 +6,17 @@
 # Usage: bench/restore-vs-pgbackrest.sh [SCALE] [LOAD_SECONDS]     (defaults 5 and 20)
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
-command -v pgbackrest >/dev/null || { apt-get install -y -q pgbackrest >/dev/null; }
 build_pitr
 scale=${1:-5}
 load=${2:-20}
 work=$(mktemp -d /tmp/pitr-vs-pgbr.XXXXXX)
-chmod 755 "$work"
-mkdir -p "$work/pitr-repo" "$work/pgbr-repo" "$work/pgbr-log" "$work/pgbr-lock" "$work/pgbr-spool"
-chown -R postgres: "$work/pitr-repo" "$work/pgbr-repo" "$work/pgbr-log" "$work/pgbr-lock" "$work/pgbr-spool"
 port=$(free_port)
 cleanup() {
   for d in primary r-pitr-1 r-pitr-2 r-pgbr-1 r-pgbr-2; do as_pg "$pgbin/pg_ctl" -D "$work/$d/data" -m immediate stop >/dev/null 2>&1 || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
-cat >"$work/pgbackrest.conf" <<CONF
-[global]
-repo1-path=$work/pgbr-repo
-compress-type=zst
-start-fast=y
-log-level-console=warn
-log-level-file=off
-lock-path=$work/pgbr-lock
-spool-path=$work/pgbr-spool
-process-max=2
-[bench]
-pg1-path=$work/primary/data
-pg1-port=$port
-pg1-socket-path=$work/primary
-CONF
-chmod 644 "$work/pgbackrest.conf"
-pgbr() { as_pg pgbackrest --config="$work/pgbackrest.conf" --stanza=bench "$@"; }
+pgbackrest_bench_setup "$work" "$port"
 start_pg "$work/primary" "$port" <<CONF
 wal_level = replica
 archive_mode = on

@@ -53,3 +53,30 @@ psql_at() { # PORT SQL...
   local port=$1; shift
   "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d postgres "$@"
 }
+
+# A bench work directory beside a pgBackRest stanza 'bench' for the cluster that start_pg will create in
+# WORK/primary on PORT: installs pgBackRest if missing, creates the repositories and spools (owned by the
+# server user) and WORK/pgbackrest.conf (posix repository, zstd, start-fast, process-max=2).
+pgbackrest_bench_setup() { # WORK PORT
+  local work=$1 port=$2 d
+  command -v pgbackrest >/dev/null || { apt-get install -y -q pgbackrest >/dev/null; }
+  chmod 755 "$work"
+  for d in pitr-repo pitr-spool pgbr-repo pgbr-log pgbr-lock pgbr-spool; do mkdir -p "$work/$d"; chown postgres: "$work/$d"; done
+  cat >"$work/pgbackrest.conf" <<CONF
+[global]
+repo1-path=$work/pgbr-repo
+compress-type=zst
+start-fast=y
+log-level-console=warn
+log-level-file=off
+lock-path=$work/pgbr-lock
+spool-path=$work/pgbr-spool
+process-max=2
+[bench]
+pg1-path=$work/primary/data
+pg1-port=$port
+pg1-socket-path=$work/primary
+CONF
+  chmod 644 "$work/pgbackrest.conf"
+}
+pgbr() { as_pg pgbackrest --config="$work/pgbackrest.conf" --stanza=bench "$@"; } # after pgbackrest_bench_setup

@@ -14,10 +14,9 @@ import java.nio.channels.FileChannel;
 import java.nio.file.LinkOption;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -52,11 +51,11 @@ public final class BackupExtractor {
      * compared block by block and only differing blocks are written, so an unchanged relation costs a read.
      */
     public static final class Delta {
-        private final Set<Path> listed = ConcurrentHashMap.newKeySet();
-        private final AtomicLong reused = new AtomicLong();
+        private final Set<Path> listed = new HashSet<>();
+        private long reused;
 
         public long reusedBytes() {
-            return reused.get();
+            return reused;
         }
 
         /** Removes what the backup does not have (stale relations, old WAL); returns the number of files removed. */
@@ -92,7 +91,7 @@ public final class BackupExtractor {
                         // fill the block from the file as it is
                     }
                     if (existing.position() == n && Arrays.equals(incoming, 0, n, existing.array(), 0, n)) {
-                        reused.addAndGet(n);
+                        reused += n;
                     } else {
                         ch.write(ByteBuffer.wrap(incoming, 0, n), pos);
                     }
