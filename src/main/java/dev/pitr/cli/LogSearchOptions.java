@@ -3,7 +3,7 @@ package dev.pitr.cli;
 import dev.pitr.core.PitrException;
 import dev.pitr.logscan.DestructiveStatement;
 import dev.pitr.logscan.LogFormat;
-import dev.pitr.logscan.LogLinePrefix;
+import dev.pitr.logscan.LogZone;
 import dev.pitr.logscan.TargetQuery;
 import dev.pitr.restore.RecoveryTarget;
 import picocli.CommandLine.Option;
@@ -12,20 +12,19 @@ import java.nio.file.Path;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /** The log search flags, shared by 'target find' and 'restore ... --target-from-log'. */
 final class LogSearchOptions {
-    static final String DEFAULT_PREFIX = "%m [%p] ";
-
     @Option(names = "--log", paramLabel = "FILE|DIR", description = "server log files or directories (default: log-directory)")
     List<Path> logs = new java.util.ArrayList<>();
 
-    @Option(names = "--format", description = "stderr, csvlog or jsonlog (default: detected)")
+    @Option(names = "--format", description = "stderr, csvlog, jsonlog, syslog, journal_json, cnpg_json or docker_json (default: detected)")
     LogFormat format;
 
-    @Option(names = "--log-line-prefix", paramLabel = "PREFIX", description = "log_line_prefix of the stderr log (default: config, then the server's, then '%%m [%%p] ')")
+    @Option(names = "--log-line-prefix", paramLabel = "PREFIX", description = "log_line_prefix of the stderr log (default: config, then the server's, then detected from the log)")
     String logLinePrefix;
 
     @Option(names = "--log-timezone", paramLabel = "ZONE", description = "the server's log_timezone, e.g. Europe/Berlin (resolves CET/CEST across DST)")
@@ -36,6 +35,9 @@ final class LogSearchOptions {
 
     @Option(names = "--statement", paramLabel = "REGEX", description = "a regex the statement must match")
     String statement;
+
+    @Option(names = "--year", paramLabel = "YYYY", description = "the year of syslog's traditional time stamps, which print none (default: the file's)")
+    Integer year;
 
     @Option(names = "--database", paramLabel = "DB") String database;
     @Option(names = "--user", paramLabel = "USER") String user;
@@ -58,14 +60,33 @@ final class LogSearchOptions {
                 ? session.settings().logDirectory().map(List::of).orElseThrow(() -> PitrException.usage(
                 "no logs given: pass --log FILE|DIR or set log-directory for the cluster in pitr.yaml"))
                 : logs.stream().map(session::resolve).toList();
-        String prefix = Optional.ofNullable(logLinePrefix).or(() -> session.settings().logLinePrefix())
-                .or(() -> fromServer(session, "log_line_prefix")).orElse(DEFAULT_PREFIX);
-        Optional<ZoneId> zone = Optional.ofNullable(logTimezone).or(() -> logLinePrefix == null
-                ? fromServer(session, "log_timezone") : Optional.empty()).map(z -> {
+        // the prefix: the flag, the config, the running server; else detected from the log itself
+        Optional<String> prefix = Optional.ofNullable(logLinePrefix);
+        String prefixSource = "--log-line-prefix";
+        if (prefix.isEmpty() && session.settings().logLinePrefix().isPresent()) {
+            prefix = session.settings().logLinePrefix();
+            prefixSource = "log-line-prefix in the config";
+        }
+        if (prefix.isEmpty()) {
+            prefix = fromServer(session, "log_line_prefix");
+            prefixSource = "the server's log_line_prefix";
+        }
+        Optional<String> zoneName = Optional.ofNullable(logTimezone);
+        String zoneSource = "--log-timezone";
+        if (zoneName.isEmpty() && session.settings().logTimezone().isPresent()) {
+            zoneName = session.settings().logTimezone();
+            zoneSource = "log-timezone in the config";
+        }
+        if (zoneName.isEmpty() && logLinePrefix == null) {
+            zoneName = fromServer(session, "log_timezone");
+            zoneSource = "the server's log_timezone";
+        }
+        String flag = zoneSource;
+        Optional<ZoneId> zone = zoneName.map(z -> {
             try {
                 return ZoneId.of(z);
             } catch (java.time.DateTimeException e) {
-                throw PitrException.usage("--log-timezone '" + z + "' is not a zone like Europe/Berlin or UTC");
+                throw PitrException.usage(flag + " '" + z + "' is not a zone like Europe/Berlin or UTC");
             }
         });
         Optional<Pattern> regex;
@@ -75,10 +96,11 @@ final class LogSearchOptions {
             throw PitrException.usage("--statement '" + statement + "' is not a valid regex: " + e.getDescription());
         }
         ZoneId local = zone.orElse(ZoneId.systemDefault());
-        return new TargetQuery(files, Optional.ofNullable(format), new LogLinePrefix(prefix), zone,
-                Optional.ofNullable(table).map(DestructiveStatement.QualifiedName::parse), regex,
+        return new TargetQuery(files, Optional.ofNullable(format), prefix, prefixSource, new LogZone(zone, zoneSource,
+                w -> { }), Optional.ofNullable(table).map(DestructiveStatement.QualifiedName::parse), regex,
                 Optional.ofNullable(database), Optional.ofNullable(user),
                 Optional.ofNullable(since).map(s -> RecoveryTarget.parseTime(s, local)),
-                Optional.ofNullable(until).map(s -> RecoveryTarget.parseTime(s, local)));
+                Optional.ofNullable(until).map(s -> RecoveryTarget.parseTime(s, local)),
+                year == null ? OptionalInt.empty() : OptionalInt.of(year));
     }
 }

@@ -32,6 +32,16 @@ public final class Main {
                     if (e instanceof PitrException pe) {
                         w.println("pitr: " + pe.getMessage());
                         root.verboseCause(w, pe);
+                        if (root.json) { // scripts reading stdout get the failure as a document too
+                            java.util.Map<String, Object> doc = new java.util.LinkedHashMap<>();
+                            doc.put("error", pe.getMessage());
+                            doc.put("exit", pe.exitCode().code());
+                            try {
+                                commandLine.getOut().println(dev.pitr.core.Json.mapper().writeValueAsString(doc));
+                            } catch (java.io.IOException io) {
+                                throw new UncheckedIOException(io);
+                            }
+                        }
                         return pe.exitCode().code();
                     }
                     if (e instanceof UncheckedIOException io) {

@@ -3,6 +3,7 @@ package dev.pitr.cli;
 import dev.pitr.config.Settings;
 import dev.pitr.core.PitrException;
 import dev.pitr.logscan.Candidate;
+import dev.pitr.logscan.TargetFromLog;
 import dev.pitr.pg.PgCtl;
 import dev.pitr.restore.RecoveryTarget;
 import dev.pitr.restore.RestoreJournal;
@@ -113,22 +114,18 @@ final class RestoreCommand {
                 if (search == null) {
                     throw PitrException.usage("--target-from-log needs the log search flags, e.g. --log DIR --table NAME");
                 }
-                var finder = new dev.pitr.logscan.TargetFinder();
-                var result = finder.refineWithWal(finder.find(search.query(session)),
-                        new dev.pitr.wal.TransactionLocator(session.repository(), session.binaries()));
-                var rec = result.recommendation().orElseThrow(() -> PitrException.usage(
-                        "no matching statement in the logs: run 'pitr target find' with the same flags to see why"));
-                Candidate best = result.candidates().stream().filter(c -> !c.failed()).findFirst().orElseThrow();
+                var result = TargetFromLog.search(search.query(session), Optional.of(
+                        new dev.pitr.wal.TransactionLocator(session.repository(), session.binaries())));
+                TargetCommand.Find.printAssumptions(session.output(), result);
+                TargetFromLog.Choice choice = TargetFromLog.choose(result);
+                Candidate best = choice.candidate();
                 session.output().progress("target from log: " + best.kind() + " at " + best.timeText() + " ["
                         + best.location() + "]: " + best.sql().lines().findFirst().orElse(""));
-                session.output().progress(rec.reason() + "; precision " + rec.precisionWindow());
+                session.output().progress(choice.recommendation().reason() + "; precision "
+                        + choice.recommendation().precisionWindow());
                 session.confirmTarget("restore to just before this statement");
                 inclusive = false;
-                return switch (rec.kind()) {
-                    case "lsn" -> new RecoveryTarget.AtLsn(rec.settings().get("recovery_target_lsn"));
-                    case "xid" -> new RecoveryTarget.Xid(rec.xid());
-                    default -> new RecoveryTarget.Time(rec.time());
-                };
+                return choice.target();
             }
             if (target.time != null) {
                 ZoneId zone = timezone == null ? ZoneId.systemDefault() : ZoneId.of(timezone);

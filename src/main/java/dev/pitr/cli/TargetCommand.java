@@ -4,6 +4,9 @@ import dev.pitr.core.ExitCode;
 import dev.pitr.logscan.Candidate;
 import dev.pitr.logscan.Recommendation;
 import dev.pitr.logscan.TargetFinder;
+import dev.pitr.logscan.TargetFromLog;
+
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -33,17 +36,18 @@ final class TargetCommand {
 
         @Override
         int execute(Session session) {
-            TargetFinder finder = new TargetFinder();
-            TargetFinder.Result result = finder.find(search.query(session));
-            if (wal) {
-                result = finder.refineWithWal(result,
-                        new dev.pitr.wal.TransactionLocator(session.repository(), session.binaries()));
-            }
+            TargetFinder.Result result = TargetFromLog.search(search.query(session), wal
+                    ? Optional.of(new dev.pitr.wal.TransactionLocator(session.repository(), session.binaries()))
+                    : Optional.empty());
             Output out = session.output();
+            printAssumptions(out, result);
             if (out.json()) {
                 Map<String, Object> json = new LinkedHashMap<>();
                 json.put("candidates", result.candidates().stream().limit(limit).toList());
                 json.put("recommendation", result.recommendation().orElse(null));
+                json.put("log_line_prefix", result.prefixUsed().orElse(null));
+                json.put("times", result.zoneUsed());
+                json.put("warnings", result.warnings());
                 json.put("scanned", Map.of("files", result.stats().files(), "lines", result.stats().lines(),
                         "entries", result.stats().entries(), "skipped", result.stats().skipped(),
                         "truncated", result.stats().truncated()));
@@ -53,7 +57,21 @@ final class TargetCommand {
             } else {
                 print(out, result);
             }
-            return result.recommendation().isPresent() ? 0 : ExitCode.NOT_FOUND.code();
+            if (result.recommendation().isPresent()) {
+                return 0;
+            }
+            Optional<Candidate> best = result.candidates().stream().filter(c -> !c.failed()).findFirst();
+            if (best.isPresent()) { // found, but the log cannot say when it ran: that is no "nothing found"
+                throw TargetFromLog.unbounded(best.get());
+            }
+            return ExitCode.NOT_FOUND.code();
+        }
+
+        /** What the scan assumed, on stderr: the prefix (and how it was found) and every warning. */
+        static void printAssumptions(Output out, TargetFinder.Result result) {
+            result.prefixUsed().ifPresent(p -> out.progress("reading with " + p));
+            out.progress("times: " + result.zoneUsed());
+            result.warnings().forEach(w -> out.progress("warning: " + w));
         }
 
         private void print(Output out, TargetFinder.Result result) {

@@ -23,7 +23,7 @@ public final class SettingsResolver {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final ClusterConfig EMPTY = new ClusterConfig(null, null, null, null, null, null, null, null,
-            null, null, null, null, null, null);
+            null, null, null, null, null, null, null);
 
     /** Parallel uploads of the asynchronous archiver: enough to hide S3 latency without starving the primary. */
     public static final int DEFAULT_PROCESS_MAX = 4;
@@ -82,6 +82,7 @@ public final class SettingsResolver {
                 pick("PITR_PGUSER", c.user(), Function.identity()).orElse("postgres"),
                 pick("PITR_LOG_DIRECTORY", c.logDirectory(), Path::of),
                 pick("PITR_LOG_LINE_PREFIX", c.logLinePrefix(), Function.identity()),
+                pick("PITR_LOG_TIMEZONE", c.logTimezone(), Function.identity()),
                 env("PITR_COMPRESS_LEVEL").map(v -> parseInt("PITR_COMPRESS_LEVEL", v))
                         .or(() -> Optional.ofNullable(c.compressLevel())).orElse(3),
                 pick("PITR_SPOOL", c.spool(), Path::of),

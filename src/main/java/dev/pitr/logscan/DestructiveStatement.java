@@ -5,8 +5,9 @@ import java.util.List;
 /** A statement that destroys data, with the objects it names (schema-qualified where the SQL said so). */
 public record DestructiveStatement(Kind kind, List<QualifiedName> objects, boolean cascade) {
     public enum Kind {
-        DROP_DATABASE(60), DROP_SCHEMA(55), DROP_TABLE(50), TRUNCATE(45), DELETE_WITHOUT_WHERE(40),
-        UPDATE_WITHOUT_WHERE(35), ALTER_TABLE_DROP_COLUMN(30), DROP_INDEX(10);
+        DROP_DATABASE(60), DROP_OWNED(58), DROP_SCHEMA(55), DROP_TABLE(50), TRUNCATE(45), DELETE_WITHOUT_WHERE(40),
+        UPDATE_WITHOUT_WHERE(35), ALTER_TABLE_DROP_COLUMN(30), DROP_MATERIALIZED_VIEW(25), DROP_VIEW(20),
+        DROP_FUNCTION(15), DROP_INDEX(10);
 
         private final int weight;
 

@@ -2,8 +2,20 @@ package dev.pitr.logscan;
 
 import java.time.Instant;
 
-/** One log message (continuation lines joined), with whatever the format told about its origin. */
+/**
+ * One log message (continuation lines joined), with whatever the format told about its origin. The severity
+ * is in English whatever {@code lc_messages} was; {@code clock} says who stamped the time.
+ */
 public record LogEntry(Instant time, String timeText, LogTime.Precision precision, String database, String user,
                        Integer pid, String session, Long xid, String severity, String message, String query,
-                       String file, long line) {
+                       String file, long line, Clock clock) {
+    /** Who wrote the time: PostgreSQL itself, or a log receiver (syslog, journald, a container runtime) later. */
+    public enum Clock { SERVER, RECEIVER }
+
+    public LogEntry(Instant time, String timeText, LogTime.Precision precision, String database, String user,
+                    Integer pid, String session, Long xid, String severity, String message, String query,
+                    String file, long line) {
+        this(time, timeText, precision, database, user, pid, session, xid, severity, message, query, file, line,
+                Clock.SERVER);
+    }
 }

@@ -18,15 +18,17 @@ public final class LogLinePrefix {
     private static final long BASE_STEPS = 100_000;
 
     private final String prefix;
+    private final Set<String> groups = new HashSet<>();
     private final Pattern pattern;
     private final boolean hasXid;
     private final boolean hasMillis;
     private final FirstKind firstKind;
     private final char firstLiteral;
 
-    public LogLinePrefix(String prefix) {
+    public LogLinePrefix(String given) {
+        String prefix = normalize(given);
         this.prefix = prefix;
-        Set<String> used = new HashSet<>();
+        Set<String> used = this.groups;
         StringBuilder re = new StringBuilder("^");
         int optionalFrom = -1;
         boolean xid = false;
@@ -83,12 +85,43 @@ public final class LogLinePrefix {
         if (optionalFrom >= 0) { // %q: processes without a session stop the prefix here
             re.insert(optionalFrom, "(?:").append(")?");
         }
-        re.append("(?<sev>[A-Z]+[0-9]?):  (?<msg>.*)$");
+        // the trailing space is optional (a prefix copied without it still reads); severities in any language
+        re.append(" *(?<sev>").append(LogMessages.standard().severityRegex()).append("):  (?<msg>.*)$");
         this.pattern = Pattern.compile(re.toString(), Pattern.DOTALL);
         this.hasXid = xid;
         this.hasMillis = millis;
         this.firstKind = firstKind(prefix);
         this.firstLiteral = prefix.isEmpty() ? 0 : prefix.charAt(0);
+    }
+
+    /**
+     * The prefix as PostgreSQL uses it: quotes pasted from postgresql.conf ({@code '%m [%p] '}, or the whole
+     * {@code log_line_prefix = '...'} line) are removed, and trailing blanks are matched loosely instead.
+     */
+    static String normalize(String given) {
+        String p = given.strip().replaceFirst("^log_line_prefix\\s*=\\s*", "");
+        int comment = p.startsWith("'") ? p.indexOf("' #") : -1;
+        if (comment > 0) {
+            p = p.substring(0, comment + 1);
+        }
+        if (p.length() >= 2 && (p.startsWith("'") && p.endsWith("'") || p.startsWith("\"") && p.endsWith("\""))) {
+            p = p.substring(1, p.length() - 1).replace("''", "'");
+        }
+        return p.stripTrailing();
+    }
+
+    /** Whether lines written with this prefix carry a field ({@code db}, {@code user}, {@code xid}, ...). */
+    public boolean shows(String name) {
+        return groups.contains(name);
+    }
+
+    /** A field the prefix captures ({@code ts}, {@code pid}, {@code db}, ...), or null when absent or empty. */
+    public String group(Matcher m, String name) {
+        if (!groups.contains(name)) {
+            return null;
+        }
+        String v = m.group(name);
+        return v == null || v.isEmpty() || v.equals("[unknown]") ? null : v;
     }
 
     private static String group(Set<String> used, String name, String re) {

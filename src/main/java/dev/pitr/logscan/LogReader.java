@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.github.luben.zstd.ZstdInputStream;
 import dev.pitr.core.Json;
 import dev.pitr.core.PitrException;
+import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
+import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -13,42 +15,54 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.zip.GZIPInputStream;
 
 /**
- * Reads PostgreSQL log files (plain, .gz, .zst) in any of the three formats into {@link LogEntry}s. Garbage,
- * binary junk, invalid UTF-8 and over-long lines are counted in {@link ScanStats} and skipped, never fatal.
+ * Reads PostgreSQL log files (plain, gzip, zstd, bzip2, xz) in any {@link LogFormat} into {@link LogEntry}s.
+ * Garbage, binary junk, invalid UTF-8 and over-long lines are counted in {@link ScanStats} and skipped; a file
+ * in a format pitr does not read is refused by name, never scanned as text.
  */
 public final class LogReader {
     static final int MAX_LINE = 1 << 20;
 
     private final Optional<LogFormat> forcedFormat;
     private final LogLinePrefix prefix;
-    private final Optional<ZoneId> logZone;
+    private final LogZone zone;
     private final ScanStats stats;
-    private final java.util.function.Predicate<String> interesting;
+    private final Predicate<String> interesting;
+    private final LogMessages messages = LogMessages.standard();
+    private int year = java.time.Year.now().getValue();
 
     /**
      * {@code interesting} sees each message's raw text before anything is parsed: messages it rejects cost
      * only the line split, which is what makes a multi-gigabyte scan fast.
      */
-    public LogReader(Optional<LogFormat> forcedFormat, LogLinePrefix prefix, Optional<ZoneId> logZone, ScanStats stats,
-                     java.util.function.Predicate<String> interesting) {
+    public LogReader(Optional<LogFormat> forcedFormat, LogLinePrefix prefix, LogZone zone, ScanStats stats,
+                     Predicate<String> interesting) {
         this.forcedFormat = forcedFormat;
         this.prefix = prefix;
-        this.logZone = logZone;
+        this.zone = zone;
         this.stats = stats;
         this.interesting = interesting;
     }
 
     public LogReader(Optional<LogFormat> forcedFormat, LogLinePrefix prefix, Optional<ZoneId> logZone, ScanStats stats) {
-        this(forcedFormat, prefix, logZone, stats, text -> true);
+        this(forcedFormat, prefix, LogZone.of(logZone), stats, text -> true);
+    }
+
+    /** The year of syslog's traditional time stamps, which print none (default: the file's, else this year's). */
+    public LogReader year(int year) {
+        this.year = year;
+        return this;
     }
 
     public void read(Path file, Consumer<LogEntry> sink) {
@@ -62,9 +76,7 @@ public final class LogReader {
     /** Reads one log from a stream; {@code fileName} only serves format detection, {@code where} messages. */
     public void read(String fileName, String where, InputStream raw, Consumer<LogEntry> sink) throws IOException {
         stats.files.add(where);
-        var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
-                .onUnmappableCharacter(CodingErrorAction.REPLACE);
-        BoundedLineReader lines = new BoundedLineReader(new InputStreamReader(raw, decoder), MAX_LINE);
+        BoundedLineReader lines = lines(raw);
         String first = lines.readLine();
         if (first == null) {
             return;
@@ -72,22 +84,105 @@ public final class LogReader {
         if (lines.lastTruncated()) {
             stats.truncated++;
         }
-        LogFormat format = forcedFormat.orElse(LogFormat.detect(fileName, first));
+        LogFormat format = forcedFormat.orElseGet(() -> detect(fileName, where, first));
+        stats.formats.add(format);
         switch (format) {
             case STDERR -> readStderr(where, first, lines, sink);
+            case SYSLOG -> readSyslog(where, first, lines, sink);
             case CSVLOG -> readCsv(where, first, lines, sink);
-            case JSONLOG -> readJson(where, first, lines, sink);
+            case JSONLOG, CNPG_JSON, JOURNAL_JSON, DOCKER_JSON -> readJson(format, where, first, lines, sink);
         }
     }
 
-    private static InputStream open(Path file) throws IOException {
+    /** The first lines of messages in a log (envelopes removed), to detect or check its log_line_prefix. */
+    public record Sample(LogFormat format, List<String> heads) {
+    }
+
+    /** Reads up to {@code maxLines} lines of {@code file}: its format, and the message lines a prefix must read. */
+    public static Sample sample(Path file, Optional<LogFormat> forced, int maxLines) {
+        List<String> heads = new ArrayList<>();
+        try (InputStream raw = open(file)) {
+            BoundedLineReader lines = lines(raw);
+            String first = lines.readLine();
+            if (first == null) {
+                return new Sample(forced.orElse(LogFormat.STDERR), heads);
+            }
+            LogFormat format = forced.orElseGet(() -> detect(file.getFileName().toString(), file.toString(), first));
+            if (!format.usesPrefix()) {
+                return new Sample(format, heads);
+            }
+            int n = 0;
+            for (String line = first; line != null && n < maxLines; line = lines.readLine(), n++) {
+                String body = switch (format) {
+                    case SYSLOG -> SyslogEnvelope.parse(line, 0).filter(e -> !e.continuation()).map(SyslogEnvelope::body)
+                            .orElse(line);
+                    case JOURNAL_JSON -> jsonField(line, "MESSAGE").map(m -> SyslogEnvelope.ofBody(null, true, null, m))
+                            .filter(e -> !e.continuation()).map(SyslogEnvelope::body).orElse("");
+                    case DOCKER_JSON -> jsonField(line, "log").map(String::stripTrailing).orElse("");
+                    default -> line;
+                };
+                if (!body.startsWith("\t") && body.contains(":  ") && !looksBinary(body)) {
+                    heads.add(body);
+                }
+            }
+            return new Sample(format, heads);
+        } catch (IOException e) {
+            throw PitrException.usage("cannot read log file " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static Optional<String> jsonField(String line, String field) {
+        try {
+            JsonNode n = Json.mapper().readTree(line);
+            return n != null && n.path(field).isTextual() ? Optional.of(n.get(field).asText()) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    static BoundedLineReader lines(InputStream raw) {
+        var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
+                .onUnmappableCharacter(CodingErrorAction.REPLACE);
+        return new BoundedLineReader(new InputStreamReader(raw, decoder), MAX_LINE);
+    }
+
+    private static LogFormat detect(String fileName, String where, String first) {
+        if (looksBinary(first)) {
+            throw unsupported(where, "binary data");
+        }
+        return LogFormat.detect(fileName, first).orElseThrow(() -> unsupported(where, "JSON that is neither jsonlog,"
+                + " CloudNativePG, journald nor a container log"));
+    }
+
+    static PitrException unsupported(String where, String what) {
+        return PitrException.usage("log file " + where + " is not a log pitr reads (" + what + "): pitr reads stderr,"
+                + " csvlog and jsonlog logs, syslog/journald/container logs of them, plain or .gz/.zst/.bz2/.xz");
+    }
+
+    /** Opens a log, decompressing by content (rotated files are not always named after their compression). */
+    static InputStream open(Path file) throws IOException {
         InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
-        String name = file.getFileName().toString();
-        if (name.endsWith(".gz")) {
+        in.mark(8);
+        byte[] magic = in.readNBytes(6);
+        in.reset();
+        if (magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
             return new GZIPInputStream(in, 1 << 16);
         }
-        if (name.endsWith(".zst")) {
+        if (magic.length >= 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5 && (magic[2] & 0xff) == 0x2f
+                && (magic[3] & 0xff) == 0xfd) {
             return new ZstdInputStream(in);
+        }
+        if (magic.length >= 3 && magic[0] == 'B' && magic[1] == 'Z' && magic[2] == 'h') {
+            return new BufferedInputStream(new BZip2CompressorInputStream(in, true), 1 << 16);
+        }
+        if (magic.length >= 6 && (magic[0] & 0xff) == 0xfd && magic[1] == '7' && magic[2] == 'z' && magic[3] == 'X'
+                && magic[4] == 'Z' && magic[5] == 0) {
+            return new BufferedInputStream(new XZCompressorInputStream(in, true), 1 << 16);
+        }
+        if (magic.length >= 4 && (magic[0] == 'P' && magic[1] == 'K' || (magic[0] & 0xff) == 0x04 && magic[1] == 0x22
+                || magic[0] == '7' && magic[1] == 'z')) {
+            in.close();
+            throw unsupported(file.toString(), "a zip, lz4 or 7z archive: unpack it first");
         }
         return in;
     }
@@ -103,94 +198,135 @@ public final class LogReader {
         return l;
     }
 
-    // ---- stderr ----
+    // ---- stderr, and stderr inside syslog / journald / container envelopes ----
+
+    /** Joins a message's physical lines and parses it only when it may matter. */
+    private final class Assembler {
+        private final String file;
+        private final Consumer<LogEntry> sink;
+        private String head;
+        private long headLine;
+        private Integer headPid;
+        private Supplier<Optional<LogTime.Parsed>> received;
+        private final StringBuilder continuation = new StringBuilder();
+
+        Assembler(String file, Consumer<LogEntry> sink) {
+            this.file = file;
+            this.sink = sink;
+        }
+
+        boolean open() {
+            return head != null;
+        }
+
+        void head(String line, long lineNo, Integer envelopePid, Supplier<Optional<LogTime.Parsed>> receivedAt) {
+            flush();
+            head = line;
+            headLine = lineNo;
+            headPid = envelopePid;
+            received = receivedAt;
+            continuation.setLength(0);
+        }
+
+        void continuation(String text) {
+            if (continuation.length() + text.length() < MAX_LINE) {
+                continuation.append('\n').append(text);
+            }
+        }
+
+        void flush() {
+            if (head == null) {
+                return;
+            }
+            String h = head;
+            head = null;
+            stats.entries++;
+            String text = continuation.length() == 0 ? h : h + continuation;
+            if (!interesting.test(text)) {
+                return;
+            }
+            Optional<Matcher> matched = prefix.match(h);
+            if (matched.isEmpty()) {
+                stats.skipped++;
+                return;
+            }
+            Matcher m = matched.get();
+            Optional<LogTime.Parsed> time = Optional.empty();
+            String timeText = null;
+            LogEntry.Clock clock = LogEntry.Clock.SERVER;
+            String ts = prefix.group(m, "ts");
+            String epoch = prefix.group(m, "epoch");
+            if (ts != null) {
+                timeText = ts;
+                time = LogTime.parse(timeText, zone);
+            } else if (epoch != null) {
+                timeText = epoch;
+                time = LogTime.parseEpoch(timeText);
+            } else if (received != null) {
+                time = received.get();
+                timeText = time.map(t -> t.instant().toString()).orElse(null);
+                clock = LogEntry.Clock.RECEIVER;
+            }
+            if (timeText != null && time.isEmpty()) {
+                stats.skipped++;
+                return;
+            }
+            Integer pid = parseInt(prefix.group(m, "pid"));
+            sink.accept(new LogEntry(time.map(LogTime.Parsed::instant).orElse(null), timeText,
+                    time.map(LogTime.Parsed::precision).orElse(null), prefix.group(m, "db"), prefix.group(m, "user"),
+                    pid != null ? pid : headPid, prefix.group(m, "session"), parseLong(prefix.group(m, "xid")),
+                    messages.english(m.group("sev")), m.group("msg") + continuation, null, file, headLine, clock));
+        }
+    }
 
     private void readStderr(String file, String first, BoundedLineReader lines, Consumer<LogEntry> sink) throws IOException {
         stats.lines++;
-        String head = null;
-        long headLine = 0;
-        StringBuilder continuation = new StringBuilder();
+        Assembler a = new Assembler(file, sink);
         long lineNo = 0;
         for (String line = first; line != null; line = next(lines)) {
             lineNo++;
-            if (head != null && line.startsWith("\t")) {
-                // continuation lines of a multi-line message start with a tab (PostgreSQL's append_with_tabs)
-                continuation.append('\n').append(line, 1, line.length());
-            } else if (prefix.mayStart(line)) {
-                flushStderr(head, continuation, file, headLine, sink);
-                head = line;
-                headLine = lineNo;
-                continuation.setLength(0);
-            } else if (head != null && !looksBinary(line)) {
-                continuation.append('\n').append(line);
-            } else {
-                stats.skipped++;
-            }
+            plainLine(a, line, lineNo, null, null);
         }
-        flushStderr(head, continuation, file, headLine, sink);
+        a.flush();
     }
 
-    /** Parses a message only when it may matter: the full prefix regex and time parse are the expensive part. */
-    private void flushStderr(String head, CharSequence continuation, String file, long lineNo, Consumer<LogEntry> sink) {
-        if (head == null) {
-            return;
-        }
-        stats.entries++;
-        String text = continuation.length() == 0 ? head : head + continuation;
-        if (!interesting.test(text)) {
-            return;
-        }
-        Optional<Matcher> matched = prefix.match(head);
-        LogEntry e = matched.map(m -> stderrHead(m, file, lineNo)).orElse(null);
-        if (e == null) {
+    private void plainLine(Assembler a, String line, long lineNo, Integer pid, Supplier<Optional<LogTime.Parsed>> at) {
+        if (a.open() && line.startsWith("\t")) {
+            // continuation lines of a multi-line message start with a tab (PostgreSQL's append_with_tabs)
+            a.continuation(line.substring(1));
+        } else if (prefix.mayStart(line)) {
+            a.head(line, lineNo, pid, at);
+        } else if (a.open() && !looksBinary(line)) {
+            a.continuation(line);
+        } else {
             stats.skipped++;
-            return;
         }
-        Matcher m = matched.get();
-        sink.accept(new LogEntry(e.time(), e.timeText(), e.precision(), e.database(), e.user(), e.pid(), e.session(),
-                e.xid(), e.severity(), m.group("msg") + continuation, null, file, lineNo));
     }
 
-    private LogEntry stderrHead(Matcher m, String file, long lineNo) {
-        Optional<LogTime.Parsed> time = Optional.empty();
-        String timeText = null;
-        if (hasGroup(m, "ts") && m.group("ts") != null) {
-            timeText = m.group("ts");
-            time = LogTime.parse(timeText, logZone);
-        } else if (hasGroup(m, "epoch") && m.group("epoch") != null) {
-            timeText = m.group("epoch");
-            time = LogTime.parseEpoch(timeText);
-        }
-        if (timeText != null && time.isEmpty()) {
-            return null;
-        }
-        return new LogEntry(time.map(LogTime.Parsed::instant).orElse(null), timeText,
-                time.map(LogTime.Parsed::precision).orElse(null), groupOrNull(m, "db"), groupOrNull(m, "user"),
-                parseInt(groupOrNull(m, "pid")), groupOrNull(m, "session"), parseLong(groupOrNull(m, "xid")),
-                m.group("sev"), "", null, file, lineNo);
-    }
-
-    private static boolean hasGroup(Matcher m, String name) {
-        return m.pattern().pattern().contains("(?<" + name + ">");
-    }
-
-    private static String groupOrNull(Matcher m, String name) {
-        if (!hasGroup(m, name)) {
-            return null;
-        }
-        String v = m.group(name);
-        return v == null || v.isEmpty() || v.equals("[unknown]") ? null : v;
-    }
-
-    private static boolean looksBinary(String line) {
-        int bad = 0;
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (c == '\uFFFD' || (c < 0x20 && c != '\t')) {
-                bad++;
+    private void readSyslog(String file, String first, BoundedLineReader lines, Consumer<LogEntry> sink) throws IOException {
+        stats.lines++;
+        Assembler a = new Assembler(file, sink);
+        long lineNo = 0;
+        for (String line = first; line != null; line = next(lines)) {
+            lineNo++;
+            Optional<SyslogEnvelope> env = SyslogEnvelope.parse(line, 0);
+            if (env.isEmpty()) {
+                plainLine(a, line, lineNo, null, null);
+                continue;
             }
+            SyslogEnvelope e = env.get();
+            enveloped(a, e, lineNo, () -> e.time(year, zone.logTimezone()));
         }
-        return bad > 0 && bad * 10 >= line.length() / 10 + 1;
+        a.flush();
+    }
+
+    private void enveloped(Assembler a, SyslogEnvelope e, long lineNo, Supplier<Optional<LogTime.Parsed>> at) {
+        if (e.continuation() && a.open()) {
+            // PostgreSQL sends each line of a multi-line message to syslog as its own numbered chunk
+            a.continuation(e.body().startsWith("\t") ? e.body().substring(1) : e.body());
+        } else {
+            plainLine(a, e.body(), lineNo, e.pid(), at);
+        }
     }
 
     // ---- csvlog ----
@@ -198,11 +334,14 @@ public final class LogReader {
     private void readCsv(String file, String first, BoundedLineReader lines, Consumer<LogEntry> sink) throws IOException {
         stats.lines++;
         long lineNo = 0;
+        long recordLine = 1;
         StringBuilder record = new StringBuilder();
         for (String line = first; line != null; line = next(lines)) {
             lineNo++;
             if (record.length() > 0) {
                 record.append('\n');
+            } else {
+                recordLine = lineNo;
             }
             record.append(line);
             if (!interesting.test(record.toString()) && !record.isEmpty() && balancedQuotes(record)) {
@@ -223,7 +362,7 @@ public final class LogReader {
                 stats.skipped++;
                 continue;
             }
-            Optional<LogTime.Parsed> t = LogTime.parse(fields.get(0), logZone);
+            Optional<LogTime.Parsed> t = LogTime.parse(fields.get(0), zone);
             if (t.isEmpty()) {
                 stats.skipped++;
                 continue;
@@ -231,21 +370,24 @@ public final class LogReader {
             stats.entries++;
             sink.accept(new LogEntry(t.get().instant(), fields.get(0), t.get().precision(), emptyToNull(fields.get(2)),
                     emptyToNull(fields.get(1)), parseInt(fields.get(3)), emptyToNull(fields.get(5)), parseLong(fields.get(10)),
-                    fields.get(11), fields.get(13), fields.size() > 19 ? emptyToNull(fields.get(19)) : null, file, lineNo));
+                    messages.english(fields.get(11)), fields.get(13), fields.size() > 19 ? emptyToNull(fields.get(19)) : null,
+                    file, recordLine));
         }
         if (record.length() > 0) {
             stats.skipped++;
         }
     }
 
-    // ---- jsonlog ----
+    // ---- JSON lines: jsonlog, CloudNativePG, journald, docker ----
 
-    private void readJson(String file, String first, BoundedLineReader lines, Consumer<LogEntry> sink) throws IOException {
+    private void readJson(LogFormat format, String file, String first, BoundedLineReader lines, Consumer<LogEntry> sink)
+            throws IOException {
         stats.lines++;
         long lineNo = 0;
+        Assembler a = new Assembler(file, sink);
         for (String line = first; line != null; line = next(lines)) {
             lineNo++;
-            if (!interesting.test(line)) {
+            if (!interesting.test(line) && format != LogFormat.JOURNAL_JSON && format != LogFormat.DOCKER_JSON) {
                 stats.entries++;
                 continue;
             }
@@ -256,17 +398,71 @@ public final class LogReader {
                 stats.skipped++;
                 continue;
             }
-            Optional<LogTime.Parsed> t = n == null ? Optional.empty() : LogTime.parse(n.path("timestamp").asText(""), logZone);
-            if (t.isEmpty()) {
+            if (n == null || !n.isObject()) {
                 stats.skipped++;
                 continue;
             }
-            stats.entries++;
-            sink.accept(new LogEntry(t.get().instant(), n.path("timestamp").asText(), t.get().precision(),
-                    text(n, "dbname"), text(n, "user"), n.has("pid") ? n.get("pid").asInt() : null,
-                    text(n, "session_id"), n.has("txid") ? n.get("txid").asLong() : null,
-                    n.path("error_severity").asText(""), n.path("message").asText(""), text(n, "statement"), file, lineNo));
+            switch (format) {
+                case JSONLOG -> jsonlog(n, n, file, lineNo, sink, "timestamp", "dbname", "user", "pid", "session_id", "txid",
+                        "statement");
+                case CNPG_JSON -> {
+                    if (n.path("record").isObject()) {
+                        jsonlog(n.get("record"), n, file, lineNo, sink, "log_time", "database_name", "user_name", "process_id",
+                                "session_id", "transaction_id", "query");
+                    } else {
+                        stats.entries++; // the operator's own messages: read, nothing of PostgreSQL's in them
+                    }
+                }
+                case JOURNAL_JSON -> {
+                    String msg = n.path("MESSAGE").isTextual() ? n.get("MESSAGE").asText() : null;
+                    if (msg == null) {
+                        stats.skipped++;
+                        continue;
+                    }
+                    Integer pid = parseInt(text(n, "_PID"));
+                    String micros = text(n, "__REALTIME_TIMESTAMP");
+                    Supplier<Optional<LogTime.Parsed>> at = () -> Optional.ofNullable(parseLong(micros)).map(us ->
+                            new LogTime.Parsed(Instant.EPOCH.plusNanos(us * 1000), LogTime.Precision.MICROS));
+                    enveloped(a, SyslogEnvelope.ofBody(null, true, pid, msg), lineNo, at);
+                }
+                case DOCKER_JSON -> {
+                    String log = n.path("log").asText("");
+                    if (log.endsWith("\n")) {
+                        log = log.substring(0, log.length() - 1);
+                    }
+                    String time = text(n, "time");
+                    plainLine(a, log, lineNo, null, () -> time == null ? Optional.empty() : SyslogEnvelope.isoTime(time));
+                }
+                default -> throw new IllegalStateException(format.name());
+            }
         }
+        a.flush();
+    }
+
+    private void jsonlog(JsonNode n, JsonNode outer, String file, long lineNo, Consumer<LogEntry> sink, String time,
+                         String db, String user, String pid, String session, String xid, String query) {
+        String ts = n.path(time).asText("");
+        Optional<LogTime.Parsed> t = LogTime.parse(ts, zone);
+        if (t.isEmpty()) {
+            stats.skipped++;
+            return;
+        }
+        stats.entries++;
+        sink.accept(new LogEntry(t.get().instant(), ts, t.get().precision(), text(n, db), text(n, user),
+                parseInt(text(n, pid)), text(n, session), parseLong(text(n, xid)),
+                messages.english(n.path("error_severity").asText("")), n.path("message").asText(""), text(n, query),
+                file, lineNo));
+    }
+
+    static boolean looksBinary(String line) {
+        int bad = 0;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (c == '\uFFFD' || (c < 0x20 && c != '\t')) {
+                bad++;
+            }
+        }
+        return bad > 0 && bad * 10 >= line.length() / 10 + 1;
     }
 
     private static String text(JsonNode n, String field) {

@@ -2,22 +2,20 @@ package dev.pitr.logscan;
 
 import java.time.Instant;
 import java.time.LocalDateTime;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.Locale;
-import java.util.Map;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.temporal.ChronoField;
 import java.util.Optional;
 
 /**
  * PostgreSQL log timestamps ({@code 2026-03-25 14:14:02.123 CET}): the zone is an abbreviation or a numeric
- * offset. With the server's log_timezone known, the local time is placed in that zone and the abbreviation
- * picks the side of a DST change; without it, common abbreviations map to their offsets.
+ * offset, resolved by a {@link LogZone} (as printed when that is unambiguous, else with the server's
+ * log_timezone, else refused).
  */
 public final class LogTime {
     public enum Precision {
-        MILLIS(1), SECONDS(1000);
+        MICROS(0), MILLIS(1), SECONDS(1000);
 
         private final long millis;
 
@@ -25,8 +23,18 @@ public final class LogTime {
             this.millis = millis;
         }
 
+        /** The width of the window a printed time stands for (0 for microseconds: below what targets resolve). */
         public long millis() {
             return millis;
+        }
+
+        /** {@code t} rounded down to this precision: the earliest instant a time printed this way can mean. */
+        public Instant floor(Instant t) {
+            return switch (this) {
+                case MICROS -> t.truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+                case MILLIS -> t.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+                case SECONDS -> t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+            };
         }
     }
 
@@ -34,26 +42,28 @@ public final class LogTime {
     public record Parsed(Instant instant, Precision precision) {
     }
 
-    private static final DateTimeFormatter LOCAL = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss[.SSS][.SS][.S]");
-    private static final Map<String, String> ABBREVIATIONS = Map.ofEntries(
-            Map.entry("UTC", "Z"), Map.entry("GMT", "Z"), Map.entry("Z", "Z"), Map.entry("WET", "Z"),
-            Map.entry("WEST", "+01:00"), Map.entry("BST", "+01:00"), Map.entry("CET", "+01:00"),
-            Map.entry("CEST", "+02:00"), Map.entry("MET", "+01:00"), Map.entry("MEST", "+02:00"),
-            Map.entry("EET", "+02:00"), Map.entry("EEST", "+03:00"), Map.entry("MSK", "+03:00"),
-            Map.entry("EST", "-05:00"), Map.entry("EDT", "-04:00"), Map.entry("CST", "-06:00"),
-            Map.entry("CDT", "-05:00"), Map.entry("MST", "-07:00"), Map.entry("MDT", "-06:00"),
-            Map.entry("PST", "-08:00"), Map.entry("PDT", "-07:00"), Map.entry("AKST", "-09:00"),
-            Map.entry("AKDT", "-08:00"), Map.entry("HST", "-10:00"), Map.entry("JST", "+09:00"),
-            Map.entry("KST", "+09:00"), Map.entry("AEST", "+10:00"), Map.entry("AEDT", "+11:00"),
-            Map.entry("ACST", "+09:30"), Map.entry("AWST", "+08:00"), Map.entry("NZST", "+12:00"),
-            Map.entry("NZDT", "+13:00"), Map.entry("SGT", "+08:00"), Map.entry("HKT", "+08:00"));
+    private static final DateTimeFormatter LOCAL = new DateTimeFormatterBuilder()
+            .appendPattern("yyyy-MM-dd")
+            .optionalStart().appendLiteral(' ').optionalEnd()
+            .optionalStart().appendLiteral('T').optionalEnd()
+            .appendPattern("HH:mm:ss")
+            .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 1, 9, true).optionalEnd()
+            .toFormatter();
 
     private LogTime() {
     }
 
-    /** Parses {@code date time zone}; empty when the text is not a log timestamp. */
-    public static Optional<Parsed> parse(String text, Optional<ZoneId> logZone) {
+    /** {@link #parse(String, LogZone)} with {@code --log-timezone} (or none). */
+    public static Optional<Parsed> parse(String text, Optional<java.time.ZoneId> logTimezone) {
+        return parse(text, LogZone.of(logTimezone));
+    }
+
+    /** Parses {@code date time zone}; empty when the text is not a log timestamp. Zone refusals throw. */
+    public static Optional<Parsed> parse(String text, LogZone zones) {
         String t = text.trim();
+        if (t.length() >= 2 && t.charAt(0) == '"' && t.charAt(t.length() - 1) == '"') {
+            t = t.substring(1, t.length() - 1).trim(); // csvlog rewritten by tools that quote every field
+        }
         int space = t.lastIndexOf(' ');
         if (space < 19) {
             return Optional.empty();
@@ -66,8 +76,16 @@ public final class LogTime {
         } catch (java.time.DateTimeException e) {
             return Optional.empty();
         }
-        Precision precision = local.length() > 19 ? Precision.MILLIS : Precision.SECONDS;
-        return resolve(ldt, zone, logZone).map(i -> new Parsed(i, precision));
+        return zones.resolve(ldt, zone).map(i -> new Parsed(i, precisionOf(local)));
+    }
+
+    /** How finely a local time text ({@code 14:14:02}, {@code .123}, {@code .123456}) was printed. */
+    static Precision precisionOf(String local) {
+        int dot = local.lastIndexOf('.');
+        if (dot < 0 || dot < local.length() - 10) {
+            return Precision.SECONDS;
+        }
+        return local.length() - dot - 1 > 3 ? Precision.MICROS : Precision.MILLIS;
     }
 
     /** Parses {@code %n}: seconds since the epoch with milliseconds. */
@@ -80,33 +98,12 @@ public final class LogTime {
         }
     }
 
-    private static Optional<Instant> resolve(LocalDateTime ldt, String zone, Optional<ZoneId> logZone) {
-        if (zone.matches("[+-]\\d{2}(:?\\d{2})?")) {
-            String z = zone.length() == 3 ? zone + ":00" : zone.length() == 5 ? zone.substring(0, 3) + ":" + zone.substring(3) : zone;
-            return Optional.of(ldt.atOffset(ZoneOffset.of(z)).toInstant());
-        }
-        if (logZone.isPresent()) {
-            ZoneId id = logZone.get();
-            ZonedDateTime earlier = ldt.atZone(id).withEarlierOffsetAtOverlap();
-            ZonedDateTime later = ldt.atZone(id).withLaterOffsetAtOverlap();
-            // in the repeated hour of a DST change, the abbreviation (CEST vs CET) says which one it was
-            boolean laterMatches = abbreviation(later).equalsIgnoreCase(zone);
-            return Optional.of((laterMatches ? later : earlier).toInstant());
-        }
-        String offset = ABBREVIATIONS.get(zone.toUpperCase(Locale.ROOT));
-        if (offset != null) {
-            return Optional.of(ldt.atOffset(ZoneOffset.of(offset)).toInstant());
-        }
-        try {
-            return Optional.of(ldt.atZone(ZoneId.of(zone)).toInstant());
-        } catch (java.time.DateTimeException e) {
+    /** A numeric offset as PostgreSQL and syslog print it: {@code +05}, {@code -0330}, {@code +05:30}. */
+    static Optional<ZoneOffset> numericOffset(String zone) {
+        if (!zone.matches("[+-]\\d{2}(:?\\d{2})?")) {
             return Optional.empty();
         }
+        String z = zone.length() == 3 ? zone + ":00" : zone.length() == 5 ? zone.substring(0, 3) + ":" + zone.substring(3) : zone;
+        return Optional.of(ZoneOffset.of(z));
     }
-
-    private static String abbreviation(ZonedDateTime t) {
-        boolean dst = t.getZone().getRules().isDaylightSavings(t.toInstant());
-        return java.util.TimeZone.getTimeZone(t.getZone()).getDisplayName(dst, java.util.TimeZone.SHORT, Locale.ROOT);
-    }
-
 }

@@ -10,6 +10,21 @@ public final class ScanStats {
     long skipped;
     long truncated;
     final List<String> files = new ArrayList<>();
+    final java.util.Set<LogFormat> formats = java.util.EnumSet.noneOf(LogFormat.class);
+
+    /** Adds what another reader (another file, read in parallel) counted. */
+    void add(ScanStats other) {
+        lines += other.lines;
+        entries += other.entries;
+        skipped += other.skipped;
+        truncated += other.truncated;
+        files.addAll(other.files);
+        formats.addAll(other.formats);
+    }
+
+    public java.util.Set<LogFormat> formats() {
+        return formats;
+    }
 
     public long lines() {
         return lines;

@@ -18,9 +18,69 @@ public final class SqlClassifier {
     public static List<DestructiveStatement> classify(String sql) {
         List<DestructiveStatement> out = new ArrayList<>();
         for (List<Token> st : SqlTokenizer.statements(sql)) {
-            classify(st).ifPresent(out::add);
+            out.addAll(withCtes(st));
         }
         return out;
+    }
+
+    /**
+     * A statement and the data-modifying statements of its WITH clause: {@code WITH d AS (DELETE FROM t
+     * RETURNING *) SELECT ...} deletes as surely as a plain DELETE.
+     */
+    static List<DestructiveStatement> withCtes(List<Token> t) {
+        List<DestructiveStatement> out = new ArrayList<>();
+        if (t.isEmpty() || !t.get(0).is("WITH")) {
+            classify(t).ifPresent(out::add);
+            return out;
+        }
+        int depth = 0;
+        for (int i = 1; i < t.size(); i++) {
+            Token tok = t.get(i);
+            if (symbol(tok, "(")) {
+                if (depth == 0 && cteBodyStarts(t, i)) {
+                    int close = matching(t, i);
+                    out.addAll(withCtes(t.subList(i + 1, close)));
+                    i = close;
+                    continue;
+                }
+                depth++;
+            } else if (symbol(tok, ")")) {
+                depth--;
+            } else if (depth == 0 && (tok.is("DELETE") || tok.is("UPDATE") || tok.is("SELECT") || tok.is("INSERT")
+                    || tok.is("MERGE"))) {
+                classify(t.subList(i, t.size())).ifPresent(out::add); // the main statement after the WITH list
+                break;
+            }
+        }
+        return out;
+    }
+
+    /** {@code AS (}, {@code AS MATERIALIZED (} or {@code AS NOT MATERIALIZED (} just before {@code open}. */
+    private static boolean cteBodyStarts(List<Token> t, int open) {
+        int j = open - 1;
+        if (j >= 1 && t.get(j).is("MATERIALIZED")) {
+            j--;
+            if (j >= 1 && t.get(j).is("NOT")) {
+                j--;
+            }
+        }
+        return j >= 1 && t.get(j).is("AS");
+    }
+
+    private static int matching(List<Token> t, int open) {
+        int depth = 0;
+        for (int i = open; i < t.size(); i++) {
+            if (symbol(t.get(i), "(")) {
+                depth++;
+            } else if (symbol(t.get(i), ")") && --depth == 0) {
+                return i;
+            }
+        }
+        return t.size();
+    }
+
+    private static boolean symbol(Token tok, String s) {
+        return tok.kind() == SqlTokenizer.Kind.SYMBOL && tok.text().equals(s);
     }
 
     static Optional<DestructiveStatement> classify(List<Token> t) {
@@ -37,6 +97,16 @@ public final class SqlClassifier {
                 kind = Kind.DROP_SCHEMA;
             } else if (t.get(1).is("DATABASE")) {
                 kind = Kind.DROP_DATABASE;
+            } else if (t.get(1).is("VIEW")) {
+                kind = Kind.DROP_VIEW;
+            } else if (t.get(1).is("MATERIALIZED") && t.get(2).is("VIEW")) {
+                kind = Kind.DROP_MATERIALIZED_VIEW;
+                i++;
+            } else if (t.get(1).is("FUNCTION") || t.get(1).is("PROCEDURE") || t.get(1).is("ROUTINE")) {
+                kind = Kind.DROP_FUNCTION;
+            } else if (t.get(1).is("OWNED") && t.get(2).is("BY")) {
+                i++; // DROP OWNED BY role: everything the role owns, in this database
+                kind = Kind.DROP_OWNED;
             } else if (t.get(1).is("INDEX")) {
                 kind = Kind.DROP_INDEX;
                 if (t.get(2).is("CONCURRENTLY")) {

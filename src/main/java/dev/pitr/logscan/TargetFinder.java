@@ -20,52 +20,189 @@ import java.util.stream.Stream;
 
 /** {@code pitr target find}: scans the server logs, ranks the suspect statements and recommends a target. */
 public final class TargetFinder {
-    private static final Pattern LOGGED_SQL = Pattern.compile(
-            "^(?:duration: [\\d.]+ ms\\s+)?(?:statement|execute [^:]*): (.*)$", Pattern.DOTALL);
-
-    /** The ranked candidates, the recommendation for the best one, and what the scan skipped. */
+    /**
+     * The ranked candidates, the recommendation for the best one, what the scan skipped, and what it assumed:
+     * the log_line_prefix it read with (and how it got it), and warnings an operator must see.
+     */
     public record Result(List<Candidate> candidates, Optional<Recommendation> recommendation, ScanStats stats,
-                         List<Candidate> relationDroppers) {
-        public Result(List<Candidate> candidates, Optional<Recommendation> recommendation, ScanStats stats) {
-            this(candidates, recommendation, stats, List.of());
+                         List<Candidate> relationDroppers, Optional<String> prefixUsed, String zoneUsed,
+                         List<String> warnings) {
+        Result withRecommendation(Recommendation r) {
+            return new Result(candidates, Optional.of(r), stats, relationDroppers, prefixUsed, zoneUsed, warnings);
         }
     }
 
     /** Statements whose commit drops relation files (what pg_waldump shows as "rels:"), in log order. */
     private static final java.util.Set<DestructiveStatement.Kind> DROPS_FILES = java.util.EnumSet.of(
-            DestructiveStatement.Kind.DROP_TABLE, DestructiveStatement.Kind.DROP_INDEX, DestructiveStatement.Kind.TRUNCATE);
+            DestructiveStatement.Kind.DROP_TABLE, DestructiveStatement.Kind.DROP_INDEX, DestructiveStatement.Kind.TRUNCATE,
+            DestructiveStatement.Kind.DROP_MATERIALIZED_VIEW);
     /** How far back file-dropping statements are aligned with the WAL's relation-dropping commits. */
     static final java.time.Duration ALIGN_WINDOW = java.time.Duration.ofSeconds(2);
+    /** Receivers (syslog, journald, a container runtime) stamp a line after PostgreSQL wrote it. */
+    static final java.time.Duration RECEIVER_MARGIN = java.time.Duration.ofSeconds(1);
+    private static final int SAMPLE_LINES = 2000;
+
+    private final LogMessages messages = LogMessages.standard();
 
     public Result find(TargetQuery q) {
+        List<String> warnings = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Path> files = new ArrayList<>();
+        List<LogReader.Sample> samples = new ArrayList<>();
+        for (LogFile f : logFiles(q.logs())) {
+            try {
+                samples.add(LogReader.sample(f.path(), q.format(), SAMPLE_LINES));
+                files.add(f.path());
+            } catch (PitrException unreadable) {
+                if (f.named()) {
+                    throw unreadable;
+                }
+                warnings.add("skipped " + f.path() + ": " + unreadable.getMessage());
+            }
+        }
+        if (files.isEmpty()) {
+            throw PitrException.usage("no log files to read in " + q.logs() + ": pass --log FILE or a directory with logs");
+        }
+        Optional<String> prefixUsed = Optional.empty();
+        String prefix = q.prefix().orElse(LogSearchDefaults.PREFIX);
+        List<String> heads = new ArrayList<>();
+        String where = files.get(0).toString();
+        for (int i = 0; i < samples.size(); i++) {
+            if (samples.get(i).format().usesPrefix() && (heads.isEmpty() || i == samples.size() - 1)) {
+                heads.addAll(samples.get(i).heads()); // the oldest and the newest file: a prefix change shows there
+                where = heads.size() == samples.get(i).heads().size() ? files.get(i).toString() : where;
+            }
+        }
+        if (samples.stream().anyMatch(s -> s.format().usesPrefix())) {
+            if (q.prefix().isPresent()) {
+                PrefixDetector.check(prefix, q.prefixSource(), heads, where);
+                prefixUsed = Optional.of("log_line_prefix '" + new LogLinePrefix(prefix) + "' (" + q.prefixSource() + ")");
+            } else {
+                PrefixDetector.Detected d = PrefixDetector.detect(heads, where);
+                prefix = d.prefix();
+                prefixUsed = Optional.of("log_line_prefix " + d.describe() + "; override with --log-line-prefix");
+            }
+        }
+        LogLinePrefix compiled = new LogLinePrefix(prefix);
+        warnAboutFilters(q, compiled, samples, warnings);
+        LogZone zone = q.zone().withWarnings(warnings::add);
+        List<FileScan> scans = readAll(q, files, compiled, zone);
         ScanStats stats = new ScanStats();
-        LogReader reader = new LogReader(q.format(), q.prefix(), q.logZone(), stats, interest(q));
         List<Candidate> found = new ArrayList<>();
         List<Candidate> droppers = new ArrayList<>();
         Map<Integer, Integer> lastByPid = new HashMap<>();
-        for (Path file : logFiles(q.logs())) {
-            reader.read(file, e -> {
+        for (FileScan scan : scans) {
+            stats.add(scan.stats());
+            for (LogEntry e : scan.entries()) {
                 consider(q, e, found, lastByPid);
                 noteDropper(e, droppers);
-            });
+            }
         }
-        found.sort(Comparator.comparingInt(Candidate::score).reversed()
+        List<Candidate> unique = dedupe(found);
+        unique.sort(Comparator.comparingInt(Candidate::score).reversed()
                 .thenComparing(Candidate::time, Comparator.nullsLast(Comparator.reverseOrder())));
-        return new Result(found, found.stream().filter(c -> !c.failed()).findFirst().map(TargetFinder::recommend), stats,
-                droppers);
+        return new Result(unique, unique.stream().filter(c -> !c.failed()).findFirst()
+                .filter(c -> c.time() != null || c.xid() != null)
+                .map(TargetFinder::recommend), stats, droppers, prefixUsed, q.zone().describe(), List.copyOf(warnings));
     }
 
-    private static void noteDropper(LogEntry e, List<Candidate> droppers) {
+    private record FileScan(ScanStats stats, List<LogEntry> entries) {
+    }
+
+    /** Every file on its own thread (rotated logs are many files); the entries that matter come back in order. */
+    private List<FileScan> readAll(TargetQuery q, List<Path> files, LogLinePrefix prefix, LogZone zone) {
+        java.util.function.Predicate<String> interest = interest(q);
+        int threads = Math.max(1, Math.min(files.size(), Runtime.getRuntime().availableProcessors()));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "logscan");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<java.util.concurrent.Future<FileScan>> futures = new ArrayList<>();
+            for (Path file : files) {
+                futures.add(pool.submit(() -> {
+                    ScanStats stats = new ScanStats();
+                    List<LogEntry> entries = new ArrayList<>();
+                    LogReader reader = new LogReader(q.format(), prefix, zone, stats, interest)
+                            .year(q.year().orElse(yearOf(file)));
+                    reader.read(file, entries::add);
+                    return new FileScan(stats, entries);
+                }));
+            }
+            List<FileScan> out = new ArrayList<>();
+            for (var f : futures) {
+                out.add(f.get());
+            }
+            return out;
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw PitrException.usage("cannot read the logs: " + e.getCause().getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw PitrException.usage("log scan interrupted");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static int yearOf(Path file) {
+        try {
+            return Files.getLastModifiedTime(file).toInstant().atZone(java.time.ZoneOffset.UTC).getYear();
+        } catch (IOException e) {
+            return java.time.Year.now().getValue();
+        }
+    }
+
+    /** --database/--user that the log cannot show filter nothing: say so instead of silently matching everything. */
+    private static void warnAboutFilters(TargetQuery q, LogLinePrefix prefix, List<LogReader.Sample> samples,
+                                         List<String> warnings) {
+        boolean prefixOnly = samples.stream().allMatch(s -> s.format().usesPrefix());
+        if (!prefixOnly) {
+            return;
+        }
+        if (q.database().isPresent() && !prefix.shows("db")) {
+            warnings.add("--database " + q.database().get() + " cannot filter: log_line_prefix '" + prefix
+                    + "' has no %d, so statements of every database are listed");
+        }
+        if (q.user().isPresent() && !prefix.shows("user")) {
+            warnings.add("--user " + q.user().get() + " cannot filter: log_line_prefix '" + prefix
+                    + "' has no %u, so statements of every user are listed");
+        }
+    }
+
+    /** One statement written to several destinations (stderr, csvlog, jsonlog) is one candidate. */
+    private static List<Candidate> dedupe(List<Candidate> found) {
+        List<Candidate> out = new ArrayList<>();
+        for (Candidate c : found) {
+            int same = -1;
+            for (int i = 0; i < out.size(); i++) {
+                if (out.get(i).sameStatementAs(c)) {
+                    same = i;
+                    break;
+                }
+            }
+            if (same < 0) {
+                out.add(c);
+            } else if (out.get(same).xid() == null && c.xid() != null || c.failed() && !out.get(same).failed()) {
+                out.set(same, c); // keep the copy that knows more (the xid, or that it failed)
+            }
+        }
+        return out;
+    }
+
+    private void noteDropper(LogEntry e, List<Candidate> droppers) {
         if (!"LOG".equals(e.severity()) || e.time() == null) {
             return;
         }
-        Matcher m = LOGGED_SQL.matcher(e.message());
-        if (m.matches() && SqlClassifier.classify(m.group(1)).stream().anyMatch(d -> DROPS_FILES.contains(d.kind()))) {
-            droppers.add(new Candidate(e.time(), e.timeText(), e.precision(), e.database(), e.user(), e.pid(), e.session(),
-                    e.xid(), m.group(1).strip(), "", List.of(), false, 0, e.file() + ":" + e.line()));
+        Optional<LogMessages.LoggedStatement> st = messages.statement(e.message());
+        if (st.isPresent() && SqlClassifier.classify(st.get().sql()).stream().anyMatch(d -> DROPS_FILES.contains(d.kind()))) {
+            Instant start = startBound(e, st.get());
+            droppers.add(new Candidate(start, e.timeText(), e.precision(), e.database(), e.user(), e.pid(), e.session(),
+                    e.xid(), st.get().sql().strip(), "", List.of(), false, 0, e.file() + ":" + e.line(), e.time(), ""));
         }
     }
-
     /**
      * How many file-dropping statements were logged in the {@link #ALIGN_WINDOW} before {@code c} (in log
      * order). Each commits after it was logged, so the WAL's relation-dropping commits from the window's start
@@ -86,6 +223,17 @@ public final class TargetFinder {
     }
 
     private static final List<String> DESTRUCTIVE_WORDS = List.of("drop", "truncate", "delete", "update", "alter");
+    private static final List<String> FILE_DROPPING_WORDS = List.of("drop", "truncate", "alter");
+    private static final List<String> ROW_WORDS = List.of("delete", "update");
+
+    private static boolean containsAny(String text, List<String> words) {
+        for (String w : words) {
+            if (containsIgnoreCase(text, w)) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /** A superset test on a message's raw text: could it be (or fail) a statement this query looks for? */
     static java.util.function.Predicate<String> interest(TargetQuery q) {
@@ -93,17 +241,14 @@ public final class TargetFinder {
             Pattern p = q.statement().get();
             return text -> p.matcher(text).find();
         }
-        // with a table, also every statement that drops files: the WAL refinement needs their order
-        List<String> words = q.table().map(t -> List.of(t.name().toLowerCase(java.util.Locale.ROOT), "drop", "truncate",
-                "alter")).orElse(DESTRUCTIVE_WORDS);
-        return text -> {
-            for (String w : words) {
-                if (containsIgnoreCase(text, w)) {
-                    return true;
-                }
-            }
-            return false;
-        };
+        // with a table: statements naming it that may destroy rows, and every statement that drops files
+        // (the WAL refinement needs their order); lines that merely name the table cost no parse
+        if (q.table().isPresent()) {
+            String table = q.table().get().name().toLowerCase(java.util.Locale.ROOT);
+            return text -> containsAny(text, FILE_DROPPING_WORDS)
+                    || containsIgnoreCase(text, table) && containsAny(text, ROW_WORDS);
+        }
+        return text -> containsAny(text, DESTRUCTIVE_WORDS);
     }
 
     /** {@code lowerWord} in {@code text}, ignoring case, without copying the text (this runs on every message). */
@@ -132,15 +277,15 @@ public final class TargetFinder {
         if (!"LOG".equals(e.severity())) {
             return;
         }
-        Matcher m = LOGGED_SQL.matcher(e.message());
-        if (!m.matches() || e.time() == null) {
+        Optional<LogMessages.LoggedStatement> logged = messages.statement(e.message());
+        if (logged.isEmpty()) {
             return;
         }
-        String sql = m.group(1);
+        String sql = logged.get().sql();
         if (q.database().isPresent() && e.database() != null && !q.database().get().equals(e.database())
                 || q.user().isPresent() && e.user() != null && !q.user().get().equals(e.user())
-                || q.since().isPresent() && e.time().isBefore(q.since().get())
-                || q.until().isPresent() && e.time().isAfter(q.until().get())) {
+                || q.since().isPresent() && e.time() != null && e.time().isBefore(q.since().get())
+                || q.until().isPresent() && e.time() != null && e.time().isAfter(q.until().get())) {
             return;
         }
         List<DestructiveStatement> destructive = SqlClassifier.classify(sql);
@@ -170,12 +315,51 @@ public final class TargetFinder {
             score = top.kind().weight() + (top.cascade() ? 5 : 0);
             kind = top.kind().name();
         }
-        found.add(new Candidate(e.time(), e.timeText(), e.precision(), e.database(), e.user(), e.pid(), e.session(),
-                e.xid() != null && e.xid() > 0 ? e.xid() : null, sql.strip(), kind, objects, false, score,
-                e.file() + ":" + e.line()));
+        found.add(new Candidate(startBound(e, logged.get()), e.timeText(), e.precision(), e.database(), e.user(), e.pid(),
+                e.session(), e.xid() != null && e.xid() > 0 ? e.xid() : null, sql.strip(), kind, objects, false, score,
+                e.file() + ":" + e.line(), e.time(), basis(e, logged.get())));
         if (e.pid() != null) {
             lastByPid.put(e.pid(), found.size() - 1);
         }
+    }
+
+    /**
+     * The earliest instant the statement can have started, which a target must not pass: a line written at the
+     * start is its own bound; a {@code duration:} line is written after the statement ended (in autocommit after
+     * its commit), so the duration comes off, rounded down to what the line's time resolves; a receiver's stamp
+     * is later than PostgreSQL's, by up to {@link #RECEIVER_MARGIN}. Null when the log gives no time at all.
+     */
+    static Instant startBound(LogEntry e, LogMessages.LoggedStatement s) {
+        if (e.time() == null) {
+            return null;
+        }
+        Instant t = e.time();
+        if (s.logged() == LogMessages.Logged.AFTER_DURATION) {
+            t = t.minus(s.duration().orElse(java.time.Duration.ZERO));
+        }
+        if (e.clock() == LogEntry.Clock.RECEIVER) {
+            t = t.minus(RECEIVER_MARGIN);
+        }
+        return (e.precision() == null ? LogTime.Precision.SECONDS : e.precision()).floor(t);
+    }
+
+    private static String basis(LogEntry e, LogMessages.LoggedStatement s) {
+        if (e.time() == null) {
+            return "the log gives no time for this statement (log_line_prefix without %m/%t/%n)";
+        }
+        StringBuilder b = new StringBuilder();
+        if (s.logged() == LogMessages.Logged.AFTER_DURATION) {
+            b.append("logged at ").append(e.timeText()).append(" when it ended, after running ")
+                    .append(s.duration().map(d -> d.toNanos() / 1_000_000.0 + " ms").orElse("?"))
+                    .append(" (log_min_duration_statement), so it started at or after that time minus the duration");
+        } else {
+            b.append("logged at ").append(e.timeText()).append(" when it started (log_statement)");
+        }
+        if (e.clock() == LogEntry.Clock.RECEIVER) {
+            b.append("; the time is the log receiver's, so ").append(RECEIVER_MARGIN.toSeconds())
+                    .append(" s more is taken off");
+        }
+        return b.toString();
     }
 
     /** A STATEMENT line (stderr) or an ERROR row's query column (csv/json): that statement failed. */
@@ -200,9 +384,11 @@ public final class TargetFinder {
         }
         Candidate c = best.get();
         int skip = droppersBefore(c, result.relationDroppers());
+        if (c.time() == null) {
+            return result;
+        }
         return locator.locate(c.time().minus(ALIGN_WINDOW), c.time(), Optional.ofNullable(c.xid()), skip)
-                .map(l -> new Result(result.candidates(), Optional.of(fromWal(c, l, skip)), result.stats(),
-                        result.relationDroppers()))
+                .map(l -> result.withRecommendation(fromWal(c, l, skip)))
                 .orElse(result);
     }
 
@@ -231,27 +417,38 @@ public final class TargetFinder {
         Instant t = c.time();
         settings.put("recovery_target_time", RecoveryTarget.PG_TIME.format(t));
         settings.put("recovery_target_inclusive", "off");
-        String window = c.precision() == LogTime.Precision.SECONDS
-                ? "up to 1 s: commits in the same second before the statement are lost too (add %m to log_line_prefix)"
-                : "up to 1 ms: commits in the same millisecond before the statement are lost too";
-        return new Recommendation("time", null, t, false, window,
-                "the statement started at " + c.timeText() + "; its transaction commits at or after that instant,"
-                        + " so stopping before every commit at or after it excludes it", settings);
+        String unit = switch (c.precision() == null ? LogTime.Precision.SECONDS : c.precision()) {
+            case SECONDS -> "1 s";
+            case MILLIS -> "1 ms";
+            case MICROS -> "1 us";
+        };
+        boolean receiver = c.basis().contains("receiver");
+        String window = "up to " + unit + (receiver ? " + " + RECEIVER_MARGIN.toSeconds() + " s" : "")
+                + ": commits in that time before the statement started are lost too"
+                + (c.precision() == LogTime.Precision.SECONDS ? " (add %m to log_line_prefix)" : "")
+                + "; 'target find --wal' pins the exact transaction";
+        return new Recommendation("time", null, t, false, window, c.basis() + "; its transaction commits after "
+                + RecoveryTarget.PG_TIME.format(t) + ", so stopping before every commit from then on excludes it", settings);
+    }
+
+    /** A log file to read, and whether it was named itself (a refusal) or found in a directory (a warning). */
+    record LogFile(Path path, boolean named) {
     }
 
     /** Files in the order they were written: directories expand to their files, oldest first. */
-    static List<Path> logFiles(List<Path> inputs) {
-        List<Path> out = new ArrayList<>();
+    static List<LogFile> logFiles(List<Path> inputs) {
+        List<LogFile> out = new ArrayList<>();
         for (Path p : inputs) {
             if (Files.isDirectory(p)) {
                 try (Stream<Path> s = Files.list(p)) {
-                    s.filter(Files::isRegularFile).sorted(Comparator.comparing(TargetFinder::mtime)
-                            .thenComparing(Path::toString)).forEach(out::add);
+                    s.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith("."))
+                            .sorted(Comparator.comparing(TargetFinder::mtime).thenComparing(Path::toString))
+                            .forEach(f -> out.add(new LogFile(f, false)));
                 } catch (IOException e) {
                     throw PitrException.usage("cannot list log directory " + p + ": " + e.getMessage());
                 }
             } else if (Files.isRegularFile(p)) {
-                out.add(p);
+                out.add(new LogFile(p, true));
             } else {
                 throw PitrException.usage("log file " + p + " does not exist: pass --log FILE or DIR");
             }

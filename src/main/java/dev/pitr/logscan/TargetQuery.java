@@ -2,14 +2,17 @@ package dev.pitr.logscan;
 
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.regex.Pattern;
 
-/** What to look for, and where. */
-public record TargetQuery(List<Path> logs, Optional<LogFormat> format, LogLinePrefix prefix, Optional<ZoneId> logZone,
-                          Optional<DestructiveStatement.QualifiedName> table, Optional<Pattern> statement,
+/**
+ * What to look for, and where. {@code prefix} is the log_line_prefix when one was given (flag, config or
+ * server; {@code prefixSource} says which), else it is detected from the log.
+ */
+public record TargetQuery(List<Path> logs, Optional<LogFormat> format, Optional<String> prefix, String prefixSource,
+                          LogZone zone, Optional<DestructiveStatement.QualifiedName> table, Optional<Pattern> statement,
                           Optional<String> database, Optional<String> user, Optional<Instant> since,
-                          Optional<Instant> until) {
+                          Optional<Instant> until, OptionalInt year) {
 }

@@ -17,6 +17,7 @@ import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class LogReaderTest {
     @TempDir
@@ -63,9 +64,53 @@ class LogReaderTest {
                 .isEqualTo(new LogTime.Parsed(Instant.parse("2026-07-01T14:00:00Z"), LogTime.Precision.SECONDS));
         assertThat(LogTime.parse("2026-07-01 10:00:00.5 +0530", Optional.empty()).orElseThrow().instant())
                 .isEqualTo(Instant.parse("2026-07-01T04:30:00.500Z"));
-        assertThat(LogTime.parse("2026-01-01 10:00:00 PST", Optional.empty()).orElseThrow().instant())
-                .isEqualTo(Instant.parse("2026-01-01T18:00:00Z"));
+        assertThat(LogTime.parse("2026-01-01 10:00:00 PST", Optional.of(ZoneId.of("America/Los_Angeles"))).orElseThrow()
+                .instant()).isEqualTo(Instant.parse("2026-01-01T18:00:00Z"));
         assertThat(LogTime.parse("not a time at all, no", Optional.empty())).isEmpty();
+    }
+
+    @Test
+    void ambiguousAbbreviationsAreResolvedOnlyWithTheServersZoneAndRefusedWithout() {
+        // CST is China, Cuba and US Central; IST is India, Ireland and Israel; BST is Britain and Bougainville
+        assertThat(LogTime.parse("2026-12-01 15:33:55.526 CST", Optional.of(ZoneId.of("Asia/Shanghai"))).orElseThrow()
+                .instant()).isEqualTo(Instant.parse("2026-12-01T07:33:55.526Z"));
+        assertThat(LogTime.parse("2026-12-01 15:33:55.526 CST", Optional.of(ZoneId.of("America/Chicago"))).orElseThrow()
+                .instant()).isEqualTo(Instant.parse("2026-12-01T21:33:55.526Z"));
+        assertThat(LogTime.parse("2026-12-01 15:33:55.526 IST", Optional.of(ZoneId.of("Asia/Kolkata"))).orElseThrow()
+                .instant()).isEqualTo(Instant.parse("2026-12-01T10:03:55.526Z"));
+        assertThat(LogTime.parse("2026-07-01 15:33:55 BST", Optional.of(ZoneId.of("Europe/London"))).orElseThrow()
+                .instant()).isEqualTo(Instant.parse("2026-07-01T14:33:55Z"));
+        for (String abbr : List.of("CST", "IST", "BST", "AST")) {
+            assertThatThrownBy(() -> LogTime.parse("2026-12-01 15:33:55.526 " + abbr, Optional.empty()))
+                    .isInstanceOf(dev.pitr.core.PitrException.class)
+                    .hasMessageContaining("'" + abbr + "' is ambiguous").hasMessageContaining("--log-timezone");
+        }
+        assertThatThrownBy(() -> LogTime.parse("2026-12-01 15:33:55.526 CST", Optional.empty()))
+                .hasMessageContaining("Asia/Shanghai").hasMessageContaining("America/Chicago");
+        // a zone that contradicts the abbreviation is refused, never silently applied
+        assertThatThrownBy(() -> LogTime.parse("2026-12-01 15:33:55.526 CST", Optional.of(ZoneId.of("Europe/Berlin"))))
+                .hasMessageContaining("Europe/Berlin");
+    }
+
+    @Test
+    void whatALineStatesItselfWinsOverTheGivenZoneWithAWarning() {
+        List<String> warnings = new ArrayList<>();
+        LogZone berlin = new LogZone(Optional.of(ZoneId.of("Europe/Berlin")), "--log-timezone", warnings::add);
+        assertThat(LogTime.parse("2026-12-01 15:33:55.526 UTC", berlin).orElseThrow().instant())
+                .isEqualTo(Instant.parse("2026-12-01T15:33:55.526Z"));
+        assertThat(LogTime.parse("2026-12-01 15:33:55.526 MSK", berlin).orElseThrow().instant())
+                .isEqualTo(Instant.parse("2026-12-01T12:33:55.526Z"));
+        assertThat(LogTime.parse("2026-12-01 15:33:55.526 +05:30", berlin).orElseThrow().instant())
+                .isEqualTo(Instant.parse("2026-12-01T10:03:55.526Z"));
+        assertThat(LogTime.parse("2026-12-01 15:33:55.526 CET", berlin).orElseThrow().instant())
+                .isEqualTo(Instant.parse("2026-12-01T14:33:55.526Z"));
+        assertThat(warnings).hasSize(3).allMatch(w -> w.contains("Europe/Berlin") && w.contains("the log's own zone is used"));
+        LogTime.parse("2026-12-01 15:34:00.000 UTC", berlin);
+        assertThat(warnings).as("once per zone").hasSize(3);
+        assertThatThrownBy(() -> LogTime.parse("2026-12-01 15:33:55 XYZT", Optional.empty()))
+                .hasMessageContaining("'XYZT' is not one pitr knows");
+        assertThat(LogTime.parse("2026-12-01 15:33:55.526123 -03", Optional.empty()).orElseThrow())
+                .isEqualTo(new LogTime.Parsed(Instant.parse("2026-12-01T18:33:55.526123Z"), LogTime.Precision.MICROS));
     }
 
     @Test
@@ -108,7 +153,8 @@ class LogReaderTest {
         byte[] junk = new byte[200_000];
         new Random(5).nextBytes(junk);
         Path log = dir.resolve("junk.log");
-        Files.write(log, junk);
+        Files.writeString(log, "2026-03-25 14:14:01.000 UTC [1] LOG:  database system is ready to accept connections\n");
+        Files.write(log, junk, java.nio.file.StandardOpenOption.APPEND);
         Files.writeString(log, "x".repeat(3 * LogReader.MAX_LINE) + "\n"
                 + "2026-03-25 14:14:02.345 UTC [1] LOG:  statement: TRUNCATE t\n", java.nio.file.StandardOpenOption.APPEND);
         ScanStats stats = new ScanStats();
@@ -116,6 +162,22 @@ class LogReaderTest {
         assertThat(entries).extracting(LogEntry::message).contains("statement: TRUNCATE t");
         assertThat(stats.truncated()).isGreaterThanOrEqualTo(1);
         assertThat(stats.skipped()).isGreaterThan(0);
+    }
+
+    @Test
+    void aFileThatIsNoLogAtAllIsRefusedByNameNotScannedAsText() throws Exception {
+        byte[] junk = new byte[10_000];
+        new Random(7).nextBytes(junk);
+        Path binary = Files.write(dir.resolve("core.dump"), junk);
+        assertThatThrownBy(() -> read(binary, "%m [%p] ", Optional.empty(), new ScanStats()))
+                .isInstanceOf(dev.pitr.core.PitrException.class).hasMessageContaining(binary.toString())
+                .hasMessageContaining("not a log pitr reads");
+        Path zip = Files.write(dir.resolve("logs.zip"), new byte[]{'P', 'K', 3, 4, 0, 0, 0, 0});
+        assertThatThrownBy(() -> read(zip, "%m [%p] ", Optional.empty(), new ScanStats()))
+                .hasMessageContaining("unpack it first");
+        Path json = Files.writeString(dir.resolve("app.json"), "{\"event\": \"login\", \"user\": 7}\n");
+        assertThatThrownBy(() -> read(json, "%m [%p] ", Optional.empty(), new ScanStats()))
+                .hasMessageContaining("neither jsonlog");
     }
 
     @Test

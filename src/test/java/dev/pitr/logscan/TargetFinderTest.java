@@ -17,9 +17,10 @@ class TargetFinderTest {
 
     private TargetFinder.Result find(String prefix, String table, String... lines) throws Exception {
         Path log = Files.writeString(dir.resolve("pg.log"), String.join("\n", lines) + "\n");
-        return new TargetFinder().find(new TargetQuery(List.of(log), Optional.empty(), new LogLinePrefix(prefix),
-                Optional.empty(), Optional.ofNullable(table).map(DestructiveStatement.QualifiedName::parse),
-                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()));
+        return new TargetFinder().find(new TargetQuery(List.of(log), Optional.empty(), Optional.of(prefix), "test",
+                LogZone.of(Optional.empty()), Optional.ofNullable(table).map(DestructiveStatement.QualifiedName::parse),
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                java.util.OptionalInt.empty()));
     }
 
     @Test

@@ -1,0 +1,177 @@
+package dev.pitr.logscan;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads the server messages that carry a statement, in every language PostgreSQL ships ({@code lc_messages}):
+ * {@code statement: SQL}, {@code execute NAME: SQL}, and their {@code duration: N ms  ...} forms, which
+ * {@code log_min_duration_statement} writes after the statement ended. Severities are mapped back to English.
+ */
+public final class LogMessages {
+    /** How the statement was logged: at its start, or after it finished with how long it ran. */
+    public enum Logged {
+        /** {@code statement:} / {@code execute}: written when the statement started (log_statement). */
+        AT_START,
+        /** {@code duration: N ms  statement:}: written when it ended, in autocommit after its commit. */
+        AFTER_DURATION
+    }
+
+    /** A statement as a log message carries it. */
+    public record LoggedStatement(String sql, Logged logged, Optional<Duration> duration) {
+    }
+
+    private record Language(String name, List<Pattern> atStart, List<Pattern> afterDuration, Pattern parameterChanged) {
+    }
+
+    private static final String[] SEVERITIES = {"DEBUG", "LOG", "INFO", "NOTICE", "WARNING", "ERROR", "FATAL", "PANIC",
+            "STATEMENT", "DETAIL", "HINT", "QUERY", "CONTEXT", "LOCATION"};
+    private static final java.util.Set<String> WITH_SEPARATOR = java.util.Set.of("STATEMENT", "DETAIL", "HINT", "QUERY",
+            "CONTEXT", "LOCATION");
+    private static volatile LogMessages standard;
+
+    private final List<Language> languages = new ArrayList<>();
+    private final Map<String, String> severityToEnglish = new HashMap<>();
+    private final String severityRegex;
+
+    LogMessages(Map<String, Map<String, String>> catalogs) {
+        Map<String, Map<String, String>> all = new LinkedHashMap<>();
+        Map<String, String> english = new HashMap<>();
+        MessageCatalog.MSGIDS.forEach(id -> english.put(id, id));
+        all.put("en", english);
+        all.putAll(catalogs);
+        all.forEach((lang, msgs) -> {
+            languages.add(language(lang, msgs));
+            for (String sev : SEVERITIES) {
+                // elog.c translates the message-part labels with their separator ("STATEMENT:  ")
+                String id = WITH_SEPARATOR.contains(sev) ? sev + ":  " : sev;
+                String translated = msgs.getOrDefault(id, sev);
+                if (translated.endsWith(":  ")) {
+                    translated = translated.substring(0, translated.length() - 3);
+                }
+                severityToEnglish.putIfAbsent(translated, sev);
+            }
+        });
+        severityRegex = severityToEnglish.keySet().stream().sorted(Comparator.comparingInt(String::length).reversed())
+                .map(Pattern::quote).reduce((a, b) -> a + "|" + b).orElseThrow();
+    }
+
+    /** The catalogs bundled at build time (and, without them, those installed on this machine). */
+    public static LogMessages standard() {
+        LogMessages m = standard;
+        if (m == null) {
+            synchronized (LogMessages.class) {
+                if (standard == null) {
+                    standard = new LogMessages(MessageCatalog.load());
+                }
+                m = standard;
+            }
+        }
+        return m;
+    }
+
+    public int languages() {
+        return languages.size();
+    }
+
+    /** An alternation of every severity word in every language, longest first (for the prefix regex). */
+    String severityRegex() {
+        return severityRegex;
+    }
+
+    /** LOG for LOG, FEHLER, ОШИБКА, 日志, ...; the text itself when it is no severity pitr knows. */
+    public String english(String severity) {
+        return severityToEnglish.getOrDefault(severity, severity);
+    }
+
+    /** The statement a message carries, in whichever language it was written. */
+    public Optional<LoggedStatement> statement(String message) {
+        for (Language l : languages) {
+            for (Pattern p : l.afterDuration()) {
+                Matcher m = p.matcher(message);
+                if (m.matches()) {
+                    return Optional.of(new LoggedStatement(m.group("sql"), Logged.AFTER_DURATION, duration(m.group("ms"))));
+                }
+            }
+            for (Pattern p : l.atStart()) {
+                Matcher m = p.matcher(message);
+                if (m.matches()) {
+                    return Optional.of(new LoggedStatement(m.group("sql"), Logged.AT_START, Optional.empty()));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** {@code parameter "log_line_prefix" changed to "..."} (a reload), in any language: the new value. */
+    public Optional<String> parameterChange(String message, String parameter) {
+        for (Language l : languages) {
+            Matcher m = l.parameterChanged().matcher(message);
+            if (m.matches() && m.group("name").equals(parameter)) {
+                return Optional.of(m.group("value"));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<Duration> duration(String ms) {
+        try {
+            return Optional.of(Duration.ofNanos(Math.round(Double.parseDouble(ms.replace(',', '.')) * 1_000_000)));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Language language(String name, Map<String, String> msgs) {
+        String execute = alternation(msgs.getOrDefault("execute fetch from", "execute fetch from"),
+                msgs.getOrDefault("execute", "execute"), "execute fetch from", "execute");
+        Map<Integer, String> exec = Map.of(2, "(?:" + execute + ")", 3, ".*?", 4, "/?", 5, ".*?", 6, "(?<sql>.*)");
+        Map<Integer, String> execNoDuration = Map.of(1, "(?:" + execute + ")", 2, ".*?", 3, "/?", 4, ".*?", 5, "(?<sql>.*)");
+        List<Pattern> atStart = List.of(
+                compile(msgs.getOrDefault("statement: %s", "statement: %s"), Map.of(1, "(?<sql>.*)")),
+                compile(msgs.getOrDefault("%s %s%s%s: %s", "%s %s%s%s: %s"), execNoDuration));
+        Map<Integer, String> durExec = new HashMap<>(exec);
+        durExec.put(1, "(?<ms>[0-9.,]+)");
+        List<Pattern> afterDuration = List.of(
+                compile(msgs.getOrDefault("duration: %s ms  statement: %s", "duration: %s ms  statement: %s"),
+                        Map.of(1, "(?<ms>[0-9.,]+)", 2, "(?<sql>.*)")),
+                compile(msgs.getOrDefault("duration: %s ms  %s %s%s%s: %s", "duration: %s ms  %s %s%s%s: %s"), durExec));
+        Pattern changed = compile(msgs.getOrDefault("parameter \"%s\" changed to \"%s\"", "parameter \"%s\" changed to \"%s\""),
+                Map.of(1, "(?<name>[a-z_]+)", 2, "(?<value>.*)"));
+        return new Language(name, atStart, afterDuration, changed);
+    }
+
+    private static String alternation(String... words) {
+        return java.util.Arrays.stream(words).distinct().sorted(Comparator.comparingInt(String::length).reversed())
+                .map(Pattern::quote).reduce((a, b) -> a + "|" + b).orElseThrow();
+    }
+
+    private static final Pattern CONVERSION = Pattern.compile("%(?:(\\d+)\\$)?s");
+
+    /** A printf format ({@code %s}, or {@code %2$s} where a translation reorders) as a regex, by argument role. */
+    static Pattern compile(String format, Map<Integer, String> roles) {
+        StringBuilder re = new StringBuilder();
+        Matcher m = CONVERSION.matcher(format);
+        int last = 0;
+        int arg = 0;
+        java.util.Set<Integer> used = new java.util.HashSet<>();
+        while (m.find()) {
+            re.append(Pattern.quote(format.substring(last, m.start())));
+            int index = m.group(1) != null ? Integer.parseInt(m.group(1)) : ++arg;
+            String role = roles.getOrDefault(index, ".*?");
+            // a named group may appear once; a translation repeating an argument matches it loosely the second time
+            re.append(used.add(index) ? role : ".*?");
+            last = m.end();
+        }
+        re.append(Pattern.quote(format.substring(last)));
+        return Pattern.compile(re.toString(), Pattern.DOTALL);
+    }
+}

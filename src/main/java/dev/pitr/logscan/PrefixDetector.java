@@ -1,0 +1,200 @@
+package dev.pitr.logscan;
+
+import dev.pitr.core.PitrException;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Finds the log_line_prefix a log was written with when nobody said: first the log's own
+ * {@code parameter "log_line_prefix" changed to} lines, then the prefixes installations ship with, then one
+ * inferred from the lines themselves. The one that reads the most message lines wins; when none reads most
+ * of them, the scan is refused with the best guess, a sample line and the flag, never read as "found nothing".
+ */
+public final class PrefixDetector {
+    /** The prefixes real installations ship with, and what they are called in messages. */
+    static final Map<String, String> SHIPPED = shipped();
+
+    private static Map<String, String> shipped() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("%m [%p] %q%u@%d ", "Debian/Ubuntu default");
+        m.put("%m [%p] ", "PostgreSQL default (also RHEL/PGDG)");
+        m.put("%t:%r:%u@%d:[%p]:", "Amazon RDS/Aurora default");
+        m.put("%t-%c-", "Azure Database for PostgreSQL default");
+        m.put("%m [%p]: [%l-1] db=%d,user=%u ", "Google Cloud SQL");
+        m.put("[%p]: [%l-1] db=%d,user=%u ", "Google Cloud SQL (Cloud Logging text)");
+        m.put("%t [%p]: user=%u,db=%d,app=%a,client=%h ", "pgBadger's recommendation");
+        m.put("%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ", "pgBadger's recommendation (older)");
+        m.put("%t [%p]: [%l-1] db=%d,user=%u,app=%a,client=%h ", "Crunchy Data");
+        m.put("< %m > ", "RHEL (older packages)");
+        m.put("%m %u@%d [%p] ", "common custom");
+        m.put("%t [%p] ", "PostgreSQL default with %t");
+        m.put("%m ", "time only");
+        m.put("%t ", "time only, seconds");
+        return m;
+    }
+
+    /** The prefix chosen, how, and how many of the sampled message lines it reads. */
+    public record Detected(String prefix, String how, int matched, int sampled) {
+        public String describe() {
+            return "'" + prefix + "' (" + how + "; reads " + matched + " of " + sampled + " sampled message lines)";
+        }
+    }
+
+    private PrefixDetector() {
+    }
+
+    /**
+     * Picks the prefix for {@code heads} (sampled first lines of messages, envelopes removed). {@code where} and
+     * a sample line go into the refusal when nothing reads most of them.
+     */
+    public static Detected detect(List<String> heads, String where) {
+        if (heads.isEmpty()) {
+            return new Detected(LogSearchDefaults.PREFIX, "PostgreSQL default; the log has no message lines to detect from",
+                    0, 0);
+        }
+        Map<String, String> tries = new LinkedHashMap<>();
+        fromLog(heads).forEach(p -> tries.putIfAbsent(p, "from the log's own log_line_prefix change"));
+        SHIPPED.forEach(tries::putIfAbsent);
+        infer(heads).ifPresent(p -> tries.putIfAbsent(p, "inferred from the lines"));
+        Detected best = null;
+        for (Map.Entry<String, String> t : tries.entrySet()) {
+            LogLinePrefix p = new LogLinePrefix(t.getKey());
+            int n = 0;
+            for (String h : heads) {
+                if (p.match(h).isPresent()) {
+                    n++;
+                }
+            }
+            if (best == null || n > best.matched()) {
+                best = new Detected(t.getKey(), t.getValue(), n, heads.size());
+            }
+        }
+        if (best.matched() * 2 <= heads.size()) {
+            String sample = heads.get(0).length() > 160 ? heads.get(0).substring(0, 160) + "..." : heads.get(0);
+            throw PitrException.usage("cannot tell the log_line_prefix of " + where + ": the best guess '" + best.prefix()
+                    + "' reads only " + best.matched() + " of " + best.sampled() + " message lines, e.g. \"" + sample
+                    + "\"; pass --log-line-prefix with the server's value (SHOW log_line_prefix)");
+        }
+        return best;
+    }
+
+    /** Whether {@code given} reads most of {@code heads}; a wrong flag is as silent as a wrong guess otherwise. */
+    public static void check(String given, String source, List<String> heads, String where) {
+        if (heads.isEmpty()) {
+            return;
+        }
+        LogLinePrefix p = new LogLinePrefix(given);
+        long n = heads.stream().filter(h -> p.match(h).isPresent()).count();
+        if (n * 2 <= heads.size()) {
+            Optional<Detected> better;
+            try {
+                better = Optional.of(detect(heads, where));
+            } catch (PitrException none) {
+                better = Optional.empty();
+            }
+            throw PitrException.usage("the log_line_prefix '" + given + "' (" + source + ") reads only " + n + " of "
+                    + heads.size() + " message lines of " + where + better.map(d -> "; the log looks like " + d.describe()
+                    + ": pass --log-line-prefix '" + d.prefix() + "'").orElse("; pass the server's value (SHOW log_line_prefix)"));
+        }
+    }
+
+    private static final Pattern CHANGED = Pattern.compile("log_line_prefix");
+
+    /** Values of {@code parameter "log_line_prefix" changed to "..."} lines (a reload), newest first. */
+    static List<String> fromLog(List<String> heads) {
+        List<String> out = new ArrayList<>();
+        LogMessages messages = LogMessages.standard();
+        for (String h : heads) {
+            if (!CHANGED.matcher(h).find()) {
+                continue;
+            }
+            int sep = h.indexOf(":  ");
+            while (sep >= 0) {
+                Optional<String> v = messages.parameterChange(h.substring(sep + 3), "log_line_prefix");
+                if (v.isPresent()) {
+                    out.add(0, v.get());
+                    break;
+                }
+                sep = h.indexOf(":  ", sep + 1);
+            }
+        }
+        return out;
+    }
+
+    private static final Pattern SEVERITY_AT = Pattern.compile("(?:^|(?<=[^\\p{L}]))(?:"
+            + LogMessages.standard().severityRegex() + "):  ");
+    /** A piece of a prefix's output and the escape that prints it (null: {@code key=value}, the key says). */
+    private record Piece(Pattern pattern, String escape) {
+    }
+
+    private static final List<Piece> PIECES = List.of(
+            new Piece(Pattern.compile("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} [A-Za-z0-9+:_/-]+"), "%m"),
+            new Piece(Pattern.compile("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d [A-Za-z0-9+:_/-]+"), "%t"),
+            new Piece(Pattern.compile("^\\d{9,11}\\.\\d{3}(?!\\d)"), "%n"),
+            new Piece(Pattern.compile("^[0-9a-f]{6,8}\\.[0-9a-f]{1,8}(?![0-9a-z])"), "%c"),
+            new Piece(Pattern.compile("^(?:user|usr|u)=[^\\s,;\\]]*"), null),
+            new Piece(Pattern.compile("^(?:db|database|d)=[^\\s,;\\]]*"), null),
+            new Piece(Pattern.compile("^(?:app|application|a)=[^,;\\]]*?(?=[,;\\]]| \\S)"), null),
+            new Piece(Pattern.compile("^(?:client|host|h|remote)=[^\\s,;\\]]*"), null),
+            new Piece(Pattern.compile("^(?:pid|p)=\\d+"), null),
+            new Piece(Pattern.compile("^(?:xid|tx|txid|x)=\\d+"), null),
+            new Piece(Pattern.compile("^\\d+/\\d+(?!\\d)"), "%v"),
+            new Piece(Pattern.compile("^\\[\\d+-1\\]"), "[%l-1]"),
+            new Piece(Pattern.compile("^\\[\\d+\\]"), "[%p]"),
+            new Piece(Pattern.compile("^[^\\s@\\[\\]:,]+@[^\\s@\\[\\]:,]+"), "%u@%d"),
+            new Piece(Pattern.compile("^\\d+"), "%l"));
+    private static final Map<String, String> KEYS = Map.ofEntries(Map.entry("user", "%u"), Map.entry("usr", "%u"),
+            Map.entry("u", "%u"), Map.entry("db", "%d"), Map.entry("database", "%d"), Map.entry("d", "%d"),
+            Map.entry("app", "%a"), Map.entry("application", "%a"), Map.entry("a", "%a"), Map.entry("client", "%h"),
+            Map.entry("host", "%h"), Map.entry("h", "%h"), Map.entry("remote", "%r"), Map.entry("pid", "%p"),
+            Map.entry("p", "%p"), Map.entry("xid", "%x"), Map.entry("tx", "%x"), Map.entry("txid", "%x"),
+            Map.entry("x", "%x"));
+
+    /** A prefix that describes the sampled lines: the text before the severity, with known fields as escapes. */
+    static Optional<String> infer(List<String> heads) {
+        Map<String, Integer> votes = new HashMap<>();
+        for (String h : heads.subList(0, Math.min(heads.size(), 200))) {
+            Matcher sev = SEVERITY_AT.matcher(h);
+            if (!sev.find() || sev.start() > 300) {
+                continue;
+            }
+            votes.merge(escapes(h.substring(0, sev.start())), 1, Integer::sum);
+        }
+        return votes.entrySet().stream().max(Comparator.comparingInt(Map.Entry::getValue)).map(Map.Entry::getKey);
+    }
+
+    private static String escapes(String before) {
+        StringBuilder out = new StringBuilder();
+        int i = 0;
+        outer:
+        while (i < before.length()) {
+            String rest = before.substring(i);
+            boolean boundary = i == 0 || !Character.isLetterOrDigit(before.charAt(i - 1));
+            for (Piece piece : PIECES) {
+                Matcher m = piece.pattern().matcher(rest);
+                if (boundary && m.find()) {
+                    String text = m.group();
+                    if (piece.escape() != null) {
+                        out.append(piece.escape());
+                    } else {
+                        String key = text.substring(0, text.indexOf('='));
+                        out.append(key).append('=').append(KEYS.get(key));
+                    }
+                    i += text.length();
+                    continue outer;
+                }
+            }
+            char c = before.charAt(i++);
+            out.append(c == '%' ? "%%" : String.valueOf(c));
+        }
+        return out.toString();
+    }
+}

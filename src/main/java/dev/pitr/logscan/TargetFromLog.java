@@ -1,0 +1,51 @@
+package dev.pitr.logscan;
+
+import dev.pitr.core.PitrException;
+import dev.pitr.restore.RecoveryTarget;
+import dev.pitr.wal.Lsn;
+import dev.pitr.wal.TransactionLocator;
+
+import java.util.Optional;
+
+/**
+ * The target a restore takes from the log: find the statement, sharpen it with the WAL when the archive is
+ * at hand, and choose the recovery target, refusing with the reason when the log cannot bound it.
+ */
+public final class TargetFromLog {
+    /** The statement chosen, what pitr recommends for it, and the target that recommendation means. */
+    public record Choice(Candidate candidate, Recommendation recommendation, RecoveryTarget target) {
+    }
+
+    private TargetFromLog() {
+    }
+
+    /** Scans the logs and, with a locator, refines the best candidate through the WAL. */
+    public static TargetFinder.Result search(TargetQuery query, Optional<TransactionLocator> locator) {
+        TargetFinder finder = new TargetFinder();
+        TargetFinder.Result result = finder.find(query);
+        return locator.map(l -> finder.refineWithWal(result, l)).orElse(result);
+    }
+
+    /** The recommendation as a target; refused when nothing matched or the log cannot bound the statement. */
+    public static Choice choose(TargetFinder.Result result) {
+        Candidate best = result.candidates().stream().filter(c -> !c.failed()).findFirst().orElseThrow(() ->
+                PitrException.usage("no matching statement in the logs: run 'pitr target find' with the same flags to see why"));
+        Recommendation rec = result.recommendation().orElseThrow(() -> unbounded(best));
+        RecoveryTarget target = switch (rec.kind()) {
+            case "lsn" -> new RecoveryTarget.AtLsn(Lsn.parse(rec.settings().get("recovery_target_lsn")).toString());
+            case "xid" -> new RecoveryTarget.Xid(rec.xid());
+            default -> new RecoveryTarget.Time(rec.time());
+        };
+        return new Choice(best, rec, target);
+    }
+
+    /** Why the best candidate yields no target: the log did not say when it ran. */
+    public static PitrException unbounded(Candidate c) {
+        return PitrException.verification("cannot bound when '" + firstLine(c.sql()) + "' [" + c.location() + "] started: "
+                + c.basis() + "; run 'pitr target find --wal' (the WAL pins its transaction) or add %m to log_line_prefix");
+    }
+
+    static String firstLine(String sql) {
+        return sql.lines().findFirst().orElse("");
+    }
+}
