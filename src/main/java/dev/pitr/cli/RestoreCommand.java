@@ -115,8 +115,8 @@ final class RestoreCommand {
                     throw PitrException.usage("--target-from-log needs the log search flags, e.g. --log DIR --table NAME");
                 }
                 var result = TargetFromLog.search(search.query(session), Optional.of(
-                        new dev.pitr.wal.TransactionLocator(session.repository(), session.binaries())));
-                TargetCommand.Find.printAssumptions(session.output(), result);
+                        new dev.pitr.wal.TransactionLocator(session.repository(), session.binaries())),
+                        session.output()::progress);
                 TargetFromLog.Choice choice = TargetFromLog.choose(result);
                 Candidate best = choice.candidate();
                 session.output().progress("target from log: " + best.kind() + " at " + best.timeText() + " ["

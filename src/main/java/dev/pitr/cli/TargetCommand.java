@@ -38,9 +38,8 @@ final class TargetCommand {
         int execute(Session session) {
             TargetFinder.Result result = TargetFromLog.search(search.query(session), wal
                     ? Optional.of(new dev.pitr.wal.TransactionLocator(session.repository(), session.binaries()))
-                    : Optional.empty());
+                    : Optional.empty(), session.output()::progress);
             Output out = session.output();
-            printAssumptions(out, result);
             if (out.json()) {
                 Map<String, Object> json = new LinkedHashMap<>();
                 json.put("candidates", result.candidates().stream().limit(limit).toList());
@@ -60,19 +59,13 @@ final class TargetCommand {
             if (result.recommendation().isPresent()) {
                 return 0;
             }
-            Optional<Candidate> best = result.candidates().stream().filter(c -> !c.failed()).findFirst();
+            Optional<Candidate> best = result.candidates().stream().filter(Candidate::committed).findFirst();
             if (best.isPresent()) { // found, but the log cannot say when it ran: that is no "nothing found"
                 throw TargetFromLog.unbounded(best.get());
             }
             return ExitCode.NOT_FOUND.code();
         }
 
-        /** What the scan assumed, on stderr: the prefix (and how it was found) and every warning. */
-        static void printAssumptions(Output out, TargetFinder.Result result) {
-            result.prefixUsed().ifPresent(p -> out.progress("reading with " + p));
-            out.progress("times: " + result.zoneUsed());
-            result.warnings().forEach(w -> out.progress("warning: " + w));
-        }
 
         private void print(Output out, TargetFinder.Result result) {
             var s = result.stats();
@@ -87,7 +80,7 @@ final class TargetCommand {
             for (Candidate c : result.candidates().subList(0, Math.min(limit, result.candidates().size()))) {
                 out.println(String.format("#%d %s  %s  db=%s user=%s pid=%s%s%s%s", rank++, c.timeText(), c.kind(),
                         c.database(), c.user(), c.pid(), c.session() == null ? "" : " session=" + c.session(),
-                        c.xid() == null ? "" : " xid=" + c.xid(), c.failed() ? "  (FAILED, did not commit)" : ""));
+                        c.xid() == null ? "" : " xid=" + c.xid(), c.failed() ? "  (FAILED, did not commit)" : c.rolledBack() ? "  (ROLLED BACK by its session)" : ""));
                 out.println("   " + c.sql().replace("\n", "\n   ") + "   [" + c.location() + "]");
             }
             result.recommendation().ifPresent(r -> printRecommendation(out, r));

@@ -10,10 +10,22 @@ import java.util.List;
  */
 public record Candidate(Instant time, String timeText, LogTime.Precision precision, String database, String user,
                        Integer pid, String session, Long xid, String sql, String kind, List<String> objects,
-                       boolean failed, int score, String location, Instant loggedAt, String basis) {
+                       boolean failed, boolean rolledBack, int score, String location, Instant loggedAt,
+                       String basis) {
     Candidate markFailed() {
         return new Candidate(time, timeText, precision, database, user, pid, session, xid, sql, kind, objects, true,
-                score - 200, location, loggedAt, basis);
+                rolledBack, score - 200, location, loggedAt, basis);
+    }
+
+    /** Its session rolled the transaction back: it undid itself, so it ranks last. */
+    Candidate markRolledBack() {
+        return new Candidate(time, timeText, precision, database, user, pid, session, xid, sql, kind, objects, failed,
+                true, score - 200, location, loggedAt, basis);
+    }
+
+    /** Neither failed nor rolled back: it may have destroyed data. */
+    public boolean committed() {
+        return !failed && !rolledBack;
     }
 
     /** The same statement read from another destination (stderr, csvlog and jsonlog of one server). */

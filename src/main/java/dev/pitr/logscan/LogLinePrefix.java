@@ -110,6 +110,11 @@ public final class LogLinePrefix {
         return p.stripTrailing();
     }
 
+    /** How many fields the prefix captures. */
+    public int fieldCount() {
+        return groups.size();
+    }
+
     /** Whether lines written with this prefix carry a field ({@code db}, {@code user}, {@code xid}, ...). */
     public boolean shows(String name) {
         return groups.contains(name);

@@ -92,6 +92,18 @@ public final class LogMessages {
         return severityToEnglish.getOrDefault(severity, severity);
     }
 
+    /** Every spelling of these English severities, in every language. */
+    public List<String> translations(String... english) {
+        java.util.Set<String> wanted = java.util.Set.of(english);
+        List<String> out = new ArrayList<>();
+        severityToEnglish.forEach((word, en) -> {
+            if (wanted.contains(en)) {
+                out.add(word);
+            }
+        });
+        return out;
+    }
+
     /** The statement a message carries, in whichever language it was written. */
     public Optional<LoggedStatement> statement(String message) {
         for (Language l : languages) {

@@ -500,12 +500,12 @@ public final class LogReader {
     }
 
     /** Minimal RFC 4180 splitting with a bound, so a broken quote costs one record, not the rest of the file. */
-    static final class CsvRecord {
+    public static final class CsvRecord {
         private CsvRecord() {
         }
 
         /** The fields, or null when a quoted field is still open at the end of the text. */
-        static List<String> split(CharSequence s) {
+        public static List<String> split(CharSequence s) {
             List<String> out = new ArrayList<>(26);
             StringBuilder field = new StringBuilder();
             boolean quoted = false;

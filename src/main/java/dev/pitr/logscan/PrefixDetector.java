@@ -20,9 +20,9 @@ import java.util.regex.Pattern;
  */
 public final class PrefixDetector {
     /** The prefixes real installations ship with, and what they are called in messages. */
-    static final Map<String, String> SHIPPED = shipped();
+    static final Map<String, String> SHIPPED = shippedPrefixes();
 
-    private static Map<String, String> shipped() {
+    private static Map<String, String> shippedPrefixes() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("%m [%p] %q%u@%d ", "Debian/Ubuntu default");
         m.put("%m [%p] ", "PostgreSQL default (also RHEL/PGDG)");
@@ -39,6 +39,11 @@ public final class PrefixDetector {
         m.put("%m ", "time only");
         m.put("%t ", "time only, seconds");
         return m;
+    }
+
+    /** The shipped prefixes, in the order they are tried. */
+    public static List<String> shipped() {
+        return List.copyOf(SHIPPED.keySet());
     }
 
     /** The prefix chosen, how, and how many of the sampled message lines it reads. */
@@ -65,16 +70,29 @@ public final class PrefixDetector {
         SHIPPED.forEach(tries::putIfAbsent);
         infer(heads).ifPresent(p -> tries.putIfAbsent(p, "inferred from the lines"));
         Detected best = null;
+        long bestFields = -1;
+        int bestGroups = 0;
         for (Map.Entry<String, String> t : tries.entrySet()) {
             LogLinePrefix p = new LogLinePrefix(t.getKey());
             int n = 0;
+            long fields = 0;
             for (String h : heads) {
-                if (p.match(h).isPresent()) {
+                Optional<Matcher> m = p.match(h);
+                if (m.isPresent()) {
                     n++;
+                    for (String g : FIELDS) {
+                        fields += p.group(m.get(), g) == null ? 0 : 1;
+                    }
                 }
             }
-            if (best == null || n > best.matched()) {
+            // most lines read; then the most fields filled (Debian's %q%u@%d over the bare default when sessions
+            // log); then the simplest (the bare default when they never do)
+            boolean better = best == null || n > best.matched() || n == best.matched() && (fields > bestFields
+                    || fields == bestFields && p.fieldCount() < bestGroups);
+            if (better) {
                 best = new Detected(t.getKey(), t.getValue(), n, heads.size());
+                bestFields = fields;
+                bestGroups = p.fieldCount();
             }
         }
         if (best.matched() * 2 <= heads.size()) {
@@ -100,12 +118,13 @@ public final class PrefixDetector {
             } catch (PitrException none) {
                 better = Optional.empty();
             }
-            throw PitrException.usage("the log_line_prefix '" + given + "' (" + source + ") reads only " + n + " of "
+            throw PitrException.usage("the log_line_prefix '" + p + "' (" + source + ") reads only " + n + " of "
                     + heads.size() + " message lines of " + where + better.map(d -> "; the log looks like " + d.describe()
                     + ": pass --log-line-prefix '" + d.prefix() + "'").orElse("; pass the server's value (SHOW log_line_prefix)"));
         }
     }
 
+    private static final List<String> FIELDS = List.of("user", "db", "session", "xid");
     private static final Pattern CHANGED = Pattern.compile("log_line_prefix");
 
     /** Values of {@code parameter "log_line_prefix" changed to "..."} lines (a reload), newest first. */

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -43,9 +44,25 @@ public final class TargetFinder {
     private static final int SAMPLE_LINES = 2000;
 
     private final LogMessages messages = LogMessages.standard();
+    private final java.util.function.Consumer<String> notices;
+
+    /** {@code notices} hears, as soon as they are known, the prefix and zone the scan reads with and every warning. */
+    public TargetFinder(java.util.function.Consumer<String> notices) {
+        this.notices = notices;
+    }
+
+    public TargetFinder() {
+        this(n -> { });
+    }
 
     public Result find(TargetQuery q) {
-        List<String> warnings = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> warnings = java.util.Collections.synchronizedList(new ArrayList<>() {
+            @Override
+            public boolean add(String w) {
+                notices.accept("warning: " + w);
+                return super.add(w);
+            }
+        });
         List<Path> files = new ArrayList<>();
         List<LogReader.Sample> samples = new ArrayList<>();
         for (LogFile f : logFiles(q.logs())) {
@@ -82,6 +99,8 @@ public final class TargetFinder {
                 prefixUsed = Optional.of("log_line_prefix " + d.describe() + "; override with --log-line-prefix");
             }
         }
+        prefixUsed.ifPresent(p -> notices.accept("reading with " + p));
+        notices.accept("times: " + q.zone().describe());
         LogLinePrefix compiled = new LogLinePrefix(prefix);
         warnAboutFilters(q, compiled, samples, warnings);
         LogZone zone = q.zone().withWarnings(warnings::add);
@@ -98,9 +117,12 @@ public final class TargetFinder {
             }
         }
         List<Candidate> unique = dedupe(found);
+        Set<String> rolledBack = SessionOutcomes.rolledBack(unique, file -> new LogReader(q.format(), compiled, zone,
+                new ScanStats(), SessionOutcomes::mayMatter).year(q.year().orElse(yearOf(file))));
+        unique.replaceAll(c -> rolledBack.contains(c.location()) ? c.markRolledBack() : c);
         unique.sort(Comparator.comparingInt(Candidate::score).reversed()
                 .thenComparing(Candidate::time, Comparator.nullsLast(Comparator.reverseOrder())));
-        return new Result(unique, unique.stream().filter(c -> !c.failed()).findFirst()
+        return new Result(unique, unique.stream().filter(Candidate::committed).findFirst()
                 .filter(c -> c.time() != null || c.xid() != null)
                 .map(TargetFinder::recommend), stats, droppers, prefixUsed, q.zone().describe(), List.copyOf(warnings));
     }
@@ -193,6 +215,17 @@ public final class TargetFinder {
     }
 
     private void noteDropper(LogEntry e, List<Candidate> droppers) {
+        Optional<String> failed = failedStatement(e);
+        if (failed.isPresent()) { // a statement that failed dropped nothing: it must not shift the WAL alignment
+            for (int i = droppers.size() - 1; i >= 0; i--) {
+                Candidate d = droppers.get(i);
+                if (java.util.Objects.equals(d.pid(), e.pid()) && d.sql().equals(failed.get().strip())) {
+                    droppers.remove(i);
+                    break;
+                }
+            }
+            return;
+        }
         if (!"LOG".equals(e.severity()) || e.time() == null) {
             return;
         }
@@ -200,7 +233,7 @@ public final class TargetFinder {
         if (st.isPresent() && SqlClassifier.classify(st.get().sql()).stream().anyMatch(d -> DROPS_FILES.contains(d.kind()))) {
             Instant start = startBound(e, st.get());
             droppers.add(new Candidate(start, e.timeText(), e.precision(), e.database(), e.user(), e.pid(), e.session(),
-                    e.xid(), st.get().sql().strip(), "", List.of(), false, 0, e.file() + ":" + e.line(), e.time(), ""));
+                    e.xid(), st.get().sql().strip(), "", List.of(), false, false, 0, e.file() + ":" + e.line(), e.time(), ""));
         }
     }
     /**
@@ -316,7 +349,7 @@ public final class TargetFinder {
             kind = top.kind().name();
         }
         found.add(new Candidate(startBound(e, logged.get()), e.timeText(), e.precision(), e.database(), e.user(), e.pid(),
-                e.session(), e.xid() != null && e.xid() > 0 ? e.xid() : null, sql.strip(), kind, objects, false, score,
+                e.session(), e.xid() != null && e.xid() > 0 ? e.xid() : null, sql.strip(), kind, objects, false, false, score,
                 e.file() + ":" + e.line(), e.time(), basis(e, logged.get())));
         if (e.pid() != null) {
             lastByPid.put(e.pid(), found.size() - 1);
@@ -378,7 +411,7 @@ public final class TargetFinder {
      * so replay keeps every other commit and the paused copy never holds the transaction's locks.
      */
     public Result refineWithWal(Result result, dev.pitr.wal.TransactionLocator locator) {
-        Optional<Candidate> best = result.candidates().stream().filter(c -> !c.failed()).findFirst();
+        Optional<Candidate> best = result.candidates().stream().filter(Candidate::committed).findFirst();
         if (best.isEmpty()) {
             return result;
         }
@@ -423,7 +456,9 @@ public final class TargetFinder {
             case MICROS -> "1 us";
         };
         boolean receiver = c.basis().contains("receiver");
-        String window = "up to " + unit + (receiver ? " + " + RECEIVER_MARGIN.toSeconds() + " s" : "")
+        boolean afterDuration = c.basis().contains("when it ended");
+        String window = "up to " + unit + (afterDuration ? " + " + unit + " (the duration, rounded down)" : "")
+                + (receiver ? " + " + RECEIVER_MARGIN.toSeconds() + " s" : "")
                 + ": commits in that time before the statement started are lost too"
                 + (c.precision() == LogTime.Precision.SECONDS ? " (add %m to log_line_prefix)" : "")
                 + "; 'target find --wal' pins the exact transaction";

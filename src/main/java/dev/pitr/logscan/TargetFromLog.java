@@ -20,15 +20,16 @@ public final class TargetFromLog {
     }
 
     /** Scans the logs and, with a locator, refines the best candidate through the WAL. */
-    public static TargetFinder.Result search(TargetQuery query, Optional<TransactionLocator> locator) {
-        TargetFinder finder = new TargetFinder();
+    public static TargetFinder.Result search(TargetQuery query, Optional<TransactionLocator> locator,
+                                             java.util.function.Consumer<String> notices) {
+        TargetFinder finder = new TargetFinder(notices);
         TargetFinder.Result result = finder.find(query);
         return locator.map(l -> finder.refineWithWal(result, l)).orElse(result);
     }
 
     /** The recommendation as a target; refused when nothing matched or the log cannot bound the statement. */
     public static Choice choose(TargetFinder.Result result) {
-        Candidate best = result.candidates().stream().filter(c -> !c.failed()).findFirst().orElseThrow(() ->
+        Candidate best = result.candidates().stream().filter(Candidate::committed).findFirst().orElseThrow(() ->
                 PitrException.usage("no matching statement in the logs: run 'pitr target find' with the same flags to see why"));
         Recommendation rec = result.recommendation().orElseThrow(() -> unbounded(best));
         RecoveryTarget target = switch (rec.kind()) {
