@@ -12,6 +12,12 @@ public record LogEntry(Instant time, String timeText, LogTime.Precision precisio
     /** Who wrote the time: PostgreSQL itself, or a log receiver (syslog, journald, a container runtime) later. */
     public enum Clock { SERVER, RECEIVER }
 
+    /** The same entry {@code lines} further down its file (a chunk read on its own counts from its start). */
+    LogEntry shifted(long lines) {
+        return lines == 0 ? this : new LogEntry(time, timeText, precision, database, user, pid, session, xid, severity,
+                message, query, file, line + lines, clock);
+    }
+
     public LogEntry(Instant time, String timeText, LogTime.Precision precision, String database, String user,
                     Integer pid, String session, Long xid, String severity, String message, String query,
                     String file, long line) {

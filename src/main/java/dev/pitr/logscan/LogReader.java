@@ -73,6 +73,102 @@ public final class LogReader {
         }
     }
 
+    /**
+     * Reads the bytes {@code [start, end)} of a plain stderr log, which must begin and end at message
+     * boundaries ({@link #messageBoundary}); line numbers count from {@code start}.
+     */
+    public void readRange(Path file, long start, long end, Consumer<LogEntry> sink) {
+        try (var ch = java.nio.channels.FileChannel.open(file)) {
+            ch.position(start);
+            InputStream in = new BufferedInputStream(new BoundedInput(java.nio.channels.Channels.newInputStream(ch),
+                    end - start), 1 << 16);
+            BoundedLineReader lines = lines(in);
+            String first = lines.readLine();
+            if (start == 0) {
+                stats.files.add(file.toString());
+            }
+            if (first != null) {
+                stats.formats.add(LogFormat.STDERR);
+                readStderr(file.toString(), first, lines, sink);
+            }
+        } catch (IOException e) {
+            throw PitrException.usage("cannot read log file " + file + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * The first offset at or after {@code from} where a stderr message starts: just after a newline that is
+     * not followed by a tab (PostgreSQL indents the continuation lines of a message with one).
+     */
+    public static long messageBoundary(Path file, long from) throws IOException {
+        if (from == 0) {
+            return 0;
+        }
+        try (var ch = java.nio.channels.FileChannel.open(file)) {
+            long size = ch.size();
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 16);
+            long pos = from - 1;
+            boolean afterNewline = false;
+            while (pos < size) {
+                buf.clear();
+                int n = ch.read(buf, pos);
+                if (n <= 0) {
+                    break;
+                }
+                for (int i = 0; i < n; i++) {
+                    byte b = buf.get(i);
+                    if (afterNewline && b != '\t') {
+                        return pos + i;
+                    }
+                    afterNewline = b == '\n';
+                }
+                pos += n;
+            }
+            return size;
+        }
+    }
+
+    /** A decompressing stream, buffered (its offsets are not the file's, so it is never split). */
+    private static final class Decompressed extends BufferedInputStream {
+        Decompressed(InputStream in) {
+            super(in, 1 << 16);
+        }
+    }
+
+    /** At most {@code limit} bytes of a stream. */
+    private static final class BoundedInput extends java.io.FilterInputStream {
+        private long left;
+
+        BoundedInput(InputStream in, long limit) {
+            super(in);
+            this.left = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int b = super.read();
+            if (b >= 0) {
+                left--;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int n = super.read(b, off, (int) Math.min(len, left));
+            if (n > 0) {
+                left -= n;
+            }
+            return n;
+        }
+    }
+
     /** Reads one log from a stream; {@code fileName} only serves format detection, {@code where} messages. */
     public void read(String fileName, String where, InputStream raw, Consumer<LogEntry> sink) throws IOException {
         stats.files.add(where);
@@ -95,7 +191,7 @@ public final class LogReader {
     }
 
     /** The first lines of messages in a log (envelopes removed), to detect or check its log_line_prefix. */
-    public record Sample(LogFormat format, List<String> heads) {
+    public record Sample(LogFormat format, List<String> heads, boolean plain) {
     }
 
     /** Reads up to {@code maxLines} lines of {@code file}: its format, and the message lines a prefix must read. */
@@ -104,12 +200,13 @@ public final class LogReader {
         try (InputStream raw = open(file)) {
             BoundedLineReader lines = lines(raw);
             String first = lines.readLine();
+            boolean plain = raw.getClass() == BufferedInputStream.class; // not decompressed: its offsets are the file's
             if (first == null) {
-                return new Sample(forced.orElse(LogFormat.STDERR), heads);
+                return new Sample(forced.orElse(LogFormat.STDERR), heads, plain);
             }
             LogFormat format = forced.orElseGet(() -> detect(file.getFileName().toString(), file.toString(), first));
             if (!format.usesPrefix()) {
-                return new Sample(format, heads);
+                return new Sample(format, heads, plain);
             }
             int n = 0;
             for (String line = first; line != null && n < maxLines; line = lines.readLine(), n++) {
@@ -125,7 +222,7 @@ public final class LogReader {
                     heads.add(body);
                 }
             }
-            return new Sample(format, heads);
+            return new Sample(format, heads, plain);
         } catch (IOException e) {
             throw PitrException.usage("cannot read log file " + file + ": " + e.getMessage());
         }
@@ -173,11 +270,11 @@ public final class LogReader {
             return new ZstdInputStream(in);
         }
         if (magic.length >= 3 && magic[0] == 'B' && magic[1] == 'Z' && magic[2] == 'h') {
-            return new BufferedInputStream(new BZip2CompressorInputStream(in, true), 1 << 16);
+            return new Decompressed(new BZip2CompressorInputStream(in, true));
         }
         if (magic.length >= 6 && (magic[0] & 0xff) == 0xfd && magic[1] == '7' && magic[2] == 'z' && magic[3] == 'X'
                 && magic[4] == 'Z' && magic[5] == 0) {
-            return new BufferedInputStream(new XZCompressorInputStream(in, true), 1 << 16);
+            return new Decompressed(new XZCompressorInputStream(in, true));
         }
         if (magic.length >= 4 && (magic[0] == 'P' && magic[1] == 'K' || (magic[0] & 0xff) == 0x04 && magic[1] == 0x22
                 || magic[0] == '7' && magic[1] == 'z')) {

@@ -104,7 +104,7 @@ public final class TargetFinder {
         LogLinePrefix compiled = new LogLinePrefix(prefix);
         warnAboutFilters(q, compiled, samples, warnings);
         LogZone zone = q.zone().withWarnings(warnings::add);
-        List<FileScan> scans = readAll(q, files, compiled, zone);
+        List<FileScan> scans = readAll(q, files, samples, compiled, zone);
         ScanStats stats = new ScanStats();
         List<Candidate> found = new ArrayList<>();
         List<Candidate> droppers = new ArrayList<>();
@@ -130,10 +130,54 @@ public final class TargetFinder {
     private record FileScan(ScanStats stats, List<LogEntry> entries) {
     }
 
-    /** Every file on its own thread (rotated logs are many files); the entries that matter come back in order. */
-    private List<FileScan> readAll(TargetQuery q, List<Path> files, LogLinePrefix prefix, LogZone zone) {
+    /** A part of a log read on its own: a whole file, or a range of a large plain stderr file. */
+    private record Part(Path file, long start, long end, boolean whole) {
+    }
+
+    /** Large plain stderr files are split at message boundaries into parts of about this size, one per thread. */
+    static final long PART_BYTES = 64L << 20;
+
+    private static List<Part> parts(List<Path> files, List<LogReader.Sample> samples, int threads) {
+        List<Part> out = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+            Path f = files.get(i);
+            long size;
+            try {
+                size = Files.size(f);
+            } catch (IOException e) {
+                throw PitrException.usage("cannot read log file " + f + ": " + e.getMessage());
+            }
+            if (samples.get(i).format() != LogFormat.STDERR || !samples.get(i).plain() || size < 2 * PART_BYTES
+                    || threads == 1) {
+                out.add(new Part(f, 0, size, true));
+                continue;
+            }
+            long n = Math.min(size / PART_BYTES, 4L * threads);
+            long start = 0;
+            try {
+                for (long k = 1; k <= n; k++) {
+                    long end = k == n ? size : LogReader.messageBoundary(f, size * k / n);
+                    if (end > start) {
+                        out.add(new Part(f, start, end, false));
+                    }
+                    start = end;
+                }
+            } catch (IOException e) {
+                throw PitrException.usage("cannot read log file " + f + ": " + e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Every file, and every part of a large file, on its own thread; the entries that matter come back in
+     * log order, with line numbers counted over the whole file.
+     */
+    private List<FileScan> readAll(TargetQuery q, List<Path> files, List<LogReader.Sample> samples, LogLinePrefix prefix,
+                                   LogZone zone) {
         java.util.function.Predicate<String> interest = interest(q);
-        int threads = Math.max(1, Math.min(files.size(), Runtime.getRuntime().availableProcessors()));
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        List<Part> parts = parts(files, samples, threads);
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "logscan");
             t.setDaemon(true);
@@ -141,19 +185,30 @@ public final class TargetFinder {
         });
         try {
             List<java.util.concurrent.Future<FileScan>> futures = new ArrayList<>();
-            for (Path file : files) {
+            for (Part part : parts) {
                 futures.add(pool.submit(() -> {
                     ScanStats stats = new ScanStats();
                     List<LogEntry> entries = new ArrayList<>();
                     LogReader reader = new LogReader(q.format(), prefix, zone, stats, interest)
-                            .year(q.year().orElse(yearOf(file)));
-                    reader.read(file, entries::add);
+                            .year(q.year().orElse(yearOf(part.file())));
+                    if (part.whole()) {
+                        reader.read(part.file(), entries::add);
+                    } else {
+                        reader.readRange(part.file(), part.start(), part.end(), entries::add);
+                    }
                     return new FileScan(stats, entries);
                 }));
             }
             List<FileScan> out = new ArrayList<>();
-            for (var f : futures) {
-                out.add(f.get());
+            long linesBefore = 0;
+            for (int i = 0; i < parts.size(); i++) {
+                FileScan scan = futures.get(i).get();
+                if (parts.get(i).start() == 0) {
+                    linesBefore = 0;
+                }
+                long shift = linesBefore;
+                out.add(new FileScan(scan.stats(), scan.entries().stream().map(e -> e.shifted(shift)).toList()));
+                linesBefore += scan.stats().lines();
             }
             return out;
         } catch (java.util.concurrent.ExecutionException e) {
@@ -276,12 +331,27 @@ public final class TargetFinder {
         }
         // with a table: statements naming it that may destroy rows, and every statement that drops files
         // (the WAL refinement needs their order); lines that merely name the table cost no parse
-        if (q.table().isPresent()) {
+        if (q.table().isPresent() && !q.table().get().name().isEmpty() && q.table().get().name().charAt(0) < 128) {
+            String table = q.table().get().name().toLowerCase(java.util.Locale.ROOT);
+            List<String> words = new ArrayList<>(FILE_DROPPING_WORDS);
+            words.addAll(ROW_WORDS);
+            words.add(table);
+            WordSet set = new WordSet(words);
+            long fileDropping = set.mask(FILE_DROPPING_WORDS.toArray(String[]::new));
+            long rows = set.mask(ROW_WORDS.toArray(String[]::new));
+            long named = set.mask(table);
+            return text -> {
+                long found = set.find(text);
+                return (found & fileDropping) != 0 || (found & named) != 0 && (found & rows) != 0;
+            };
+        }
+        if (q.table().isPresent()) { // a name that starts outside ASCII: the plain scan
             String table = q.table().get().name().toLowerCase(java.util.Locale.ROOT);
             return text -> containsAny(text, FILE_DROPPING_WORDS)
                     || containsIgnoreCase(text, table) && containsAny(text, ROW_WORDS);
         }
-        return text -> containsAny(text, DESTRUCTIVE_WORDS);
+        WordSet destructive = new WordSet(DESTRUCTIVE_WORDS);
+        return text -> destructive.find(text) != 0;
     }
 
     /** {@code lowerWord} in {@code text}, ignoring case, without copying the text (this runs on every message). */
