@@ -11,6 +11,9 @@ final class BoundedLineReader {
     private int pos;
     private int len;
     private boolean lastTruncated;
+    /** Characters consumed before the line last returned, and in all. */
+    private long lastStart;
+    private long consumed;
 
     BoundedLineReader(Reader in, int max) {
         this.in = in;
@@ -19,7 +22,8 @@ final class BoundedLineReader {
 
     /** The next line without its terminator, or null at the end. */
     String readLine() throws IOException {
-        StringBuilder sb = new StringBuilder();
+        lastStart = consumed;
+        StringBuilder sb = null;
         lastTruncated = false;
         boolean any = false;
         while (true) {
@@ -27,7 +31,7 @@ final class BoundedLineReader {
                 len = in.read(buf, 0, buf.length);
                 pos = 0;
                 if (len <= 0) {
-                    return any ? sb.toString() : null;
+                    return any ? (sb == null ? "" : sb.toString()) : null;
                 }
             }
             any = true;
@@ -35,10 +39,14 @@ final class BoundedLineReader {
             while (pos < len && buf[pos] != '\n') {
                 pos++;
             }
-            if (pos < len && sb.length() == 0 && pos - start <= max) { // the common case: one copy, no builder
+            consumed += pos - start + (pos < len ? 1 : 0);
+            if (pos < len && sb == null && pos - start <= max) { // the common case: one copy, no builder
                 int end = pos > start && buf[pos - 1] == '\r' ? pos - 1 : pos;
                 pos++;
                 return new String(buf, start, end - start);
+            }
+            if (sb == null) {
+                sb = new StringBuilder();
             }
             int take = Math.min(pos - start, max - sb.length());
             if (take > 0) {
@@ -56,6 +64,11 @@ final class BoundedLineReader {
                 return sb.toString();
             }
         }
+    }
+
+    /** Where the line last returned starts, in characters from the start (bytes, for ASCII text). */
+    long lastStart() {
+        return lastStart;
     }
 
     boolean lastTruncated() {

@@ -11,16 +11,16 @@ import java.util.List;
 public record Candidate(Instant time, String timeText, LogTime.Precision precision, String database, String user,
                        Integer pid, String session, Long xid, String sql, String kind, List<String> objects,
                        boolean failed, boolean rolledBack, int score, String location, Instant loggedAt,
-                       String basis) {
+                       String basis, @com.fasterxml.jackson.annotation.JsonIgnore long offset) {
     Candidate markFailed() {
         return new Candidate(time, timeText, precision, database, user, pid, session, xid, sql, kind, objects, true,
-                rolledBack, score - 200, location, loggedAt, basis);
+                rolledBack, score - 200, location, loggedAt, basis, offset);
     }
 
     /** Its session rolled the transaction back: it undid itself, so it ranks last. */
     Candidate markRolledBack() {
         return new Candidate(time, timeText, precision, database, user, pid, session, xid, sql, kind, objects, failed,
-                true, score - 200, location, loggedAt, basis);
+                true, score - 200, location, loggedAt, basis, offset);
     }
 
     /** Neither failed nor rolled back: it may have destroyed data. */

@@ -41,6 +41,7 @@ public final class LogReader {
     private final Predicate<String> interesting;
     private final LogMessages messages = LogMessages.standard();
     private int year = java.time.Year.now().getValue();
+    private java.util.function.BiPredicate<String, String> wanted = (severity, message) -> true;
 
     /**
      * {@code interesting} sees each message's raw text before anything is parsed: messages it rejects cost
@@ -57,6 +58,15 @@ public final class LogReader {
 
     public LogReader(Optional<LogFormat> forcedFormat, LogLinePrefix prefix, Optional<ZoneId> logZone, ScanStats stats) {
         this(forcedFormat, prefix, LogZone.of(logZone), stats, text -> true);
+    }
+
+    /**
+     * A second filter, on the English severity and the message once the line is split, before the time is
+     * parsed and an entry is made: what a scan does not need costs no more than that.
+     */
+    public LogReader keep(java.util.function.BiPredicate<String, String> wanted) {
+        this.wanted = wanted;
+        return this;
     }
 
     /** The year of syslog's traditional time stamps, which print none (default: the file's, else this year's). */
@@ -89,7 +99,7 @@ public final class LogReader {
             }
             if (first != null) {
                 stats.formats.add(LogFormat.STDERR);
-                readStderr(file.toString(), first, lines, sink);
+                readStderr(file.toString(), first, lines, sink, start);
             }
         } catch (IOException e) {
             throw PitrException.usage("cannot read log file " + file + ": " + e.getMessage());
@@ -183,7 +193,7 @@ public final class LogReader {
         LogFormat format = forcedFormat.orElseGet(() -> detect(fileName, where, first));
         stats.formats.add(format);
         switch (format) {
-            case STDERR -> readStderr(where, first, lines, sink);
+            case STDERR -> readStderr(where, first, lines, sink, 0);
             case SYSLOG -> readSyslog(where, first, lines, sink);
             case CSVLOG -> readCsv(where, first, lines, sink);
             case JSONLOG, CNPG_JSON, JOURNAL_JSON, DOCKER_JSON -> readJson(format, where, first, lines, sink);
@@ -303,6 +313,7 @@ public final class LogReader {
         private final Consumer<LogEntry> sink;
         private String head;
         private long headLine;
+        private long headOffset;
         private Integer headPid;
         private Supplier<Optional<LogTime.Parsed>> received;
         private final StringBuilder continuation = new StringBuilder();
@@ -316,10 +327,12 @@ public final class LogReader {
             return head != null;
         }
 
-        void head(String line, long lineNo, Integer envelopePid, Supplier<Optional<LogTime.Parsed>> receivedAt) {
+        void head(String line, long lineNo, long offset, Integer envelopePid,
+                  Supplier<Optional<LogTime.Parsed>> receivedAt) {
             flush();
             head = line;
             headLine = lineNo;
+            headOffset = offset;
             headPid = envelopePid;
             received = receivedAt;
             continuation.setLength(0);
@@ -348,6 +361,11 @@ public final class LogReader {
                 return;
             }
             Matcher m = matched.get();
+            String severity = messages.english(m.group("sev"));
+            String message = continuation.length() == 0 ? m.group("msg") : m.group("msg") + continuation;
+            if (!wanted.test(severity, message)) {
+                return;
+            }
             Optional<LogTime.Parsed> time = Optional.empty();
             String timeText = null;
             LogEntry.Clock clock = LogEntry.Clock.SERVER;
@@ -372,27 +390,29 @@ public final class LogReader {
             sink.accept(new LogEntry(time.map(LogTime.Parsed::instant).orElse(null), timeText,
                     time.map(LogTime.Parsed::precision).orElse(null), prefix.group(m, "db"), prefix.group(m, "user"),
                     pid != null ? pid : headPid, prefix.group(m, "session"), parseLong(prefix.group(m, "xid")),
-                    messages.english(m.group("sev")), m.group("msg") + continuation, null, file, headLine, clock));
+                    severity, message, null, file, headLine, clock, headOffset));
         }
     }
 
-    private void readStderr(String file, String first, BoundedLineReader lines, Consumer<LogEntry> sink) throws IOException {
+    private void readStderr(String file, String first, BoundedLineReader lines, Consumer<LogEntry> sink, long base)
+            throws IOException {
         stats.lines++;
         Assembler a = new Assembler(file, sink);
         long lineNo = 0;
         for (String line = first; line != null; line = next(lines)) {
             lineNo++;
-            plainLine(a, line, lineNo, null, null);
+            plainLine(a, line, lineNo, base + lines.lastStart(), null, null);
         }
         a.flush();
     }
 
-    private void plainLine(Assembler a, String line, long lineNo, Integer pid, Supplier<Optional<LogTime.Parsed>> at) {
+    private void plainLine(Assembler a, String line, long lineNo, long offset, Integer pid,
+                           Supplier<Optional<LogTime.Parsed>> at) {
         if (a.open() && line.startsWith("\t")) {
             // continuation lines of a multi-line message start with a tab (PostgreSQL's append_with_tabs)
             a.continuation(line.substring(1));
         } else if (prefix.mayStart(line)) {
-            a.head(line, lineNo, pid, at);
+            a.head(line, lineNo, offset, pid, at);
         } else if (a.open() && !looksBinary(line)) {
             a.continuation(line);
         } else {
@@ -408,21 +428,21 @@ public final class LogReader {
             lineNo++;
             Optional<SyslogEnvelope> env = SyslogEnvelope.parse(line, 0);
             if (env.isEmpty()) {
-                plainLine(a, line, lineNo, null, null);
+                plainLine(a, line, lineNo, lines.lastStart(), null, null);
                 continue;
             }
             SyslogEnvelope e = env.get();
-            enveloped(a, e, lineNo, () -> e.time(year, zone.logTimezone()));
+            enveloped(a, e, lineNo, lines.lastStart(), () -> e.time(year, zone.logTimezone()));
         }
         a.flush();
     }
 
-    private void enveloped(Assembler a, SyslogEnvelope e, long lineNo, Supplier<Optional<LogTime.Parsed>> at) {
+    private void enveloped(Assembler a, SyslogEnvelope e, long lineNo, long offset, Supplier<Optional<LogTime.Parsed>> at) {
         if (e.continuation() && a.open()) {
             // PostgreSQL sends each line of a multi-line message to syslog as its own numbered chunk
             a.continuation(e.body().startsWith("\t") ? e.body().substring(1) : e.body());
         } else {
-            plainLine(a, e.body(), lineNo, e.pid(), at);
+            plainLine(a, e.body(), lineNo, offset, e.pid(), at);
         }
     }
 
@@ -459,6 +479,11 @@ public final class LogReader {
                 stats.skipped++;
                 continue;
             }
+            String severity = messages.english(fields.get(11));
+            if (!wanted.test(severity, fields.get(13))) {
+                stats.entries++;
+                continue;
+            }
             Optional<LogTime.Parsed> t = LogTime.parse(fields.get(0), zone);
             if (t.isEmpty()) {
                 stats.skipped++;
@@ -467,7 +492,7 @@ public final class LogReader {
             stats.entries++;
             sink.accept(new LogEntry(t.get().instant(), fields.get(0), t.get().precision(), emptyToNull(fields.get(2)),
                     emptyToNull(fields.get(1)), parseInt(fields.get(3)), emptyToNull(fields.get(5)), parseLong(fields.get(10)),
-                    messages.english(fields.get(11)), fields.get(13), fields.size() > 19 ? emptyToNull(fields.get(19)) : null,
+                    severity, fields.get(13), fields.size() > 19 ? emptyToNull(fields.get(19)) : null,
                     file, recordLine));
         }
         if (record.length() > 0) {
@@ -520,7 +545,7 @@ public final class LogReader {
                     String micros = text(n, "__REALTIME_TIMESTAMP");
                     Supplier<Optional<LogTime.Parsed>> at = () -> Optional.ofNullable(parseLong(micros)).map(us ->
                             new LogTime.Parsed(Instant.EPOCH.plusNanos(us * 1000), LogTime.Precision.MICROS));
-                    enveloped(a, SyslogEnvelope.ofBody(null, true, pid, msg), lineNo, at);
+                    enveloped(a, SyslogEnvelope.ofBody(null, true, pid, msg), lineNo, lines.lastStart(), at);
                 }
                 case DOCKER_JSON -> {
                     String log = n.path("log").asText("");
@@ -528,7 +553,8 @@ public final class LogReader {
                         log = log.substring(0, log.length() - 1);
                     }
                     String time = text(n, "time");
-                    plainLine(a, log, lineNo, null, () -> time == null ? Optional.empty() : SyslogEnvelope.isoTime(time));
+                    plainLine(a, log, lineNo, lines.lastStart(), null,
+                            () -> time == null ? Optional.empty() : SyslogEnvelope.isoTime(time));
                 }
                 default -> throw new IllegalStateException(format.name());
             }
@@ -538,6 +564,11 @@ public final class LogReader {
 
     private void jsonlog(JsonNode n, JsonNode outer, String file, long lineNo, Consumer<LogEntry> sink, String time,
                          String db, String user, String pid, String session, String xid, String query) {
+        String severity = messages.english(n.path("error_severity").asText(""));
+        if (!wanted.test(severity, n.path("message").asText(""))) {
+            stats.entries++;
+            return;
+        }
         String ts = n.path(time).asText("");
         Optional<LogTime.Parsed> t = LogTime.parse(ts, zone);
         if (t.isEmpty()) {
@@ -547,7 +578,7 @@ public final class LogReader {
         stats.entries++;
         sink.accept(new LogEntry(t.get().instant(), ts, t.get().precision(), text(n, db), text(n, user),
                 parseInt(text(n, pid)), text(n, session), parseLong(text(n, xid)),
-                messages.english(n.path("error_severity").asText("")), n.path("message").asText(""), text(n, query),
+                severity, n.path("message").asText(""), text(n, query),
                 file, lineNo));
     }
 

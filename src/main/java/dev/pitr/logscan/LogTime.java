@@ -98,9 +98,11 @@ public final class LogTime {
         }
     }
 
+    private static final java.util.regex.Pattern NUMERIC_OFFSET = java.util.regex.Pattern.compile("[+-]\\d{2}(:?\\d{2})?");
+
     /** A numeric offset as PostgreSQL and syslog print it: {@code +05}, {@code -0330}, {@code +05:30}. */
     static Optional<ZoneOffset> numericOffset(String zone) {
-        if (!zone.matches("[+-]\\d{2}(:?\\d{2})?")) {
+        if (!NUMERIC_OFFSET.matcher(zone).matches()) {
             return Optional.empty();
         }
         String z = zone.length() == 3 ? zone + ":00" : zone.length() == 5 ? zone.substring(0, 3) + ":" + zone.substring(3) : zone;

@@ -18,6 +18,7 @@ import java.util.function.Consumer;
  * the server's log_timezone when it is known, and refused otherwise: a guess here moves the target by hours.
  */
 public final class LogZone {
+    private static final java.util.regex.Pattern ZONE_NAME = java.util.regex.Pattern.compile("[A-Za-z][A-Za-z_/+-]{0,31}");
     private final Optional<ZoneId> logTimezone;
     private final String source;
     private final Consumer<String> warnings;
@@ -59,7 +60,7 @@ public final class LogZone {
             checkAgainstConfigured(zone, i, numeric.get());
             return Optional.of(i);
         }
-        if (!zone.matches("[A-Za-z][A-Za-z_/+-]{0,31}")) {
+        if (!ZONE_NAME.matcher(zone).matches()) {
             return Optional.empty();
         }
         Optional<ZoneAbbreviations.Meaning> meaning = ZoneAbbreviations.lookup(zone);

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
@@ -17,8 +16,7 @@ import java.util.function.Function;
  * because ranking the real mistake last would restore the wrong moment.
  */
 final class SessionOutcomes {
-    private static final List<String> CONTROL_WORDS = List.of("begin", "start", "commit", "end", "rollback", "abort",
-            "error", "fatal");
+    private static final List<String> CONTROL_WORDS = List.of("begin", "start", "commit", "end", "rollback", "abort");
     /** Candidates whose files are re-read for their session's transaction control, at most. */
     private static final int MAX_FILES = 8;
 
@@ -28,7 +26,7 @@ final class SessionOutcomes {
     }
 
     /** The locations ({@code file:line}) of the candidates that were rolled back. */
-    static Set<String> rolledBack(List<Candidate> candidates, Function<Path, LogReader> readers) {
+    static Set<String> rolledBack(List<Candidate> candidates, Set<Path> splittable, Function<Path, LogReader> readers) {
         Map<String, List<Candidate>> byFile = new HashMap<>();
         for (Candidate c : candidates) {
             if (c.pid() != null && !c.failed()) {
@@ -36,19 +34,27 @@ final class SessionOutcomes {
             }
         }
         Set<String> out = new HashSet<>();
-        byFile.entrySet().stream().limit(MAX_FILES).forEach(f -> out.addAll(inFile(Path.of(f.getKey()), f.getValue(), readers)));
+        byFile.entrySet().stream().limit(MAX_FILES).forEach(f -> out.addAll(inFile(Path.of(f.getKey()), f.getValue(),
+                splittable.contains(Path.of(f.getKey())), readers)));
         return out;
     }
 
-    private record Event(long line, Control control) {
+    /**
+     * How much of a plain file around a candidate is read for its session's BEGIN and ROLLBACK: a transaction
+     * longer than this in the log is not judged (and so stays a suspect).
+     */
+    static final long WINDOW_BYTES = 32L << 20;
+
+    private record Event(long position, Control control) {
     }
 
-    private static Set<String> inFile(Path file, List<Candidate> candidates, Function<Path, LogReader> readers) {
+    private static Set<String> inFile(Path file, List<Candidate> candidates, boolean splittable,
+                                      Function<Path, LogReader> readers) {
         Set<Integer> pids = new HashSet<>();
         candidates.forEach(c -> pids.add(c.pid()));
         Map<Integer, List<Event>> events = new HashMap<>();
         LogMessages messages = LogMessages.standard();
-        readers.apply(file).read(file, e -> {
+        java.util.function.Consumer<LogEntry> sink = e -> {
             if (e.pid() == null || !pids.contains(e.pid())) {
                 return;
             }
@@ -59,24 +65,58 @@ final class SessionOutcomes {
                 c = messages.statement(e.message()).map(s -> control(s.sql())).orElse(null);
             }
             if (c != null) {
-                events.computeIfAbsent(e.pid(), p -> new ArrayList<>()).add(new Event(e.line(), c));
+                events.computeIfAbsent(e.pid(), p -> new ArrayList<>()).add(new Event(splittable ? e.offset() : e.line(), c));
             }
-        });
+        };
+        boolean byOffset = splittable && candidates.stream().allMatch(c -> c.offset() >= 0);
+        if (byOffset) { // only the neighbourhood of each candidate, not the whole (maybe huge) file
+            try {
+                long size = java.nio.file.Files.size(file);
+                for (long[] range : windows(candidates, size)) {
+                    long from = LogReader.messageBoundary(file, range[0]);
+                    long to = range[1] >= size ? size : LogReader.messageBoundary(file, range[1]);
+                    if (to > from) {
+                        readers.apply(file).readRange(file, from, to, sink);
+                    }
+                }
+            } catch (java.io.IOException e) {
+                return Set.of(); // no evidence: nothing is marked
+            }
+        } else {
+            readers.apply(file).read(file, sink);
+        }
         Set<String> out = new HashSet<>();
         for (Candidate c : candidates) {
-            if (rolledBack(events.getOrDefault(c.pid(), List.of()), line(c))) {
+            List<Event> mine = events.getOrDefault(c.pid(), List.of());
+            if (rolledBack(mine.stream().sorted(java.util.Comparator.comparingLong(Event::position)).toList(),
+                    byOffset ? c.offset() : line(c))) {
                 out.add(c.location());
             }
         }
         return out;
     }
 
+    /** The merged byte ranges of {@link #WINDOW_BYTES} either side of each candidate. */
+    private static List<long[]> windows(List<Candidate> candidates, long size) {
+        List<long[]> ranges = new ArrayList<>();
+        candidates.stream().mapToLong(Candidate::offset).sorted().forEach(off -> {
+            long from = Math.max(0, off - WINDOW_BYTES);
+            long to = Math.min(size, off + WINDOW_BYTES);
+            if (!ranges.isEmpty() && ranges.get(ranges.size() - 1)[1] >= from) {
+                ranges.get(ranges.size() - 1)[1] = Math.max(ranges.get(ranges.size() - 1)[1], to);
+            } else {
+                ranges.add(new long[]{from, to});
+            }
+        });
+        return ranges;
+    }
+
     /** BEGIN before {@code line} with nothing closing it, then a ROLLBACK (or COMMIT after an error) after it. */
-    private static boolean rolledBack(List<Event> events, long line) {
+    private static boolean rolledBack(List<Event> events, long position) {
         boolean open = false;
         boolean failed = false;
         for (Event e : events) {
-            if (e.line() < line) {
+            if (e.position() < position) {
                 switch (e.control()) {
                     case BEGIN -> {
                         open = true;
@@ -85,7 +125,7 @@ final class SessionOutcomes {
                     case COMMIT, ROLLBACK -> open = false;
                     case OTHER -> failed = open;
                 }
-            } else if (e.line() > line && open) {
+            } else if (e.position() > position && open) {
                 switch (e.control()) {
                     case ROLLBACK -> {
                         return true;
@@ -124,21 +164,22 @@ final class SessionOutcomes {
 
     /** The words a message must contain to be transaction control or an error (a cheap filter on raw text). */
     static boolean mayMatter(String text) {
-        String head = text.length() > 400 ? text.substring(0, 400) : text;
-        String lower = head.toLowerCase(Locale.ROOT);
-        for (String w : CONTROL_WORDS) {
-            if (lower.contains(w)) {
-                return true;
-            }
+        if (CONTROL.find(text) != 0) {
+            return true;
+        }
+        int sep = text.indexOf(":  "); // the severity stands just before the first separator
+        if (sep <= 0) {
+            return false;
         }
         for (String severity : ERRORS) {
-            if (head.contains(severity)) {
+            if (text.startsWith(severity, sep - severity.length())) {
                 return true;
             }
         }
         return false;
     }
 
+    private static final WordSet CONTROL = new WordSet(CONTROL_WORDS);
     /** ERROR and FATAL in every language the catalogs have (FEHLER, ОШИБКА, 错误, ...). */
     private static final List<String> ERRORS = LogMessages.standard().translations("ERROR", "FATAL");
 

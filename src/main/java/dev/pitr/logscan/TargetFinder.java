@@ -117,8 +117,14 @@ public final class TargetFinder {
             }
         }
         List<Candidate> unique = dedupe(found);
-        Set<String> rolledBack = SessionOutcomes.rolledBack(unique, file -> new LogReader(q.format(), compiled, zone,
-                new ScanStats(), SessionOutcomes::mayMatter).year(q.year().orElse(yearOf(file))));
+        Set<Path> plainStderr = new java.util.HashSet<>();
+        for (int i = 0; i < files.size(); i++) {
+            if (samples.get(i).plain() && samples.get(i).format() == LogFormat.STDERR) {
+                plainStderr.add(files.get(i));
+            }
+        }
+        Set<String> rolledBack = SessionOutcomes.rolledBack(unique, plainStderr, file -> new LogReader(q.format(), compiled,
+                zone, new ScanStats(), SessionOutcomes::mayMatter).year(q.year().orElse(yearOf(file))));
         unique.replaceAll(c -> rolledBack.contains(c.location()) ? c.markRolledBack() : c);
         unique.sort(Comparator.comparingInt(Candidate::score).reversed()
                 .thenComparing(Candidate::time, Comparator.nullsLast(Comparator.reverseOrder())));
@@ -176,6 +182,7 @@ public final class TargetFinder {
     private List<FileScan> readAll(TargetQuery q, List<Path> files, List<LogReader.Sample> samples, LogLinePrefix prefix,
                                    LogZone zone) {
         java.util.function.Predicate<String> interest = interest(q);
+        java.util.function.BiPredicate<String, String> keep = mayMatter(q.statement());
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
         List<Part> parts = parts(files, samples, threads);
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
@@ -190,7 +197,7 @@ public final class TargetFinder {
                     ScanStats stats = new ScanStats();
                     List<LogEntry> entries = new ArrayList<>();
                     LogReader reader = new LogReader(q.format(), prefix, zone, stats, interest)
-                            .year(q.year().orElse(yearOf(part.file())));
+                            .year(q.year().orElse(yearOf(part.file()))).keep(keep);
                     if (part.whole()) {
                         reader.read(part.file(), entries::add);
                     } else {
@@ -230,6 +237,21 @@ public final class TargetFinder {
         } catch (IOException e) {
             return java.time.Year.now().getValue();
         }
+    }
+
+    /**
+     * Whether a message can change the outcome: a failed statement's STATEMENT line or an ERROR carrying its
+     * query, or a logged statement that is destructive (or drops files, for the WAL alignment). Runs on the
+     * scanning threads, so the SQL is classified in parallel and nothing else is kept.
+     */
+    private java.util.function.BiPredicate<String, String> mayMatter(Optional<Pattern> statement) {
+        return (severity, message) -> {
+            if ("STATEMENT".equals(severity) || "ERROR".equals(severity) || "FATAL".equals(severity)) {
+                return true;
+            }
+            return "LOG".equals(severity) && messages.statement(message).map(s -> !SqlClassifier.classify(s.sql()).isEmpty()
+                    || statement.isPresent() && statement.get().matcher(s.sql()).find()).orElse(false);
+        };
     }
 
     /** --database/--user that the log cannot show filter nothing: say so instead of silently matching everything. */
@@ -288,7 +310,8 @@ public final class TargetFinder {
         if (st.isPresent() && SqlClassifier.classify(st.get().sql()).stream().anyMatch(d -> DROPS_FILES.contains(d.kind()))) {
             Instant start = startBound(e, st.get());
             droppers.add(new Candidate(start, e.timeText(), e.precision(), e.database(), e.user(), e.pid(), e.session(),
-                    e.xid(), st.get().sql().strip(), "", List.of(), false, false, 0, e.file() + ":" + e.line(), e.time(), ""));
+                    e.xid(), st.get().sql().strip(), "", List.of(), false, false, 0, e.file() + ":" + e.line(), e.time(), "",
+                    e.offset()));
         }
     }
     /**
@@ -331,7 +354,8 @@ public final class TargetFinder {
         }
         // with a table: statements naming it that may destroy rows, and every statement that drops files
         // (the WAL refinement needs their order); lines that merely name the table cost no parse
-        if (q.table().isPresent() && !q.table().get().name().isEmpty() && q.table().get().name().charAt(0) < 128) {
+        if (q.table().isPresent() && q.table().get().name().length() >= 2 && q.table().get().name().charAt(0) < 128
+                && q.table().get().name().charAt(1) < 128) {
             String table = q.table().get().name().toLowerCase(java.util.Locale.ROOT);
             List<String> words = new ArrayList<>(FILE_DROPPING_WORDS);
             words.addAll(ROW_WORDS);
@@ -345,7 +369,7 @@ public final class TargetFinder {
                 return (found & fileDropping) != 0 || (found & named) != 0 && (found & rows) != 0;
             };
         }
-        if (q.table().isPresent()) { // a name that starts outside ASCII: the plain scan
+        if (q.table().isPresent()) { // a one-letter name, or one that starts outside ASCII: the plain scan
             String table = q.table().get().name().toLowerCase(java.util.Locale.ROOT);
             return text -> containsAny(text, FILE_DROPPING_WORDS)
                     || containsIgnoreCase(text, table) && containsAny(text, ROW_WORDS);
@@ -420,7 +444,7 @@ public final class TargetFinder {
         }
         found.add(new Candidate(startBound(e, logged.get()), e.timeText(), e.precision(), e.database(), e.user(), e.pid(),
                 e.session(), e.xid() != null && e.xid() > 0 ? e.xid() : null, sql.strip(), kind, objects, false, false, score,
-                e.file() + ":" + e.line(), e.time(), basis(e, logged.get())));
+                e.file() + ":" + e.line(), e.time(), basis(e, logged.get()), e.offset()));
         if (e.pid() != null) {
             lastByPid.put(e.pid(), found.size() - 1);
         }

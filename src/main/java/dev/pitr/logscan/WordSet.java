@@ -12,6 +12,18 @@ final class WordSet {
     private final String[] words;
     /** For each lower-case ASCII first letter, the indexes of the words starting with it. */
     private final int[][] byFirst = new int[128][];
+    /** Whether any word starts with these two (lower-case ASCII) characters: most positions stop here. */
+    private final boolean[] firstTwo = new boolean[128 * 128];
+    /** The same for three characters (words of three or more): "te" is everywhere, "tem" is not. */
+    private final java.util.BitSet firstThree = new java.util.BitSet(1 << 21);
+    private boolean anyTwoLetterWord;
+    private static final char[] LOWER = new char[128];
+
+    static {
+        for (char c = 0; c < 128; c++) {
+            LOWER[c] = c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+        }
+    }
 
     WordSet(List<String> words) {
         if (words.size() > 63) {
@@ -23,11 +35,18 @@ final class WordSet {
             lists.add(new ArrayList<>());
         }
         for (int i = 0; i < this.words.length; i++) {
-            char c = this.words[i].charAt(0);
-            if (c >= 128) {
-                throw new IllegalArgumentException("words must start with an ASCII character: " + this.words[i]);
+            String w = this.words[i];
+            char c = w.charAt(0);
+            if (c >= 128 || w.length() < 2 || w.charAt(1) >= 128) {
+                throw new IllegalArgumentException("words must start with two ASCII characters: " + w);
             }
             lists.get(c).add(i);
+            firstTwo[c << 7 | w.charAt(1)] = true;
+            if (w.length() >= 3 && w.charAt(2) < 128) {
+                firstThree.set(c << 14 | w.charAt(1) << 7 | w.charAt(2));
+            } else {
+                anyTwoLetterWord = true;
+            }
         }
         for (int c = 0; c < 128; c++) {
             byFirst[c] = lists.get(c).isEmpty() ? null : lists.get(c).stream().mapToInt(Integer::intValue).toArray();
@@ -37,18 +56,21 @@ final class WordSet {
     /** A bit per word (bit i: word i occurs), read in one pass. */
     long find(String text) {
         long found = 0;
-        int n = text.length();
+        int n = text.length() - 1;
+        char next = n >= 0 ? text.charAt(0) : 0;
         for (int i = 0; i < n; i++) {
-            char c = text.charAt(i);
-            if (c >= 'A' && c <= 'Z') {
-                c = (char) (c + 32);
-            } else if (c >= 128) {
+            char c = next;
+            next = text.charAt(i + 1);
+            if (c >= 128 || next >= 128 || !firstTwo[LOWER[c] << 7 | LOWER[next]]) {
                 continue;
             }
-            int[] candidates = byFirst[c];
-            if (candidates == null) {
-                continue;
+            if (!anyTwoLetterWord) {
+                char third = i + 2 <= n ? text.charAt(i + 2) : 0;
+                if (third >= 128 || !firstThree.get(LOWER[c] << 14 | LOWER[next] << 7 | LOWER[third])) {
+                    continue;
+                }
             }
+            int[] candidates = byFirst[LOWER[c]];
             for (int w : candidates) {
                 String word = words[w];
                 if ((found & (1L << w)) == 0 && text.regionMatches(true, i + 1, word, 1, word.length() - 1)) {
