@@ -100,12 +100,20 @@ public final class LogLinePrefix {
      */
     static String normalize(String given) {
         String p = given.strip().replaceFirst("^log_line_prefix\\s*=\\s*", "");
-        int comment = p.startsWith("'") ? p.indexOf("' #") : -1;
-        if (comment > 0) {
-            p = p.substring(0, comment + 1);
-        }
-        if (p.length() >= 2 && (p.startsWith("'") && p.endsWith("'") || p.startsWith("\"") && p.endsWith("\""))) {
-            p = p.substring(1, p.length() - 1).replace("''", "'");
+        if (!p.isEmpty() && (p.charAt(0) == '\'' || p.charAt(0) == '"')) {
+            char q = p.charAt(0);
+            StringBuilder inside = new StringBuilder();
+            for (int i = 1; i < p.length(); i++) {
+                char c = p.charAt(i);
+                if (c == q && i + 1 < p.length() && p.charAt(i + 1) == q) {
+                    inside.append(q); // '' inside '...' is one quote, as in postgresql.conf
+                    i++;
+                } else if (c == q) {
+                    return inside.toString().stripTrailing(); // what follows (a # comment) is not the value
+                } else {
+                    inside.append(c);
+                }
+            }
         }
         return p.stripTrailing();
     }

@@ -32,6 +32,33 @@ class SqlClassifierTest {
     }
 
     @Test
+    void viewsFunctionsOwnedObjectsAndDataModifyingCtes() {
+        assertThat(c("DROP VIEW IF EXISTS v_orders")).singleElement().satisfies(d -> {
+            assertThat(d.kind()).isEqualTo(Kind.DROP_VIEW);
+            assertThat(d.objects()).extracting(QualifiedName::name).containsExactly("v_orders");
+        });
+        assertThat(c("drop materialized view report.daily")).singleElement().satisfies(d -> {
+            assertThat(d.kind()).isEqualTo(Kind.DROP_MATERIALIZED_VIEW);
+            assertThat(d.objects()).containsExactly(new QualifiedName("report", "daily"));
+        });
+        assertThat(c("DROP FUNCTION total(int)")).extracting(DestructiveStatement::kind).containsExactly(Kind.DROP_FUNCTION);
+        assertThat(c("DROP PROCEDURE cleanup")).extracting(DestructiveStatement::kind).containsExactly(Kind.DROP_FUNCTION);
+        assertThat(c("DROP OWNED BY app CASCADE")).singleElement().satisfies(d -> {
+            assertThat(d.kind()).isEqualTo(Kind.DROP_OWNED);
+            assertThat(d.objects()).extracting(QualifiedName::name).containsExactly("app");
+        });
+        assertThat(c("WITH gone AS (DELETE FROM orders RETURNING *) INSERT INTO archive SELECT * FROM gone"))
+                .singleElement().satisfies(d -> {
+                    assertThat(d.kind()).isEqualTo(Kind.DELETE_WITHOUT_WHERE);
+                    assertThat(d.objects()).extracting(QualifiedName::name).containsExactly("orders");
+                });
+        assertThat(c("WITH x AS MATERIALIZED (SELECT 1) UPDATE accounts SET balance = 0"))
+                .extracting(DestructiveStatement::kind).containsExactly(Kind.UPDATE_WITHOUT_WHERE);
+        assertThat(c("WITH d AS (DELETE FROM orders WHERE id = 1 RETURNING *) SELECT * FROM d")).isEmpty();
+        assertThat(c("WITH RECURSIVE t(n) AS (SELECT 1 UNION SELECT n + 1 FROM t WHERE n < 5) SELECT * FROM t")).isEmpty();
+    }
+
+    @Test
     void isNotFooledByWhereClausesCommentsStringsAndDollarQuotes() {
         assertThat(c("DELETE FROM users WHERE id = 1")).isEmpty();
         assertThat(c("UPDATE t SET a = 1 WHERE b")).isEmpty();
