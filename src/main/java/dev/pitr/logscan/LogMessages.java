@@ -60,7 +60,11 @@ public final class LogMessages {
                 severityToEnglish.putIfAbsent(translated, sev);
             }
         });
-        severityRegex = severityToEnglish.keySet().stream().sorted(Comparator.comparingInt(String::length).reversed())
+        // English first (most logs), then the rest longest first: the regex tries the alternatives in order
+        List<String> englishWords = java.util.Arrays.asList(SEVERITIES);
+        severityRegex = severityToEnglish.keySet().stream()
+                .sorted(Comparator.comparing((String w) -> englishWords.contains(w) ? 0 : 1)
+                        .thenComparing(Comparator.comparingInt(String::length).reversed()))
                 .map(Pattern::quote).reduce((a, b) -> a + "|" + b).orElseThrow();
     }
 

@@ -73,12 +73,27 @@ final class WordSet {
             int[] candidates = byFirst[LOWER[c]];
             for (int w : candidates) {
                 String word = words[w];
-                if ((found & (1L << w)) == 0 && text.regionMatches(true, i + 1, word, 1, word.length() - 1)) {
+                if ((found & (1L << w)) == 0 && matchesAt(text, i, word)) {
                     found |= 1L << w;
                 }
             }
         }
         return found;
+    }
+
+    /** {@code word} (lower case) at {@code at}, ignoring ASCII case; the first two characters already match. */
+    private static boolean matchesAt(String text, int at, String word) {
+        int len = word.length();
+        if (at + len > text.length()) {
+            return false;
+        }
+        for (int k = 2; k < len; k++) {
+            char c = text.charAt(at + k);
+            if (c >= 128 || LOWER[c] != word.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The bit mask of these words (which must be in the set). */

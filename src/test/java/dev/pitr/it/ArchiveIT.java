@@ -229,6 +229,18 @@ class ArchiveIT {
         }
     }
 
+    /** archive_command pushing to a bucket of the shared S3 server through the launcher. */
+    static String archiveCommandTo(EmbeddedS3 s3, String bucket) {
+        return "'env PITR_REPO=s3://" + bucket + "/repo PITR_S3_ENDPOINT=" + s3.endpoint() + " " + LAUNCHER + " wal push %p'";
+    }
+
+    /** A log directory under {@code work} that the logging collector (the server user) can write. */
+    static Path logDirectory(Path work) throws java.io.IOException {
+        Path dir = java.nio.file.Files.createDirectories(work.resolve("log"));
+        java.nio.file.Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        return dir;
+    }
+
     static void waitUntilArchived(PgCluster pg, String segment) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
         while (System.nanoTime() < deadline) {

@@ -37,11 +37,8 @@ class LogFormatsIT {
         EmbeddedS3 s3 = EmbeddedS3.shared();
         String bucket = s3.newBucket();
         work = TestDirs.shared("pitr-logs-");
-        logDir = work.resolve("log");
-        Files.createDirectories(logDir);
-        Files.setPosixFilePermissions(logDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
-        String archive = "'env PITR_REPO=s3://" + bucket + "/repo PITR_S3_ENDPOINT=" + s3.endpoint() + " "
-                + ArchiveIT.LAUNCHER + " wal push %p'";
+        logDir = ArchiveIT.logDirectory(work);
+        String archive = ArchiveIT.archiveCommandTo(s3, bucket);
         Map<String, String> conf = new HashMap<>(Map.of("wal_level", "replica", "archive_mode", "on",
                 "archive_command", archive, "log_statement", "'all'",
                 "log_line_prefix", "'%m [%p] xid=%x %q%u@%d '", "log_timezone", "'Asia/Kolkata'",

@@ -53,11 +53,8 @@ class RealLogsIT {
         EmbeddedS3 s3 = EmbeddedS3.shared();
         String bucket = s3.newBucket();
         work = TestDirs.shared("pitr-reallogs-");
-        logDir = work.resolve("log");
-        Files.createDirectories(logDir);
-        Files.setPosixFilePermissions(logDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
-        String archive = "'env PITR_REPO=s3://" + bucket + "/repo PITR_S3_ENDPOINT=" + s3.endpoint() + " "
-                + ArchiveIT.LAUNCHER + " wal push %p'";
+        logDir = ArchiveIT.logDirectory(work);
+        String archive = ArchiveIT.archiveCommandTo(s3, bucket);
         Map<String, String> conf = new HashMap<>(Map.of("wal_level", "replica", "archive_mode", "on",
                 "archive_command", archive, "track_commit_timestamp", "on", "autovacuum", "off",
                 "logging_collector", "on", "log_destination", "'stderr,csvlog,jsonlog'",
@@ -177,6 +174,13 @@ class RealLogsIT {
         return t;
     }
 
+    /** Restores to what the incident's log recommends: the table as it was, the commit just before it kept. */
+    static void assertRestored(Incident i, String table, String rows, String... flags) throws Exception {
+        int port = restore(i.name(), i.stderr(), flags);
+        assertThat(queryOn(port, "SELECT count(*) FROM " + table)).as("the mistake is not replayed").isEqualTo(rows);
+        assertThat(queryOn(port, "SELECT count(*) FROM audit WHERE note = 'before " + i.name() + "'")).isEqualTo("1");
+    }
+
     static int restore(String dir, Path log, String... flags) throws Exception {
         String last = pg.query("SELECT pg_walfile_name(pg_switch_wal())");
         ArchiveIT.waitUntilArchived(pg, last);
@@ -228,9 +232,7 @@ class RealLogsIT {
         assertThat(dir.get("candidates")).hasSize(1);
         assertThat(dir.get("candidates").get(0).get("xid").asLong()).isEqualTo(i.mistakeXid());
 
-        int port = restore("duration", i.stderr(), "--table", "orders", "--log-timezone", "Asia/Shanghai");
-        assertThat(queryOn(port, "SELECT count(*) FROM orders")).as("the DELETE is not replayed").isEqualTo("500");
-        assertThat(queryOn(port, "SELECT count(*) FROM audit WHERE note = 'before duration'")).isEqualTo("1");
+        assertRestored(i, "orders", "500", "--table", "orders", "--log-timezone", "Asia/Shanghai");
     }
 
     @Test
@@ -255,9 +257,7 @@ class RealLogsIT {
         all.get("candidates").forEach(c -> sql.add(c.get("sql").asText() + (c.get("failed").asBoolean() ? " (failed)" : "")));
         assertThat(sql).containsExactly("TRUNCATE customers", "TRUNCATE no_such_table (failed)");
 
-        int port = restore("german", i.stderr(), "--table", "customers", "--log-timezone", "Asia/Kolkata");
-        assertThat(queryOn(port, "SELECT count(*) FROM customers")).isEqualTo("300");
-        assertThat(queryOn(port, "SELECT count(*) FROM audit WHERE note = 'before german'")).isEqualTo("1");
+        assertRestored(i, "customers", "300", "--table", "customers", "--log-timezone", "Asia/Kolkata");
     }
 
     @Test
