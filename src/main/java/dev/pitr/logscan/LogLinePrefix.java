@@ -157,6 +157,36 @@ public final class LogLinePrefix {
         };
     }
 
+    /** {@link #mayStart(String)} on a line's raw bytes; empty when only the decoded line can tell. */
+    Optional<Boolean> mayStart(byte[] b, int from, int to) {
+        if (from >= to) {
+            return Optional.of(false);
+        }
+        int c = b[from] & 0xff;
+        boolean first = switch (firstKind) {
+            case DIGIT -> c >= '0' && c <= '9';
+            case LITERAL -> {
+                if (firstLiteral >= 128 || c >= 128) {
+                    yield true; // decide on the decoded line
+                }
+                yield c == firstLiteral;
+            }
+            case ANY -> true;
+        };
+        if (!first) {
+            return Optional.of(false);
+        }
+        if (firstKind == FirstKind.LITERAL && (firstLiteral >= 128 || c >= 128)) {
+            return Optional.empty();
+        }
+        for (int i = from; i + 2 < to; i++) {
+            if (b[i] == ':' && b[i + 1] == ' ' && b[i + 2] == ' ') {
+                return Optional.of(true);
+            }
+        }
+        return Optional.of(false);
+    }
+
     private enum FirstKind { DIGIT, LITERAL, ANY }
 
     private static FirstKind firstKind(String prefix) {

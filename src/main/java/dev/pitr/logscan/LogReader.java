@@ -92,11 +92,16 @@ public final class LogReader {
             ch.position(start);
             InputStream in = new BufferedInputStream(new BoundedInput(java.nio.channels.Channels.newInputStream(ch),
                     end - start), 1 << 16);
-            BoundedLineReader lines = lines(in);
-            String first = lines.readLine();
             if (start == 0) {
                 stats.files.add(file.toString());
             }
+            if (interesting instanceof KeywordFilter words) {
+                stats.formats.add(LogFormat.STDERR);
+                readStderrBytes(file.toString(), in, words, sink, start);
+                return;
+            }
+            BoundedLineReader lines = lines(in);
+            String first = lines.readLine();
             if (first != null) {
                 stats.formats.add(LogFormat.STDERR);
                 readStderr(file.toString(), first, lines, sink, start);
@@ -182,16 +187,23 @@ public final class LogReader {
     /** Reads one log from a stream; {@code fileName} only serves format detection, {@code where} messages. */
     public void read(String fileName, String where, InputStream raw, Consumer<LogEntry> sink) throws IOException {
         stats.files.add(where);
-        BoundedLineReader lines = lines(raw);
+        BufferedInputStream in = new BufferedInputStream(raw, 1 << 16);
+        in.mark(PEEK);
+        BoundedLineReader lines = lines(in);
         String first = lines.readLine();
         if (first == null) {
             return;
         }
-        if (lines.lastTruncated()) {
-            stats.truncated++;
-        }
+        boolean firstTruncated = lines.lastTruncated();
         LogFormat format = forcedFormat.orElseGet(() -> detect(fileName, where, first));
         stats.formats.add(format);
+        if (format == LogFormat.STDERR && interesting instanceof KeywordFilter words && rewind(in)) {
+            readStderrBytes(where, in, words, sink, 0);
+            return;
+        }
+        if (firstTruncated) {
+            stats.truncated++;
+        }
         switch (format) {
             case STDERR -> readStderr(where, first, lines, sink, 0);
             case SYSLOG -> readSyslog(where, first, lines, sink);
@@ -392,6 +404,205 @@ public final class LogReader {
                     pid != null ? pid : headPid, prefix.group(m, "session"), parseLong(prefix.group(m, "xid")),
                     severity, message, null, file, headLine, clock, headOffset));
         }
+    }
+
+    /** How far a stream is kept for reading it again once its format is known from the first line. */
+    private static final int PEEK = 4 << 20;
+
+    private static boolean rewind(BufferedInputStream in) {
+        try {
+            in.reset();
+            return true;
+        } catch (IOException firstLineTooLong) {
+            return false; // read on as text
+        }
+    }
+
+    /**
+     * Plain stderr read as bytes: each message is judged by the keyword filter on its raw bytes and decoded
+     * only when it passes, so the messages that do not matter (nearly all of a large log) make no strings.
+     * What it counts and yields is what {@link #readStderr} does with the decoded text.
+     */
+    private void readStderrBytes(String file, InputStream in, KeywordFilter words, Consumer<LogEntry> sink, long base)
+            throws IOException {
+        new ByteMessages(new Assembler(file, sink), words, base).read(in);
+    }
+
+    /** The message being gathered by {@link #readStderrBytes}: its lines' bytes, joined as the text path does. */
+    private final class ByteMessages {
+        private final Assembler assembler;
+        private final KeywordFilter words;
+        private final long base;
+        private byte[] message = new byte[4096];
+        private int length = -1; // -1: no message open
+        private long messageLine;
+        private long messageOffset;
+        private int continuationBytes;
+        private byte[] carry = new byte[4096]; // a line that spans two reads
+        private int carried;
+        private boolean skippingRest; // the rest of an over-long line
+        private long lineNo;
+
+        ByteMessages(Assembler assembler, KeywordFilter words, long base) {
+            this.assembler = assembler;
+            this.words = words;
+            this.base = base;
+        }
+
+        void read(InputStream in) throws IOException {
+            byte[] buf = new byte[1 << 20];
+            long offset = base; // of buf[0] in the file
+            int n;
+            while ((n = in.readNBytes(buf, 0, buf.length)) > 0) {
+                int start = 0;
+                for (int i = 0; i < n; i++) {
+                    if (buf[i] == '\n') {
+                        endOfLine(buf, start, i, offset + start);
+                        start = i + 1;
+                    }
+                }
+                keepPartial(buf, start, n, offset + start);
+                offset += n;
+            }
+            if (carried > 0 || skippingRest) {
+                byte[] last = java.util.Arrays.copyOf(carry, carried);
+                int len = carried;
+                carried = 0;
+                boolean truncated = skippingRest;
+                skippingRest = false;
+                line(last, 0, len, carryOffset, truncated);
+            }
+            finish();
+            assembler.flush();
+        }
+
+        private long carryOffset;
+
+        /** The bytes after the last newline of a read: the start of a line the next read completes. */
+        private void keepPartial(byte[] buf, int from, int to, long offset) {
+            if (from >= to || skippingRest) {
+                return;
+            }
+            if (carried == 0) {
+                carryOffset = offset;
+            }
+            int room = MAX_LINE - carried;
+            int take = Math.min(room, to - from);
+            if (carry.length < carried + take) {
+                carry = java.util.Arrays.copyOf(carry, Math.max(carry.length * 2, carried + take));
+            }
+            System.arraycopy(buf, from, carry, carried, take);
+            carried += take;
+            if (take < to - from) {
+                skippingRest = true; // BoundedLineReader keeps MAX_LINE of a longer line, and so do we
+            }
+        }
+
+        private void endOfLine(byte[] buf, int from, int to, long offset) {
+            if (carried > 0 || skippingRest) {
+                boolean truncated = skippingRest;
+                if (!skippingRest) {
+                    keepPartial(buf, from, to, offset);
+                    truncated = skippingRest;
+                }
+                byte[] whole = carry;
+                int len = carried;
+                long at = carryOffset;
+                carried = 0;
+                skippingRest = false;
+                line(whole, 0, len, at, truncated);
+                return;
+            }
+            boolean truncated = to - from > MAX_LINE;
+            line(buf, from, truncated ? from + MAX_LINE : to, offset, truncated);
+        }
+
+        private void line(byte[] b, int from, int to, long offset, boolean truncated) {
+            lineNo++;
+            stats.lines++;
+            if (truncated) {
+                stats.truncated++;
+            }
+            if (to > from && b[to - 1] == '\r') {
+                to--;
+            }
+            if (length >= 0 && to > from && b[from] == '\t') {
+                continuation(b, from + 1, to);
+                return;
+            }
+            Optional<Boolean> starts = prefix.mayStart(b, from, to);
+            if (starts.isEmpty()) {
+                starts = Optional.of(prefix.mayStart(decode(b, from, to)));
+            }
+            if (starts.get()) {
+                finish();
+                length = 0;
+                continuationBytes = 0;
+                messageLine = lineNo;
+                messageOffset = offset;
+                append(b, from, to);
+            } else if (length >= 0 && !binary(b, from, to)) {
+                continuation(b, from, to);
+            } else {
+                stats.skipped++;
+            }
+        }
+
+        private void continuation(byte[] b, int from, int to) {
+            if (continuationBytes + (to - from) + 1 >= MAX_LINE) {
+                return; // the text path bounds a message's continuation the same way
+            }
+            continuationBytes += to - from + 1;
+            append(new byte[]{'\n'}, 0, 1);
+            append(b, from, to);
+        }
+
+        private void append(byte[] b, int from, int to) {
+            int len = to - from;
+            if (message.length < length + len) {
+                message = java.util.Arrays.copyOf(message, Math.max(message.length * 2, length + len));
+            }
+            System.arraycopy(b, from, message, length, len);
+            length += len;
+        }
+
+        /** Judges the open message on its bytes; only one that passes is decoded and parsed. */
+        private void finish() {
+            if (length < 0) {
+                return;
+            }
+            int len = length;
+            length = -1;
+            // the words that matter are SQL, after the severity's ":  ": the prefix before it is not searched
+            int from = 0;
+            while (from + 2 < len && !(message[from] == ':' && message[from + 1] == ' ' && message[from + 2] == ' ')) {
+                from++;
+            }
+            if (!words.test(message, from, len)) {
+                stats.entries++;
+                return;
+            }
+            String[] lines = decode(message, 0, len).split("\n", -1);
+            assembler.head(lines[0], messageLine, messageOffset, null, null);
+            for (int i = 1; i < lines.length; i++) {
+                assembler.continuation(lines[i]);
+            }
+            assembler.flush();
+        }
+
+        private boolean binary(byte[] b, int from, int to) {
+            for (int i = from; i < to; i++) {
+                int c = b[i] & 0xff;
+                if (c < 0x20 && c != '\t' || c >= 0x80) {
+                    return looksBinary(decode(b, from, to)); // the rare line that needs the text's judgement
+                }
+            }
+            return false;
+        }
+    }
+
+    private static String decode(byte[] b, int from, int to) {
+        return new String(b, from, to - from, StandardCharsets.UTF_8);
     }
 
     private void readStderr(String file, String first, BoundedLineReader lines, Consumer<LogEntry> sink, long base)

@@ -356,26 +356,15 @@ public final class TargetFinder {
         // (the WAL refinement needs their order); lines that merely name the table cost no parse
         if (q.table().isPresent() && q.table().get().name().length() >= 2 && q.table().get().name().charAt(0) < 128
                 && q.table().get().name().charAt(1) < 128) {
-            String table = q.table().get().name().toLowerCase(java.util.Locale.ROOT);
-            List<String> words = new ArrayList<>(FILE_DROPPING_WORDS);
-            words.addAll(ROW_WORDS);
-            words.add(table);
-            WordSet set = new WordSet(words);
-            long fileDropping = set.mask(FILE_DROPPING_WORDS.toArray(String[]::new));
-            long rows = set.mask(ROW_WORDS.toArray(String[]::new));
-            long named = set.mask(table);
-            return text -> {
-                long found = set.find(text);
-                return (found & fileDropping) != 0 || (found & named) != 0 && (found & rows) != 0;
-            };
+            return new KeywordFilter(FILE_DROPPING_WORDS, q.table().get().name().toLowerCase(java.util.Locale.ROOT),
+                    ROW_WORDS);
         }
         if (q.table().isPresent()) { // a one-letter name, or one that starts outside ASCII: the plain scan
             String table = q.table().get().name().toLowerCase(java.util.Locale.ROOT);
             return text -> containsAny(text, FILE_DROPPING_WORDS)
                     || containsIgnoreCase(text, table) && containsAny(text, ROW_WORDS);
         }
-        WordSet destructive = new WordSet(DESTRUCTIVE_WORDS);
-        return text -> destructive.find(text) != 0;
+        return new KeywordFilter(DESTRUCTIVE_WORDS, null, List.of());
     }
 
     /** {@code lowerWord} in {@code text}, ignoring case, without copying the text (this runs on every message). */

@@ -81,6 +81,46 @@ final class WordSet {
         return found;
     }
 
+    /** The same over raw bytes {@code [from, to)} (a log not yet decoded: multi-byte characters match no word). */
+    long find(byte[] b, int from, int to) {
+        long found = 0;
+        int last = to - 1;
+        for (int i = from; i < last; i++) {
+            int c = b[i] & 0xff;
+            int next = b[i + 1] & 0xff;
+            if (c >= 128 || next >= 128 || !firstTwo[LOWER[c] << 7 | LOWER[next]]) {
+                continue;
+            }
+            if (!anyTwoLetterWord) {
+                int third = i + 2 < to ? b[i + 2] & 0xff : 0;
+                if (third >= 128 || !firstThree.get(LOWER[c] << 14 | LOWER[next] << 7 | LOWER[third])) {
+                    continue;
+                }
+            }
+            for (int w : byFirst[LOWER[c]]) {
+                String word = words[w];
+                if ((found & (1L << w)) == 0 && matchesAt(b, i, to, word)) {
+                    found |= 1L << w;
+                }
+            }
+        }
+        return found;
+    }
+
+    private static boolean matchesAt(byte[] b, int at, int to, String word) {
+        int len = word.length();
+        if (at + len > to) {
+            return false;
+        }
+        for (int k = 2; k < len; k++) {
+            int c = b[at + k] & 0xff;
+            if (c >= 128 || LOWER[c] != word.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** {@code word} (lower case) at {@code at}, ignoring ASCII case; the first two characters already match. */
     private static boolean matchesAt(String text, int at, String word) {
         int len = word.length();
