@@ -58,20 +58,72 @@ public final class ArchiveVerifier {
                         "no backup.json: interrupted; never used for a restore ('pitr expire' removes it)", false));
             }
         }
+        boolean anyWal = snap.timelines().stream().anyMatch(t -> t.segments() > 0);
+        if (!anyWal) {
+            problems.add(new Problem("no-wal", RepositoryLayout.WAL, "the repository holds no WAL segment: no backup can"
+                    + " be restored (is archive_command set to 'pitr wal push %p' and archive_mode on?)", true));
+        }
+        checkBackupsHaveWhatTheyNeed(snap, segSize, problems);
         long checked = 0;
         if (deep) {
-            checked = deepCheck(problems, parallel);
+            checked = deepCheck(problems, parallel, snap.identity().map(i -> i.systemIdentifier()));
         }
         return new Report(problems, switches, checked);
     }
 
-    /** Downloads every WAL object and checks its SHA-256, in parallel. */
-    private long deepCheck(List<Problem> problems, int parallel) {
+    /**
+     * Each complete backup's objects, and every segment from its start to its stop segment: the WAL runs of a
+     * timeline only show gaps between segments that are there, not a missing first one.
+     */
+    private void checkBackupsHaveWhatTheyNeed(Inventory.Snapshot snap, int segSize, List<Problem> problems) {
+        java.util.Set<String> keys = new java.util.HashSet<>();
+        repo.list(RepositoryLayout.WAL).forEach(o -> keys.add(o.key()));
+        repo.list(RepositoryLayout.BACKUPS).forEach(o -> keys.add(o.key()));
+        for (BackupMetadata b : snap.backups().stream().flatMap(e -> e.metadata().stream()).toList()) {
+            for (String key : java.util.stream.Stream.concat(b.files().stream().map(BackupMetadata.BackupFile::key),
+                    java.util.stream.Stream.of(b.manifestKey())).toList()) {
+                if (!keys.contains(key)) {
+                    problems.add(new Problem("missing-backup-file", key, "backup " + b.id() + " cannot be restored"
+                            + " without it", true));
+                }
+            }
+            WalSegmentName seg = WalSegmentName.parse(b.startSegment()).orElseThrow();
+            WalSegmentName stop = WalSegmentName.parse(b.stopSegment()).orElseThrow();
+            for (int n = 0; n < 100_000 && seg.compareTo(stop) <= 0; n++, seg = seg.next(segSize)) {
+                String key = RepositoryLayout.walKey(dev.pitr.wal.WalFileName.parse(seg.toString()).orElseThrow());
+                if (!keys.contains(key)) {
+                    problems.add(new Problem("missing-backup-wal", seg.toString(), "backup " + b.id() + " needs it to"
+                            + " become consistent: it cannot be restored at all", true));
+                }
+            }
+        }
+    }
+
+    /**
+     * Downloads every WAL object, checks its SHA-256 and that the segment inside is this cluster's WAL at the
+     * position its name says (a foreign or renamed segment makes replay stop or hang), in parallel.
+     */
+    private long deepCheck(List<Problem> problems, int parallel, java.util.Optional<String> systemIdentifier) {
         List<ObjectInfo> objects = repo.list(RepositoryLayout.WAL).stream()
                 .filter(o -> RepositoryLayout.walFileOf(o.key()).isPresent()).toList();
         dev.pitr.core.Parallel.map(objects, parallel, o -> {
             try {
-                WalObjectFormat.decode(repo.getBytes(o.key()).orElseThrow());
+                byte[] wal = WalObjectFormat.decode(repo.getBytes(o.key()).orElseThrow());
+                var name = RepositoryLayout.walFileOf(o.key()).filter(f -> f instanceof dev.pitr.wal.WalFileName.Segment)
+                        .flatMap(dev.pitr.wal.WalFileName::segmentName); // .partial/.backup/.history are not whole WAL
+                if (name.isPresent()) {
+                    try {
+                        dev.pitr.wal.WalPageHeader h = dev.pitr.wal.WalPageHeader.read(wal, o.key());
+                        h.checkMatches(name.get(), wal.length, o.key());
+                        if (systemIdentifier.isPresent() && !systemIdentifier.get().equals(h.systemIdentifierText())) {
+                            return java.util.Optional.of(new Problem("foreign-wal", o.key(), "from the cluster with"
+                                    + " system identifier " + h.systemIdentifierText() + ", not this repository's "
+                                    + systemIdentifier.get(), true));
+                        }
+                    } catch (dev.pitr.core.PitrException wrong) {
+                        return java.util.Optional.of(new Problem("wrong-segment", o.key(), wrong.getMessage(), true));
+                    }
+                }
                 return java.util.Optional.<Problem>empty();
             } catch (WalObjectFormat.CorruptObjectException ex) {
                 return java.util.Optional.of(new Problem("corrupt", o.key(), ex.getMessage(), true));

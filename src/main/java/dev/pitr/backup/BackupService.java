@@ -35,8 +35,6 @@ import java.util.stream.Stream;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -49,7 +47,6 @@ import java.util.function.Consumer;
  * stream as it passes. The metadata object is written last, so an interrupted backup never looks complete.
  */
 public final class BackupService {
-    private static final DateTimeFormatter ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     private final Repository repo;
     private final PgBinaries bins;
@@ -84,12 +81,17 @@ public final class BackupService {
         }
         new IdentityStore(repo).bind(sysid, major, segSize);
 
-        String id = ID.format(Instant.now());
+        // the start marker is visible at once, so an interrupted backup shows up as incomplete; the heartbeat
+        // keeps 'expire' off it while it runs
+        try (BackupLease lease = BackupLease.claim(repo, Instant.now())) {
+            return create(options, lease.id(), sysid, major, version, segSize, dbSize);
+        }
+    }
+
+    private BackupMetadata create(Options options, String id, String sysid, int major, String version, int segSize,
+                                  long dbSize) {
         String label = options.label() == null ? "pitr " + id : options.label();
         String key = BackupCatalog.prefix(id) + "base.tar.zst";
-        // visible at once, so an interrupted backup shows up as incomplete (and 'expire' can clean it)
-        repo.put(BackupCatalog.prefix(id) + BackupCatalog.STARTED, ("{\"id\":\"" + id + "\",\"started_at\":\""
-                + Instant.now() + "\"}").getBytes(StandardCharsets.UTF_8));
         int tablespaces = Integer.parseInt(server.queryOne(
                 "SELECT count(*) FROM pg_tablespace WHERE spcname NOT IN ('pg_default', 'pg_global')").orElse("0"));
         Taken taken;
@@ -116,6 +118,7 @@ public final class BackupService {
         taken.tablespaceMap().ifPresent(map -> repo.put(BackupCatalog.prefix(id) + BackupCatalog.TABLESPACE_MAP, map));
         long raw = taken.files().stream().mapToLong(BackupMetadata.BackupFile::rawBytes).sum();
         long stored = taken.files().stream().mapToLong(BackupMetadata.BackupFile::storedBytes).sum();
+        verifyStored(repo, id, taken.files(), manifestKey);
         BackupMetadata meta = new BackupMetadata(BackupMetadata.FORMAT_VERSION, id, label, start.startLsn().toString(),
                 stopLsn.toString(), start.startTime(), stop, start.timeline(), start.startSegment(), stopSegment,
                 sysid, major, version, segSize, dbSize, taken.files(), manifestKey);
@@ -127,6 +130,25 @@ public final class BackupService {
         progress.accept("backup " + id + ": complete, " + raw / 1048576 + " MiB -> " + stored / 1048576
                 + " MiB stored, WAL " + start.startSegment() + " .. " + stopSegment);
         return meta;
+    }
+
+    /**
+     * Every object the metadata will name is in the repository at its stored size: a backup is marked complete
+     * only when a restore can read all of it (an object removed while it ran makes it fail, not lie).
+     */
+    static void verifyStored(Repository repo, String id, List<BackupMetadata.BackupFile> files, String manifestKey) {
+        for (BackupMetadata.BackupFile f : files) {
+            long size = repo.head(f.key()).map(dev.pitr.repo.ObjectInfo::size).orElse(-1L);
+            if (size != f.storedBytes()) {
+                throw PitrException.io("backup " + id + ": " + f.key() + (size < 0 ? " is missing from " : " has "
+                        + size + " bytes instead of " + f.storedBytes() + " in ") + repo.url() + " (was it deleted while"
+                        + " the backup ran?); the backup is not marked complete: run 'pitr backup create' again", null);
+            }
+        }
+        if (repo.head(manifestKey).isEmpty()) {
+            throw PitrException.io("backup " + id + ": " + manifestKey + " is missing from " + repo.url()
+                    + "; the backup is not marked complete: run 'pitr backup create' again", null);
+        }
     }
 
     /** What pg_basebackup produced: the stored tars, its backup_label and its manifest. */

@@ -55,8 +55,11 @@ public final class Expirer {
             }
         }
         String newestComplete = complete.isEmpty() ? "" : complete.get(0).id();
+        // an unfinished backup is deleted only when it is older than the newest complete one and has stopped
+        // beating: a backup that is still running is never touched
         List<String> incomplete = entries.stream().filter(BackupCatalog.Entry::interrupted)
-                .filter(e -> e.id().compareTo(newestComplete) < 0).map(BackupCatalog.Entry::id).toList();
+                .filter(e -> e.id().compareTo(newestComplete) < 0)
+                .filter(e -> !BackupLease.running(repo, e.id(), now)).map(BackupCatalog.Entry::id).toList();
 
         int segSize = new IdentityStore(repo).read().map(RepositoryIdentity::walSegmentSize).orElse(16 * 1024 * 1024);
         Optional<WalSegmentName> keepFrom = complete.stream().filter(b -> retained.contains(b.id()))

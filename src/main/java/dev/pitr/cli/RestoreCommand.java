@@ -104,6 +104,11 @@ final class RestoreCommand {
                 dir = Optional.ofNullable(pgdata).map(session::resolve).orElseThrow(() -> PitrException.usage(
                         "--pgdata DIR is required: a new, empty directory for the restored copy (or --in-place)"));
             }
+            Path target = dir;
+            if (delta && session.settings().pgdata().map(p -> sameDirectory(p, target)).orElse(false)) {
+                throw PitrException.refused("--delta on " + dir + ", the cluster's own pgdata, would replace production"
+                        + " and its newest WAL: use --in-place (which keeps the old directory whole) or a new directory");
+            }
             return new RestoreRequest(target(session), inclusive, timeline, dir, restorePort, Optional.ofNullable(backup),
                     checks, inPlace, delta, tablespaceMap.entrySet().stream().collect(java.util.stream.Collectors.toMap(
                             Map.Entry::getKey, e -> session.resolve(Path.of(e.getValue())).toString())));
@@ -144,6 +149,15 @@ final class RestoreCommand {
                 return new RecoveryTarget.Name(target.name);
             }
             return target.immediate ? new RecoveryTarget.Immediate() : new RecoveryTarget.Latest();
+        }
+
+        private static boolean sameDirectory(Path a, Path b) {
+            try {
+                return Files.exists(a) && Files.exists(b) ? Files.isSameFile(a, b)
+                        : a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+            } catch (java.io.IOException e) {
+                return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+            }
         }
 
         private static boolean hasZone(String t) {

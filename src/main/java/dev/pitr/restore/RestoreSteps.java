@@ -135,6 +135,14 @@ public final class RestoreSteps {
             throw PitrException.refused("--delta: " + pgdata + " belongs to the cluster with system identifier " + sysid
                     + ", the backup to " + plan.systemIdentifier() + ": choose the right directory; nothing was changed");
         }
+        List<String> unarchived = UnarchivedWal.in(pgdata, plan.systemIdentifier(), repo);
+        if (!unarchived.isEmpty()) {
+            throw PitrException.refused("--delta: " + pgdata + "/pg_wal holds WAL that is not in the repository ("
+                    + String.join(", ", unarchived.subList(0, Math.min(3, unarchived.size())))
+                    + (unarchived.size() > 3 ? ", ..." : "") + "): replacing it would lose committed data; let the"
+                    + " cluster archive it (or 'pitr wal push' each file), or restore into a new directory; nothing was"
+                    + " changed");
+        }
     }
 
     /** In place: the cluster must be stopped; its data directory will be moved aside (a rename: no copy, no space). */

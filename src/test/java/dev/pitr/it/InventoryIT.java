@@ -264,6 +264,40 @@ class InventoryIT {
         assertThat(failures.item(0).getTextContent()).contains("saw " + rows + " rows").contains("= " + (rows + 1));
     }
 
+    /**
+     * --delta never replaces WAL that exists nowhere else: not the configured cluster's own pgdata, and not a
+     * stopped copy that wrote WAL of its own after it was promoted (a copy never archives).
+     */
+    @Test
+    @Order(38)
+    void aDeltaOverADirectoryWithUnarchivedWalIsRefusedAndNothingIsDeleted() throws Exception {
+        Cli.Run own = cli.with("PITR_PGDATA", pg.dataDir().toString()).run("restore", "run", "--delta", "--target-latest",
+                "--pgdata", pg.dataDir().toString());
+        assertThat(own.exitCode()).as(own.stderr()).isEqualTo(4);
+        assertThat(own.stderr()).contains("the cluster's own pgdata");
+        Path copy = work.resolve("delta-own-wal/data");
+        try {
+            Cli.Run first = cli.run("restore", "run", "--target-latest", "--pgdata", copy.toString(), "--promote", "--yes");
+            assertThat(first.exitCode()).as(first.stderr()).isZero();
+            int port = Json.mapper().readTree(copy.resolveSibling("data.pitr").resolve("journal.json").toFile())
+                    .get("plan").get("port").asInt();
+            SeedScenarioIT.queryOn(port, "SELECT count(*) FROM (SELECT pg_switch_wal()) s"); // WAL of its own timeline
+            pg.ctl().stop(copy, "fast");
+            List<String> before;
+            try (var files = Files.list(copy.resolve("pg_wal"))) {
+                before = files.map(p -> p.getFileName().toString()).sorted().toList();
+            }
+            Cli.Run delta = cli.run("restore", "run", "--delta", "--target-latest", "--pgdata", copy.toString());
+            assertThat(delta.exitCode()).as(delta.stderr()).isEqualTo(4);
+            assertThat(delta.stderr()).contains("holds WAL that is not in the repository").contains("nothing was changed");
+            try (var files = Files.list(copy.resolve("pg_wal"))) {
+                assertThat(files.map(p -> p.getFileName().toString()).sorted().toList()).isEqualTo(before);
+            }
+        } finally {
+            cli.run("restore", "abort", "--pgdata", copy.toString());
+        }
+    }
+
     /** --delta: an older restored copy is brought forward; unchanged files are kept, stale ones removed. */
     @Test
     @Order(37)
