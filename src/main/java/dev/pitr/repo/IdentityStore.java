@@ -23,11 +23,27 @@ public final class IdentityStore {
     }
 
     /**
+     * A repository without its identity but with WAL or backups lost its pitr.json: binding it anew would let
+     * any cluster archive into another's history.
+     */
+    private void refuseIfDamaged() {
+        boolean wal = !repo.listChildren(RepositoryLayout.WAL).isEmpty();
+        boolean backups = !repo.listChildren(RepositoryLayout.BACKUPS).isEmpty();
+        if (wal || backups) {
+            throw PitrException.refused("repository " + repo.url() + " holds " + (wal ? "WAL" : "backups")
+                    + " but no identity object (" + RepositoryLayout.IDENTITY + "): it is damaged, and pitr will not bind"
+                    + " it to whichever cluster comes first; put " + RepositoryLayout.IDENTITY + " back from a copy (see"
+                    + " docs/repository.md); nothing was written");
+        }
+    }
+
+    /**
      * Returns the repository's identity, creating it from {@code candidate} when the repository is new, and
      * refuses (exit 4) when the repository belongs to another cluster.
      */
     public RepositoryIdentity bind(String systemIdentifier, int pgMajor, int walSegmentSize) {
         RepositoryIdentity existing = read().orElseGet(() -> {
+            refuseIfDamaged();
             RepositoryIdentity fresh = new RepositoryIdentity(RepositoryIdentity.FORMAT_VERSION, systemIdentifier,
                     pgMajor, walSegmentSize, Instant.now());
             try {

@@ -44,6 +44,9 @@ public final class WalArchiver {
         WalFileName file = WalFileName.parseOrThrow(path.getFileName().toString());
         byte[] raw = read(path);
         checkIdentity(file, raw, path.toString());
+        if (file instanceof WalFileName.TimelineHistory h) {
+            checkHistory(h, raw, path.toString());
+        }
         byte[] sha = Hashing.sha256(raw, 0, raw.length);
         byte[] object = WalObjectFormat.encode(raw, sha, compressLevel);
         String key = RepositoryLayout.walKey(file);
@@ -78,6 +81,32 @@ public final class WalArchiver {
                 boundIdentities.add(identity);
             }
         }
+    }
+
+    /**
+     * A history file must parse, and must continue its parent's history when the repository holds it: a restore
+     * that follows a garbage or foreign history fails much later with "timeline N is not a child".
+     */
+    private void checkHistory(WalFileName.TimelineHistory file, byte[] raw, String what) {
+        HistoryFile history = HistoryFile.parse(file.timeline(), raw, what);
+        if (history.parent() == 1) {
+            return; // timeline 1 has no history file to agree with
+        }
+        String parentKey = RepositoryLayout.walKey(new WalFileName.TimelineHistory(history.parent()));
+        repo.getBytes(parentKey).ifPresent(stored -> {
+            byte[] bytes;
+            try {
+                bytes = WalObjectFormat.decode(stored);
+            } catch (WalObjectFormat.CorruptObjectException damaged) {
+                return; // 'wal verify --deep' reports the damaged parent; it cannot judge this one
+            }
+            HistoryFile parent = HistoryFile.parse(history.parent(), bytes, parentKey);
+            if (!history.continues(parent)) {
+                throw PitrException.refused(what + " does not continue the archived history of timeline "
+                        + history.parent() + " (" + parentKey + "): it comes from another cluster or another failover;"
+                        + " nothing was written");
+            }
+        });
     }
 
     /**
