@@ -40,22 +40,47 @@ public final class RestoreRunner {
         RestoreJournal journal = RestoreJournal.begin(plan).started(RestoreState.PREFLIGHT);
         journal = journal.completed(RestoreState.PREFLIGHT, 0, RestoreState.PREFLIGHT.next().orElseThrow());
         steps.prepareStateDir(plan);
-        journal.save();
-        return drive(journal);
+        try (StateDirLock lock = StateDirLock.acquire(plan.stateDir(), "restore run")) {
+            if (Files.exists(plan.journalFile())) { // another run got here first, between its preflight and ours
+                throw PitrException.refused("a restore was started in " + plan.stateDir() + " while this one was"
+                        + " checking: use 'pitr restore status --pgdata " + plan.pgdata() + "'; nothing was changed");
+            }
+            journal.save();
+            return drive(journal);
+        }
     }
 
     /** Continues a restore from its journal: the failed or interrupted step runs again, completed ones do not. */
     public RestoreJournal resume(Path stateDir) {
+        try (StateDirLock lock = StateDirLock.acquire(stateDir, "restore resume")) {
+            RestoreJournal journal = loadOwn(stateDir);
+            if (journal.state() == RestoreState.FAILED) {
+                journal = journal.withState(journal.failedStep());
+            }
+            if (!journal.state().isStep()) {
+                progress.accept("restore is " + journal.state() + ": nothing to resume");
+                return journal;
+            }
+            // the world may have changed since the journal was written: check again what the next steps need
+            steps.checkResumable(journal.plan(), journal.state());
+            progress.accept("resuming at " + journal.state() + " (" + journal.state().purpose() + ")");
+            return drive(journal);
+        }
+    }
+
+    /**
+     * The journal of this state directory, refused when its plan points elsewhere: a hand-edited journal must
+     * not make resume or abort act on another directory.
+     */
+    static RestoreJournal loadOwn(Path stateDir) {
         RestoreJournal journal = RestoreJournal.load(stateDir);
-        if (journal.state() == RestoreState.FAILED) {
-            journal = journal.withState(journal.failedStep());
+        Path own = stateDir.toAbsolutePath().normalize();
+        Path planned = RestorePlan.stateDirFor(journal.plan().pgdata()).toAbsolutePath().normalize();
+        if (!planned.equals(own) || !journal.plan().stateDir().toAbsolutePath().normalize().equals(own)) {
+            throw PitrException.refused("the journal in " + stateDir + " names " + journal.plan().pgdata()
+                    + ", whose restore would live in " + planned + ": it was edited or moved; nothing was changed");
         }
-        if (!journal.state().isStep()) {
-            progress.accept("restore is " + journal.state() + ": nothing to resume");
-            return journal;
-        }
-        progress.accept("resuming at " + journal.state() + " (" + journal.state().purpose() + ")");
-        return drive(journal);
+        return journal;
     }
 
     private RestoreJournal drive(RestoreJournal journal) {
@@ -100,7 +125,13 @@ public final class RestoreRunner {
 
     /** {@code resumeArchiving}: for the cluster itself (in place), archive the new timeline into the repository. */
     public RestoreJournal promote(Path stateDir, boolean resumeArchiving) {
-        RestoreJournal journal = RestoreJournal.load(stateDir);
+        try (StateDirLock lock = StateDirLock.acquire(stateDir, "restore promote")) {
+            return promoteLocked(stateDir, resumeArchiving);
+        }
+    }
+
+    private RestoreJournal promoteLocked(Path stateDir, boolean resumeArchiving) {
+        RestoreJournal journal = loadOwn(stateDir);
         if (journal.state() != RestoreState.READY) {
             throw PitrException.refused("restore is " + journal.state() + ", not READY: only a verified restore"
                     + " can be promoted");
@@ -120,10 +151,12 @@ public final class RestoreRunner {
 
     /** Stops the restored server (if running) and marks the restore aborted; the files stay for inspection. */
     public RestoreJournal abort(Path stateDir) {
-        RestoreJournal journal = RestoreJournal.load(stateDir);
-        steps.stopServer(journal.plan());
-        journal = journal.event(RestoreState.ABORTED, "aborted");
-        journal.save();
-        return journal;
+        try (StateDirLock lock = StateDirLock.acquire(stateDir, "restore abort")) {
+            RestoreJournal journal = loadOwn(stateDir);
+            steps.stopServer(journal.plan());
+            journal = journal.event(RestoreState.ABORTED, "aborted");
+            journal.save();
+            return journal;
+        }
     }
 }

@@ -104,6 +104,58 @@ public final class RestoreSteps {
         return 0;
     }
 
+    /**
+     * Before a resume, what PREFLIGHT proved is checked again for the steps still to run: the data directory
+     * may have been put back, started or replaced since the journal was written.
+     */
+    public void checkResumable(RestorePlan plan, RestoreState next) {
+        Path pgdata = plan.pgdata();
+        boolean running = pg.isRunning(pgdata);
+        if (next.compareTo(RestoreState.REPLAY) < 0) { // these steps write into the data directory
+            if (running) {
+                throw PitrException.refused("a server is running on " + pgdata + ": resuming at " + next + " would write"
+                        + " under it; if it is production, leave it alone and restore into a new directory");
+            }
+            if (pg.binaries().major() != plan.pgMajor()) {
+                throw PitrException.usage("backup " + plan.backupId() + " is PostgreSQL " + plan.pgMajor()
+                        + " but the binaries in " + pg.binaries().binDir() + " are " + pg.binaries().major());
+            }
+            if (repo.head(RepositoryLayout.IDENTITY).isEmpty()) {
+                throw new RepositoryException("repository " + repo.url() + " has no identity object: wrong repository?");
+            }
+            return;
+        }
+        // REPLAY and VERIFY talk to a server: it must be this copy's, in recovery with pitr's settings
+        Path auto = pgdata.resolve("postgresql.auto.conf");
+        String conf;
+        try {
+            conf = Files.exists(auto) ? Files.readString(auto) : "";
+        } catch (IOException e) {
+            throw PitrException.io("cannot read " + auto + ": " + e.getMessage(), e);
+        }
+        if (!conf.contains(CONF_BEGIN) || !conf.contains("port = '" + plan.port() + "'")) {
+            throw PitrException.refused(pgdata + " does not hold this restore's recovery settings (postgresql.auto.conf):"
+                    + " it is not the restored copy (was another directory put in its place?); nothing was changed");
+        }
+        if (!running && portInUse(plan.port())) {
+            throw PitrException.refused("port " + plan.port() + " is taken by another server: the restored copy cannot"
+                    + " start there; stop that server or abort this restore");
+        }
+        if (running) {
+            Optional<String> served;
+            try {
+                served = connection(plan).queryOne("SHOW data_directory");
+            } catch (PitrException notAnswering) { // still starting: REPLAY follows it and reads its log
+                served = Optional.empty();
+            }
+            if (served.isPresent() && !Path.of(served.get()).toAbsolutePath().normalize()
+                    .equals(pgdata.toAbsolutePath().normalize())) {
+                throw PitrException.refused("the server on port " + plan.port() + " serves " + served.get() + ", not the"
+                        + " restored copy " + pgdata + "; nothing was changed");
+            }
+        }
+    }
+
     /** Each tablespace goes into a new, empty directory (with --delta: an older copy of it may be there). */
     private static void checkTablespaceTargets(RestorePlan plan) {
         plan.tablespaces().forEach((oid, dir) -> {

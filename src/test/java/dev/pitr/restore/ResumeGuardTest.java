@@ -1,0 +1,71 @@
+package dev.pitr.restore;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pitr.core.Json;
+import dev.pitr.core.PitrException;
+import dev.pitr.pg.PgBinaries;
+import dev.pitr.pg.PgCtl;
+import dev.pitr.repo.FileRepository;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** resume, promote and abort are guarded like run: one at a time, on their own directory, on their own copy. */
+class ResumeGuardTest {
+    @TempDir
+    Path dir;
+
+    private RestorePlan plan(Path pgdata) {
+        return new RestorePlan("file:///r", "b1", Instant.EPOCH, "0/3000100", 1, "42", 15, 16 << 20,
+                new RecoveryTarget.Xid(745), false, "latest", pgdata, RestorePlan.stateDirFor(pgdata), 5555,
+                List.of("000000010000000000000003"), 1, 1, 1, 1, Map.of(), List.of(), "test", Optional.empty(), false,
+                Map.of());
+    }
+
+    @Test
+    void oneCommandAtATimeOnARestore() {
+        Path state = dir.resolve("data.pitr");
+        try (StateDirLock held = StateDirLock.acquire(state, "restore run")) {
+            assertThatThrownBy(() -> StateDirLock.acquire(state, "restore resume")).isInstanceOf(PitrException.class)
+                    .hasMessageContaining("another pitr command is working on the restore").hasMessageContaining("restore run");
+        }
+        StateDirLock.acquire(state, "restore resume").close(); // free again once the first one ended
+    }
+
+    @Test
+    void aJournalThatNamesAnotherDirectoryIsRefused() throws Exception {
+        Path pgdata = dir.resolve("data");
+        RestoreJournal.begin(plan(pgdata)).save();
+        Path journal = RestorePlan.stateDirFor(pgdata).resolve("journal.json");
+        ObjectNode tree = (ObjectNode) Json.mapper().readTree(journal.toFile());
+        ((ObjectNode) tree.get("plan")).put("pgdata", dir.resolve("production").toString());
+        Files.write(journal, Json.mapper().writeValueAsBytes(tree));
+        assertThatThrownBy(() -> RestoreRunner.loadOwn(RestorePlan.stateDirFor(pgdata))).isInstanceOf(PitrException.class)
+                .hasMessageContaining("it was edited or moved");
+        Path ok = dir.resolve("ok");
+        RestoreJournal.begin(plan(ok)).save();
+        assertThat(RestoreRunner.loadOwn(RestorePlan.stateDirFor(ok)).plan().pgdata()).isEqualTo(ok);
+    }
+
+    @Test
+    void replayIsNotResumedOnADirectoryThatIsNotTheCopy() throws Exception {
+        Path pgdata = Files.createDirectories(dir.resolve("data"));
+        Files.writeString(pgdata.resolve("postgresql.auto.conf"), "# put back by hand: production's own settings\n");
+        FileRepository repo = new FileRepository(Files.createDirectories(dir.resolve("repo")));
+        RestoreSteps steps = new RestoreSteps(repo, new PgCtl(PgBinaries.locate(Optional.empty())),
+                new RestoreSteps.ServerAccess(Path.of("pitr"), Map.of(), Duration.ofMinutes(1), dev.pitr.core.ProgressBar.NONE),
+                s -> { });
+        assertThatThrownBy(() -> steps.checkResumable(plan(pgdata), RestoreState.REPLAY)).isInstanceOf(PitrException.class)
+                .hasMessageContaining("does not hold this restore's recovery settings");
+    }
+}
