@@ -456,6 +456,7 @@ public final class RestoreSteps {
         long lastReport = 0;
         String lastLsn = "";
         int stableRounds = 0;
+        int stalledRounds = 0;
         while (true) {
             sleep(100);
             Optional<ReplayStatus> status = status(conn);
@@ -473,12 +474,21 @@ public final class RestoreSteps {
                 if (!s.inRecovery() || "paused".equals(s.pauseState())) {
                     return 0;
                 }
+                boolean moved = !s.replayLsn().equals(lastLsn);
+                stalledRounds = moved ? 0 : stalledRounds + 1;
                 if (plan.target() instanceof RecoveryTarget.Latest) {
-                    stableRounds = s.replayLsn().equals(lastLsn) && Lsn.parse(s.replayLsn()).compareTo(goal) >= 0
-                            ? stableRounds + 1 : 0;
-                    lastLsn = s.replayLsn();
+                    stableRounds = !moved && Lsn.parse(s.replayLsn()).compareTo(goal) >= 0 ? stableRounds + 1 : 0;
                     if (stableRounds >= 30) { // everything archived is replayed (3 s unchanged); the standby waits for more
+                        lastLsn = s.replayLsn();
                         return 0;
+                    }
+                }
+                lastLsn = s.replayLsn();
+                if (stalledRounds >= 100) { // 10 s without progress: a server that retries a bad segment forever
+                    Optional<String> why = ServerLogDiagnosis.stuck(plan.serverLog());
+                    if (why.isPresent()) {
+                        throw new PitrException(ExitCode.IO_FAILURE, "replay is stuck at " + s.replayLsn() + ": "
+                                + why.get() + " (server log " + plan.serverLog() + "); run 'pitr wal verify --deep'");
                     }
                 }
             }
@@ -490,10 +500,12 @@ public final class RestoreSteps {
         }
     }
 
+    /** Just past the start of the last planned segment: replay must have read into it, not only reached it. */
     private static Lsn lastPlannedLsn(RestorePlan plan) {
         return plan.walFiles().stream().map(WalFileName::parse).flatMap(Optional::stream)
                 .filter(f -> f instanceof WalFileName.Segment).map(f -> ((WalFileName.Segment) f).segment())
-                .max(Comparator.naturalOrder()).map(s -> s.startLsn(plan.walSegmentSize())).orElse(new Lsn(0));
+                .max(Comparator.naturalOrder()).map(s -> new Lsn(s.startLsn(plan.walSegmentSize()).value() + 1))
+                .orElse(new Lsn(0));
     }
 
     record ReplayStatus(boolean inRecovery, String pauseState, String replayLsn, Instant lastXact) {

@@ -18,6 +18,30 @@ final class ServerLogDiagnosis {
     private ServerLogDiagnosis() {
     }
 
+    /** Lines of a server that keeps retrying WAL it will never accept. */
+    private static final List<String> STUCK = List.of("WAL file is from different database system", "unexpected pageaddr",
+            "invalid magic number", "incorrect resource manager data checksum",
+            "not handed to PostgreSQL"); // pitr's own refusal, written by restore_command into the server log
+
+    /** The last line saying why replay cannot go on, when the server keeps retrying a segment it rejects. */
+    static java.util.Optional<String> stuck(Path serverLog) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(serverLog);
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
+        for (int i = lines.size() - 1; i >= 0 && i >= lines.size() - 200; i--) {
+            String line = lines.get(i);
+            for (String s : STUCK) {
+                if (line.contains(s)) {
+                    return java.util.Optional.of(line.substring(line.indexOf(s)).trim());
+                }
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     static PitrException replayFailed(Path serverLog) {
         List<String> lines;
         try {

@@ -39,6 +39,7 @@ public final class WalFetcher {
             return false;
         }
         byte[] raw = decodeOrThrow(key, object.get());
+        checkSegment(file, key, raw);
         write(destination, raw);
         verbose.accept(fileName + ": fetched " + key + " (" + raw.length + " bytes, checksum verified)");
         return true;
@@ -51,6 +52,33 @@ public final class WalFetcher {
         } catch (WalObjectFormat.CorruptObjectException e) {
             throw new RepositoryException(repo.url() + "/" + key + " is damaged: " + e.getMessage()
                     + "; it was not handed to PostgreSQL (run 'pitr wal verify --deep')");
+        }
+    }
+
+    private Optional<String> systemIdentifier;
+
+    /**
+     * A segment must be this repository's cluster's WAL at the position its name says: PostgreSQL, handed another
+     * cluster's segment, retries it forever ("WAL file is from different database system").
+     */
+    public void checkSegment(WalFileName file, String key, byte[] raw) {
+        if (!(file instanceof WalFileName.Segment s)) {
+            return;
+        }
+        if (systemIdentifier == null) {
+            systemIdentifier = new dev.pitr.repo.IdentityStore(repo).read().map(dev.pitr.repo.RepositoryIdentity::systemIdentifier);
+        }
+        String what = repo.url() + "/" + key;
+        try {
+            WalPageHeader h = WalPageHeader.read(raw, what);
+            h.checkMatches(s.segment(), raw.length, what);
+            if (systemIdentifier.isPresent() && !systemIdentifier.get().equals(h.systemIdentifierText())) {
+                throw new RepositoryException(what + " holds WAL of the cluster with system identifier "
+                        + h.systemIdentifierText() + ", not this repository's " + systemIdentifier.get()
+                        + "; it was not handed to PostgreSQL (run 'pitr wal verify --deep')");
+            }
+        } catch (PitrException wrong) {
+            throw new RepositoryException(wrong.getMessage() + "; it was not handed to PostgreSQL (run 'pitr wal verify --deep')");
         }
     }
 

@@ -66,12 +66,14 @@ public final class WalPrefetcher {
 
     /** One file into the spool, verified; empty when the repository does not have it (yet). */
     private Optional<Long> fetchOne(String name, Path dir) {
-        String key = RepositoryLayout.walKey(WalFileName.parseOrThrow(name));
+        WalFileName file = WalFileName.parseOrThrow(name);
+        String key = RepositoryLayout.walKey(file);
         Optional<byte[]> object = repo.getBytes(key);
         if (object.isEmpty()) {
             return Optional.empty();
         }
         byte[] raw = fetcher.decodeOrThrow(key, object.get());
+        fetcher.checkSegment(file, key, raw);
         try {
             AtomicFiles.write(dir.resolve(name), raw);
         } catch (IOException e) {

@@ -46,6 +46,24 @@ class HistoryPushTest {
     }
 
     @Test
+    void aForeignOrRenamedSegmentUnderAValidNameIsNeverHandedToPostgres() throws Exception {
+        FileRepository repo = repo();
+        WalSegmentName two = WalSegmentName.of(1, 2, MB16);
+        Path ours = Files.write(Files.createDirectories(dir.resolve("pg_wal")).resolve(two.toString()),
+                SyntheticWal.segment(7_300_000_000_000_000_001L, two, MB16));
+        new WalArchiver(repo, 1, s -> { }).push(ours);
+        WalSegmentName three = WalSegmentName.of(1, 3, MB16);
+        byte[] foreign = SyntheticWal.segment(42L, three, MB16);
+        String key = RepositoryLayout.walKey(WalFileName.parseOrThrow(three.toString()));
+        repo.put(key, WalObjectFormat.encode(foreign, java.security.MessageDigest.getInstance("SHA-256").digest(foreign), 1));
+        Path dest = dir.resolve("RECOVERYXLOG");
+        assertThatThrownBy(() -> new WalFetcher(repo, java.util.Optional.empty(), s -> { }).fetch(three.toString(), dest))
+                .hasMessageContaining("system identifier 42").hasMessageContaining("not handed to PostgreSQL");
+        assertThat(dest).doesNotExist();
+        assertThat(new WalFetcher(repo, java.util.Optional.empty(), s -> { }).fetch(two.toString(), dest)).isTrue();
+    }
+
+    @Test
     void aRepositoryThatLostItsIdentityIsNeverBoundAgain() throws Exception {
         FileRepository repo = repo();
         WalSegmentName first = WalSegmentName.of(1, 2, MB16);
