@@ -67,10 +67,11 @@ public final class BackupLease implements AutoCloseable {
     }
 
     /** Who beats: enough to tell, on the same host, whether that process still runs. */
-    record Beat(String host, long pid, String processStart, Instant at) {
-        static Beat now() {
+    record Beat(String host, long pid, String processStart, Instant at, boolean ended) {
+        static Beat now(boolean ended) {
             ProcessHandle self = ProcessHandle.current();
-            return new Beat(localHost(), self.pid(), self.info().startInstant().map(Instant::toString).orElse(""), Instant.now());
+            return new Beat(localHost(), self.pid(), self.info().startInstant().map(Instant::toString).orElse(""),
+                    Instant.now(), ended);
         }
 
         /** Alive for certain (same host, same process), dead for certain, or unknown (another host). */
@@ -93,8 +94,12 @@ public final class BackupLease implements AutoCloseable {
     }
 
     private void beatOnce() {
+        beat(false);
+    }
+
+    private void beat(boolean ended) {
         try {
-            repo.put(BackupCatalog.prefix(id) + HEARTBEAT, dev.pitr.core.Json.mapper().writeValueAsBytes(Beat.now()));
+            repo.put(BackupCatalog.prefix(id) + HEARTBEAT, dev.pitr.core.Json.mapper().writeValueAsBytes(Beat.now(ended)));
         } catch (RuntimeException | java.io.IOException e) {
             // a missed beat only makes the backup look older; the next one retries
         }
@@ -113,6 +118,9 @@ public final class BackupLease implements AutoCloseable {
                 return Optional.empty();
             }
         });
+        if (beat.map(Beat::ended).orElse(false)) {
+            return false; // it finished (and failed, or it would have its backup.json)
+        }
         Optional<Boolean> alive = beat.flatMap(Beat::aliveHere);
         if (alive.isPresent()) {
             return alive.get();
@@ -130,6 +138,6 @@ public final class BackupLease implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        repo.delete(BackupCatalog.prefix(id) + HEARTBEAT);
+        beat(true); // the last beat says it ended: an unfinished backup is then interrupted at once
     }
 }

@@ -29,8 +29,8 @@ class BackupLeaseTest {
             assertThat(b.id()).isEqualTo("20261201T094512Z-2");
             assertThat(repo.head(BackupCatalog.prefix(b.id()) + BackupLease.HEARTBEAT)).isPresent();
         }
-        assertThat(repo.head(BackupCatalog.prefix("20261201T094512Z") + BackupLease.HEARTBEAT))
-                .as("a finished backup stops beating").isEmpty();
+        assertThat(BackupLease.running(repo, "20261201T094512Z", Instant.now()))
+                .as("a backup that ended (without backup.json: it failed) is not running").isFalse();
     }
 
     @Test
@@ -52,11 +52,11 @@ class BackupLeaseTest {
             Process gone = new ProcessBuilder("true").start();
             gone.waitFor();
             Instant then = gone.info().startInstant().orElse(now);
-            beat(repo, running.id(), new BackupLease.Beat(hostName(), gone.pid(), then.toString(), then));
+            beat(repo, running.id(), new BackupLease.Beat(hostName(), gone.pid(), then.toString(), then, false));
             assertThat(expirer.plan(Optional.of(1), Optional.empty(), now).incompleteBackups())
                     .as("its process is gone: interrupted (a kill -9)").containsExactly(running.id());
 
-            beat(repo, running.id(), new BackupLease.Beat("another-host", 1, "", now));
+            beat(repo, running.id(), new BackupLease.Beat("another-host", 1, "", now, false));
             assertThat(expirer.plan(Optional.of(1), Optional.empty(), now).incompleteBackups())
                     .as("another host, beating").isEmpty();
             Files.setLastModifiedTime(dir.resolve(BackupCatalog.prefix(running.id()) + BackupLease.HEARTBEAT), old);
