@@ -65,6 +65,11 @@ final class InfoCommand extends BaseCommand {
                 out.println("incomplete backup " + b.id() + " (interrupted; never used; 'pitr expire' removes it)"));
         snap.backups().stream().flatMap(b -> b.problem().stream()).forEach(p ->
                 out.println(red("unusable: " + p + " (never used; kept)", out.color())));
+        if (session.repository().conditionalWritesHonoured().equals(java.util.Optional.of(false))) {
+            out.println(red("the store ignores conditional writes (If-None-Match): pitr looks before every write and"
+                    + " never replaces an archived object, but two archivers racing for one new segment cannot be told"
+                    + " apart; archive from one cluster at a time", out.color()));
+        }
         return 0;
     }
 

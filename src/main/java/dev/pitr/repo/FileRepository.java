@@ -182,6 +182,12 @@ public final class FileRepository implements Repository {
         }
     }
 
+    /** link(2) fails on an existing name: a conditional write always is one here. */
+    @Override
+    public Optional<Boolean> conditionalWritesHonoured() {
+        return Optional.of(true);
+    }
+
     @Override
     public void close() {
     }

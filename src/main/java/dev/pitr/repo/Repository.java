@@ -42,6 +42,15 @@ public interface Repository extends AutoCloseable {
 
     void delete(String key);
 
+    /**
+     * Whether the store refuses a conditional write over an existing key (S3's {@code If-None-Match: *});
+     * empty when it cannot tell. {@link #putIfAbsent} never replaces an object either way; where this is false,
+     * two writers racing for one new key may both think they created it.
+     */
+    default Optional<Boolean> conditionalWritesHonoured() {
+        return Optional.empty();
+    }
+
     default Optional<byte[]> getBytes(String key) {
         return get(key).map(in -> {
             try (in) {

@@ -72,7 +72,14 @@ public final class S3Repository implements Repository {
                         .retryOnException(S3Repository::isTruncatedResponse)
                         .build())
                         .addExecutionInterceptor(new RetryReporter(verbose)));
-        settings.endpoint().ifPresent(builder::endpointOverride);
+        settings.endpoint().ifPresent(e -> builder.endpointOverride(e)
+                // S3-compatibles (MinIO, Ceph, s3rver, ...) differ on the SDK's newer defaults: aws-chunked bodies
+                // with trailing checksums are stored as sent by some. Send plain bodies, checksums only where the
+                // API requires them, as tools that talk to S3-compatibles do.
+                .requestChecksumCalculation(software.amazon.awssdk.core.checksums.RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(software.amazon.awssdk.core.checksums.ResponseChecksumValidation.WHEN_REQUIRED)
+                .serviceConfiguration(software.amazon.awssdk.services.s3.S3Configuration.builder()
+                        .chunkedEncodingEnabled(false).build()));
         return builder.build();
     }
 
@@ -255,26 +262,115 @@ public final class S3Repository implements Repository {
 
     @Override
     public void put(String key, byte[] content) {
-        call("PUT", key, () -> s3.putObject(b -> b.bucket(location.bucket()).key(fullKey(key)),
-                RequestBody.fromBytes(content)));
+        String md5 = md5(content);
+        String etag = call("PUT", key, () -> s3.putObject(b -> b.bucket(location.bucket()).key(fullKey(key))
+                .contentMD5(java.util.Base64.getEncoder().encodeToString(java.util.HexFormat.of().parseHex(md5))),
+                RequestBody.fromBytes(content)).eTag());
+        verifyStored(key, content, md5, etag);
     }
 
+    /**
+     * Creates the object only if the key is free. The key is looked at first, so a store that ignores
+     * {@code If-None-Match} (some S3-compatibles do) can never be made to replace an archived object; the
+     * conditional PUT still closes the race on stores that honour it; and what the store kept is checked.
+     */
     @Override
     public PutOutcome putIfAbsent(String key, byte[] content) {
-        return call("PUT", key, () -> {
+        if (head(key).isPresent()) {
+            return PutOutcome.ALREADY_EXISTS;
+        }
+        String md5 = md5(content);
+        Optional<String> etag = call("PUT", key, () -> {
             try {
-                s3.putObject(b -> b.bucket(location.bucket()).key(fullKey(key)).ifNoneMatch("*"),
-                        RequestBody.fromBytes(content));
-                return PutOutcome.CREATED;
+                return Optional.of(s3.putObject(b -> b.bucket(location.bucket()).key(fullKey(key)).ifNoneMatch("*")
+                        .contentMD5(java.util.Base64.getEncoder().encodeToString(java.util.HexFormat.of().parseHex(md5))),
+                        RequestBody.fromBytes(content)).eTag());
             } catch (S3Exception e) {
                 // 412: the key exists. (A retried PUT can also see its own first attempt here; callers compare
                 // the existing object's checksum, so that case resolves to "identical, done".)
                 if (e.statusCode() == 412) {
-                    return PutOutcome.ALREADY_EXISTS;
+                    return Optional.<String>empty();
                 }
                 throw e;
             }
         });
+        if (etag.isEmpty()) {
+            return PutOutcome.ALREADY_EXISTS;
+        }
+        verifyStored(key, content, md5, etag.get());
+        return PutOutcome.CREATED;
+    }
+
+    private volatile Optional<Boolean> conditionalWrites = Optional.empty();
+
+    /** Probed once: a second conditional PUT of a scratch key must be refused with 412. */
+    @Override
+    public Optional<Boolean> conditionalWritesHonoured() {
+        if (conditionalWrites.isEmpty()) {
+            String probe = ".pitr-probe/" + java.util.UUID.randomUUID();
+            String full = fullKey(probe);
+            try {
+                call("PUT", probe, () -> s3.putObject(b -> b.bucket(location.bucket()).key(full).ifNoneMatch("*"),
+                        RequestBody.fromBytes(new byte[]{1})));
+                boolean refused = call("PUT", probe, () -> {
+                    try {
+                        s3.putObject(b -> b.bucket(location.bucket()).key(full).ifNoneMatch("*"),
+                                RequestBody.fromBytes(new byte[]{2}));
+                        return false;
+                    } catch (S3Exception e) {
+                        if (e.statusCode() == 412) {
+                            return true;
+                        }
+                        throw e;
+                    }
+                });
+                conditionalWrites = Optional.of(refused);
+            } finally {
+                delete(probe);
+            }
+        }
+        return conditionalWrites;
+    }
+
+    /**
+     * What the store kept must be what was sent: its size, and its ETag where the store reports the MD5 (a
+     * single-part upload without SSE-KMS). A store that mangles uploads would otherwise lose the whole archive
+     * while every push reports success.
+     */
+    private void verifyStored(String key, byte[] content, String md5, String etag) {
+        String tag = etag == null ? "" : etag.replace("\"", "").toLowerCase(java.util.Locale.ROOT);
+        boolean md5Tag = tag.matches("[0-9a-f]{32}");
+        if (md5Tag && tag.equals(md5)) {
+            return; // the store's own MD5 of what it kept is ours
+        }
+        long size = -1;
+        for (int attempt = 0; attempt < 5 && size != content.length && !md5Tag; attempt++) {
+            if (attempt > 0) {
+                sleepQuietly(100L * attempt); // read-after-write may lag on some stores
+            }
+            size = head(key).map(ObjectInfo::size).orElse(-1L);
+        }
+        if (md5Tag || size != content.length) {
+            throw new RepositoryException("the store at " + where() + " did not keep what was sent for " + key
+                    + " (stored " + (md5Tag ? "MD5 " + tag : size + " bytes") + "; sent " + content.length
+                    + " bytes, MD5 " + md5 + "): it mangles uploads; pitr does not count this object as stored");
+        }
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String md5(byte[] content) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(content));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override
@@ -313,6 +409,11 @@ public final class S3Repository implements Repository {
                     .key(full).uploadId(uploadId)
                     .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build())));
             completed = true;
+            long stored = head(key).map(ObjectInfo::size).orElse(-1L);
+            if (stored != total) {
+                throw new RepositoryException("the store at " + where() + " kept " + stored + " bytes of " + key
+                        + " after a " + parts.size() + "-part upload of " + total + " bytes: it mangles uploads");
+            }
             return total;
         } finally {
             if (!completed) {
@@ -355,19 +456,27 @@ public final class S3Repository implements Repository {
 
     @Override
     public List<String> listChildren(String prefix) {
-        List<String> out = new ArrayList<>();
+        java.util.TreeSet<String> out = new java.util.TreeSet<>();
         String base = fullKey(prefix);
-        listPages(prefix, true, page -> {
+        children(prefix, true, base, out);
+        if (out.isEmpty()) { // some stores answer a delimited listing with nothing at all: list the keys instead
+            children(prefix, false, base, out);
+        }
+        return new ArrayList<>(out);
+    }
+
+    private void children(String prefix, boolean delimited, String base, java.util.Set<String> out) {
+        listPages(prefix, delimited, page -> {
             for (CommonPrefix p : page.commonPrefixes()) {
                 String child = p.prefix().substring(base.length());
                 out.add(child.endsWith("/") ? child.substring(0, child.length() - 1) : child);
             }
             for (S3Object o : page.contents()) {
-                out.add(o.key().substring(base.length()));
+                // a store that ignores the delimiter lists every key below: its first path element is the child
+                String rest = o.key().substring(base.length());
+                out.add(rest.contains("/") ? rest.substring(0, rest.indexOf('/')) : rest);
             }
         });
-        out.sort(String::compareTo);
-        return out;
     }
 
     private void listPages(String prefix, boolean delimited, java.util.function.Consumer<ListObjectsV2Response> sink) {

@@ -79,8 +79,13 @@ abstract class RepositoryContract {
             for (Future<PutOutcome> f : pool.invokeAll(racers)) {
                 outcomes.add(f.get());
             }
-            assertThat(outcomes).containsOnlyOnce(PutOutcome.CREATED);
-            assertThat(new String(repo.getBytes("race").orElseThrow(), StandardCharsets.UTF_8)).startsWith("racer-");
+            String stored = new String(repo.getBytes("race").orElseThrow(), StandardCharsets.UTF_8);
+            assertThat(stored).as("one racer's content, whole").matches("racer-[0-7]");
+            if (repo.conditionalWritesHonoured().orElse(true)) {
+                assertThat(outcomes).containsOnlyOnce(PutOutcome.CREATED);
+            } else { // a store that ignores If-None-Match: pitr looks first, but cannot close the race window
+                assertThat(outcomes).contains(PutOutcome.CREATED);
+            }
         } finally {
             pool.shutdown();
         }

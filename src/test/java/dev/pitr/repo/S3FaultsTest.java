@@ -42,12 +42,20 @@ class S3FaultsTest {
     private Repository direct;
     private String bucket;
 
+    /** The store behind the fault proxy: S3Proxy here, s3rver in {@link S3rverFaultsTest}. */
+    protected java.net.URI storeEndpoint() {
+        return EmbeddedS3.shared().endpoint();
+    }
+
+    protected String newStoreBucket() {
+        return EmbeddedS3.shared().newBucket();
+    }
+
     @BeforeEach
     void setUp() throws Exception {
-        EmbeddedS3 s3 = EmbeddedS3.shared();
-        bucket = s3.newBucket();
-        proxy = new FaultProxy(s3.endpoint(), Plan.always(Fault.NONE));
-        direct = Repositories.open("s3://" + bucket + "/repo", new S3Settings(Optional.of(s3.endpoint()), "us-east-1", true, 3));
+        bucket = newStoreBucket();
+        proxy = new FaultProxy(storeEndpoint(), Plan.always(Fault.NONE));
+        direct = Repositories.open("s3://" + bucket + "/repo", new S3Settings(Optional.of(storeEndpoint()), "us-east-1", true, 3));
     }
 
     @AfterEach
