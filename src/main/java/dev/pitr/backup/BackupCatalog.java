@@ -90,7 +90,13 @@ public final class BackupCatalog {
         return out;
     }
 
+    /** What a backup ID looks like (the claim time, and -N when several started in one second). */
+    private static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("\\d{8}T\\d{6}Z(-\\d{1,2})?");
+
     public BackupMetadata require(String id) {
+        if (!ID.matcher(id).matches()) {
+            throw PitrException.usage("'" + id + "' is not a backup ID (like 20261201T094512Z): see 'pitr backup list'");
+        }
         return read(id).orElseThrow(() -> PitrException.usage("backup '" + id + "' is not a complete backup in "
                 + repo.url() + " (see 'pitr backup list')"));
     }

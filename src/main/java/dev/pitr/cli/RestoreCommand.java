@@ -105,6 +105,13 @@ final class RestoreCommand {
                         "--pgdata DIR is required: a new, empty directory for the restored copy (or --in-place)"));
             }
             Path target = dir;
+            session.settings().repo().filter(r -> r.startsWith("file://")).map(r -> Path.of(r.substring("file://".length())))
+                    .filter(root -> target.toAbsolutePath().normalize().startsWith(root.toAbsolutePath().normalize())
+                            || root.toAbsolutePath().normalize().startsWith(target.toAbsolutePath().normalize()))
+                    .ifPresent(root -> {
+                        throw PitrException.usage("--pgdata " + target + " overlaps the repository " + root
+                                + ": restore into a directory outside it");
+                    });
             if (delta && session.settings().pgdata().map(p -> sameDirectory(p, target)).orElse(false)) {
                 throw PitrException.refused("--delta on " + dir + ", the cluster's own pgdata, would replace production"
                         + " and its newest WAL: use --in-place (which keeps the old directory whole) or a new directory");

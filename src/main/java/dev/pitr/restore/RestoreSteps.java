@@ -158,10 +158,22 @@ public final class RestoreSteps {
 
     /** Each tablespace goes into a new, empty directory (with --delta: an older copy of it may be there). */
     private static void checkTablespaceTargets(RestorePlan plan) {
+        java.util.Map<Path, String> taken = new java.util.HashMap<>();
         plan.tablespaces().forEach((oid, dir) -> {
             if (dir.startsWith(plan.pgdata()) || plan.pgdata().startsWith(dir)) {
                 throw PitrException.usage("--tablespace-map: " + dir + " overlaps the data directory " + plan.pgdata());
             }
+            if (dir.startsWith(plan.stateDir()) || plan.stateDir().startsWith(dir)) {
+                throw PitrException.usage("--tablespace-map: " + dir + " overlaps the restore's state directory "
+                        + plan.stateDir());
+            }
+            taken.forEach((other, otherOid) -> {
+                if (dir.startsWith(other) || other.startsWith(dir)) {
+                    throw PitrException.usage("--tablespace-map: tablespaces " + otherOid + " and " + oid + " would share "
+                            + dir + ": map each to a directory of its own");
+                }
+            });
+            taken.put(dir, oid);
             if (!plan.reusesFiles() && Files.exists(dir) && !isEmptyDir(dir)) {
                 throw PitrException.refused("tablespace " + oid + " would go to " + dir + ", which is not empty:"
                         + " map it to a new directory (nothing was changed)");

@@ -58,6 +58,27 @@ class ResumeGuardTest {
     }
 
     @Test
+    void tablespacesMustEachGetADirectoryOfTheirOwnOutsideTheStateDirectory() throws Exception {
+        Path pgdata = dir.resolve("data");
+        FileRepository repo = new FileRepository(Files.createDirectories(dir.resolve("repo")));
+        RestoreSteps steps = new RestoreSteps(repo, new PgCtl(PgBinaries.locate(Optional.empty())),
+                new RestoreSteps.ServerAccess(Path.of("pitr"), Map.of(), Duration.ofMinutes(1), dev.pitr.core.ProgressBar.NONE),
+                s -> { });
+        Path shared = dir.resolve("ts");
+        RestorePlan twoInOne = withTablespaces(pgdata, Map.of("16390", shared, "16391", shared.resolve("inner")));
+        assertThatThrownBy(() -> steps.preflight(twoInOne)).isInstanceOf(PitrException.class).hasMessageContaining("would share");
+        RestorePlan intoState = withTablespaces(pgdata, Map.of("16390", RestorePlan.stateDirFor(pgdata).resolve("ts")));
+        assertThatThrownBy(() -> steps.preflight(intoState)).hasMessageContaining("state directory");
+    }
+
+    private RestorePlan withTablespaces(Path pgdata, Map<String, Path> tablespaces) {
+        return new RestorePlan("file:///r", "b1", Instant.EPOCH, "0/3000100", 1, "42", 15, 16 << 20,
+                new RecoveryTarget.Xid(745), false, "latest", pgdata, RestorePlan.stateDirFor(pgdata), dev.pitr.testkit.PgCluster.freePort(),
+                List.of("000000010000000000000003"), 1, 1, 1, 1, Map.of(), List.of(), "test", Optional.empty(), false,
+                tablespaces);
+    }
+
+    @Test
     void replayIsNotResumedOnADirectoryThatIsNotTheCopy() throws Exception {
         Path pgdata = Files.createDirectories(dir.resolve("data"));
         Files.writeString(pgdata.resolve("postgresql.auto.conf"), "# put back by hand: production's own settings\n");
