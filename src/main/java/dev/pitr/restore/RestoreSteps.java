@@ -15,6 +15,7 @@ import dev.pitr.repo.RepositoryException;
 import dev.pitr.wal.Lsn;
 import dev.pitr.wal.WalPrefetcher;
 import dev.pitr.wal.WalFileName;
+import dev.pitr.wal.WalSegmentName;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -496,6 +497,13 @@ public final class RestoreSteps {
                     }
                 }
                 lastLsn = s.replayLsn();
+                if (stalledRounds >= 300 && plan.target() instanceof RecoveryTarget.Latest
+                        && Lsn.parse(s.replayLsn()).compareTo(goal) < 0) { // 30 s waiting short of the planned WAL
+                    throw new PitrException(ExitCode.IO_FAILURE, "replay waits at " + s.replayLsn() + " for WAL the"
+                            + " archive does not hand it (planned up to " + goal + "): " + ServerLogDiagnosis.stuck(
+                            plan.serverLog()).orElse("see the server log " + plan.serverLog())
+                            + "; run 'pitr wal verify --deep'");
+                }
                 if (stalledRounds >= 100) { // 10 s without progress: a server that retries a bad segment forever
                     Optional<String> why = ServerLogDiagnosis.stuck(plan.serverLog());
                     if (why.isPresent()) {
@@ -512,11 +520,22 @@ public final class RestoreSteps {
         }
     }
 
-    /** Just past the start of the last planned segment: replay must have read into it, not only reached it. */
-    private static Lsn lastPlannedLsn(RestorePlan plan) {
+    /**
+     * Just past the start of the last planned segment of the timeline being restored: replay must have read into
+     * it, not only reached it (a segment the server refused leaves replay waiting at its very start). With
+     * {@code --timeline N} segments of later timelines are in the plan too, and replay never reads them.
+     */
+    static Lsn lastPlannedLsn(RestorePlan plan) {
+        int upTo = switch (plan.timeline()) {
+            case "latest" -> Integer.MAX_VALUE;
+            case "current" -> plan.backupTimeline();
+            default -> Integer.parseInt(plan.timeline());
+        };
         return plan.walFiles().stream().map(WalFileName::parse).flatMap(Optional::stream)
                 .filter(f -> f instanceof WalFileName.Segment).map(f -> ((WalFileName.Segment) f).segment())
-                .max(Comparator.naturalOrder()).map(s -> new Lsn(s.startLsn(plan.walSegmentSize()).value() + 1))
+                .filter(s -> s.timeline() <= upTo)
+                .max(Comparator.comparingLong((WalSegmentName s) -> s.segmentNumber(plan.walSegmentSize())))
+                .map(s -> new Lsn(s.startLsn(plan.walSegmentSize()).value() + 1))
                 .orElse(new Lsn(0));
     }
 

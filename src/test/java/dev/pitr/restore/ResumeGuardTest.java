@@ -79,6 +79,20 @@ class ResumeGuardTest {
     }
 
     @Test
+    void replayMustReadIntoTheLastSegmentOfTheTimelineBeingRestored() {
+        List<String> wal = List.of("00000001000000000000000A", "00000001000000000000000B", "00000002000000000000000C",
+                "00000002.history");
+        RestorePlan one = new RestorePlan("file:///r", "b1", Instant.EPOCH, "0/3000100", 1, "42", 15, 16 << 20,
+                new RecoveryTarget.Latest(), false, "1", dir.resolve("d"), dir.resolve("d.pitr"), 5555, wal, 1, 1, 1, 1,
+                Map.of(), List.of(), "test", Optional.empty(), false, Map.of());
+        assertThat(RestoreSteps.lastPlannedLsn(one)).isEqualTo(dev.pitr.wal.Lsn.parse("0/B000001"));
+        RestorePlan latest = new RestorePlan("file:///r", "b1", Instant.EPOCH, "0/3000100", 1, "42", 15, 16 << 20,
+                new RecoveryTarget.Latest(), false, "latest", dir.resolve("d"), dir.resolve("d.pitr"), 5555, wal, 1, 1, 1, 1,
+                Map.of(), List.of(), "test", Optional.empty(), false, Map.of());
+        assertThat(RestoreSteps.lastPlannedLsn(latest)).isEqualTo(dev.pitr.wal.Lsn.parse("0/C000001"));
+    }
+
+    @Test
     void replayIsNotResumedOnADirectoryThatIsNotTheCopy() throws Exception {
         Path pgdata = Files.createDirectories(dir.resolve("data"));
         Files.writeString(pgdata.resolve("postgresql.auto.conf"), "# put back by hand: production's own settings\n");
