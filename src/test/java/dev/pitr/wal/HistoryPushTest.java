@@ -45,13 +45,18 @@ class HistoryPushTest {
         assertThat(repo.head(RepositoryLayout.walKey(new WalFileName.TimelineHistory(3)))).isPresent();
     }
 
+    /** Segment {@code number} of timeline 1, as the cluster with {@code sysid} writes it, in pg_wal. */
+    private Path segment(long number, long sysid) throws Exception {
+        WalSegmentName name = WalSegmentName.of(1, number, MB16);
+        return Files.write(Files.createDirectories(dir.resolve("pg_wal")).resolve(name.toString()),
+                SyntheticWal.segment(sysid, name, MB16));
+    }
+
     @Test
     void aForeignOrRenamedSegmentUnderAValidNameIsNeverHandedToPostgres() throws Exception {
         FileRepository repo = repo();
         WalSegmentName two = WalSegmentName.of(1, 2, MB16);
-        Path ours = Files.write(Files.createDirectories(dir.resolve("pg_wal")).resolve(two.toString()),
-                SyntheticWal.segment(7_300_000_000_000_000_001L, two, MB16));
-        new WalArchiver(repo, 1, s -> { }).push(ours);
+        new WalArchiver(repo, 1, s -> { }).push(segment(2, 7_300_000_000_000_000_001L));
         WalSegmentName three = WalSegmentName.of(1, 3, MB16);
         byte[] foreign = SyntheticWal.segment(42L, three, MB16);
         String key = RepositoryLayout.walKey(WalFileName.parseOrThrow(three.toString()));
@@ -66,14 +71,10 @@ class HistoryPushTest {
     @Test
     void aRepositoryThatLostItsIdentityIsNeverBoundAgain() throws Exception {
         FileRepository repo = repo();
-        WalSegmentName first = WalSegmentName.of(1, 2, MB16);
-        Path ours = Files.write(Files.createDirectories(dir.resolve("pg_wal")).resolve(first.toString()),
-                SyntheticWal.segment(7_300_000_000_000_000_001L, first, MB16));
-        new WalArchiver(repo, 1, s -> { }).push(ours);
+        new WalArchiver(repo, 1, s -> { }).push(segment(2, 7_300_000_000_000_000_001L));
         repo.delete(RepositoryLayout.IDENTITY);
         WalSegmentName theirs = WalSegmentName.of(1, 9, MB16);
-        Path foreign = Files.write(dir.resolve("pg_wal").resolve(theirs.toString()),
-                SyntheticWal.segment(42L, theirs, MB16));
+        Path foreign = segment(9, 42L);
         assertThatThrownBy(() -> new WalArchiver(repo, 1, s -> { }).push(foreign)).isInstanceOf(PitrException.class)
                 .hasMessageContaining("no identity object").hasMessageContaining("damaged");
         assertThat(repo.head(RepositoryLayout.IDENTITY)).isEmpty();
