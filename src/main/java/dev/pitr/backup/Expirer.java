@@ -90,5 +90,6 @@ public final class Expirer {
             }
         }
         plan.walKeys().forEach(repo::delete);
+        repo.removeStaleTemps(java.time.Duration.ofHours(1)); // what a killed writer left behind
     }
 }

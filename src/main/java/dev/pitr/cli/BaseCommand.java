@@ -47,6 +47,11 @@ abstract class BaseCommand implements Callable<Integer> {
         }
     }
 
+    /** An audit record now, before a command's irreversible part (a record at the end is lost with a kill -9). */
+    void auditStart(Session session, String what) {
+        audit(session, -1, "started: " + what);
+    }
+
     private void audit(Session session, int code, String outcome) {
         var s = session.settings();
         var record = dev.pitr.safety.AuditLog.record(spec.commandLine().getParseResult() == null ? java.util.List.of()

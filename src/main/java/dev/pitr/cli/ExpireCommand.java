@@ -30,8 +30,10 @@ final class ExpireCommand extends BaseCommand {
         Expirer.Plan plan = expirer.plan(Optional.ofNullable(keepFull), Optional.ofNullable(keepDays), Instant.now());
         Output out = session.output();
         if (!dryRun) {
-            session.confirm("expire " + (plan.expiredBackups().size() + plan.incompleteBackups().size())
-                    + " backup(s) and " + plan.walKeys().size() + " WAL object(s) in " + session.repository().url());
+            String what = (plan.expiredBackups().size() + plan.incompleteBackups().size()) + " backup(s) and "
+                    + plan.walKeys().size() + " WAL object(s) in " + session.repository().url();
+            session.confirm("expire " + what);
+            auditStart(session, "deleting " + what);
             expirer.execute(plan);
         }
         if (out.json()) {

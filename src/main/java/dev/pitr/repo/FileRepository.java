@@ -182,6 +182,22 @@ public final class FileRepository implements Repository {
         }
     }
 
+    @Override
+    public int removeStaleTemps(java.time.Duration age) {
+        int n = 0;
+        try (java.util.stream.Stream<Path> all = Files.walk(root)) {
+            for (Path p : all.filter(Files::isRegularFile).filter(dev.pitr.core.AtomicFiles::isTemp).toList()) {
+                if (Files.getLastModifiedTime(p).toInstant().isBefore(java.time.Instant.now().minus(age))) {
+                    Files.deleteIfExists(p);
+                    n++;
+                }
+            }
+        } catch (IOException e) {
+            throw new RepositoryException("cannot clean temp files in " + root + ": " + e.getMessage(), e);
+        }
+        return n;
+    }
+
     /** link(2) fails on an existing name: a conditional write always is one here. */
     @Override
     public Optional<Boolean> conditionalWritesHonoured() {

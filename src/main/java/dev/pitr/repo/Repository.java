@@ -51,6 +51,14 @@ public interface Repository extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Removes the temp files of writes that were killed before their rename, older than {@code age} (a local
+     * store's; an object store never shows an unfinished upload). Returns how many.
+     */
+    default int removeStaleTemps(java.time.Duration age) {
+        return 0;
+    }
+
     default Optional<byte[]> getBytes(String key) {
         return get(key).map(in -> {
             try (in) {

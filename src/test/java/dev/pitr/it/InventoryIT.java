@@ -173,6 +173,16 @@ class InventoryIT {
 
         JsonNode done = json("--yes", "expire", "--keep-full", "2");
         assertThat(done.get("walKeys").size()).isPositive();
+        // recorded before anything is deleted, so a killed expire still leaves its trace in the audit trail
+        List<String> audit = Files.readAllLines(work.resolve("audit.jsonl"));
+        int started = -1;
+        for (int i = 0; i < audit.size(); i++) {
+            if (audit.get(i).contains("started: deleting")) {
+                started = i;
+            }
+        }
+        assertThat(started).as("a 'started' record for expire").isNotNegative();
+        assertThat(audit.subList(started, audit.size())).anyMatch(l -> l.contains("expire --keep-full 2") && l.contains("\"outcome\":\"ok\""));
         assertThat(json("backup", "list")).hasSize(2);
         for (String id : backups.subList(2, 4)) {
             JsonNode plan = json("restore", "plan", "--backup", id, "--target-latest", "--pgdata",

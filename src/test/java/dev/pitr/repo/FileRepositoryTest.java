@@ -27,6 +27,16 @@ class FileRepositoryTest extends RepositoryContract {
     }
 
     @Test
+    void staleTempFilesOfKilledWritesAreRemovedAndFreshOnesKept() throws Exception {
+        java.nio.file.Path stale = Files.writeString(Files.createDirectories(dir.resolve("wal/00000001")).resolve("s.pitr-tmp-1"), "half");
+        Files.setLastModifiedTime(stale, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(7200)));
+        java.nio.file.Path fresh = Files.writeString(dir.resolve("f.pitr-tmp-2"), "being written");
+        assertThat(repo.removeStaleTemps(java.time.Duration.ofHours(1))).isEqualTo(1);
+        assertThat(stale).doesNotExist();
+        assertThat(fresh).exists();
+    }
+
+    @Test
     void leftoverTempFilesAreInvisible() throws Exception {
         Files.writeString(dir.resolve("x.pitr-tmp-123"), "half");
         repo.put("y", new byte[]{1});
