@@ -37,10 +37,41 @@ final class WalPushCommand extends BaseCommand {
             description = "how long to wait for the pusher before failing this call (default: ${DEFAULT-VALUE})")
     int timeoutSeconds;
 
+    @Option(names = "--queue-max", paramLabel = "N", description = {"opt-in, off by default: when the repository fails and"
+            + " more than N segments wait in pg_wal, acknowledge this one without storing it (loudly), so pg_wal cannot",
+            "fill the disk; the archive then has a gap"})
+    Integer queueMax;
+
     @Override
     int execute(Session session) {
         session.quiet();
         Path walFile = session.resolve(file);
+        try {
+            return push(session, walFile);
+        } catch (PitrException e) {
+            long waiting = queueMax == null || e.exitCode() != dev.pitr.core.ExitCode.IO_FAILURE ? -1 : readyCount(walFile);
+            if (queueMax == null || waiting <= queueMax) {
+                throw e;
+            }
+            // PostgreSQL logs what archive_command writes to stderr: the drop is in the server log
+            session.output().progress("WARNING: " + walFile.getFileName() + " DROPPED without being archived: the"
+                    + " repository fails (" + e.getMessage() + ") and " + waiting + " segments wait in pg_wal, more than"
+                    + " --queue-max " + queueMax + "; the archive has a gap here: take a new backup once it works again");
+            return 0;
+        }
+    }
+
+    /** Segments PostgreSQL still has to archive: the .ready files beside the one asked for. */
+    private static long readyCount(Path walFile) {
+        Path status = walFile.toAbsolutePath().getParent().resolve("archive_status");
+        try (var files = java.nio.file.Files.list(status)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".ready")).count();
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+    }
+
+    private int push(Session session, Path walFile) {
         if (async || session.settings().archiveAsync()) {
             if (AsyncArchiver.isMarkedReady(walFile)) {
                 ArchiveSpool archiveSpool = new ArchiveSpool(spoolDir(session));

@@ -35,4 +35,27 @@ class OperatorMistakesTest {
         assertThat(run.stderr()).contains("overlaps the repository");
         assertThat(repo.resolve("restore")).doesNotExist();
     }
+
+    /** The opt-in queue limit: with the repository down, pg_wal must not fill the disk; the drop is loud. */
+    @Test
+    void aFullQueueDropsASegmentOnlyWhenAskedAndSaysSo() throws Exception {
+        Path pgWal = Files.createDirectories(dir.resolve("pg_wal/archive_status")).getParent();
+        Path segment = null;
+        for (long n = 2; n <= 5; n++) {
+            var name = dev.pitr.wal.WalSegmentName.of(1, n, 16 * 1024 * 1024);
+            segment = Files.write(pgWal.resolve(name.toString()),
+                    dev.pitr.wal.SyntheticWal.segment(7_300_000_000_000_000_001L, name, 16 * 1024 * 1024));
+            Files.createFile(pgWal.resolve("archive_status").resolve(name + ".ready"));
+        }
+        Cli down = new Cli(Map.of("PITR_REPO", "s3://bucket/repo", "PITR_S3_ENDPOINT", "http://127.0.0.1:1",
+                "PITR_S3_MAX_ATTEMPTS", "1", "AWS_ACCESS_KEY_ID", "x", "AWS_SECRET_ACCESS_KEY", "y"), dir);
+        Cli.Run failing = down.run("wal", "push", segment.toString());
+        assertThat(failing.exitCode()).as("off by default: PostgreSQL keeps the segment and retries").isEqualTo(5);
+        Cli.Run roomLeft = down.run("wal", "push", "--queue-max", "10", segment.toString());
+        assertThat(roomLeft.exitCode()).isEqualTo(5);
+        Cli.Run full = down.run("wal", "push", "--queue-max", "3", segment.toString());
+        assertThat(full.exitCode()).isZero();
+        assertThat(full.stderr()).contains("DROPPED without being archived").contains("4 segments wait")
+                .contains("take a new backup");
+    }
 }
