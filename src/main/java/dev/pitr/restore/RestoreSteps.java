@@ -238,7 +238,8 @@ public final class RestoreSteps {
     public void prepareStateDir(RestorePlan plan) {
         try {
             Files.createDirectories(plan.spool());
-            Files.setPosixFilePermissions(plan.stateDir(), PosixFilePermissions.fromString("rwxr-xr-x"));
+            // like PGDATA: the journal, the spool and the server log are the restore's own (0700)
+            Files.setPosixFilePermissions(plan.stateDir(), PosixFilePermissions.fromString("rwx------"));
             ProcessRunner.giveToServerUser(plan.stateDir());
         } catch (IOException e) {
             throw PitrException.io("cannot create " + plan.stateDir() + ": " + e.getMessage(), e);

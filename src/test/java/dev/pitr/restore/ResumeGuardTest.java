@@ -93,6 +93,18 @@ class ResumeGuardTest {
     }
 
     @Test
+    void theStateDirectoryIsPrivateLikePgdata() throws Exception {
+        Path pgdata = dir.resolve("data");
+        FileRepository repo = new FileRepository(Files.createDirectories(dir.resolve("repo")));
+        RestoreSteps steps = new RestoreSteps(repo, new PgCtl(PgBinaries.locate(Optional.empty())),
+                new RestoreSteps.ServerAccess(Path.of("pitr"), Map.of(), Duration.ofMinutes(1), dev.pitr.core.ProgressBar.NONE),
+                s -> { });
+        steps.prepareStateDir(plan(pgdata));
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(RestorePlan.stateDirFor(pgdata)))).isEqualTo("rwx------");
+    }
+
+    @Test
     void replayIsNotResumedOnADirectoryThatIsNotTheCopy() throws Exception {
         Path pgdata = Files.createDirectories(dir.resolve("data"));
         Files.writeString(pgdata.resolve("postgresql.auto.conf"), "# put back by hand: production's own settings\n");
