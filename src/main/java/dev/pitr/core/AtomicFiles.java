@@ -41,9 +41,19 @@ public final class AtomicFiles {
     }
 
     public static void writeStream(Path target, StreamWriter writer) throws IOException {
+        writeStream(target, writer, temp -> { });
+    }
+
+    /** Settings a file gets before it becomes visible (its permissions and owner). */
+    public interface FileSetup {
+        void apply(Path file) throws IOException;
+    }
+
+    public static void writeStream(Path target, StreamWriter writer, FileSetup setup) throws IOException {
         Path temp = tempBeside(target);
         try {
             writeAndSync(temp, writer);
+            setup.apply(temp);
             moveIntoPlace(temp, target);
         } finally {
             Files.deleteIfExists(temp);

@@ -24,6 +24,7 @@ import java.util.stream.Stream;
  */
 public final class FileRepository implements Repository {
     private final Path root;
+    private final Access access;
 
     public FileRepository(Path root) {
         if (!Files.isDirectory(root)) {
@@ -31,6 +32,68 @@ public final class FileRepository implements Repository {
                     + root + ", writable by the user PostgreSQL runs as) or fix the repository URL");
         }
         this.root = root;
+        this.access = Access.of(root);
+    }
+
+    /**
+     * What pitr's files and directories get, taken from the repository directory itself: a private one (0700,
+     * like PGDATA) gives 0600 files and 0700 directories whoever writes them; a shared one keeps its group and
+     * other bits. When root writes (a backup, a restore), objects take the directory's owner, so the server
+     * user that runs archive_command can still read them.
+     */
+    private record Access(java.util.Set<java.nio.file.attribute.PosixFilePermission> dirs,
+                          java.util.Set<java.nio.file.attribute.PosixFilePermission> files,
+                          Optional<java.nio.file.attribute.PosixFileAttributes> owner) {
+        static Access of(Path root) {
+            try {
+                var attrs = Files.readAttributes(root, java.nio.file.attribute.PosixFileAttributes.class);
+                var dirs = java.util.EnumSet.copyOf(attrs.permissions());
+                dirs.addAll(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+                var files = java.util.EnumSet.copyOf(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+                for (var p : attrs.permissions()) {
+                    if (p.name().endsWith("_READ")) {
+                        files.add(p);
+                    }
+                }
+                boolean asRoot = "root".equals(System.getProperty("user.name"));
+                return new Access(dirs, files, asRoot && !"root".equals(attrs.owner().getName())
+                        ? Optional.of(attrs) : Optional.empty());
+            } catch (IOException | UnsupportedOperationException e) {
+                return new Access(java.util.Set.of(), java.util.Set.of(), Optional.empty()); // not POSIX: as created
+            }
+        }
+
+        void file(Path f) throws IOException {
+            apply(f, files);
+        }
+
+        private void apply(Path p, java.util.Set<java.nio.file.attribute.PosixFilePermission> perms) throws IOException {
+            if (perms.isEmpty()) {
+                return;
+            }
+            Files.setPosixFilePermissions(p, perms);
+            if (owner.isPresent()) {
+                Files.setOwner(p, owner.get().owner());
+                Files.getFileAttributeView(p, java.nio.file.attribute.PosixFileAttributeView.class)
+                        .setGroup(owner.get().group());
+            }
+        }
+    }
+
+    /** Creates the missing directories from the root down to {@code dir}, each with the repository's access. */
+    private void directories(Path dir) throws IOException {
+        java.util.Deque<Path> missing = new java.util.ArrayDeque<>();
+        for (Path d = dir; d != null && !d.equals(root) && !Files.isDirectory(d); d = d.getParent()) {
+            missing.push(d);
+        }
+        for (Path d : missing) {
+            try {
+                Files.createDirectory(d);
+                access.apply(d, access.dirs());
+            } catch (FileAlreadyExistsException raced) {
+                // another writer made it first
+            }
+        }
     }
 
     @Override
@@ -77,8 +140,8 @@ public final class FileRepository implements Repository {
     public void put(String key, byte[] content) {
         Path target = path(key);
         try {
-            Files.createDirectories(target.getParent());
-            AtomicFiles.write(target, content);
+            directories(target.getParent());
+            AtomicFiles.writeStream(target, out -> out.write(content), access::file);
         } catch (IOException e) {
             throw new RepositoryException("cannot write " + key + " to " + url() + ": " + e.getMessage(), e);
         }
@@ -89,8 +152,8 @@ public final class FileRepository implements Repository {
         Path target = path(key);
         long[] count = new long[1];
         try {
-            Files.createDirectories(target.getParent());
-            AtomicFiles.writeStream(target, out -> count[0] = content.transferTo(out));
+            directories(target.getParent());
+            AtomicFiles.writeStream(target, out -> count[0] = content.transferTo(out), access::file);
             return count[0];
         } catch (IOException e) {
             throw new RepositoryException("cannot write " + key + " to " + url() + ": " + e.getMessage(), e);
@@ -102,8 +165,9 @@ public final class FileRepository implements Repository {
         Path target = path(key);
         Path temp = AtomicFiles.tempBeside(target);
         try {
-            Files.createDirectories(target.getParent());
+            directories(target.getParent());
             AtomicFiles.writeAndSync(temp, out -> out.write(content));
+            access.file(temp);
             // link(2) fails if the name exists: an atomic "create only if absent" that rename cannot give
             Files.createLink(target, temp);
             AtomicFiles.syncDirectory(target.getParent());
