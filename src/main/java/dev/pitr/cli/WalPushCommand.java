@@ -37,7 +37,8 @@ final class WalPushCommand extends BaseCommand {
             description = "how long to wait for the pusher before failing this call (default: ${DEFAULT-VALUE})")
     int timeoutSeconds;
 
-    @Option(names = "--queue-max", paramLabel = "N", description = {"opt-in, off by default: when the repository fails and"
+    @Option(names = "--queue-max", paramLabel = "N", description = {"opt-in, off by default (config: archive-queue-max):"
+            + " when the repository fails and"
             + " more than N segments wait in pg_wal, acknowledge this one without storing it (loudly), so pg_wal cannot",
             "fill the disk; the archive then has a gap"})
     Integer queueMax;
@@ -49,14 +50,16 @@ final class WalPushCommand extends BaseCommand {
         try {
             return push(session, walFile);
         } catch (PitrException e) {
-            long waiting = queueMax == null || e.exitCode() != dev.pitr.core.ExitCode.IO_FAILURE ? -1 : readyCount(walFile);
-            if (queueMax == null || waiting <= queueMax) {
+            Integer max = queueMax != null ? Integer.valueOf(queueMax)
+                    : session.settings().archiveQueueMax().isPresent() ? session.settings().archiveQueueMax().getAsInt() : null;
+            long waiting = max == null || e.exitCode() != dev.pitr.core.ExitCode.IO_FAILURE ? -1 : readyCount(walFile);
+            if (max == null || waiting <= max) {
                 throw e;
             }
             // PostgreSQL logs what archive_command writes to stderr: the drop is in the server log
             session.output().progress("WARNING: " + walFile.getFileName() + " DROPPED without being archived: the"
                     + " repository fails (" + e.getMessage() + ") and " + waiting + " segments wait in pg_wal, more than"
-                    + " --queue-max " + queueMax + "; the archive has a gap here: take a new backup once it works again");
+                    + " the queue limit " + max + "; the archive has a gap here: take a new backup once it works again");
             return 0;
         }
     }

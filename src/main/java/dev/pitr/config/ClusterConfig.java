@@ -17,7 +17,8 @@ public record ClusterConfig(@JsonProperty("environment") String environment,
                             @JsonProperty("compress-level") Integer compressLevel,
                             @JsonProperty("spool") String spool,
                             @JsonProperty("archive-async") Boolean archiveAsync,
-                            @JsonProperty("process-max") Integer processMax) {
+                            @JsonProperty("process-max") Integer processMax,
+                            @JsonProperty("archive-queue-max") Integer archiveQueueMax) {
 
     /** The S3 connection; never credentials (they come from the AWS default provider chain). */
     public record S3Config(@JsonProperty("endpoint") String endpoint,

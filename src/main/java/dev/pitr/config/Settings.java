@@ -22,7 +22,8 @@ public record Settings(Optional<Path> configFile,
                        int compressLevel,
                        Optional<Path> spool,
                        boolean archiveAsync,
-                       int processMax) {
+                       int processMax,
+                       java.util.OptionalInt archiveQueueMax) {
     public static final String UNLABELLED = "unlabelled";
 
     /** The configured server (maintenance database). */

@@ -23,7 +23,7 @@ public final class SettingsResolver {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final ClusterConfig EMPTY = new ClusterConfig(null, null, null, null, null, null, null, null,
-            null, null, null, null, null, null, null);
+            null, null, null, null, null, null, null, null);
 
     /** Parallel uploads of the asynchronous archiver: enough to hide S3 latency without starving the primary. */
     public static final int DEFAULT_PROCESS_MAX = 4;
@@ -89,7 +89,10 @@ public final class SettingsResolver {
                 env("PITR_ARCHIVE_ASYNC").map(Boolean::parseBoolean).or(() -> Optional.ofNullable(c.archiveAsync()))
                         .orElse(false),
                 env("PITR_PROCESS_MAX").map(v -> parseInt("PITR_PROCESS_MAX", v))
-                        .or(() -> Optional.ofNullable(c.processMax())).orElse(DEFAULT_PROCESS_MAX));
+                        .or(() -> Optional.ofNullable(c.processMax())).orElse(DEFAULT_PROCESS_MAX),
+                env("PITR_ARCHIVE_QUEUE_MAX").map(v -> parseInt("PITR_ARCHIVE_QUEUE_MAX", v))
+                        .or(() -> Optional.ofNullable(c.archiveQueueMax()))
+                        .map(java.util.OptionalInt::of).orElse(java.util.OptionalInt.empty()));
     }
 
     private <T> Optional<T> pick(String envName, String fileValue, Function<String, T> convert) {

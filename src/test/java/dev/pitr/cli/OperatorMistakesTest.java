@@ -57,5 +57,7 @@ class OperatorMistakesTest {
         assertThat(full.exitCode()).isZero();
         assertThat(full.stderr()).contains("DROPPED without being archived").contains("4 segments wait")
                 .contains("take a new backup");
+        assertThat(down.with("PITR_ARCHIVE_QUEUE_MAX", "3").run("wal", "push", segment.toString()).exitCode())
+                .as("the same limit from the config / environment").isZero();
     }
 }
