@@ -1,0 +1,69 @@
+package dev.pitr.it;
+
+import dev.pitr.core.Json;
+import dev.pitr.repo.Repositories;
+import dev.pitr.repo.Repository;
+import dev.pitr.repo.RepositoryLayout;
+import dev.pitr.repo.S3Settings;
+import dev.pitr.testkit.Cli;
+import dev.pitr.testkit.EmbeddedS3;
+import dev.pitr.testkit.PgCluster;
+import dev.pitr.testkit.TestDirs;
+import dev.pitr.wal.SyntheticWal;
+import dev.pitr.wal.WalFileName;
+import dev.pitr.wal.WalObjectFormat;
+import dev.pitr.wal.WalSegmentName;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Another cluster's segment stored under a valid name of this archive (a copy gone wrong, a shared bucket): a
+ * real restore must stop at it with the reason, not hang in REPLAY nor report READY short of the planned WAL.
+ */
+class ForeignSegmentIT {
+    @Test
+    void aRestoreStopsAtAForeignSegmentNamingIt() throws Exception {
+        EmbeddedS3 s3 = EmbeddedS3.shared();
+        String bucket = s3.newBucket();
+        Path work = TestDirs.shared("pitr-foreign-");
+        Path pgdata = work.resolve("restored/data");
+        Cli cli = null;
+        try (PgCluster pg = PgCluster.start(Map.of("wal_level", "replica", "archive_mode", "on",
+                "archive_command", ArchiveIT.archiveCommandTo(s3, bucket)), Map.of())) {
+            Map<String, String> env = new HashMap<>(s3.env(bucket));
+            env.put("PITR_PGPORT", String.valueOf(pg.port()));
+            cli = new Cli(env, work);
+            pg.execute("CREATE TABLE t AS SELECT g FROM generate_series(1, 1000) g");
+            Cli.Run backup = cli.run("backup", "create");
+            assertThat(backup.exitCode()).as(backup.stderr()).isZero();
+            pg.execute("INSERT INTO t SELECT g FROM generate_series(1, 1000) g");
+            String last = pg.query("SELECT pg_walfile_name(pg_switch_wal())");
+            ArchiveIT.waitUntilArchived(pg, last);
+            try (Repository repo = Repositories.open("s3://" + bucket + "/repo",
+                    new S3Settings(Optional.of(s3.endpoint()), "us-east-1", true, 3))) {
+                WalSegmentName name = WalSegmentName.parse(last).orElseThrow();
+                byte[] foreign = SyntheticWal.segment(42L, name, 16 * 1024 * 1024);
+                repo.put(RepositoryLayout.walKey(WalFileName.parseOrThrow(last)),
+                        WalObjectFormat.encode(foreign, MessageDigest.getInstance("SHA-256").digest(foreign), 1));
+            }
+            Cli.Run restore = cli.run("restore", "run", "--target-latest", "--pgdata", pgdata.toString());
+            assertThat(restore.exitCode()).as(restore.stderr()).isEqualTo(5);
+            assertThat(restore.stderr()).contains(last).contains("system identifier 42").contains("not handed to PostgreSQL");
+            String state = Json.mapper().readTree(pgdata.resolveSibling("data.pitr").resolve("journal.json").toFile())
+                    .get("state").asText();
+            assertThat(state).isEqualTo("FAILED");
+        } finally {
+            if (cli != null) {
+                cli.run("restore", "abort", "--pgdata", pgdata.toString());
+            }
+            TestDirs.delete(work);
+        }
+    }
+}
