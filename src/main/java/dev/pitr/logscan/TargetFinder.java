@@ -92,7 +92,7 @@ public final class TargetFinder {
         if (samples.stream().anyMatch(s -> s.format().usesPrefix())) {
             if (q.prefix().isPresent()) {
                 PrefixDetector.check(prefix, q.prefixSource(), heads, where);
-                prefixUsed = Optional.of("log_line_prefix '" + new LogLinePrefix(prefix) + "' (" + q.prefixSource() + ")");
+                prefixUsed = Optional.of("log_line_prefix '" + prefix + "' (" + q.prefixSource() + ")");
             } else {
                 PrefixDetector.Detected d = PrefixDetector.detect(heads, where);
                 prefix = d.prefix();
@@ -503,9 +503,24 @@ public final class TargetFinder {
         if (c.time() == null) {
             return result;
         }
+        // without its xid, a statement is found in the WAL by the relation files its commit drops; one that
+        // drops none (DELETE, UPDATE, DROP VIEW, ...) would be matched to the next unrelated DROP or TRUNCATE,
+        // a target after the mistake: it keeps the log's target, and says why
+        if (c.xid() == null && !pinnedByDroppedFiles(c.kind())) {
+            return result.recommendation().map(r -> result.withRecommendation(new Recommendation(r.kind(), r.xid(),
+                    r.time(), r.inclusive(), r.precisionWindow(), r.reason() + "; the WAL cannot pin a " + c.kind()
+                    + " without its xid (its commit drops no relation files), so this target comes from the log",
+                    r.settings()))).orElse(result);
+        }
         return locator.locate(c.time().minus(ALIGN_WINDOW), c.time(), Optional.ofNullable(c.xid()), skip)
                 .map(l -> result.withRecommendation(fromWal(c, l, skip)))
                 .orElse(result);
+    }
+
+    /** Kinds whose commit always drops relation files (what pg_waldump shows as "rels:"). */
+    static boolean pinnedByDroppedFiles(String kind) {
+        return java.util.Arrays.stream(DestructiveStatement.Kind.values())
+                .anyMatch(k -> k.name().equals(kind) && DROPS_FILES.contains(k));
     }
 
     static Recommendation fromWal(Candidate c, dev.pitr.wal.TransactionLocator.Located l, int alignedPast) {

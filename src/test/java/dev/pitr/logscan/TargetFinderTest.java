@@ -80,4 +80,17 @@ class TargetFinderTest {
         assertThat(r.relationDroppers()).hasSize(3);
         assertThat(TargetFinder.droppersBefore(r.candidates().get(0), r.relationDroppers())).isEqualTo(1);
     }
+
+    @Test
+    void aDeleteIsNeverPinnedToAnUnrelatedRelationDroppingCommit() throws Exception {
+        TargetFinder.Result r = find("%m [%p] %q%u@%d ", "orders",
+                "2026-03-25 14:14:02.345 UTC [2] app@shop LOG:  statement: DELETE FROM orders");
+        // a locator that cannot be used: refining a DELETE must not even ask the WAL
+        TargetFinder.Result refined = new TargetFinder().refineWithWal(r, new dev.pitr.wal.TransactionLocator(null, null));
+        Recommendation rec = refined.recommendation().orElseThrow();
+        assertThat(rec.kind()).isEqualTo("time");
+        assertThat(rec.reason()).contains("cannot pin a DELETE_WITHOUT_WHERE");
+        assertThat(TargetFinder.pinnedByDroppedFiles("TRUNCATE")).isTrue();
+        assertThat(TargetFinder.pinnedByDroppedFiles("UPDATE_WITHOUT_WHERE")).isFalse();
+    }
 }
