@@ -44,7 +44,22 @@ public final class SyslogReceiver implements AutoCloseable {
 
     /** Whether this machine has no syslog daemon of its own on /dev/log (the receiver then takes its place). */
     public static boolean available() {
-        return !Files.exists(SOCKET);
+        if (!Files.exists(SOCKET)) {
+            return true;
+        }
+        try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(SOCKET))) {
+            return false; // a daemon answers there
+        } catch (IOException e) {
+            if (!String.valueOf(e.getMessage()).contains("Connection refused")) {
+                return false; // a datagram daemon (rsyslog, journald) owns it: never touch it
+            }
+            try { // a stream socket nobody listens on: left by a killed test run, take its place
+                Files.deleteIfExists(SOCKET);
+                return true;
+            } catch (IOException gone) {
+                return false;
+            }
+        }
     }
 
     public static SyslogReceiver start() throws IOException {
