@@ -43,7 +43,7 @@ final class SessionOutcomes {
      * How much of a plain file around a candidate is read for its session's BEGIN and ROLLBACK: a transaction
      * longer than this in the log is not judged (and so stays a suspect).
      */
-    static final long WINDOW_BYTES = 32L << 20;
+    static final long WINDOW_BYTES = 8L << 20;
 
     private record Event(long position, Control control) {
     }
