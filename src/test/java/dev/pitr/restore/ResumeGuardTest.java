@@ -32,6 +32,14 @@ class ResumeGuardTest {
                 Map.of());
     }
 
+    /** The real steps over an empty file repository and this machine's PostgreSQL binaries. */
+    private RestoreSteps steps() throws Exception {
+        FileRepository repo = new FileRepository(Files.createDirectories(dir.resolve("repo")));
+        return new RestoreSteps(repo, new PgCtl(PgBinaries.locate(Optional.empty())),
+                new RestoreSteps.ServerAccess(Path.of("pitr"), Map.of(), Duration.ofMinutes(1), dev.pitr.core.ProgressBar.NONE),
+                s -> { });
+    }
+
     @Test
     void oneCommandAtATimeOnARestore() {
         Path state = dir.resolve("data.pitr");
@@ -60,10 +68,7 @@ class ResumeGuardTest {
     @Test
     void tablespacesMustEachGetADirectoryOfTheirOwnOutsideTheStateDirectory() throws Exception {
         Path pgdata = dir.resolve("data");
-        FileRepository repo = new FileRepository(Files.createDirectories(dir.resolve("repo")));
-        RestoreSteps steps = new RestoreSteps(repo, new PgCtl(PgBinaries.locate(Optional.empty())),
-                new RestoreSteps.ServerAccess(Path.of("pitr"), Map.of(), Duration.ofMinutes(1), dev.pitr.core.ProgressBar.NONE),
-                s -> { });
+        RestoreSteps steps = steps();
         Path shared = dir.resolve("ts");
         RestorePlan twoInOne = withTablespaces(pgdata, Map.of("16390", shared, "16391", shared.resolve("inner")));
         assertThatThrownBy(() -> steps.preflight(twoInOne)).isInstanceOf(PitrException.class).hasMessageContaining("would share");
@@ -95,10 +100,7 @@ class ResumeGuardTest {
     @Test
     void theStateDirectoryIsPrivateLikePgdata() throws Exception {
         Path pgdata = dir.resolve("data");
-        FileRepository repo = new FileRepository(Files.createDirectories(dir.resolve("repo")));
-        RestoreSteps steps = new RestoreSteps(repo, new PgCtl(PgBinaries.locate(Optional.empty())),
-                new RestoreSteps.ServerAccess(Path.of("pitr"), Map.of(), Duration.ofMinutes(1), dev.pitr.core.ProgressBar.NONE),
-                s -> { });
+        RestoreSteps steps = steps();
         steps.prepareStateDir(plan(pgdata));
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
                 Files.getPosixFilePermissions(RestorePlan.stateDirFor(pgdata)))).isEqualTo("rwx------");
@@ -108,10 +110,7 @@ class ResumeGuardTest {
     void replayIsNotResumedOnADirectoryThatIsNotTheCopy() throws Exception {
         Path pgdata = Files.createDirectories(dir.resolve("data"));
         Files.writeString(pgdata.resolve("postgresql.auto.conf"), "# put back by hand: production's own settings\n");
-        FileRepository repo = new FileRepository(Files.createDirectories(dir.resolve("repo")));
-        RestoreSteps steps = new RestoreSteps(repo, new PgCtl(PgBinaries.locate(Optional.empty())),
-                new RestoreSteps.ServerAccess(Path.of("pitr"), Map.of(), Duration.ofMinutes(1), dev.pitr.core.ProgressBar.NONE),
-                s -> { });
+        RestoreSteps steps = steps();
         assertThatThrownBy(() -> steps.checkResumable(plan(pgdata), RestoreState.REPLAY)).isInstanceOf(PitrException.class)
                 .hasMessageContaining("does not hold this restore's recovery settings");
     }
