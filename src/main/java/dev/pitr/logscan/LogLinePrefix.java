@@ -1,6 +1,7 @@
 package dev.pitr.logscan;
 
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -24,8 +25,17 @@ public final class LogLinePrefix {
     private final boolean hasMillis;
     private final FirstKind firstKind;
     private final char firstLiteral;
+    /** Other prefixes the same log was written with (a reload changed log_line_prefix), tried in turn. */
+    private final List<LogLinePrefix> alternates;
 
     public LogLinePrefix(String given) {
+        this(given, List.of());
+    }
+
+    /** {@code given}, and where a line does not fit it, each of {@code others} (earlier or later settings). */
+    public LogLinePrefix(String given, List<String> others) {
+        this.alternates = others.stream().map(LogLinePrefix::normalize).distinct()
+                .filter(o -> !o.equals(normalize(given))).map(LogLinePrefix::new).toList();
         String prefix = normalize(given);
         this.prefix = prefix;
         Set<String> used = this.groups;
@@ -130,6 +140,14 @@ public final class LogLinePrefix {
 
     /** A field the prefix captures ({@code ts}, {@code pid}, {@code db}, ...), or null when absent or empty. */
     public String group(Matcher m, String name) {
+        if (m.pattern() != pattern) {
+            for (LogLinePrefix alt : alternates) {
+                if (m.pattern() == alt.pattern) {
+                    return alt.group(m, name);
+                }
+            }
+            return null;
+        }
         if (!groups.contains(name)) {
             return null;
         }
@@ -150,15 +168,27 @@ public final class LogLinePrefix {
             return false;
         }
         char c = line.charAt(0);
-        return switch (firstKind) {
+        boolean own = switch (firstKind) {
             case DIGIT -> c >= '0' && c <= '9';
             case LITERAL -> c == firstLiteral;
             case ANY -> true;
         };
+        return own || alternates.stream().anyMatch(a -> a.mayStart(line));
     }
 
     /** {@link #mayStart(String)} on a line's raw bytes; empty when only the decoded line can tell. */
     Optional<Boolean> mayStart(byte[] b, int from, int to) {
+        Optional<Boolean> own = mayStartOwn(b, from, to);
+        for (LogLinePrefix alt : alternates) {
+            if (own.orElse(true)) {
+                return own;
+            }
+            own = alt.mayStartOwn(b, from, to);
+        }
+        return own;
+    }
+
+    private Optional<Boolean> mayStartOwn(byte[] b, int from, int to) {
         if (from >= to) {
             return Optional.of(false);
         }
@@ -207,10 +237,19 @@ public final class LogLinePrefix {
     public Optional<Matcher> match(String line) {
         Matcher m = pattern.matcher(new BudgetedChars(line, STEPS_PER_CHAR * (long) line.length() + BASE_STEPS));
         try {
-            return m.matches() ? Optional.of(m) : Optional.empty();
+            if (m.matches()) {
+                return Optional.of(m);
+            }
         } catch (BudgetedChars.Exhausted e) {
-            return Optional.empty();
+            // as not matching
         }
+        for (LogLinePrefix alt : alternates) {
+            Optional<Matcher> other = alt.match(line);
+            if (other.isPresent()) {
+                return other;
+            }
+        }
+        return Optional.empty();
     }
 
     /** A line as the regex engine reads it: every character read counts against the budget. */

@@ -47,9 +47,15 @@ public final class PrefixDetector {
     }
 
     /** The prefix chosen, how, and how many of the sampled message lines it reads. */
-    public record Detected(String prefix, String how, int matched, int sampled) {
+    public record Detected(String prefix, String how, int matched, int sampled, List<String> alternates) {
+        Detected(String prefix, String how, int matched, int sampled) {
+            this(prefix, how, matched, sampled, List.of());
+        }
+
         public String describe() {
-            return "'" + prefix + "' (" + how + "; reads " + matched + " of " + sampled + " sampled message lines)";
+            return "'" + prefix + "' (" + how + "; reads " + matched + " of " + sampled + " sampled message lines)"
+                    + (alternates.isEmpty() ? "" : ", and where the log was written with another (a reload changed it): '"
+                    + String.join("', '", alternates) + "'");
         }
     }
 
@@ -95,6 +101,12 @@ public final class PrefixDetector {
                 bestGroups = p.fieldCount();
             }
         }
+        List<String> others = alternatesFor(best.prefix(), heads);
+        if (!others.isEmpty()) { // lines before (or after) a reload: read with the log's other prefixes too
+            LogLinePrefix all = new LogLinePrefix(best.prefix(), others);
+            int n = (int) heads.stream().filter(h -> all.match(h).isPresent()).count();
+            best = new Detected(best.prefix(), best.how(), n, heads.size(), others);
+        }
         if (best.matched() * 2 <= heads.size()) {
             String sample = heads.get(0).length() > 160 ? heads.get(0).substring(0, 160) + "..." : heads.get(0);
             throw PitrException.usage("cannot tell the log_line_prefix of " + where + ": the best guess '" + best.prefix()
@@ -109,7 +121,7 @@ public final class PrefixDetector {
         if (heads.isEmpty()) {
             return;
         }
-        LogLinePrefix p = new LogLinePrefix(given);
+        LogLinePrefix p = new LogLinePrefix(given, alternatesFor(given, heads));
         long n = heads.stream().filter(h -> p.match(h).isPresent()).count();
         if (n * 2 <= heads.size()) {
             Optional<Detected> better;
@@ -122,6 +134,12 @@ public final class PrefixDetector {
                     + heads.size() + " message lines of " + where + better.map(d -> "; the log looks like " + d.describe()
                     + ": pass --log-line-prefix '" + d.prefix() + "'").orElse("; pass the server's value (SHOW log_line_prefix)"));
         }
+    }
+
+    /** The prefixes the log's own change lines name, other than {@code chosen}. */
+    public static List<String> alternatesFor(String chosen, List<String> heads) {
+        return fromLog(heads).stream().filter(p -> !LogLinePrefix.normalize(p).equals(LogLinePrefix.normalize(chosen)))
+                .distinct().toList();
     }
 
     private static final List<String> FIELDS = List.of("user", "db", "session", "xid");

@@ -82,26 +82,34 @@ public final class TargetFinder {
         Optional<String> prefixUsed = Optional.empty();
         String prefix = q.prefix().orElse(LogSearchDefaults.PREFIX);
         List<String> heads = new ArrayList<>();
+        List<String> everyHead = new ArrayList<>();
         String where = files.get(0).toString();
         for (int i = 0; i < samples.size(); i++) {
             if (samples.get(i).format().usesPrefix() && (heads.isEmpty() || i == samples.size() - 1)) {
                 heads.addAll(samples.get(i).heads()); // the oldest and the newest file: a prefix change shows there
                 where = heads.size() == samples.get(i).heads().size() ? files.get(i).toString() : where;
             }
+            everyHead.addAll(samples.get(i).heads());
         }
+        // a reload that changed log_line_prefix leaves its own line: lines on either side are read
+        List<String> alternates = List.of();
         if (samples.stream().anyMatch(s -> s.format().usesPrefix())) {
             if (q.prefix().isPresent()) {
                 PrefixDetector.check(prefix, q.prefixSource(), heads, where);
-                prefixUsed = Optional.of("log_line_prefix '" + prefix + "' (" + q.prefixSource() + ")");
+                alternates = PrefixDetector.alternatesFor(prefix, everyHead);
+                prefixUsed = Optional.of("log_line_prefix '" + prefix + "' (" + q.prefixSource() + ")"
+                        + (alternates.isEmpty() ? "" : ", and where a reload changed it: '" + String.join("', '", alternates)
+                        + "'"));
             } else {
                 PrefixDetector.Detected d = PrefixDetector.detect(heads, where);
                 prefix = d.prefix();
+                alternates = PrefixDetector.alternatesFor(prefix, everyHead);
                 prefixUsed = Optional.of("log_line_prefix " + d.describe() + "; override with --log-line-prefix");
             }
         }
         prefixUsed.ifPresent(p -> notices.accept("reading with " + p));
         notices.accept("times: " + q.zone().describe());
-        LogLinePrefix compiled = new LogLinePrefix(prefix);
+        LogLinePrefix compiled = new LogLinePrefix(prefix, alternates);
         warnAboutFilters(q, compiled, samples, warnings);
         LogZone zone = q.zone().withWarnings(warnings::add);
         List<FileScan> scans = readAll(q, files, samples, compiled, zone);

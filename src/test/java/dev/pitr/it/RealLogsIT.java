@@ -323,6 +323,28 @@ class RealLogsIT {
     }
 
     @Test
+    void aLogWhosePrefixAReloadChangedIsReadOnBothSidesOfTheChange() throws Exception {
+        settings(Map.of("log_statement", "'all'", "log_min_duration_statement", "-1", "log_timezone", "'UTC'",
+                "lc_messages", "'C'", "log_line_prefix", "'%m [%p] %q%u@%d '"));
+        pg.execute("CREATE TABLE before_reload (id int)", "CREATE TABLE after_reload (id int)");
+        long from = Files.size(logDir.resolve("postgresql"));
+        Incident first = incident("before-reload", 20, s -> s.execute("DROP TABLE before_reload"));
+        settings(Map.of("log_line_prefix", "'%m|%p|%d|%u| '"));
+        Incident second = incident("after-reload", 20, s -> s.execute("DROP TABLE after_reload"));
+        byte[] all = Files.readAllBytes(logDir.resolve("postgresql"));
+        Path both = Files.write(work.resolve("reloaded.log"), java.util.Arrays.copyOfRange(all, (int) from, all.length));
+        assertThat(Files.readString(both)).contains("parameter \"log_line_prefix\" changed to");
+        JsonNode old = find(both, "--table", "before_reload");
+        assertThat(old.get("candidates").get(0).get("sql").asText()).isEqualTo("DROP TABLE before_reload");
+        assertKeepsBeforeAndExcludesMistake(first, old);
+        JsonNode fresh = find(both, "--table", "after_reload");
+        assertThat(fresh.get("candidates").get(0).get("sql").asText()).isEqualTo("DROP TABLE after_reload");
+        assertThat(fresh.get("candidates").get(0).get("database").asText()).isEqualTo("postgres");
+        assertKeepsBeforeAndExcludesMistake(second, fresh);
+        assertThat(fresh.get("log_line_prefix").asText()).contains("a reload changed it");
+    }
+
+    @Test
     void syslogJournaldAndContainerLogsOfARealServer() throws Exception {
         Assumptions.assumeTrue(SyslogReceiver.available(), "this machine runs its own syslog daemon on /dev/log");
         Path dir = Files.createDirectories(work.resolve("syslog"));
