@@ -54,7 +54,7 @@ public final class Inventory {
         Optional<RepositoryIdentity> identity = new IdentityStore(repo).read();
         int segSize = identity.map(RepositoryIdentity::walSegmentSize).orElse(16 * 1024 * 1024);
         List<BackupCatalog.Entry> backups = new BackupCatalog(repo).list();
-        List<Integer> tls = repo.listChildren(RepositoryLayout.WAL).stream().filter(c -> c.matches("[0-9A-F]{8}"))
+        List<Integer> tls = repo.listChildren(RepositoryLayout.WAL).stream().filter(WalFileName::isTimelineHex)
                 .map(c -> (int) Long.parseLong(c, 16)).sorted().toList();
         List<Timeline> timelines = dev.pitr.core.Parallel.map(tls, 8, tl -> timeline(tl, segSize, backups));
         Optional<Run> newest = timelines.stream().flatMap(t -> t.runs().stream())

@@ -40,6 +40,10 @@ final class LogSearchOptions {
     Integer year;
 
     @Option(names = "--database", paramLabel = "DB") String database;
+    @Option(names = "--stop-before", paramLabel = "commit|first-record", defaultValue = "commit",
+            description = "once the WAL pins the transaction: stop just before its commit (default: no other commit is"
+                    + " lost) or before its first WAL record")
+    String stopBefore;
     @Option(names = "--user", paramLabel = "USER") String user;
     @Option(names = "--since", paramLabel = "TIME") String since;
     @Option(names = "--until", paramLabel = "TIME") String until;
@@ -53,6 +57,13 @@ final class LogSearchOptions {
         } catch (PitrException e) {
             return Optional.empty();
         }
+    }
+
+    /** The WAL refinement: the repository's WAL, the live server for the table's files, the chosen stop. */
+    dev.pitr.logscan.WalRefinement walRefinement(Session session) {
+        return new dev.pitr.logscan.WalRefinement(new dev.pitr.wal.SuspectLocator(session.repository(), session.binaries(),
+                session.output()::progress), Optional.of(session.settings().server()), Optional.ofNullable(database),
+                dev.pitr.logscan.StopBefore.parse(stopBefore));
     }
 
     TargetQuery query(Session session) {

@@ -89,6 +89,9 @@ final class RestoreCommand {
         @picocli.CommandLine.ArgGroup(exclusive = false, heading = "With --target-from-log:%n")
         LogSearchOptions search;
 
+        /** The transaction the WAL pinned for --target-from-log, shown in the plan. */
+        private Optional<dev.pitr.wal.PinnedTransaction> pinned = Optional.empty();
+
         RestoreRequest request(Session session) {
             Path dir;
             Optional<Integer> restorePort = Optional.ofNullable(port);
@@ -116,9 +119,10 @@ final class RestoreCommand {
                 throw PitrException.refused("--delta on " + dir + ", the cluster's own pgdata, would replace production"
                         + " and its newest WAL: use --in-place (which keeps the old directory whole) or a new directory");
             }
-            return new RestoreRequest(target(session), inclusive, timeline, dir, restorePort, Optional.ofNullable(backup),
+            RecoveryTarget chosen = target(session);
+            return new RestoreRequest(chosen, inclusive, timeline, dir, restorePort, Optional.ofNullable(backup),
                     checks, inPlace, delta, tablespaceMap.entrySet().stream().collect(java.util.stream.Collectors.toMap(
-                            Map.Entry::getKey, e -> session.resolve(Path.of(e.getValue())).toString())));
+                            Map.Entry::getKey, e -> session.resolve(Path.of(e.getValue())).toString())), pinned);
         }
 
         private RecoveryTarget target(Session session) {
@@ -126,8 +130,7 @@ final class RestoreCommand {
                 if (search == null) {
                     throw PitrException.usage("--target-from-log needs the log search flags, e.g. --log DIR --table NAME");
                 }
-                var result = TargetFromLog.search(search.query(session), Optional.of(
-                        new dev.pitr.wal.TransactionLocator(session.repository(), session.binaries())),
+                var result = TargetFromLog.search(search.query(session), Optional.of(search.walRefinement(session)),
                         session.output()::progress);
                 TargetFromLog.Choice choice = TargetFromLog.choose(result);
                 Candidate best = choice.candidate();
@@ -135,8 +138,10 @@ final class RestoreCommand {
                         + best.location() + "]: " + best.sql().lines().findFirst().orElse(""));
                 session.output().progress(choice.recommendation().reason() + "; precision "
                         + choice.recommendation().precisionWindow());
+                choice.recommendation().notPinned().ifPresent(why -> session.output().progress("not pinned by the WAL: " + why));
                 session.confirmTarget("restore to just before this statement");
                 inclusive = false;
+                pinned = choice.pinned();
                 return choice.target();
             }
             if (target.time != null) {

@@ -31,6 +31,16 @@ final class RestoreReport {
         if (p.reusesFiles()) {
             out.println("  delta       files already in " + p.pgdata() + " that match the backup are kept");
         }
+        p.suspect().ifPresent(t -> {
+            out.println("  suspect     transaction " + t.xid() + ": first WAL record " + t.firstLsn()
+                    + (t.firstLsnProven() ? "" : " (or earlier)") + ", commit " + t.commitLsn() + " at " + t.commitTime());
+            out.println("              stop before its commit: no other commit lost" + (t.holdsExclusiveLock()
+                    ? (p.inPlace() ? "; its AccessExclusiveLock blocks the table until 'restore promote'"
+                    : "; the copy ends recovery there (its AccessExclusiveLock would block the table)") : ""));
+            out.println("              stop before its first record: loses " + t.between());
+            out.println("              this restore stops before its " + (p.target() instanceof dev.pitr.restore.RecoveryTarget.AtLsn
+                    ? "first record (--stop-before first-record)" : "commit (--stop-before commit)"));
+        });
         out.println("  settings    " + p.recoverySettings());
         out.println("  steps       PREFLIGHT > FETCH_BACKUP > PREFETCH_WAL > CONFIGURE > REPLAY > VERIFY > READY");
     }
@@ -44,10 +54,14 @@ final class RestoreReport {
         RestorePlan p = j.plan();
         switch (j.state()) {
             case READY -> {
-                out.println("READY: paused at " + p.target().describe() + ". Connect: psql -h 127.0.0.1 -p " + p.port()
-                        + " -U postgres");
-                out.println("next: check the data, then 'pitr salvage' a table into the live database, or"
-                        + " 'pitr restore promote --pgdata " + p.pgdata() + "'");
+                boolean ended = j.recovered() != null && j.recovered().pauseState().startsWith("recovery ended");
+                out.println("READY: " + (ended ? "recovery ended at " : "paused at ") + p.target().describe()
+                        + ". Connect: psql -h 127.0.0.1 -p " + p.port() + " -U postgres");
+                if (ended) {
+                    out.println("  why: " + j.recovered().pauseState().substring("recovery ended: ".length()));
+                }
+                out.println("next: check the data, then 'pitr salvage' a table into the live database"
+                        + (ended ? "" : ", or 'pitr restore promote --pgdata " + p.pgdata() + "'"));
             }
             case PROMOTED -> out.println("PROMOTED: " + p.pgdata() + " is a writable server on port " + p.port()
                     + " (archive_mode off: it does not archive into the repository)");

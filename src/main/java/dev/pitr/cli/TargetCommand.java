@@ -37,8 +37,7 @@ final class TargetCommand {
         @Override
         int execute(Session session) {
             TargetFinder.Result result = TargetFromLog.search(search.query(session), wal
-                    ? Optional.of(new dev.pitr.wal.TransactionLocator(session.repository(), session.binaries()))
-                    : Optional.empty(), session.output()::progress);
+                    ? Optional.of(search.walRefinement(session)) : Optional.empty(), session.output()::progress);
             Output out = session.output();
             if (out.json()) {
                 Map<String, Object> json = new LinkedHashMap<>();
@@ -87,8 +86,17 @@ final class TargetCommand {
         }
 
         static void printRecommendation(Output out, Recommendation r) {
-            out.println("recommended target (" + r.kind() + "): " + r.reason());
+            out.println("recommended target (" + r.kind().json() + "): " + r.reason());
             out.println("precision: " + r.precisionWindow());
+            r.pinned().ifPresent(t -> {
+                out.println("suspect transaction " + t.xid() + (t.subxacts().isEmpty() ? "" : " (subtransactions "
+                        + t.subxacts() + ")") + ": first record " + t.firstLsn() + (t.firstLsnProven() ? "" : " or earlier")
+                        + ", commit " + t.commitLsn() + " at " + t.commitTime());
+                out.println("  --stop-before commit loses no other commit" + (t.holdsExclusiveLock()
+                        ? " (the copy ends recovery there: the transaction's AccessExclusiveLock would block the table)" : ""));
+                out.println("  --stop-before first-record loses " + t.between());
+            });
+            r.notPinned().ifPresent(why -> out.println("not pinned by the WAL: " + why));
             out.println(r.configLines().strip());
         }
     }

@@ -34,7 +34,7 @@ public final class TargetFinder {
     }
 
     /** Statements whose commit drops relation files (what pg_waldump shows as "rels:"), in log order. */
-    private static final java.util.Set<DestructiveStatement.Kind> DROPS_FILES = java.util.EnumSet.of(
+    static final java.util.Set<DestructiveStatement.Kind> DROPS_FILES = java.util.EnumSet.of(
             DestructiveStatement.Kind.DROP_TABLE, DestructiveStatement.Kind.DROP_INDEX, DestructiveStatement.Kind.TRUNCATE,
             DestructiveStatement.Kind.DROP_MATERIALIZED_VIEW);
     /** How far back file-dropping statements are aligned with the WAL's relation-dropping commits. */
@@ -328,13 +328,18 @@ public final class TargetFinder {
      * on line up with them, and the suspect's commit is the next one.
      */
     static int droppersBefore(Candidate c, List<Candidate> droppers) {
+        return droppersBefore(c, droppers, false);
+    }
+
+    /** As above; {@code sameDatabase}: only those of the candidate's database (the WAL is read for it alone). */
+    static int droppersBefore(Candidate c, List<Candidate> droppers, boolean sameDatabase) {
         java.time.Instant from = c.time().minus(ALIGN_WINDOW);
         int n = 0;
         for (Candidate d : droppers) {
             if (d.location().equals(c.location())) {
                 return n;
             }
-            if (!d.time().isBefore(from)) {
+            if (!d.time().isBefore(from) && (!sameDatabase || java.util.Objects.equals(d.database(), c.database()))) {
                 n++;
             }
         }
@@ -497,59 +502,12 @@ public final class TargetFinder {
         return Optional.empty();
     }
 
-    /**
-     * Sharpens the recommendation with the WAL: the transaction's first record becomes an exclusive LSN target,
-     * so replay keeps every other commit and the paused copy never holds the transaction's locks.
-     */
-    public Result refineWithWal(Result result, dev.pitr.wal.TransactionLocator locator) {
-        Optional<Candidate> best = result.candidates().stream().filter(Candidate::committed).findFirst();
-        if (best.isEmpty()) {
-            return result;
-        }
-        Candidate c = best.get();
-        int skip = droppersBefore(c, result.relationDroppers());
-        if (c.time() == null) {
-            return result;
-        }
-        // without its xid, a statement is found in the WAL by the relation files its commit drops; one that
-        // drops none (DELETE, UPDATE, DROP VIEW, ...) would be matched to the next unrelated DROP or TRUNCATE,
-        // a target after the mistake: it keeps the log's target, and says why
-        if (c.xid() == null && !pinnedByDroppedFiles(c.kind())) {
-            return result.recommendation().map(r -> result.withRecommendation(new Recommendation(r.kind(), r.xid(),
-                    r.time(), r.inclusive(), r.precisionWindow(), r.reason() + "; the WAL cannot pin a " + c.kind()
-                    + " without its xid (its commit drops no relation files), so this target comes from the log",
-                    r.settings()))).orElse(result);
-        }
-        return locator.locate(c.time().minus(ALIGN_WINDOW), c.time(), Optional.ofNullable(c.xid()), skip)
-                .map(l -> result.withRecommendation(fromWal(c, l, skip)))
-                .orElse(result);
-    }
-
-    /** Kinds whose commit always drops relation files (what pg_waldump shows as "rels:"). */
-    static boolean pinnedByDroppedFiles(String kind) {
-        return java.util.Arrays.stream(DestructiveStatement.Kind.values())
-                .anyMatch(k -> k.name().equals(kind) && DROPS_FILES.contains(k));
-    }
-
-    static Recommendation fromWal(Candidate c, dev.pitr.wal.TransactionLocator.Located l, int alignedPast) {
-        Map<String, String> settings = new LinkedHashMap<>();
-        settings.put("recovery_target_lsn", l.firstLsn());
-        settings.put("recovery_target_inclusive", "off");
-        return new Recommendation("lsn", l.xid(), c.time(), false,
-                "exact: stops at " + l.firstLsn() + ", the first WAL record of transaction " + l.xid() + " (committed "
-                        + l.commitTime() + " at " + l.commitLsn() + "); other commits lost in between: "
-                        + l.otherCommitsBetween(),
-                "WAL segments " + l.segments() + " show transaction " + l.xid() + " committing at " + l.commitLsn()
-                        + " (" + l.commitRecord() + ")" + (alignedPast == 0 ? "" : "; matched past " + alignedPast
-                        + " file-dropping statement(s) logged in the " + ALIGN_WINDOW.toSeconds() + " s before"), settings);
-    }
-
     static Recommendation recommend(Candidate c) {
         Map<String, String> settings = new LinkedHashMap<>();
         if (c.xid() != null) {
             settings.put("recovery_target_xid", c.xid().toString());
             settings.put("recovery_target_inclusive", "off");
-            return new Recommendation("xid", c.xid(), c.time(), false, "exact: only transaction " + c.xid() + " is excluded",
+            return new Recommendation(Recommendation.Kind.XID, c.xid(), c.time(), false, "exact: only transaction " + c.xid() + " is excluded: no other commit is lost",
                     "the log names the statement's transaction (xid " + c.xid() + "); replay stops just before it commits",
                     settings);
         }
@@ -568,7 +526,7 @@ public final class TargetFinder {
                 + ": commits in that time before the statement started are lost too"
                 + (c.precision() == LogTime.Precision.SECONDS ? " (add %m to log_line_prefix)" : "")
                 + "; 'target find --wal' pins the exact transaction";
-        return new Recommendation("time", null, t, false, window, c.basis() + "; its transaction commits after "
+        return new Recommendation(Recommendation.Kind.TIME, null, t, false, window, c.basis() + "; its transaction commits after "
                 + RecoveryTarget.PG_TIME.format(t) + ", so stopping before every commit from then on excludes it", settings);
     }
 

@@ -2,8 +2,7 @@ package dev.pitr.logscan;
 
 import dev.pitr.core.PitrException;
 import dev.pitr.restore.RecoveryTarget;
-import dev.pitr.wal.Lsn;
-import dev.pitr.wal.TransactionLocator;
+import dev.pitr.wal.PinnedTransaction;
 
 import java.util.Optional;
 
@@ -14,17 +13,21 @@ import java.util.Optional;
 public final class TargetFromLog {
     /** The statement chosen, what pitr recommends for it, and the target that recommendation means. */
     public record Choice(Candidate candidate, Recommendation recommendation, RecoveryTarget target) {
+        /** The transaction the WAL pinned, when it did. */
+        public Optional<PinnedTransaction> pinned() {
+            return recommendation.pinned();
+        }
     }
 
     private TargetFromLog() {
     }
 
-    /** Scans the logs and, with a locator, refines the best candidate through the WAL. */
-    public static TargetFinder.Result search(TargetQuery query, Optional<TransactionLocator> locator,
+    /** Scans the logs and, with the WAL at hand, refines the best candidate through it. */
+    public static TargetFinder.Result search(TargetQuery query, Optional<WalRefinement> wal,
                                              java.util.function.Consumer<String> notices) {
         TargetFinder finder = new TargetFinder(notices);
         TargetFinder.Result result = finder.find(query);
-        return locator.map(l -> finder.refineWithWal(result, l)).orElse(result);
+        return wal.map(w -> w.refine(result, query.table())).orElse(result);
     }
 
     /** The recommendation as a target; refused when nothing matched or the log cannot bound the statement. */
@@ -33,9 +36,9 @@ public final class TargetFromLog {
                 PitrException.usage("no matching statement in the logs: run 'pitr target find' with the same flags to see why"));
         Recommendation rec = result.recommendation().orElseThrow(() -> unbounded(best));
         RecoveryTarget target = switch (rec.kind()) {
-            case "lsn" -> new RecoveryTarget.AtLsn(Lsn.parse(rec.settings().get("recovery_target_lsn")).toString());
-            case "xid" -> new RecoveryTarget.Xid(rec.xid());
-            default -> new RecoveryTarget.Time(rec.time());
+            case LSN -> new RecoveryTarget.AtLsn(rec.settings().get("recovery_target_lsn"));
+            case XID -> new RecoveryTarget.Xid(rec.xid());
+            case TIME -> new RecoveryTarget.Time(rec.time());
         };
         return new Choice(best, rec, target);
     }

@@ -31,9 +31,11 @@ public record RestorePlan(String repo,
                           String environment,
                           Optional<Path> movedAside,
                           boolean delta,
-                          Map<String, Path> tablespaces) {
+                          Map<String, Path> tablespaces,
+                          Optional<dev.pitr.wal.PinnedTransaction> suspect) {
     public RestorePlan {
         tablespaces = tablespaces == null ? Map.of() : Map.copyOf(tablespaces); // journals from before tablespaces
+        suspect = suspect == null ? Optional.empty() : suspect; // journals from before the WAL pinned transactions
     }
 
     /** In place: the cluster's own data directory is restored; its old contents are moved here, never deleted. */
@@ -55,6 +57,11 @@ public record RestorePlan(String repo,
 
     public Path serverLog() {
         return stateDir.resolve("server.log");
+    }
+
+    /** Written when recovery was ended on the copy rather than left paused, saying why (VERIFY reads it). */
+    public Path recoveryEndedNote() {
+        return stateDir.resolve("recovery-ended.txt");
     }
 
     public Path journalFile() {

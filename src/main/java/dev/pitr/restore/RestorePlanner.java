@@ -105,7 +105,7 @@ public final class RestorePlanner {
                 freeSpace(pgdata), settings, req.checks(), environment,
                 req.inPlace() ? Optional.of(pgdata.resolveSibling(pgdata.getFileName() + ".before-pitr-"
                         + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(java.time.ZoneOffset.UTC)
-                        .format(Instant.now()))) : Optional.empty(), req.delta(), tablespaces(backup, req.tablespaceMap()));
+                        .format(Instant.now()))) : Optional.empty(), req.delta(), tablespaces(backup, req.tablespaceMap()), req.suspect());
     }
 
     /**
@@ -196,7 +196,7 @@ public final class RestorePlanner {
     private List<String> laterTimelines(int backupTimeline, WalSegmentName start, int segSize) {
         List<String> out = new ArrayList<>();
         for (String child : repo.listChildren(RepositoryLayout.WAL)) {
-            if (!child.matches("[0-9A-F]{8}") || Long.parseLong(child, 16) <= backupTimeline) {
+            if (!WalFileName.isTimelineHex(child) || Long.parseLong(child, 16) <= backupTimeline) {
                 continue;
             }
             for (ObjectInfo o : repo.list(RepositoryLayout.WAL + child + "/")) {

@@ -43,8 +43,6 @@ import java.util.stream.Stream;
 
 /** What each restore state does. Every step checks its own preconditions and is safe to run again. */
 public final class RestoreSteps {
-    private static final String CONF_BEGIN = "# --- pitr restore: begin ---";
-    private static final String CONF_END = "# --- pitr restore: end ---";
     private static final int PARALLEL = 4;
 
     /** How the restored server reaches pitr: the launcher for restore_command and its environment. */
@@ -127,14 +125,8 @@ public final class RestoreSteps {
             return;
         }
         // REPLAY and VERIFY talk to a server: it must be this copy's, in recovery with pitr's settings
-        Path auto = pgdata.resolve("postgresql.auto.conf");
-        String conf;
-        try {
-            conf = Files.exists(auto) ? Files.readString(auto) : "";
-        } catch (IOException e) {
-            throw PitrException.io("cannot read " + auto + ": " + e.getMessage(), e);
-        }
-        if (!conf.contains(CONF_BEGIN) || !conf.contains("port = '" + plan.port() + "'")) {
+        if (!RecoveryConf.readFrom(pgdata).map(c -> Integer.toString(plan.port()).equals(c.settings().get("port")))
+                .orElse(false)) {
             throw PitrException.refused(pgdata + " does not hold this restore's recovery settings (postgresql.auto.conf):"
                     + " it is not the restored copy (was another directory put in its place?); nothing was changed");
         }
@@ -422,40 +414,32 @@ public final class RestoreSteps {
     // ---- CONFIGURE -------------------------------------------------------------------------------------------
 
     public long configure(RestorePlan plan) {
-        Path pgdata = plan.pgdata();
-        StringBuilder conf = new StringBuilder(CONF_BEGIN).append('\n');
-        conf.append("# restore of backup ").append(plan.backupId()).append(" to ").append(plan.target().describe())
-                .append("; archive_mode stays off so this copy never archives into the production repository\n");
-        put(conf, "restore_command", access.launcher() + " wal fetch --spool " + plan.spool() + " %f %p");
-        plan.recoverySettings().forEach((k, v) -> put(conf, k, v));
-        put(conf, "port", Integer.toString(plan.port()));
-        if (!plan.inPlace()) { // a side-by-side copy stays on loopback; the cluster itself keeps its own addresses
-            put(conf, "listen_addresses", "127.0.0.1");
-            put(conf, "unix_socket_directories", plan.stateDir().toString());
-        }
-        put(conf, "logging_collector", "off");
-        conf.append(CONF_END).append('\n');
+        conf(plan, plan.recoverySettings()).writeTo(plan.pgdata());
         try {
-            Path auto = pgdata.resolve("postgresql.auto.conf");
-            String existing = Files.exists(auto) ? Files.readString(auto) : "";
-            int begin = existing.indexOf(CONF_BEGIN);
-            if (begin >= 0) { // re-run: replace our block, keep the backup's own settings
-                int end = existing.indexOf(CONF_END, begin);
-                existing = existing.substring(0, begin) + existing.substring(end + CONF_END.length() + 1);
-            }
-            AtomicFiles.write(auto, (existing + conf).getBytes(StandardCharsets.UTF_8));
             boolean standby = plan.target() instanceof RecoveryTarget.Latest;
-            Files.deleteIfExists(pgdata.resolve(standby ? "recovery.signal" : "standby.signal"));
-            AtomicFiles.write(pgdata.resolve(standby ? "standby.signal" : "recovery.signal"), new byte[0]);
+            Files.deleteIfExists(plan.pgdata().resolve(standby ? "recovery.signal" : "standby.signal"));
+            AtomicFiles.write(plan.pgdata().resolve(standby ? "standby.signal" : "recovery.signal"), new byte[0]);
+            Files.deleteIfExists(plan.recoveryEndedNote()); // a re-run replays to the planned target again
         } catch (IOException e) {
-            throw PitrException.io("cannot write the recovery settings into " + pgdata + ": " + e.getMessage(), e);
+            throw PitrException.io("cannot write the recovery settings into " + plan.pgdata() + ": " + e.getMessage(), e);
         }
-        ProcessRunner.giveToServerUser(pgdata);
+        ProcessRunner.giveToServerUser(plan.pgdata());
         return 0;
     }
 
-    private static void put(StringBuilder conf, String key, String value) {
-        conf.append(key).append(" = '").append(value.replace("'", "''")).append("'\n");
+    /** pitr's block for this copy: the launcher as restore_command, the recovery settings, a port of its own. */
+    private RecoveryConf conf(RestorePlan plan, Map<String, String> recovery) {
+        Map<String, String> s = new java.util.LinkedHashMap<>();
+        s.put("restore_command", access.launcher() + " wal fetch --spool " + plan.spool() + " %f %p");
+        s.putAll(recovery);
+        s.put("port", Integer.toString(plan.port()));
+        if (!plan.inPlace()) { // a side-by-side copy stays on loopback; the cluster itself keeps its own addresses
+            s.put("listen_addresses", "127.0.0.1");
+            s.put("unix_socket_directories", plan.stateDir().toString());
+        }
+        s.put("logging_collector", "off");
+        return new RecoveryConf("restore of backup " + plan.backupId() + " to " + plan.target().describe()
+                + "; archive_mode stays off so this copy never archives into the production repository", s);
     }
 
     // ---- REPLAY ----------------------------------------------------------------------------------------------
@@ -476,6 +460,11 @@ public final class RestoreSteps {
             Optional<ReplayStatus> status = status(conn);
             // a server that answers is alive; only when it does not, ask pg_ctl whether it died
             if (status.isEmpty() && !pg.isRunning(plan.pgdata())) {
+                if (plan.target() instanceof RecoveryTarget.Time t && !Files.exists(plan.recoveryEndedNote())
+                        && ServerLogDiagnosis.endedBeforeTarget(plan.serverLog())) {
+                    endAtEndOfArchive(plan, t);
+                    continue;
+                }
                 throw ServerLogDiagnosis.replayFailed(plan.serverLog());
             }
             if (status.isPresent()) {
@@ -485,7 +474,11 @@ public final class RestoreSteps {
                     progress.accept("REPLAY: at " + s.replayLsn() + " of ~" + goal + " ("
                             + Optional.ofNullable(s.lastXact()).map(Instant::toString).orElse("no commit yet") + ")");
                 }
-                if (!s.inRecovery() || "paused".equals(s.pauseState())) {
+                if ("paused".equals(s.pauseState())) {
+                    endRecoveryIfLocked(plan, conn);
+                    return 0;
+                }
+                if (!s.inRecovery()) {
                     return 0;
                 }
                 boolean moved = !s.replayLsn().equals(lastLsn);
@@ -518,6 +511,98 @@ public final class RestoreSteps {
                         + access.replayTimeout().toMinutes() + " min; the server is still running ('pitr restore"
                         + " resume' keeps following it, server log: " + plan.serverLog() + ")");
             }
+        }
+    }
+
+    /**
+     * Idle tail: PostgreSQL found no commit at or after the time target in the whole archive, so every archived
+     * commit precedes it. The plan already refused a target after the last segment was archived, so the archive
+     * holds WAL written up to the target: replaying all of it is the state at the target. The copy replays to
+     * the end of the archive and ends recovery there, and says so.
+     */
+    private void endAtEndOfArchive(RestorePlan plan, RecoveryTarget.Time t) {
+        String last = ServerLogDiagnosis.lastReplayedCommit(plan.serverLog()).orElse("none in the WAL replayed");
+        note(plan, "every archived commit precedes the target " + RecoveryTarget.PG_TIME.format(t.at()) + " (last: "
+                + last + "), so the copy replayed the whole archive and ended recovery there; a commit the primary made"
+                + " after that and before the target would be in WAL not archived yet (SELECT pg_switch_wal() on the"
+                + " primary, then restore again)");
+        Map<String, String> untargeted = new java.util.LinkedHashMap<>(plan.recoverySettings());
+        untargeted.keySet().removeIf(k -> k.startsWith("recovery_target") && !k.equals("recovery_target_timeline"));
+        conf(plan, untargeted).writeTo(plan.pgdata());
+        progress.accept("REPLAY: " + readNote(plan).orElse(""));
+        pg.startNoWait(plan.pgdata(), plan.serverLog(), access.env());
+    }
+
+    /**
+     * A copy paused at its target may hold AccessExclusiveLocks replayed for a transaction still open there (the
+     * DROP or TRUNCATE being undone, stopped before its commit): the table cannot be read while they are held.
+     * Ending recovery aborts that transaction and releases them, and changes no committed data; a side-by-side
+     * copy never archives, so it is safe. The cluster itself (in place) stays paused until 'restore promote'.
+     */
+    private void endRecoveryIfLocked(RestorePlan plan, PgConnection conn) {
+        if (plan.inPlace() || plan.target() instanceof RecoveryTarget.Latest) {
+            return;
+        }
+        List<String> locked = exclusivelyLocked(conn);
+        if (locked.isEmpty()) {
+            return;
+        }
+        note(plan, "the paused copy held an AccessExclusiveLock on " + String.join(", ", locked) + " for a transaction"
+                + " still open at the target" + plan.suspect().map(x -> " (transaction " + x.xid() + ")").orElse("")
+                + ", which blocks reading it; recovery was ended on this copy, which aborts that transaction and"
+                + " releases the lock (the copy is on a timeline of its own and never archives)");
+        progress.accept("REPLAY: " + readNote(plan).orElse(""));
+        conn.queryOne("SELECT pg_wal_replay_resume()::text");
+        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        while (status(conn).map(ReplayStatus::inRecovery).orElse(true)) {
+            if (System.nanoTime() > deadline) {
+                throw PitrException.io("the copy did not end recovery within 5 minutes; see " + plan.serverLog(), null);
+            }
+            sleep(200);
+        }
+    }
+
+    /** Relations an AccessExclusiveLock is held on (on a standby: by the startup process), by name where known. */
+    private static List<String> exclusivelyLocked(PgConnection conn) {
+        List<String> out = new ArrayList<>();
+        try (Connection c = conn.open(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT d.datname, l.relation FROM pg_locks l LEFT JOIN pg_database d"
+                     + " ON d.oid = l.database WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'"
+                     + " AND l.granted ORDER BY 1, 2")) {
+            while (rs.next()) {
+                String db = rs.getString(1);
+                long rel = rs.getLong(2);
+                out.add(db == null ? "relation " + rel : db + "." + relationName(conn.withDatabase(db), rel));
+            }
+        } catch (SQLException e) {
+            throw PitrException.io("cannot read pg_locks on the restored copy: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    private static String relationName(PgConnection db, long oid) {
+        try {
+            return db.queryOne("SELECT " + oid + "::oid::regclass::text", Duration.ofSeconds(2)).orElse("relation " + oid);
+        } catch (PitrException e) {
+            return "relation " + oid;
+        }
+    }
+
+    private static void note(RestorePlan plan, String text) {
+        try {
+            AtomicFiles.write(plan.recoveryEndedNote(), (text + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw PitrException.io("cannot write " + plan.recoveryEndedNote() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Why recovery was ended on the copy, when it was. */
+    public static Optional<String> readNote(RestorePlan plan) {
+        try {
+            return Files.exists(plan.recoveryEndedNote())
+                    ? Optional.of(Files.readString(plan.recoveryEndedNote()).strip()) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
         }
     }
 
@@ -577,7 +662,10 @@ public final class RestoreSteps {
                 "the restored server on port " + plan.port() + " does not accept connections"));
         List<String> problems = new ArrayList<>();
         boolean latest = plan.target() instanceof RecoveryTarget.Latest;
-        if (!latest && !"paused".equals(s.pauseState())) {
+        Optional<String> ended = readNote(plan);
+        if (ended.isPresent() && s.inRecovery()) {
+            problems.add("recovery was to end on the copy (" + ended.get() + ") but the server is still in recovery");
+        } else if (ended.isEmpty() && !latest && !"paused".equals(s.pauseState())) {
             problems.add("server is not paused at the target (state: " + s.pauseState() + ")");
         }
         if (plan.target() instanceof RecoveryTarget.Time t && s.lastXact() != null) {
@@ -594,7 +682,8 @@ public final class RestoreSteps {
         if (!problems.isEmpty()) {
             throw PitrException.verification(String.join("; ", problems));
         }
-        return new RestoreJournal.RecoveredPoint(s.replayLsn(), s.lastXact(), s.pauseState(), results);
+        return new RestoreJournal.RecoveredPoint(s.replayLsn(), s.lastXact(), ended.map(e -> "recovery ended: " + e)
+                .orElse(s.pauseState()), results);
     }
 
     // ---- PROMOTE / ABORT -------------------------------------------------------------------------------------
@@ -604,14 +693,9 @@ public final class RestoreSteps {
      * replays back to the same pause point; the promotion then archives the new timeline and its .history file.
      */
     public void resumeArchiving(RestorePlan plan) {
-        Path auto = plan.pgdata().resolve("postgresql.auto.conf");
-        try {
-            String conf = Files.readString(auto).replace("archive_mode = 'off'", "archive_mode = 'on'");
-            AtomicFiles.write(auto, conf.getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw PitrException.io("cannot re-enable archive_mode in " + auto + ": " + e.getMessage(), e);
-        }
-        ProcessRunner.giveToServerUser(plan.pgdata());
+        RecoveryConf conf = RecoveryConf.readFrom(plan.pgdata()).orElseThrow(() -> PitrException.refused(plan.pgdata()
+                + "/postgresql.auto.conf holds no pitr restore block: it is not this restore's copy; nothing was changed"));
+        conf.with("archive_mode", "on").writeTo(plan.pgdata());
         pg.stop(plan.pgdata(), "fast");
         pg.start(plan.pgdata(), plan.serverLog(), access.env(), Duration.ofMinutes(5));
         long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
@@ -629,6 +713,9 @@ public final class RestoreSteps {
         PgConnection conn = connection(plan);
         ReplayStatus s = status(conn).orElseThrow(() -> PitrException.io("the restored server on port "
                 + plan.port() + " is not running: start it or resume the restore", null));
+        if (!s.inRecovery()) { // recovery already ended at the target (see the READY note): it is writable
+            return;
+        }
         // paused at a target: resuming ends recovery (recovery_target_action = pause); a standby is promoted
         conn.queryOne("paused".equals(s.pauseState()) ? "SELECT pg_wal_replay_resume()::text" : "SELECT pg_promote()::text");
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();

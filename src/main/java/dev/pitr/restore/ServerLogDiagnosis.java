@@ -42,15 +42,44 @@ final class ServerLogDiagnosis {
         return java.util.Optional.empty();
     }
 
-    static PitrException replayFailed(Path serverLog) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(serverLog);
-        } catch (IOException e) {
-            lines = List.of();
+    /** The server's last FATAL says it replayed the whole archive without reaching the time target. */
+    static boolean endedBeforeTarget(Path serverLog) {
+        return lastFatal(lines(serverLog)).contains("recovery ended before configured recovery target was reached");
+    }
+
+    /** "last completed transaction was at log time ...", the newest the server printed. */
+    static java.util.Optional<String> lastReplayedCommit(Path serverLog) {
+        String last = null;
+        for (String line : lines(serverLog)) {
+            Matcher x = LAST_XACT.matcher(line);
+            if (x.find()) {
+                last = x.group(1).trim();
+            }
         }
-        String lastPoint = "";
+        return java.util.Optional.ofNullable(last);
+    }
+
+    private static List<String> lines(Path serverLog) {
+        try {
+            return Files.readAllLines(serverLog);
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static String lastFatal(List<String> lines) {
         String fatal = "";
+        for (String line : lines) {
+            if (line.contains("FATAL:") || line.contains("PANIC:")) {
+                fatal = line.substring(line.indexOf(line.contains("FATAL:") ? "FATAL:" : "PANIC:")).trim();
+            }
+        }
+        return fatal;
+    }
+
+    static PitrException replayFailed(Path serverLog) {
+        List<String> lines = lines(serverLog);
+        String lastPoint = "";
         for (String line : lines) {
             Matcher x = LAST_XACT.matcher(line);
             if (x.find()) {
@@ -60,10 +89,8 @@ final class ServerLogDiagnosis {
             if (r.find()) {
                 lastPoint += " redo done at " + r.group(1) + ";";
             }
-            if (line.contains("FATAL:") || line.contains("PANIC:")) {
-                fatal = line.substring(line.indexOf(line.contains("FATAL:") ? "FATAL:" : "PANIC:")).trim();
-            }
         }
+        String fatal = lastFatal(lines);
         if (fatal.contains("recovery ended before configured recovery target was reached")) {
             return new PitrException(ExitCode.VERIFICATION_FAILED, "the archive ends before the target:" + lastPoint
                     + " choose an earlier target (see 'pitr wal list') — server log " + serverLog);

@@ -21,7 +21,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Copies one table (definition, data, indexes, constraints) from a restored copy into the live database
+ * Copies one table (definition, data, indexes, constraints, owned sequences and their values, owner, GRANTs,
+ * comments, policies) from a restored copy into the live database
  * without touching anything else there: pg_dump -t from the copy, applied with psql in one transaction,
  * under a new name unless the original name is free and asked for. Later writes in the live database stay.
  */
@@ -68,7 +69,7 @@ public final class SalvageService {
         try {
             dump = Files.createTempFile("pitr-salvage-", ".sql");
             ProcessRunner.Result d = ProcessRunner.run(List.of(bins.tool("pg_dump").toString(), "-d", r.fromConninfo(),
-                    "-t", source, "--no-owner", "--no-privileges", "--lock-wait-timeout=5000", "-f", dump.toString()),
+                    "-t", source, "--lock-wait-timeout=5000", "-f", dump.toString()),
                     Map.of(), Duration.ofHours(6));
             if (!d.ok()) {
                 throw new PitrException(ExitCode.IO_FAILURE, "pg_dump of " + source + " from the restored copy failed: "
@@ -76,7 +77,8 @@ public final class SalvageService {
                         + " the replayed transaction's locks)" : ""));
             }
             if (!target.equals(source)) {
-                rename(dump, source, target);
+                rename(dump, ident(schema), r.table().name(), targetName,
+                        companions(r.fromConninfo(), source, r.table().name(), targetName));
             }
             progress.accept("salvage: applying the dump of " + source + " as " + target + " in one transaction");
             ProcessRunner.Result a = ProcessRunner.run(List.of(bins.tool("psql").toString(), "-X", "-q",
@@ -101,11 +103,78 @@ public final class SalvageService {
         return new Result(source, target, sourceRows, targetRows, liveIdentity(r.intoConninfo()));
     }
 
-    /** Points the dump's statements at the new name: the schema-qualified name as pg_dump writes it, whole token only. */
-    static void rename(Path dump, String source, String target) throws IOException {
-        Pattern p = Pattern.compile("(?<![\\w\"])" + Pattern.quote(source) + "(?![\\w\"])");
-        String sql = Files.readString(dump, StandardCharsets.UTF_8);
-        Files.writeString(dump, p.matcher(sql).replaceAll(Matcher.quoteReplacement(target)), StandardCharsets.UTF_8);
+    /**
+     * Everything of the table whose name is unique in its schema (owned sequences, indexes and the constraints
+     * they back), with the name it gets beside the new table: {@code orders_pkey} becomes {@code NEW_pkey}.
+     */
+    Map<String, String> companions(String conninfo, String source, String oldTable, String newTable) {
+        Map<String, String> names = new java.util.LinkedHashMap<>();
+        String rel = literal(source) + "::regclass";
+        for (String n : psqlRows(conninfo, "SELECT s.relname FROM pg_depend d JOIN pg_class s ON s.oid = d.objid"
+                + " WHERE d.classid = 'pg_class'::regclass AND d.refobjid = " + rel + " AND s.relkind = 'S'"
+                + " AND d.deptype IN ('a', 'i') UNION SELECT c.relname FROM pg_index i JOIN pg_class c ON"
+                + " c.oid = i.indexrelid WHERE i.indrelid = " + rel + " UNION SELECT conname FROM pg_constraint"
+                + " WHERE conrelid = " + rel + " ORDER BY 1")) {
+            names.put(n, companionName(n, oldTable, newTable));
+        }
+        return names;
+    }
+
+    static String companionName(String name, String oldTable, String newTable) {
+        String renamed = name.startsWith(oldTable) ? newTable + name.substring(oldTable.length()) : newTable + "_" + name;
+        byte[] utf8 = renamed.getBytes(StandardCharsets.UTF_8);
+        if (utf8.length <= 63) {
+            return renamed;
+        }
+        String suffix = "_" + Integer.toHexString(renamed.hashCode()); // NAMEDATALEN: keep it unique when cut
+        return new String(java.util.Arrays.copyOf(utf8, 63 - suffix.length()), StandardCharsets.UTF_8)
+                .replace("\uFFFD", "") + suffix;
+    }
+
+    /**
+     * Points the dump's statements at the new names. Only statement lines change: the rows of a COPY block (from
+     * its {@code COPY ... FROM stdin;} line to {@code \.}) are data and stay byte for byte. The table is renamed
+     * where the dump names it schema-qualified (pg_dump always does, with an empty search_path); its companions
+     * qualified and bare (an index or constraint is named bare where it is created).
+     */
+    static void rename(Path dump, String schema, String oldTable, String newTable, Map<String, String> companions)
+            throws IOException {
+        List<Pattern> from = new java.util.ArrayList<>();
+        List<String> to = new java.util.ArrayList<>();
+        from.add(Pattern.compile("(?<![\\w\"$])" + Pattern.quote(schema + "." + ident(oldTable)) + "(?![\\w\"$])"));
+        to.add(schema + "." + ident(newTable));
+        companions.forEach((old, renamed) -> {
+            from.add(Pattern.compile("(?<![\\w\"$.])(" + Pattern.quote(schema) + "\\.)?" + Pattern.quote(ident(old))
+                    + "(?![\\w\"$])"));
+            to.add("$1" + Matcher.quoteReplacement(ident(renamed)));
+        });
+        List<String> lines = Files.readAllLines(dump, StandardCharsets.UTF_8);
+        List<String> out = new java.util.ArrayList<>(lines.size());
+        boolean inData = false;
+        for (String line : lines) {
+            if (inData) {
+                inData = !line.equals("\\.");
+                out.add(line);
+                continue;
+            }
+            String l = line;
+            for (int i = 0; i < from.size(); i++) {
+                l = from.get(i).matcher(l).replaceAll(i == 0 ? Matcher.quoteReplacement(to.get(i)) : to.get(i));
+            }
+            inData = line.startsWith("COPY ") && line.endsWith(" FROM stdin;");
+            out.add(l);
+        }
+        Files.write(dump, out, StandardCharsets.UTF_8);
+    }
+
+    private List<String> psqlRows(String conninfo, String sql) {
+        ProcessRunner.Result r = ProcessRunner.run(List.of(bins.tool("psql").toString(), "-X", "-At",
+                "-v", "ON_ERROR_STOP=1", "-d", conninfo, "-c", sql), Map.of(), Duration.ofMinutes(5));
+        if (!r.ok()) {
+            throw new PitrException(ExitCode.IO_FAILURE, "query on " + redactConninfo(conninfo) + " failed: "
+                    + firstLine(r.stderr()));
+        }
+        return r.stdout().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
     }
 
     private String psql(String conninfo, String sql) {

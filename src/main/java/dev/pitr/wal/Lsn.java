@@ -9,6 +9,7 @@ import java.util.regex.Pattern;
 public record Lsn(long value) implements Comparable<Lsn> {
     private static final Pattern FORMAT = Pattern.compile("([0-9A-Fa-f]{1,8})/([0-9A-Fa-f]{1,8})");
 
+    @com.fasterxml.jackson.annotation.JsonCreator
     public static Lsn parse(String text) {
         Matcher m = FORMAT.matcher(text == null ? "" : text.trim());
         if (!m.matches()) {
@@ -27,6 +28,7 @@ public record Lsn(long value) implements Comparable<Lsn> {
     }
 
     @Override
+    @com.fasterxml.jackson.annotation.JsonValue
     public String toString() {
         return String.format("%X/%X", value >>> 32, value & 0xFFFFFFFFL);
     }

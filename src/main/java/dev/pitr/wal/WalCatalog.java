@@ -34,7 +34,7 @@ public final class WalCatalog {
     public Listing list(Optional<Integer> onlyTimeline) {
         List<Integer> timelines = new ArrayList<>();
         for (String child : repo.listChildren(RepositoryLayout.WAL)) {
-            if (child.matches("[0-9A-F]{8}")) {
+            if (WalFileName.isTimelineHex(child)) {
                 int tli = (int) Long.parseLong(child, 16);
                 if (onlyTimeline.isEmpty() || onlyTimeline.get() == tli) {
                     timelines.add(tli);

@@ -72,6 +72,11 @@ public sealed interface WalFileName {
     Pattern BACKUP = Pattern.compile("([0-9A-F]{24})\\.([0-9A-F]{8})\\.backup");
     Pattern HISTORY = Pattern.compile("([0-9A-F]{8})\\.history");
 
+    /** A timeline's directory name in the repository and in WAL file names: 8 upper-case hex digits. */
+    public static boolean isTimelineHex(String s) {
+        return s.length() == 8 && s.chars().allMatch(c -> c >= '0' && c <= '9' || c >= 'A' && c <= 'F');
+    }
+
     public static Optional<WalFileName> parse(String name) {
         Optional<WalSegmentName> segment = WalSegmentName.parse(name);
         if (segment.isPresent()) {

@@ -137,8 +137,14 @@ class SeedScenarioIT {
 
         Cli.Run refined = cli.run(concat(new String[]{"target", "find", "--wal", "--database", "postgres"}, findArgs()));
         assertThat(refined.exitCode()).as(refined.stderr()).isZero();
-        assertThat(refined.stdout()).contains("recommended target (lsn)").contains("recovery_target_lsn = '")
-                .contains("rels: base/");
+        assertThat(refined.stdout()).as("the default stops just before the DROP's commit: no other commit lost")
+                .contains("recommended target (xid)").contains("recovery_target_xid = '").contains("rels: base/")
+                .contains("--stop-before first-record loses");
+        Cli.Run firstRecord = cli.run(concat(new String[]{"target", "find", "--wal", "--database", "postgres",
+                "--stop-before", "first-record"}, findArgs()));
+        assertThat(firstRecord.stdout()).contains("recommended target (lsn)").contains("recovery_target_lsn = '");
+        assertThat(cli.run(concat(new String[]{"target", "find", "--wal", "--stop-before", "last"}, findArgs())).exitCode())
+                .isEqualTo(2);
     }
 
     @Test

@@ -32,7 +32,7 @@ class TargetFinderTest {
         assertThat(r.candidates()).hasSize(2);
         assertThat(r.candidates().get(0).database()).as("newest of equal rank first").isEqualTo("shop");
         Recommendation rec = r.recommendation().orElseThrow();
-        assertThat(rec.kind()).isEqualTo("time");
+        assertThat(rec.kind()).isEqualTo(Recommendation.Kind.TIME);
         assertThat(rec.time()).isEqualTo(Instant.parse("2026-03-25T14:14:02.345Z"));
         assertThat(rec.settings()).containsEntry("recovery_target_inclusive", "off")
                 .containsEntry("recovery_target_time", "2026-03-25 14:14:02.345000+00:00");
@@ -59,7 +59,7 @@ class TargetFinderTest {
         TargetFinder.Result seconds = find("%t [%p] xid=%x ", "t",
                 "2026-03-25 14:14:00 UTC [7] xid=0 LOG:  duration: 3.2 ms  statement: DROP TABLE t");
         Recommendation rec = seconds.recommendation().orElseThrow();
-        assertThat(rec.kind()).as("xid 0 means not assigned yet").isEqualTo("time");
+        assertThat(rec.kind()).as("xid 0 means not assigned yet").isEqualTo(Recommendation.Kind.TIME);
         assertThat(rec.precisionWindow()).contains("1 s");
     }
 
@@ -82,15 +82,40 @@ class TargetFinderTest {
     }
 
     @Test
-    void aDeleteIsNeverPinnedToAnUnrelatedRelationDroppingCommit() throws Exception {
+    void aDeleteWithoutItsTablesFileIsNeverPinnedAndSaysWhy() throws Exception {
         TargetFinder.Result r = find("%m [%p] %q%u@%d ", "orders",
                 "2026-03-25 14:14:02.345 UTC [2] app@shop LOG:  statement: DELETE FROM orders");
-        // a locator that cannot be used: refining a DELETE must not even ask the WAL
-        TargetFinder.Result refined = new TargetFinder().refineWithWal(r, new dev.pitr.wal.TransactionLocator(null, null));
+        // no server to name the table's file, and a locator that cannot be used: the WAL must not even be asked
+        TargetFinder.Result refined = new WalRefinement(new dev.pitr.wal.SuspectLocator(null, null, n -> { }),
+                Optional.empty(), Optional.empty(), StopBefore.COMMIT).refine(r, Optional.empty());
         Recommendation rec = refined.recommendation().orElseThrow();
-        assertThat(rec.kind()).isEqualTo("time");
-        assertThat(rec.reason()).contains("cannot pin a DELETE_WITHOUT_WHERE");
-        assertThat(TargetFinder.pinnedByDroppedFiles("TRUNCATE")).isTrue();
-        assertThat(TargetFinder.pinnedByDroppedFiles("UPDATE_WITHOUT_WHERE")).isFalse();
+        assertThat(rec.kind()).isEqualTo(Recommendation.Kind.TIME);
+        assertThat(rec.notPinned()).hasValueSatisfying(why -> assertThat(why).contains("table's file")
+                .contains("no live server is configured"));
+        assertThat(rec.reason()).contains("the WAL could not pin the transaction");
+        assertThat(WalRefinement.touch("TRUNCATE")).contains(dev.pitr.wal.SuspectLocator.Touch.TRUNCATE);
+        assertThat(WalRefinement.touch("DROP_VIEW")).isEmpty();
+    }
+
+    @Test
+    void theDefaultStopsBeforeThePinnedCommitAndFirstRecordIsAChoiceThatCountsItsLoss() {
+        Candidate c = new Candidate(Instant.parse("2026-03-25T14:14:02Z"), "t", LogTime.Precision.MILLIS, "shop", "app",
+                2, null, null, "DROP TABLE t", "DROP_TABLE", List.of("t"), false, false, 150, "pg.log:1",
+                Instant.parse("2026-03-25T14:14:02Z"), "", 0);
+        var t = new dev.pitr.wal.PinnedTransaction(731, List.of(), dev.pitr.wal.Lsn.parse("0/3000100"), true,
+                dev.pitr.wal.Lsn.parse("0/3400000"), Instant.parse("2026-03-25T14:14:14Z"), "COMMIT ...", 54,
+                Optional.of(Instant.parse("2026-03-25T14:14:02.1Z")), Optional.of(Instant.parse("2026-03-25T14:14:13.9Z")),
+                true, "test", List.of("000000010000000000000003"));
+        Recommendation commit = WalRefinement.pinned(c, t, StopBefore.COMMIT);
+        assertThat(commit.kind()).isEqualTo(Recommendation.Kind.XID);
+        assertThat(commit.settings()).containsEntry("recovery_target_xid", "731").containsEntry("recovery_target_inclusive", "off");
+        assertThat(commit.precisionWindow()).contains("no other commit is lost").contains("would lose 54 other commit(s)")
+                .contains("ends recovery");
+        Recommendation first = WalRefinement.pinned(c, t, StopBefore.FIRST_RECORD);
+        assertThat(first.kind()).isEqualTo(Recommendation.Kind.LSN);
+        assertThat(first.settings()).containsEntry("recovery_target_lsn", "0/3000100");
+        assertThat(first.precisionWindow()).contains("other commits lost in between: 54");
+        assertThat(TargetFromLog.choose(new TargetFinder.Result(List.of(c), Optional.of(commit), new ScanStats(), List.of(),
+                Optional.empty(), "UTC", List.of())).target()).isEqualTo(new dev.pitr.restore.RecoveryTarget.Xid(731));
     }
 }
