@@ -89,7 +89,7 @@ echo "== restore side by side, to just before the DROP: pitr restore run --targe
   --check "SELECT count(*) = 0 FROM orders WHERE note LIKE 'after drop%'"
 rport=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["plan"]["port"])' "$work/restored/data.pitr/journal.json")
 
-echo "== verify on the restored copy (port $rport), paused just before the DROP"
+echo "== verify on the restored copy (port $rport), stopped just before the DROP commits"
 psql_at "$rport" -c "SELECT count(*) AS rows_back FROM temp_migration_backup"
 psql_at "$rport" -c "SELECT note FROM orders ORDER BY id DESC LIMIT 1"
 

@@ -189,6 +189,22 @@ class ExactStopIT {
         return new Incident(name, xid, committed, before, log, prefix);
     }
 
+    /** {@code sql} in a transaction held open for {@code millis} while the application commits on. */
+    static Mistake heldOpen(String sql, long millis) {
+        return s -> {
+            s.execute("BEGIN");
+            long xid;
+            try (ResultSet rs = s.executeQuery("SELECT txid_current()")) {
+                rs.next();
+                xid = rs.getLong(1);
+            }
+            s.execute(sql);
+            Thread.sleep(millis);
+            s.execute("COMMIT");
+            return xid;
+        };
+    }
+
     /** The application's commits that precede the mistake's commit, by the server's own commit times. */
     static Set<Long> committedBefore(Incident i) throws Exception {
         Set<Long> ids = new TreeSet<>();
@@ -263,18 +279,8 @@ class ExactStopIT {
     @Test
     @Order(1)
     void aDropInATransactionHeldOpenLongerThanAnyLookAheadLosesNoCommit() throws Exception {
-        Incident i = incident("drop-held", PLAIN, "archive_2025", s -> {
-            s.execute("BEGIN");
-            long xid;
-            try (ResultSet rs = s.executeQuery("SELECT txid_current()")) {
-                rs.next();
-                xid = rs.getLong(1);
-            }
-            s.execute("DROP TABLE archive_2025");
-            Thread.sleep(12_000); // the old locator looked 10 s past the statement
-            s.execute("COMMIT");
-            return xid;
-        }, null);
+        // held open longer than the old locator looked past the statement (10 s)
+        Incident i = incident("drop-held", PLAIN, "archive_2025", heldOpen("DROP TABLE archive_2025", 12_000), null);
         JsonNode rec = findWithWal(i, "archive_2025");
         assertThat(rec.get("kind").asText()).isEqualTo("xid");
         assertThat(rec.get("xid").asLong()).as("the WAL pins the DROP's own transaction").isEqualTo(i.xid());
@@ -357,18 +363,7 @@ class ExactStopIT {
     @Test
     @Order(4)
     void aTruncateInATransactionIsTheOneThatMadeTheTablesCurrentFile() throws Exception {
-        Incident i = incident("truncate-txn", PLAIN, "customers", s -> {
-            s.execute("BEGIN");
-            long xid;
-            try (ResultSet rs = s.executeQuery("SELECT txid_current()")) {
-                rs.next();
-                xid = rs.getLong(1);
-            }
-            s.execute("TRUNCATE customers");
-            Thread.sleep(2000);
-            s.execute("COMMIT");
-            return xid;
-        }, null);
+        Incident i = incident("truncate-txn", PLAIN, "customers", heldOpen("TRUNCATE customers", 2000), null);
         JsonNode rec = findWithWal(i, "customers");
         assertThat(rec.get("xid").asLong()).as(rec.toString()).isEqualTo(i.xid());
         assertThat(rec.get("reason").asText()).contains("made the table's current file");

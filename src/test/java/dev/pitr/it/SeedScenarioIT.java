@@ -212,27 +212,18 @@ class SeedScenarioIT {
     @Order(5)
     void killMinus9DuringFetchPrefetchOrReplayThenResumeFinishesAndNeverRefetchesAFinishedBackup() throws Exception {
         for (String step : List.of("FETCH_BACKUP", "PREFETCH_WAL", "REPLAY")) {
-            Path pgdata = newPgdata("killed-" + step);
-            Files.createDirectories(pgdata.getParent());
-            ProcessBuilder pb = new ProcessBuilder(ArchiveIT.LAUNCHER, "restore", "run", "--target-latest",
-                    "--pgdata", pgdata.toString()).redirectErrorStream(true)
-                    .redirectOutput(work.resolve("killed-" + step + ".out").toFile());
-            pb.environment().putAll(EmbeddedS3.shared().env(bucket));
-            Process p = pb.start();
-            Path journalFile = pgdata.resolveSibling("data.pitr").resolve("journal.json");
-            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-            while (System.nanoTime() < deadline && p.isAlive()) {
-                if (Files.exists(journalFile)) {
-                    JsonNode steps = Json.mapper().readTree(journalFile.toFile()).get("steps");
-                    JsonNode last = steps.size() == 0 ? null : steps.get(steps.size() - 1);
-                    if (last != null && last.get("state").asText().equals(step) && last.get("outcome").asText().equals("running")) {
-                        break; // the step itself has started
-                    }
+            // a step can take less time than one look at the journal (PREFETCH_WAL after the early download):
+            // a kill that lands after it is tried again on a fresh directory
+            Path pgdata = null;
+            Path journalFile = null;
+            for (int attempt = 1; attempt <= 5; attempt++) {
+                pgdata = newPgdata("killed-" + step + "-" + attempt);
+                journalFile = pgdata.resolveSibling("data.pitr").resolve("journal.json");
+                if (killDuring(step, pgdata, journalFile)) {
+                    break;
                 }
-                Thread.sleep(2);
+                cli.run("restore", "abort", "--pgdata", pgdata.toString());
             }
-            p.destroyForcibly(); // SIGKILL (the launcher exec'd java, so this is pitr itself)
-            p.waitFor();
             JsonNode crashed = Json.mapper().readTree(journalFile.toFile());
             assertThat(crashed.get("state").asText()).as("killed during " + step).isEqualTo(step);
 
@@ -400,6 +391,30 @@ class SeedScenarioIT {
                 "--as", "x_copy");
         assertThat(unconfirmed.exitCode()).isEqualTo(4);
         assertThat(pg.query("SELECT to_regclass('public.x_copy') IS NULL")).isEqualTo("t");
+    }
+
+    /** Starts a restore and SIGKILLs it once the journal shows {@code step} running; whether it died there. */
+    private static boolean killDuring(String step, Path pgdata, Path journalFile) throws Exception {
+        Files.createDirectories(pgdata.getParent());
+        ProcessBuilder pb = new ProcessBuilder(ArchiveIT.LAUNCHER, "restore", "run", "--target-latest",
+                "--pgdata", pgdata.toString()).redirectErrorStream(true)
+                .redirectOutput(pgdata.resolveSibling("restore.out").toFile());
+        pb.environment().putAll(EmbeddedS3.shared().env(bucket));
+        Process p = pb.start();
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (System.nanoTime() < deadline && p.isAlive()) {
+            if (Files.exists(journalFile)) {
+                JsonNode steps = Json.mapper().readTree(journalFile.toFile()).get("steps");
+                JsonNode last = steps.size() == 0 ? null : steps.get(steps.size() - 1);
+                if (last != null && last.get("state").asText().equals(step) && last.get("outcome").asText().equals("running")) {
+                    break; // the step itself has started
+                }
+            }
+            Thread.sleep(1);
+        }
+        p.destroyForcibly(); // SIGKILL (the launcher exec'd java, so this is pitr itself)
+        p.waitFor();
+        return Files.exists(journalFile) && Json.mapper().readTree(journalFile.toFile()).get("state").asText().equals(step);
     }
 
     /** Splits a runbook command line like a shell would (quotes, $VARS); enough for what runbooks show. */
