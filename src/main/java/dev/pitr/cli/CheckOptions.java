@@ -19,6 +19,14 @@ final class CheckOptions {
     @Option(names = "--amcheck", description = "amcheck every B-tree index (installs the extension on the copy only)")
     boolean amcheck;
 
+    @Option(names = "--database", paramLabel = "DB", description = "database the checks run in unless a check names its"
+            + " own (default: the config's database, else postgres)")
+    String database;
+
+    String database(Session session) {
+        return database != null ? database : session.settings().applicationDatabase();
+    }
+
     boolean any() {
         return checksFile != null || !sql.isEmpty() || amcheck;
     }

@@ -46,7 +46,8 @@ final class DrillCommand extends BaseCommand {
         DrillService service = new DrillService(session.repository(), RestoreCommand.steps(session),
                 session.output()::progress, new Random());
         DrillReport report = service.run(new DrillService.Options(backup, target, session.resolve(scratch), checks, keep,
-                ZoneId.systemDefault(), settings.clusterName().orElse("default"), settings.environment()));
+                ZoneId.systemDefault(), settings.clusterName().orElse("default"), settings.environment(),
+                checkOptions.database(session)));
         if (reportJson != null) {
             DrillReports.writeJson(report, session.resolve(reportJson));
         }

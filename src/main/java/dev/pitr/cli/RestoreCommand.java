@@ -30,7 +30,8 @@ import java.util.Optional;
 @Command(name = "restore", mixinStandardHelpOptions = true,
         description = "Restore to a point in time as a journaled, resumable state machine.",
         subcommands = {RestoreCommand.Plan.class, RestoreCommand.Run.class, RestoreCommand.Resume.class,
-                RestoreCommand.Status.class, RestoreCommand.Promote.class, RestoreCommand.Abort.class})
+                RestoreCommand.Status.class, RestoreCommand.Verify.class, RestoreCommand.Promote.class,
+                RestoreCommand.Abort.class})
 final class RestoreCommand {
 
     /** Exactly one target. */
@@ -89,8 +90,21 @@ final class RestoreCommand {
         @picocli.CommandLine.ArgGroup(exclusive = false, heading = "With --target-from-log:%n")
         LogSearchOptions search;
 
-        /** The transaction the WAL pinned for --target-from-log, shown in the plan. */
-        private Optional<dev.pitr.wal.PinnedTransaction> pinned = Optional.empty();
+        /** The statement and transaction --target-from-log chose: the plan shows them, VERIFY runs in its database. */
+        private Optional<TargetFromLog.Choice> fromLog = Optional.empty();
+
+        /**
+         * The application's database: --database, else the statement's when the target came from the log, else
+         * the config's; and the table that was hit.
+         */
+        private dev.pitr.restore.RestoreSubject subject(Session session) {
+            Optional<String> db = Optional.ofNullable(search).flatMap(s -> Optional.ofNullable(s.database))
+                    .or(() -> fromLog.map(c -> c.candidate().database()));
+            Optional<String> table = Optional.ofNullable(search).flatMap(s -> Optional.ofNullable(s.table))
+                    .or(() -> fromLog.flatMap(c -> c.candidate().objects().stream().findFirst()));
+            return new dev.pitr.restore.RestoreSubject(db.orElse(session.settings().applicationDatabase()), table,
+                    fromLog.flatMap(TargetFromLog.Choice::pinned));
+        }
 
         RestoreRequest request(Session session) {
             Path dir;
@@ -122,7 +136,7 @@ final class RestoreCommand {
             RecoveryTarget chosen = target(session);
             return new RestoreRequest(chosen, inclusive, timeline, dir, restorePort, Optional.ofNullable(backup),
                     checks, inPlace, delta, tablespaceMap.entrySet().stream().collect(java.util.stream.Collectors.toMap(
-                            Map.Entry::getKey, e -> session.resolve(Path.of(e.getValue())).toString())), pinned);
+                            Map.Entry::getKey, e -> session.resolve(Path.of(e.getValue())).toString())), subject(session));
         }
 
         private RecoveryTarget target(Session session) {
@@ -141,7 +155,7 @@ final class RestoreCommand {
                 choice.recommendation().notPinned().ifPresent(why -> session.output().progress("not pinned by the WAL: " + why));
                 session.confirmTarget("restore to just before this statement");
                 inclusive = false;
-                pinned = choice.pinned();
+                fromLog = Optional.of(choice);
                 return choice.target();
             }
             if (target.time != null) {
@@ -314,7 +328,41 @@ final class RestoreCommand {
             } else {
                 RestoreReport.printTimeline(session.output(), journal);
             }
+            if (journal.onlyChecksFailed()) { // the copy is at its target: a check failed, not the restore
+                return dev.pitr.core.ExitCode.VERIFICATION_FAILED.code();
+            }
             return journal.state() == RestoreState.FAILED ? 5 : 0;
+        }
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true, description = {"Run VERIFY again on a copy that reached"
+            + " its target, with new checks (a wrong check never traps a good copy).", "Exit 3 when a check fails."})
+    static final class Verify extends OnExisting {
+        @Option(names = "--check", paramLabel = "SQL", description = "a query that must return true (replaces the"
+                + " restore's checks)")
+        List<String> checks = new java.util.ArrayList<>();
+
+        @Option(names = "--database", paramLabel = "DB", description = "database the checks run in (default: the"
+                + " restore's)")
+        String database;
+
+        @Override
+        int execute(Session session) {
+            RestoreJournal before = RestoreJournal.load(stateDir(session));
+            RestoreRunner runner = runner(session);
+            try {
+                RestoreJournal journal = runner.reverify(stateDir(session), checks,
+                        database != null ? database : before.plan().subject().database());
+                RestoreReport.printOutcome(session.output(), journal);
+                return 0;
+            } catch (PitrException e) {
+                RestoreJournal after = RestoreJournal.load(stateDir(session));
+                if (after.onlyChecksFailed()) {
+                    RestoreReport.printOutcome(session.output(), after);
+                    return dev.pitr.core.ExitCode.VERIFICATION_FAILED.code();
+                }
+                throw e;
+            }
         }
     }
 

@@ -56,16 +56,34 @@ final class RestoreReport {
             case READY -> {
                 boolean ended = j.recovered() != null && j.recovered().pauseState().startsWith("recovery ended");
                 out.println("READY: " + (ended ? "recovery ended at " : "paused at ") + p.target().describe()
-                        + ". Connect: psql -h 127.0.0.1 -p " + p.port() + " -U postgres");
+                        + ". Connect: psql -h 127.0.0.1 -p " + p.port() + " -U postgres -d " + p.subject().database());
                 if (ended) {
                     out.println("  why: " + j.recovered().pauseState().substring("recovery ended: ".length()));
                 }
-                out.println("next: check the data, then 'pitr salvage' a table into the live database"
-                        + (ended ? "" : ", or 'pitr restore promote --pgdata " + p.pgdata() + "'"));
+                printNext(out, p, ended);
             }
             case PROMOTED -> out.println("PROMOTED: " + p.pgdata() + " is a writable server on port " + p.port()
                     + " (archive_mode off: it does not archive into the repository)");
-            default -> out.println(j.state() + (j.error() == null ? "" : ": " + j.error()));
+            default -> {
+                out.println(j.state() + (j.error() == null ? "" : ": " + j.error()));
+                if (j.onlyChecksFailed()) {
+                    out.println("the copy replayed to its target and is usable (psql -h 127.0.0.1 -p " + p.port()
+                            + " -U postgres -d " + p.subject().database() + "); only a check failed. Fix the check:"
+                            + " pitr restore verify --pgdata " + p.pgdata() + " --check '...'");
+                    printNext(out, p, false);
+                }
+            }
+        }
+    }
+
+    /** The ready-to-run next commands: salvage the table that was hit, or promote. */
+    private static void printNext(Output out, RestorePlan p, boolean ended) {
+        String table = p.subject().table().orElse("SCHEMA.TABLE");
+        out.println("next: check the data, then put the table back into the live database:");
+        out.println("  pitr salvage --from-port " + p.port() + " --database " + p.subject().database() + " --table "
+                + table + " --as " + table.replaceAll("^.*\\.", "") + "_restored   (or --original-name if it was dropped)");
+        if (!ended) {
+            out.println("  or make the copy writable: pitr restore promote --pgdata " + p.pgdata());
         }
     }
 

@@ -19,7 +19,8 @@ final class SalvageCommand extends BaseCommand {
     @Option(names = "--into", paramLabel = "CONNSTRING", description = "live database (default: the configured server)")
     String into;
 
-    @Option(names = "--database", defaultValue = "postgres", description = "database on both sides (default ${DEFAULT-VALUE})")
+    @Option(names = "--database", paramLabel = "DB", description = "database on both sides (default: the config's"
+            + " database, else postgres)")
     String database;
 
     @Option(names = "--as", paramLabel = "NEW_NAME", description = "name of the copy in the live database")
@@ -36,6 +37,7 @@ final class SalvageCommand extends BaseCommand {
     @Override
     int execute(Session session) {
         var s = session.settings();
+        String database = this.database != null ? this.database : s.applicationDatabase();
         String live = into != null ? into
                 : "host=" + s.host() + " port=" + s.port() + " user=" + s.user() + " dbname=" + database;
         String from = "host=127.0.0.1 port=" + fromPort + " user=" + s.user() + " dbname=" + database;

@@ -20,9 +20,6 @@ final class VerifyCommand extends BaseCommand {
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "host of the restored copy (default ${DEFAULT-VALUE})")
     String host;
 
-    @Option(names = "--database", defaultValue = "postgres", description = "database to check (default ${DEFAULT-VALUE})")
-    String database;
-
     @picocli.CommandLine.Mixin
     CheckOptions checkOptions;
 
@@ -32,7 +29,8 @@ final class VerifyCommand extends BaseCommand {
             throw dev.pitr.core.PitrException.usage("nothing to check: pass --checks FILE, --check SQL or --amcheck");
         }
         List<Check> checks = checkOptions.checks(session);
-        List<CheckResult> results = new Verifier(new PgConnection(host, port, session.settings().user(), database)).run(checks);
+        List<CheckResult> results = new Verifier(new PgConnection(host, port, session.settings().user(),
+                checkOptions.database(session))).run(checks);
         Output out = session.output();
         if (out.json()) {
             out.printJson(results);

@@ -16,6 +16,7 @@ public record Settings(Optional<Path> configFile,
                        String host,
                        int port,
                        String user,
+                       Optional<String> database,
                        Optional<Path> logDirectory,
                        Optional<String> logLinePrefix,
                        Optional<String> logTimezone,
@@ -29,6 +30,11 @@ public record Settings(Optional<Path> configFile,
     /** The configured server (maintenance database). */
     public dev.pitr.pg.PgConnection server() {
         return new dev.pitr.pg.PgConnection(host, port, user, "postgres");
+    }
+
+    /** The application's database: where checks, salvage and the table lookups run (default postgres). */
+    public String applicationDatabase() {
+        return database.orElse("postgres");
     }
 
     public boolean isProduction() {

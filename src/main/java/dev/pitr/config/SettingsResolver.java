@@ -22,7 +22,7 @@ import java.util.function.Function;
 public final class SettingsResolver {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-    private static final ClusterConfig EMPTY = new ClusterConfig(null, null, null, null, null, null, null, null,
+    private static final ClusterConfig EMPTY = new ClusterConfig(null, null, null, null, null, null, null, null, null,
             null, null, null, null, null, null, null, null);
 
     /** Parallel uploads of the asynchronous archiver: enough to hide S3 latency without starving the primary. */
@@ -80,6 +80,7 @@ public final class SettingsResolver {
                 env("PITR_PGPORT").map(v -> parseInt("PITR_PGPORT", v)).or(() -> Optional.ofNullable(c.port()))
                         .orElse(5432),
                 pick("PITR_PGUSER", c.user(), Function.identity()).orElse("postgres"),
+                pick("PITR_PGDATABASE", c.database(), Function.identity()),
                 pick("PITR_LOG_DIRECTORY", c.logDirectory(), Path::of),
                 pick("PITR_LOG_LINE_PREFIX", c.logLinePrefix(), Function.identity()),
                 pick("PITR_LOG_TIMEZONE", c.logTimezone(), Function.identity()),

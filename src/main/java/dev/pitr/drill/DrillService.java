@@ -43,7 +43,7 @@ public final class DrillService {
 
     /** What to drill. */
     public record Options(String backup, String target, Path scratch, List<Check> checks, boolean keep, ZoneId zone,
-                          String cluster, String environment) {
+                          String cluster, String environment, String database) {
     }
 
     private final Repository repo;
@@ -89,7 +89,7 @@ public final class DrillService {
                 // amcheck needs a writable copy; this one is scratch and never archives, so promoting it is harmless
                 journal = runner.promote(plan.stateDir());
             }
-            checks.addAll(new Verifier(new PgConnection("127.0.0.1", plan.port(), "postgres", "postgres")).run(o.checks()));
+            checks.addAll(new Verifier(new PgConnection("127.0.0.1", plan.port(), "postgres", o.database())).run(o.checks()));
             checks.forEach(c -> progress.accept("drill check " + c.line()));
             if (checks.stream().anyMatch(c -> !c.passed())) {
                 exit = ExitCode.VERIFICATION_FAILED.code();

@@ -61,6 +61,16 @@ public record RestoreJournal(@JsonProperty("plan") RestorePlan plan,
                 recovered, createdAt);
     }
 
+    /** Replay reached the target and only checks failed: the copy is usable (salvage, promote, fix the checks). */
+    public boolean onlyChecksFailed() {
+        return state == RestoreState.FAILED && failedStep == RestoreState.VERIFY && error != null
+                && error.startsWith("check failed");
+    }
+
+    public RestoreJournal withPlan(RestorePlan p) {
+        return new RestoreJournal(p, state, failedStep, error, steps, recovered, createdAt);
+    }
+
     public RestoreJournal withState(RestoreState s) {
         return new RestoreJournal(plan, s, failedStep, error, steps, recovered, createdAt);
     }

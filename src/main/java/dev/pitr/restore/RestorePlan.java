@@ -32,10 +32,23 @@ public record RestorePlan(String repo,
                           Optional<Path> movedAside,
                           boolean delta,
                           Map<String, Path> tablespaces,
-                          Optional<dev.pitr.wal.PinnedTransaction> suspect) {
+                          RestoreSubject subject) {
     public RestorePlan {
         tablespaces = tablespaces == null ? Map.of() : Map.copyOf(tablespaces); // journals from before tablespaces
-        suspect = suspect == null ? Optional.empty() : suspect; // journals from before the WAL pinned transactions
+        subject = subject == null ? RestoreSubject.of("postgres") : subject; // journals from before subjects
+    }
+
+    /** The same plan with other checks, run in {@code database}: what 'restore verify' changes. */
+    public RestorePlan withChecks(List<String> newChecks, String database) {
+        return new RestorePlan(repo, backupId, backupStopTime, backupStopLsn, backupTimeline, systemIdentifier, pgMajor,
+                walSegmentSize, target, inclusive, timeline, pgdata, stateDir, port, walFiles, backupBytes, walBytes,
+                diskNeeded, diskFree, recoverySettings, List.copyOf(newChecks), environment, movedAside, delta, tablespaces,
+                new RestoreSubject(database, subject.table(), subject.suspect()));
+    }
+
+    /** The transaction the WAL pinned, when the target came from the log. */
+    public Optional<dev.pitr.wal.PinnedTransaction> suspect() {
+        return subject.suspect();
     }
 
     /** In place: the cluster's own data directory is restored; its old contents are moved here, never deleted. */

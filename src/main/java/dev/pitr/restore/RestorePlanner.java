@@ -105,7 +105,7 @@ public final class RestorePlanner {
                 freeSpace(pgdata), settings, req.checks(), environment,
                 req.inPlace() ? Optional.of(pgdata.resolveSibling(pgdata.getFileName() + ".before-pitr-"
                         + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(java.time.ZoneOffset.UTC)
-                        .format(Instant.now()))) : Optional.empty(), req.delta(), tablespaces(backup, req.tablespaceMap()), req.suspect());
+                        .format(Instant.now()))) : Optional.empty(), req.delta(), tablespaces(backup, req.tablespaceMap()), req.subject());
     }
 
     /**

@@ -9,9 +9,9 @@ import java.util.Optional;
 public record RestoreRequest(RecoveryTarget target, boolean inclusive, String timeline, Path pgdata,
                              Optional<Integer> port, Optional<String> backupId, List<String> checks, boolean inPlace,
                              boolean delta, Map<String, String> tablespaceMap,
-                             Optional<dev.pitr.wal.PinnedTransaction> suspect) {
+                             RestoreSubject subject) {
     public RestoreRequest(RecoveryTarget target, boolean inclusive, String timeline, Path pgdata, Optional<Integer> port,
                           Optional<String> backupId, List<String> checks) {
-        this(target, inclusive, timeline, pgdata, port, backupId, checks, false, false, Map.of(), Optional.empty());
+        this(target, inclusive, timeline, pgdata, port, backupId, checks, false, false, Map.of(), RestoreSubject.of("postgres"));
     }
 }

@@ -118,6 +118,26 @@ public final class RestoreRunner {
         return journal;
     }
 
+    /**
+     * Runs VERIFY again with other checks (in {@code database}): a wrong check must not trap a good copy. Only a
+     * copy that reached its target (READY, or VERIFY failed) can be verified again; the new checks are journaled.
+     */
+    public RestoreJournal reverify(Path stateDir, java.util.List<String> checks, String database) {
+        try (StateDirLock lock = StateDirLock.acquire(stateDir, "restore verify")) {
+            RestoreJournal journal = loadOwn(stateDir);
+            boolean verifiable = journal.state() == RestoreState.READY
+                    || journal.state() == RestoreState.FAILED && journal.failedStep() == RestoreState.VERIFY;
+            if (!verifiable) {
+                throw PitrException.refused("restore is " + journal.state() + (journal.failedStep() == null ? ""
+                        : " at " + journal.failedStep()) + ": only a copy that reached its target can be verified again;"
+                        + " use 'pitr restore resume' first");
+            }
+            journal = journal.withPlan(journal.plan().withChecks(checks, database)).withState(RestoreState.VERIFY);
+            steps.checkResumable(journal.plan(), RestoreState.VERIFY);
+            return drive(journal);
+        }
+    }
+
     /** Ends recovery: the paused copy becomes a writable server on a new timeline. */
     public RestoreJournal promote(Path stateDir) {
         return promote(stateDir, false);
@@ -132,9 +152,9 @@ public final class RestoreRunner {
 
     private RestoreJournal promoteLocked(Path stateDir, boolean resumeArchiving) {
         RestoreJournal journal = loadOwn(stateDir);
-        if (journal.state() != RestoreState.READY) {
-            throw PitrException.refused("restore is " + journal.state() + ", not READY: only a verified restore"
-                    + " can be promoted");
+        if (journal.state() != RestoreState.READY && !journal.onlyChecksFailed()) {
+            throw PitrException.refused("restore is " + journal.state() + ", not READY: only a restore that reached its"
+                    + " target can be promoted");
         }
         if (resumeArchiving && !journal.plan().inPlace()) {
             throw PitrException.refused("--resume-archiving is for an --in-place restore of the cluster itself: a side-by-side"

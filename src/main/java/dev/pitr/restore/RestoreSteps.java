@@ -674,9 +674,11 @@ public final class RestoreSteps {
                 problems.add("last replayed commit " + s.lastXact() + " is past the target " + t.at());
             }
         }
-        List<dev.pitr.verify.CheckResult> checked = new dev.pitr.verify.Verifier(connection(plan))
+        List<dev.pitr.verify.CheckResult> checked = new dev.pitr.verify.Verifier(connection(plan)
+                .withDatabase(plan.subject().database()))
                 .run(plan.checks().stream().map(dev.pitr.verify.Check::queryIsTrue).toList());
         List<String> results = checked.stream().map(dev.pitr.verify.CheckResult::line).toList();
+        // the copy's own problems first: a message that starts with a failed check means only checks failed
         checked.stream().filter(r -> !r.passed()).forEach(r -> problems.add("check failed: " + r.line()));
         results.forEach(r -> progress.accept("VERIFY: " + r));
         if (!problems.isEmpty()) {

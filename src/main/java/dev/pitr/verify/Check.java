@@ -15,6 +15,8 @@ import java.util.Optional;
  *   - query: SELECT max(id) FROM orders
  *     equals: "250"
  *   - amcheck: true
+ *   - query: SELECT count(*) FROM pg_stat_user_tables
+ *     database: reporting          # each check may name its database (default: the run's --database)
  * </pre>
  */
 public record Check(@JsonProperty("name") String name,
@@ -22,7 +24,8 @@ public record Check(@JsonProperty("name") String name,
                     @JsonProperty("row_count") RowCount rowCount,
                     @JsonProperty("query") String query,
                     @JsonProperty("equals") String equalsValue,
-                    @JsonProperty("amcheck") Boolean amcheck) {
+                    @JsonProperty("amcheck") Boolean amcheck,
+                    @JsonProperty("database") String database) {
 
     /** Row count bounds: exact, at_least, at_most (any combination). */
     public record RowCount(@JsonProperty("table") String table, @JsonProperty("exact") Long exact,
@@ -30,14 +33,19 @@ public record Check(@JsonProperty("name") String name,
     }
 
     public static Check queryIsTrue(String sql) {
-        return new Check(null, null, null, sql, "t", null);
+        return new Check(null, null, null, sql, "t", null, null);
     }
 
     public static Check amcheckAll() {
-        return new Check("amcheck on every B-tree index", null, null, null, null, true);
+        return new Check("amcheck on every B-tree index", null, null, null, null, true, null);
     }
 
     public String displayName() {
+        String in = database == null ? "" : " [" + database + "]";
+        return plainName() + in;
+    }
+
+    private String plainName() {
         if (name != null) {
             return name;
         }
@@ -48,7 +56,7 @@ public record Check(@JsonProperty("name") String name,
             return "rows in " + rowCount.table();
         }
         if (Boolean.TRUE.equals(amcheck)) {
-            return "amcheck on every B-tree index";
+            return "amcheck on every B-tree index" + (database == null ? " of every database" : "");
         }
         return query;
     }

@@ -332,8 +332,18 @@ class ExactStopIT {
         assertThat(dev.pitr.wal.LiveRelations.of(new dev.pitr.pg.PgConnection("127.0.0.1", pg.port(), "postgres",
                 "postgres"), "shop", java.util.Optional.empty(), "measurements").files()).hasSize(2);
 
-        int port = restore(i, "orders");
+        int port = restore(i, "orders", "--check", "SELECT count(*) = 1000 FROM orders");
         assertExact(i, port, "orders");
+        // checks run in the application's database; a wrong one does not trap the copy
+        String pgdata = work.resolve("delete/data").toString();
+        Cli.Run wrong = cli.run("restore", "verify", "--pgdata", pgdata, "--check", "SELECT count(*) = 999 FROM orders");
+        assertThat(wrong.exitCode()).as(wrong.stderr() + wrong.stdout()).isEqualTo(3);
+        assertThat(wrong.stdout()).contains("replayed to its target and is usable").contains("-d shop");
+        assertThat(cli.run("restore", "status", "--pgdata", pgdata).exitCode()).isEqualTo(3);
+        Cli.Run fixed = cli.run("restore", "verify", "--pgdata", pgdata, "--check", "SELECT count(*) = 1000 FROM orders");
+        assertThat(fixed.exitCode()).as(fixed.stderr() + fixed.stdout()).isZero();
+        assertThat(fixed.stdout()).contains("READY: paused at").contains("-d shop")
+                .contains("pitr salvage --from-port " + port + " --database shop --table orders --as orders_restored");
         assertThat(queryOn(port, "SELECT pg_get_wal_replay_pause_state()")).as("no lock: the copy stays paused").isEqualTo("paused");
         Cli.Run salvage = cli.run("--yes", "salvage", "--from-port", String.valueOf(port), "--database", "shop",
                 "--table", "public.orders", "--as", "orders_before_delete");

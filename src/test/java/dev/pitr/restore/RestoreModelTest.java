@@ -41,7 +41,7 @@ class RestoreModelTest {
         RestorePlan plan = new RestorePlan("file:///r", "b1", Instant.EPOCH, "0/3000100", 1, "42", 15, 16 << 20,
                 new RecoveryTarget.Xid(745), false, "latest", dir.resolve("data"), dir.resolve("data.pitr"), 5555,
                 java.util.List.of("000000010000000000000003"), 1, 1, 1, 1, java.util.Map.of(), java.util.List.of(), "test",
-                java.util.Optional.empty(), false, java.util.Map.of(), java.util.Optional.empty());
+                java.util.Optional.empty(), false, java.util.Map.of(), RestoreSubject.of("postgres"));
         RestoreJournal j = RestoreJournal.begin(plan).started(RestoreState.PREFLIGHT)
                 .completed(RestoreState.PREFLIGHT, 0, RestoreState.FETCH_BACKUP)
                 .started(RestoreState.FETCH_BACKUP).failed(RestoreState.FETCH_BACKUP, "disk full");

@@ -29,7 +29,7 @@ class ResumeGuardTest {
         return new RestorePlan("file:///r", "b1", Instant.EPOCH, "0/3000100", 1, "42", 15, 16 << 20,
                 new RecoveryTarget.Xid(745), false, "latest", pgdata, RestorePlan.stateDirFor(pgdata), 5555,
                 List.of("000000010000000000000003"), 1, 1, 1, 1, Map.of(), List.of(), "test", Optional.empty(), false,
-                Map.of(), Optional.empty());
+                Map.of(), RestoreSubject.of("postgres"));
     }
 
     /** The real steps over an empty file repository and this machine's PostgreSQL binaries. */
@@ -80,7 +80,7 @@ class ResumeGuardTest {
         return new RestorePlan("file:///r", "b1", Instant.EPOCH, "0/3000100", 1, "42", 15, 16 << 20,
                 new RecoveryTarget.Xid(745), false, "latest", pgdata, RestorePlan.stateDirFor(pgdata), dev.pitr.testkit.PgCluster.freePort(),
                 List.of("000000010000000000000003"), 1, 1, 1, 1, Map.of(), List.of(), "test", Optional.empty(), false,
-                tablespaces, Optional.empty());
+                tablespaces, RestoreSubject.of("postgres"));
     }
 
     @Test
@@ -89,11 +89,11 @@ class ResumeGuardTest {
                 "00000002.history");
         RestorePlan one = new RestorePlan("file:///r", "b1", Instant.EPOCH, "0/3000100", 1, "42", 15, 16 << 20,
                 new RecoveryTarget.Latest(), false, "1", dir.resolve("d"), dir.resolve("d.pitr"), 5555, wal, 1, 1, 1, 1,
-                Map.of(), List.of(), "test", Optional.empty(), false, Map.of(), Optional.empty());
+                Map.of(), List.of(), "test", Optional.empty(), false, Map.of(), RestoreSubject.of("postgres"));
         assertThat(RestoreSteps.lastPlannedLsn(one)).isEqualTo(dev.pitr.wal.Lsn.parse("0/B000001"));
         RestorePlan latest = new RestorePlan("file:///r", "b1", Instant.EPOCH, "0/3000100", 1, "42", 15, 16 << 20,
                 new RecoveryTarget.Latest(), false, "latest", dir.resolve("d"), dir.resolve("d.pitr"), 5555, wal, 1, 1, 1, 1,
-                Map.of(), List.of(), "test", Optional.empty(), false, Map.of(), Optional.empty());
+                Map.of(), List.of(), "test", Optional.empty(), false, Map.of(), RestoreSubject.of("postgres"));
         assertThat(RestoreSteps.lastPlannedLsn(latest)).isEqualTo(dev.pitr.wal.Lsn.parse("0/C000001"));
     }
 
