@@ -13,7 +13,8 @@ import java.util.Optional;
 @Command(name = "pitr", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Point-in-time recovery for PostgreSQL: archive WAL, find the mistake, restore just before it.",
         subcommands = {WalCommand.class, BackupCommand.class, InfoCommand.class, ExpireCommand.class, TargetCommand.class,
-                RestoreCommand.class, VerifyCommand.class, DrillCommand.class, SalvageCommand.class, AuditCommand.class,
+                RestoreCommand.class, VerifyCommand.class, DrillCommand.class, SalvageCommand.class, CheckCommand.class,
+                AuditCommand.class,
                 TrainCdsCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {

@@ -54,6 +54,9 @@ final class TargetCommand {
                 result.recommendation().ifPresent(r -> out.println(r.configLines().strip()));
             } else {
                 print(out, result);
+                if (result.candidates().isEmpty()) {
+                    out.println(whyNothing(session));
+                }
             }
             if (result.recommendation().isPresent()) {
                 return 0;
@@ -65,6 +68,22 @@ final class TargetCommand {
             return ExitCode.NOT_FOUND.code();
         }
 
+
+        /** Nothing matched: say whether the server logs statements at all (Debian's default does not). */
+        private static String whyNothing(Session session) {
+            try {
+                String level = session.settings().server().queryOne("SHOW log_statement").orElse("?");
+                if (level.equals("none")) {
+                    return "the server logs no statements (log_statement = none): set log_statement = 'mod' so the"
+                            + " next mistake is found; for this one give the target by hand (--target-time); see 'pitr check'";
+                }
+                return "the server logs statements (log_statement = " + level + "): check --table/--database/--since,"
+                        + " and that these are the logs of the time of the mistake";
+            } catch (dev.pitr.core.PitrException unreachable) {
+                return "if the server's log_statement is 'none' (Debian's default) no statement is logged; 'pitr check'"
+                        + " on the server shows what its log holds";
+            }
+        }
 
         private void print(Output out, TargetFinder.Result result) {
             var s = result.stats();

@@ -178,7 +178,9 @@ public final class RestorePlanner {
                     : "after the last archived WAL (" + RepositoryLayout.walFileOf(lastInRun.key())
                     .map(WalFileName::fileName).orElse(lastInRun.key()) + ", archived " + coveredUntil + ")";
             throw PitrException.usage("target " + t.describe() + " lies " + where + "; restorable from backup "
-                    + backup.id() + ": " + backup.stopTime() + " .. " + coveredUntil);
+                    + backup.id() + ": " + backup.stopTime() + " .. " + coveredUntil + (afterGap.isPresent() ? ""
+                    : "; the WAL after that is not archived yet: run SELECT pg_switch_wal() on the primary, wait"
+                    + " for it to be archived, and plan again ('pitr check' shows archive_timeout)"));
         }
     }
 

@@ -1,0 +1,221 @@
+package dev.pitr.safety;
+
+import dev.pitr.backup.BackupCatalog;
+import dev.pitr.backup.BackupMetadata;
+import dev.pitr.core.PitrException;
+import dev.pitr.pg.PgConnection;
+import dev.pitr.repo.IdentityStore;
+import dev.pitr.repo.Repository;
+import dev.pitr.repo.RepositoryIdentity;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code pitr check}: is this cluster ready for an incident? Whether its WAL reaches the repository soon, whether
+ * its log will show the statement pitr has to find (and how exactly), and whether there is a backup to restore.
+ * Each finding names the setting, what it is, what to set and why.
+ */
+public final class Readiness {
+    /** How serious a finding is: FAIL means a restore or a target from the log will not work. */
+    public enum Level { OK, WARN, FAIL }
+
+    public record Finding(Level level, String topic, String value, String fix, String why) {
+    }
+
+    private static final Duration OLD_BACKUP = Duration.ofDays(7);
+    private static final Duration ARCHIVE_STALE = Duration.ofMinutes(15);
+
+    private final PgConnection server;
+    private final Repository repo;
+
+    public Readiness(PgConnection server, Repository repo) {
+        this.server = server;
+        this.repo = repo;
+    }
+
+    public List<Finding> check() {
+        List<Finding> out = new ArrayList<>();
+        Map<String, String> s;
+        try {
+            s = settings();
+        } catch (PitrException e) {
+            out.add(new Finding(Level.FAIL, "server", "unreachable", "set host/port/user in pitr.yaml (or PITR_PG*)",
+                    e.getMessage()));
+            repository(out, Optional.empty());
+            return out;
+        }
+        wal(out, s);
+        logging(out, s);
+        archiver(out, s);
+        repository(out, Optional.ofNullable(s.get("system_identifier")));
+        return out;
+    }
+
+    private Map<String, String> settings() {
+        Map<String, String> s = new LinkedHashMap<>();
+        try (Connection c = server.open(); Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SELECT name, setting FROM pg_settings WHERE name IN ('wal_level',"
+                    + " 'archive_mode', 'archive_command', 'archive_timeout', 'log_statement',"
+                    + " 'log_min_duration_statement', 'log_line_prefix', 'log_destination', 'logging_collector',"
+                    + " 'track_commit_timestamp', 'log_timezone')")) {
+                while (rs.next()) {
+                    s.put(rs.getString(1), rs.getString(2));
+                }
+            }
+            try (ResultSet rs = st.executeQuery("SELECT system_identifier::text FROM pg_control_system()")) {
+                rs.next();
+                s.put("system_identifier", rs.getString(1));
+            }
+            try (ResultSet rs = st.executeQuery("SELECT archived_count, last_archived_wal, last_archived_time,"
+                    + " failed_count, last_failed_wal, last_failed_time, pg_walfile_name(pg_current_wal_lsn())"
+                    + " FROM pg_stat_archiver")) {
+                rs.next();
+                s.put("archived_count", rs.getString(1));
+                s.put("last_archived_wal", rs.getString(2));
+                s.put("last_archived_time", Optional.ofNullable(rs.getTimestamp(3)).map(t -> t.toInstant().toString()).orElse(null));
+                s.put("failed_count", rs.getString(4));
+                s.put("last_failed_wal", rs.getString(5));
+                s.put("last_failed_time", Optional.ofNullable(rs.getTimestamp(6)).map(t -> t.toInstant().toString()).orElse(null));
+                s.put("current_wal", rs.getString(7));
+            }
+        } catch (SQLException e) {
+            throw PitrException.io("cannot read the server's settings: " + e.getMessage(), e);
+        }
+        return s;
+    }
+
+    private static void wal(List<Finding> out, Map<String, String> s) {
+        String level = s.get("wal_level");
+        out.add("minimal".equals(level)
+                ? new Finding(Level.FAIL, "wal_level", level, "wal_level = replica (restart)", "WAL at level minimal"
+                + " cannot be archived or replayed into a copy")
+                : new Finding(Level.OK, "wal_level", level, "", "archived WAL can be replayed"));
+        String mode = s.get("archive_mode");
+        String command = s.getOrDefault("archive_command", "");
+        out.add("off".equals(mode) || command.isBlank()
+                ? new Finding(Level.FAIL, "archive_mode", mode + ", archive_command '" + command + "'",
+                "archive_mode = on, archive_command = 'pitr wal push %p' (restart)", "no WAL reaches the repository:"
+                + " nothing after the last backup can be restored")
+                : new Finding(command.contains("pitr") ? Level.OK : Level.WARN, "archive_command", command,
+                command.contains("pitr") ? "" : "archive_command = 'pitr wal push %p'",
+                "WAL must reach pitr's repository"));
+        int timeout = Integer.parseInt(s.getOrDefault("archive_timeout", "0"));
+        out.add(timeout == 0 || timeout > 300
+                ? new Finding(Level.WARN, "archive_timeout", timeout == 0 ? "0 (off)" : timeout + " s",
+                "archive_timeout = 60", "a segment is archived only when it fills: on a quiet server the incident's"
+                + " WAL may sit unarchived for hours (or run SELECT pg_switch_wal() before a restore)")
+                : new Finding(Level.OK, "archive_timeout", timeout + " s", "", "WAL is archived within " + timeout
+                + " s even when the server is quiet"));
+    }
+
+    private static void logging(List<Finding> out, Map<String, String> s) {
+        String statement = s.get("log_statement");
+        int duration = Integer.parseInt(s.getOrDefault("log_min_duration_statement", "-1"));
+        if ("none".equals(statement) && duration < 0) {
+            out.add(new Finding(Level.FAIL, "log_statement", "none (and log_min_duration_statement = -1)",
+                    "log_statement = 'mod'", "the log shows no statement at all: 'pitr target find' cannot find the"
+                    + " DROP or DELETE, and the target must be given by hand"));
+        } else if ("ddl".equals(statement) && duration < 0) {
+            out.add(new Finding(Level.WARN, "log_statement", "ddl", "log_statement = 'mod'", "DROP is logged, but"
+                    + " DELETE, UPDATE and TRUNCATE are not"));
+        } else if ("none".equals(statement) || "ddl".equals(statement)) {
+            out.add(new Finding(Level.WARN, "log_statement", statement + ", log_min_duration_statement = " + duration
+                    + " ms", "log_statement = 'mod'", "statements faster than " + duration + " ms are not logged;"
+                    + " those logged are written when they end (pitr takes the duration off)"));
+        } else {
+            out.add(new Finding(Level.OK, "log_statement", statement, "", "every statement that changes data is logged"
+                    + " when it starts"));
+        }
+        String prefix = s.getOrDefault("log_line_prefix", "");
+        List<String> missing = new ArrayList<>();
+        if (!prefix.contains("%m") && !prefix.contains("%n")) {
+            missing.add(prefix.contains("%t") ? "%m (milliseconds: %t gives whole seconds)" : "%m (no time at all)");
+        }
+        if (!prefix.contains("%d")) {
+            missing.add("%d (which database: a DROP in staging and one in production look alike)");
+        }
+        if (!prefix.contains("%x")) {
+            missing.add("%x (the transaction: an exact stop without a server to ask)");
+        }
+        if (!prefix.contains("%p") && !prefix.contains("%c")) {
+            missing.add("%p (which session: tells a rolled-back statement)");
+        }
+        out.add(missing.isEmpty()
+                ? new Finding(Level.OK, "log_line_prefix", "'" + prefix + "'", "", "time, database, transaction and"
+                + " session on every line")
+                : new Finding(prefix.contains("%m") || prefix.contains("%n") || prefix.contains("%t") ? Level.WARN
+                : Level.FAIL, "log_line_prefix", "'" + prefix + "'", "log_line_prefix = '%m [%p] xid=%x %q%u@%d '",
+                "missing " + String.join(", ", missing)));
+        out.add("on".equals(s.get("track_commit_timestamp"))
+                ? new Finding(Level.OK, "track_commit_timestamp", "on", "", "every commit's time can be read back, so"
+                + " what a restore kept is provable")
+                : new Finding(Level.WARN, "track_commit_timestamp", s.get("track_commit_timestamp"),
+                "track_commit_timestamp = on (restart)", "without it no one can prove which commits a restore"
+                + " kept (pg_xact_commit_timestamp)"));
+    }
+
+    private static void archiver(List<Finding> out, Map<String, String> s) {
+        long failed = Long.parseLong(s.getOrDefault("failed_count", "0"));
+        Optional<Instant> lastOk = Optional.ofNullable(s.get("last_archived_time")).map(Instant::parse);
+        Optional<Instant> lastFail = Optional.ofNullable(s.get("last_failed_time")).map(Instant::parse);
+        if (lastFail.isPresent() && lastOk.map(ok -> lastFail.get().isAfter(ok)).orElse(true)) {
+            out.add(new Finding(Level.FAIL, "archiver", "failing: " + failed + " failure(s), last on "
+                    + s.get("last_failed_wal") + " at " + lastFail.get(), "see the server log for the archive_command's"
+                    + " error; 'pitr wal verify'", "WAL is piling up in pg_wal and not reaching the repository"));
+            return;
+        }
+        if (lastOk.isEmpty()) {
+            out.add(new Finding(Level.WARN, "archiver", "nothing archived yet", "SELECT pg_switch_wal()",
+                    "the repository has no WAL from this server yet"));
+            return;
+        }
+        Duration age = Duration.between(lastOk.get(), Instant.now());
+        out.add(new Finding(age.compareTo(ARCHIVE_STALE) > 0 ? Level.WARN : Level.OK, "archiver", "last archived "
+                + s.get("last_archived_wal") + " " + age.toMinutes() + " min ago (writing " + s.get("current_wal") + ")",
+                age.compareTo(ARCHIVE_STALE) > 0 ? "SELECT pg_switch_wal() before a restore; set archive_timeout" : "",
+                "what is not archived cannot be restored: the age is the data at risk if the primary dies now"));
+    }
+
+    private void repository(List<Finding> out, Optional<String> systemIdentifier) {
+        Optional<RepositoryIdentity> id;
+        try {
+            id = new IdentityStore(repo).read();
+        } catch (PitrException e) {
+            out.add(new Finding(Level.FAIL, "repository", repo.url(), "check repo and credentials", e.getMessage()));
+            return;
+        }
+        if (id.isEmpty()) {
+            out.add(new Finding(Level.FAIL, "repository", repo.url() + " is empty", "configure archive_command ="
+                    + " 'pitr wal push %p' and take 'pitr backup create'", "nothing to restore from"));
+            return;
+        }
+        boolean same = systemIdentifier.map(s -> s.equals(id.get().systemIdentifier())).orElse(true);
+        out.add(same ? new Finding(Level.OK, "repository", repo.url() + " (system identifier "
+                + id.get().systemIdentifier() + ")", "", "the repository belongs to this cluster")
+                : new Finding(Level.FAIL, "repository", repo.url() + " belongs to system " + id.get().systemIdentifier()
+                + ", the server is " + systemIdentifier.get(), "point repo at this cluster's repository",
+                "WAL from another cluster is refused"));
+        Optional<BackupMetadata> newest = new BackupCatalog(repo).complete().stream()
+                .filter(b -> b.systemIdentifier().equals(id.get().systemIdentifier()))
+                .max(Comparator.comparing(BackupMetadata::stopTime));
+        if (newest.isEmpty()) {
+            out.add(new Finding(Level.FAIL, "backup", "none", "pitr backup create", "a restore starts from a backup"));
+            return;
+        }
+        Duration age = Duration.between(newest.get().stopTime(), Instant.now());
+        out.add(new Finding(age.compareTo(OLD_BACKUP) > 0 ? Level.WARN : Level.OK, "backup", newest.get().id() + ", "
+                + age.toHours() + " h old", age.compareTo(OLD_BACKUP) > 0 ? "pitr backup create (schedule it)" : "",
+                "a restore replays all WAL since the backup: an old backup makes a slow restore"));
+    }
+}

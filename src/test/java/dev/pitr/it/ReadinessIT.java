@@ -1,0 +1,82 @@
+package dev.pitr.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pitr.core.Json;
+import dev.pitr.testkit.Cli;
+import dev.pitr.testkit.EmbeddedS3;
+import dev.pitr.testkit.PgCluster;
+import dev.pitr.testkit.TestDirs;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** 'pitr check' on a cluster with Debian's logging defaults names what would fail an incident, and how to fix it. */
+class ReadinessIT {
+    static PgCluster pg;
+    static Path work;
+    static Cli cli;
+
+    @BeforeAll
+    static void cluster() throws Exception {
+        EmbeddedS3 s3 = EmbeddedS3.shared();
+        String bucket = s3.newBucket();
+        work = TestDirs.shared("pitr-ready-");
+        // Debian's postgresql.conf: no statement logging, no archive_timeout, prefix '%m [%p] %q%u@%d '
+        pg = PgCluster.start(Map.of("wal_level", "replica", "archive_mode", "on",
+                "archive_command", ArchiveIT.archiveCommandTo(s3, bucket), "log_line_prefix", "'%m [%p] %q%u@%d '"), Map.of());
+        Map<String, String> env = new HashMap<>(s3.env(bucket));
+        env.put("PITR_PGPORT", String.valueOf(pg.port()));
+        cli = new Cli(env, work);
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        if (pg != null) {
+            pg.close();
+        }
+        TestDirs.delete(work);
+    }
+
+    static JsonNode finding(JsonNode all, String topic) {
+        for (JsonNode f : all) {
+            if (f.get("topic").asText().equals(topic)) {
+                return f;
+            }
+        }
+        throw new AssertionError("no finding " + topic + " in " + all);
+    }
+
+    @Test
+    void debianDefaultsAreNamedWithTheirFixesAndFixingThemPasses() throws Exception {
+        Cli.Run before = cli.run("check");
+        assertThat(before.exitCode()).as(before.stdout() + before.stderr()).isEqualTo(3);
+        assertThat(before.stdout()).contains("log_statement").contains("set: log_statement = 'mod'")
+                .contains("archive_timeout").contains("set: archive_timeout = 60").contains("%x");
+        // with no statement logged, 'target find' says why it found nothing
+        Path log = Files.writeString(work.resolve("quiet.log"), "2026-12-01 10:00:00.000 UTC [7] LOG:  checkpoint starting: time\n");
+        Cli.Run find = cli.run("target", "find", "--log", log.toString(), "--table", "orders");
+        assertThat(find.exitCode()).isEqualTo(1);
+        assertThat(find.stdout()).contains("no matching statement found").contains("log_statement = none");
+
+        pg.execute("ALTER SYSTEM SET log_statement = 'mod'", "ALTER SYSTEM SET archive_timeout = 60",
+                "ALTER SYSTEM SET log_line_prefix = '%m [%p] xid=%x %q%u@%d '", "SELECT pg_reload_conf()");
+        pg.query("SELECT pg_walfile_name(pg_switch_wal())");
+        Cli.Run backup = cli.run("backup", "create");
+        assertThat(backup.exitCode()).as(backup.stderr()).isZero();
+        Cli.Run after = cli.run("--json", "check");
+        JsonNode all = Json.mapper().readTree(after.stdout());
+        assertThat(after.exitCode()).as(after.stdout()).isZero();
+        assertThat(finding(all, "log_statement").get("level").asText()).isEqualTo("OK");
+        assertThat(finding(all, "archive_timeout").get("level").asText()).isEqualTo("OK");
+        assertThat(finding(all, "backup").get("level").asText()).isEqualTo("OK");
+        assertThat(finding(all, "repository").get("level").asText()).isEqualTo("OK");
+        assertThat(finding(all, "track_commit_timestamp").get("level").asText()).as("needs a restart").isEqualTo("WARN");
+    }
+}
