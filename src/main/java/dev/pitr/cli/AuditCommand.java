@@ -19,7 +19,7 @@ final class AuditCommand extends BaseCommand {
         for (AuditLog.Record r : records) {
             out.println(r.at() + "  " + r.osUser() + (r.sudoUser().isEmpty() ? "" : " (sudo " + r.sudoUser() + ")") + "@"
                     + r.host() + "  [" + r.environment() + "/" + r.cluster() + "]  exit " + r.exitCode() + "  " + r.command()
-                    + (r.exitCode() == 0 ? "" : "  -- " + r.outcome()));
+                    + ("ok".equals(r.outcome()) ? "" : "  -- " + r.outcome()));
         }
         return 0;
     }

@@ -35,7 +35,7 @@ abstract class BaseCommand implements Callable<Integer> {
             String outcome = "failed";
             try {
                 code = execute(session);
-                outcome = code == 0 ? "ok" : "exit " + code;
+                outcome = (code == 0 ? "ok" : "exit " + code) + auditDetail.map(d -> ": " + d).orElse("");
                 return code;
             } catch (dev.pitr.core.PitrException e) {
                 code = e.exitCode().code();
@@ -47,6 +47,9 @@ abstract class BaseCommand implements Callable<Integer> {
         }
     }
 
+    /** What the command did, in its audit record (a salvage's counts). */
+    java.util.Optional<String> auditDetail = java.util.Optional.empty();
+
     /** An audit record now, before a command's irreversible part (a record at the end is lost with a kill -9). */
     void auditStart(Session session, String what) {
         audit(session, -1, "started: " + what);
@@ -56,7 +59,7 @@ abstract class BaseCommand implements Callable<Integer> {
         var s = session.settings();
         var record = dev.pitr.safety.AuditLog.record(spec.commandLine().getParseResult() == null ? java.util.List.of()
                 : originalArgs(), s.clusterName().orElse(""), s.environment(), session.env(), code, outcome);
-        new dev.pitr.safety.AuditLog(session.openedRepository(), dev.pitr.safety.AuditLog.defaultLocalFile(session.env()))
+        new dev.pitr.safety.AuditLog(session.repositoryForAudit(), dev.pitr.safety.AuditLog.defaultLocalFile(session.env()))
                 .write(record).forEach(p -> session.output().verbose("audit: " + p));
     }
 

@@ -29,12 +29,13 @@ public final class Main {
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
                     PrintWriter w = commandLine.getErr();
+                    String why = dev.pitr.core.Permissions.explain(e).map(x -> " (" + x + ")").orElse("");
                     if (e instanceof PitrException pe) {
-                        w.println("pitr: " + pe.getMessage());
+                        w.println("pitr: " + pe.getMessage() + why);
                         root.verboseCause(w, pe);
                         if (root.json) { // scripts reading stdout get the failure as a document too
                             java.util.Map<String, Object> doc = new java.util.LinkedHashMap<>();
-                            doc.put("error", pe.getMessage());
+                            doc.put("error", pe.getMessage() + why);
                             doc.put("exit", pe.exitCode().code());
                             try {
                                 commandLine.getOut().println(dev.pitr.core.Json.mapper().writeValueAsString(doc));
@@ -45,7 +46,7 @@ public final class Main {
                         return pe.exitCode().code();
                     }
                     if (e instanceof UncheckedIOException io) {
-                        w.println("pitr: I/O error: " + io.getCause().getMessage());
+                        w.println("pitr: I/O error: " + io.getCause().getMessage() + why);
                         return ExitCode.IO_FAILURE.code();
                     }
                     w.println("pitr: unexpected error: " + e);

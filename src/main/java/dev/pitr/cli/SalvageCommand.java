@@ -29,6 +29,20 @@ final class SalvageCommand extends BaseCommand {
     @Option(names = "--original-name", description = "restore under the original name (only when it is free)")
     boolean originalName;
 
+    @Option(names = "--merge", description = "put the restored rows back into the live table that still exists: rows"
+            + " missing there are inserted, rows written since are never touched (the undo of DELETE, UPDATE, TRUNCATE)")
+    boolean merge;
+
+    @Option(names = "--key", paramLabel = "COL[,COL]", split = ",", description = "with --merge: the unique key rows"
+            + " are matched by (default: the primary key)")
+    java.util.List<String> key = new java.util.ArrayList<>();
+
+    @Option(names = "--overwrite", description = "with --merge: also update live rows that differ from the restored ones")
+    boolean overwrite;
+
+    @Option(names = "--dry-run", description = "with --merge: count and show a sample, change nothing")
+    boolean dryRun;
+
     @Override
     boolean audited() {
         return true;
@@ -45,10 +59,18 @@ final class SalvageCommand extends BaseCommand {
         session.announce();
         session.output().progress("live database: " + service.liveIdentity(live));
         QualifiedName name = QualifiedName.parse(table);
+        if (merge) {
+            return merge(session, name, database);
+        }
+        if (!key.isEmpty() || overwrite || dryRun) {
+            throw dev.pitr.core.PitrException.usage("--key, --overwrite and --dry-run go with --merge");
+        }
         session.confirm("copy table " + name + " from the restored copy on port " + fromPort + " into the live database"
                 + (originalName ? " under its original name" : ""));
         SalvageService.Result r = service.salvage(new SalvageService.Request(from, live, name, Optional.ofNullable(as),
                 originalName && as == null));
+        auditDetail = Optional.of("salvaged " + r.sourceTable() + " as " + r.targetTable() + ": " + r.sourceRows()
+                + " rows in the restored copy, " + r.targetRows() + " in the live database");
         Output out = session.output();
         if (out.json()) {
             out.printJson(r);
@@ -57,5 +79,40 @@ final class SalvageCommand extends BaseCommand {
                     + r.targetTable() + " (" + r.targetRows() + " rows in the live database: " + r.liveIdentity() + ")");
         }
         return r.sourceRows() == r.targetRows() ? 0 : dev.pitr.core.ExitCode.VERIFICATION_FAILED.code();
+    }
+
+    private int merge(Session session, QualifiedName name, String database) {
+        if (as != null || originalName) {
+            throw dev.pitr.core.PitrException.usage("--merge puts rows into the live table itself: drop --as/--original-name");
+        }
+        var s = session.settings();
+        dev.pitr.pg.PgConnection defaults = new dev.pitr.pg.PgConnection(s.host(), s.port(), s.user(), database);
+        dev.pitr.pg.PgConnection liveDb = into == null ? defaults : dev.pitr.pg.PgConnection.parse(into, defaults);
+        dev.pitr.pg.PgConnection copy = new dev.pitr.pg.PgConnection("127.0.0.1", fromPort, s.user(), database);
+        if (!dryRun) {
+            session.confirm("merge the restored rows of " + name + " into the live table" + (overwrite
+                    ? ", overwriting live rows that differ" : ""));
+        }
+        var r = new dev.pitr.salvage.MergeService(session.output()::progress).merge(new dev.pitr.salvage.MergeService
+                .Request(copy, liveDb, name, key, overwrite, dryRun));
+        auditDetail = Optional.of(r.summary());
+        Output out = session.output();
+        if (out.json()) {
+            out.printJson(r);
+        } else {
+            out.println(r.summary());
+            if (!r.sampleInserted().isEmpty()) {
+                out.println("  missing in the live table (" + String.join(",", r.key()) + "): " + String.join("; ",
+                        r.sampleInserted()) + (r.inserted() > r.sampleInserted().size() ? "; ..." : ""));
+            }
+            if (!r.sampleDiffering().isEmpty()) {
+                out.println("  differ: " + String.join("; ", r.sampleDiffering())
+                        + (r.differing() > r.sampleDiffering().size() ? "; ..." : ""));
+            }
+            if (!r.notRestored().isEmpty()) {
+                out.println("  columns only in the restored copy, not merged: " + r.notRestored());
+            }
+        }
+        return 0;
     }
 }

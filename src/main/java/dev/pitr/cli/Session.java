@@ -78,6 +78,21 @@ public final class Session implements AutoCloseable {
         return java.util.Optional.ofNullable(repository);
     }
 
+    /**
+     * The repository for an audit record, opened if the command did not need it (salvage writes production but
+     * never reads the repository); empty when none is configured or it cannot be reached.
+     */
+    java.util.Optional<Repository> repositoryForAudit() {
+        if (repository == null && settings.repo().isPresent()) {
+            try {
+                repository = Repositories.open(settings.repo().get(), settings.s3(), output::verbose);
+            } catch (RuntimeException unreachable) {
+                output.verbose("audit: repository not reachable: " + unreachable.getMessage());
+            }
+        }
+        return openedRepository();
+    }
+
     public Settings settings() {
         return settings;
     }

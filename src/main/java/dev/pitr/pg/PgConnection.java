@@ -47,6 +47,45 @@ public record PgConnection(String host, int port, String user, String database) 
         }
     }
 
+    /**
+     * A libpq connection string as psql takes it, key=value ({@code host=db1 port=5432 dbname=shop}) or a URI
+     * ({@code postgresql://user@db1:5432/shop}); what is not given comes from {@code defaults}.
+     */
+    public static PgConnection parse(String conninfo, PgConnection defaults) {
+        String host = defaults.host();
+        int port = defaults.port();
+        String user = defaults.user();
+        String db = defaults.database();
+        try {
+            if (conninfo.startsWith("postgresql://") || conninfo.startsWith("postgres://")) {
+                java.net.URI u = java.net.URI.create(conninfo);
+                host = Optional.ofNullable(u.getHost()).orElse(host);
+                port = u.getPort() > 0 ? u.getPort() : port;
+                user = Optional.ofNullable(u.getUserInfo()).map(i -> i.split(":")[0]).orElse(user);
+                db = Optional.ofNullable(u.getPath()).filter(p -> p.length() > 1).map(p -> p.substring(1)).orElse(db);
+                return new PgConnection(host, port, user, db);
+            }
+            for (String part : conninfo.trim().split("\\s+")) {
+                int eq = part.indexOf('=');
+                if (eq < 0) {
+                    throw new IllegalArgumentException(part);
+                }
+                String v = part.substring(eq + 1).replaceAll("^'|'$", "");
+                switch (part.substring(0, eq)) {
+                    case "host", "hostaddr" -> host = v;
+                    case "port" -> port = Integer.parseInt(v);
+                    case "user" -> user = v;
+                    case "dbname" -> db = v;
+                    default -> { } // sslmode, application_name, ...: not needed to reach the server
+                }
+            }
+            return new PgConnection(host, port, user, db);
+        } catch (IllegalArgumentException e) {
+            throw PitrException.usage("connection string '" + conninfo + "' is not key=value pairs (host=... port=..."
+                    + " dbname=...) or a postgresql:// URI");
+        }
+    }
+
     public PgConnection withDatabase(String db) {
         return new PgConnection(host, port, user, db);
     }

@@ -67,10 +67,15 @@ final class ServerLogDiagnosis {
         }
     }
 
+    /** FATALs a client's connection attempt gets while the server starts or stops: not why the server died. */
+    private static final List<String> CLIENT_FATALS = List.of("the database system is starting up",
+            "the database system is in recovery mode", "the database system is not yet accepting connections",
+            "the database system is shutting down", "terminating connection due to administrator command");
+
     private static String lastFatal(List<String> lines) {
         String fatal = "";
         for (String line : lines) {
-            if (line.contains("FATAL:") || line.contains("PANIC:")) {
+            if ((line.contains("FATAL:") || line.contains("PANIC:")) && CLIENT_FATALS.stream().noneMatch(line::contains)) {
                 fatal = line.substring(line.indexOf(line.contains("FATAL:") ? "FATAL:" : "PANIC:")).trim();
             }
         }
