@@ -126,36 +126,23 @@ class ExactStopIT {
     }
 
     static Connection connect(String db) throws Exception {
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pg.port() + "/" + db, "postgres", "");
+        return pg.connect(db);
     }
 
-    static void exec(String db, String... sql) throws Exception {
-        try (Connection c = connect(db); Statement s = c.createStatement()) {
-            for (String q : sql) {
-                s.execute(q);
-            }
-        }
+    static void exec(String db, String... sql) {
+        pg.executeIn(db, sql);
     }
 
-    static String query(String db, String sql) throws Exception {
-        try (Connection c = connect(db); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            return rs.next() ? rs.getString(1) : null;
-        }
+    static String query(String db, String sql) {
+        return pg.queryIn(db, sql);
     }
 
-    /** A table's content as one comparable value. */
-    static String fingerprint(int port, String table) throws Exception {
-        return queryOn(port, "SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), '-') FROM "
-                + table + " t");
+    static String fingerprint(int port, String table) {
+        return PgCluster.fingerprint(port, "shop", table);
     }
 
-    static String queryOn(int port, String sql) throws Exception {
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port
-                + "/shop?options=-c%20statement_timeout%3D20000", "postgres", "");
-             ResultSet rs = c.createStatement().executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
-        }
+    static String queryOn(int port, String sql) {
+        return PgCluster.query(port, "shop", sql);
     }
 
     static void prefix(String prefix) throws Exception {

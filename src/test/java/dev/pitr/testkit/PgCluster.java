@@ -107,7 +107,44 @@ public final class PgCluster implements AutoCloseable {
     }
 
     public Connection connect() throws SQLException {
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "");
+        return connect("postgres");
+    }
+
+    public Connection connect(String database) throws SQLException {
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, "postgres", "");
+    }
+
+    /** Runs {@code sql} in {@code database}, in order, each in autocommit. */
+    public void executeIn(String database, String... sql) {
+        try (Connection c = connect(database); Statement s = c.createStatement()) {
+            for (String q : sql) {
+                s.execute(q);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /** The first column of the first row in {@code database}, as text. */
+    public String queryIn(String database, String sql) {
+        return query(port, database, sql);
+    }
+
+    /** The first column of the first row, from any server on loopback (a restored copy too). */
+    public static String query(int port, String database, String sql) {
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database
+                + "?options=-c%20statement_timeout%3D20000", "postgres", "");
+             Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /** A table's whole content as one comparable value: its row count and an md5 of its sorted rows. */
+    public static String fingerprint(int port, String database, String table) {
+        return query(port, database, "SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, ',' ORDER BY"
+                + " t::text)), '-') FROM " + table + " t");
     }
 
     public void execute(String... sql) {
