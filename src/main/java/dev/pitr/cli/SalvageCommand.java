@@ -29,6 +29,10 @@ final class SalvageCommand extends BaseCommand {
     @Option(names = "--original-name", description = "restore under the original name (only when it is free)")
     boolean originalName;
 
+    @Option(names = "--with-dependants", description = "also recreate the views and foreign keys that depended on the"
+            + " table in the copy and are missing live (a DROP ... CASCADE took them)")
+    boolean withDependants;
+
     @Option(names = "--merge", description = "put the restored rows back into the live table that still exists: rows"
             + " missing there are inserted, rows written since are never touched (the undo of DELETE, UPDATE, TRUNCATE)")
     boolean merge;
@@ -68,7 +72,7 @@ final class SalvageCommand extends BaseCommand {
         session.confirm("copy table " + name + " from the restored copy on port " + fromPort + " into the live database"
                 + (originalName ? " under its original name" : ""));
         SalvageService.Result r = service.salvage(new SalvageService.Request(from, live, name, Optional.ofNullable(as),
-                originalName && as == null));
+                originalName && as == null, withDependants));
         auditDetail = Optional.of("salvaged " + r.sourceTable() + " as " + r.targetTable() + ": " + r.sourceRows()
                 + " rows in the restored copy, " + r.targetRows() + " in the live database");
         Output out = session.output();
@@ -77,6 +81,11 @@ final class SalvageCommand extends BaseCommand {
         } else {
             out.println("salvaged " + r.sourceTable() + " (" + r.sourceRows() + " rows in the restored copy) into "
                     + r.targetTable() + " (" + r.targetRows() + " rows in the live database: " + r.liveIdentity() + ")");
+            if (!r.dependants().isEmpty()) {
+                out.println(r.dependantsRecreated() ? "recreated with it: " + String.join(", ", r.dependants())
+                        : "missing in the live database, depending on it: " + String.join(", ", r.dependants())
+                        + " (pass --with-dependants to recreate them)");
+            }
         }
         return r.sourceRows() == r.targetRows() ? 0 : dev.pitr.core.ExitCode.VERIFICATION_FAILED.code();
     }

@@ -28,11 +28,22 @@ import java.util.regex.Pattern;
  */
 public final class SalvageService {
     /** A libpq connection string (any form psql -d accepts). */
+    /** {@code withDependants}: recreate the views and foreign keys that depended on the table and are gone live. */
     public record Request(String fromConninfo, String intoConninfo, QualifiedName table, Optional<String> newName,
-                          boolean originalName) {
+                          boolean originalName, boolean withDependants) {
+        public Request(String fromConninfo, String intoConninfo, QualifiedName table, Optional<String> newName,
+                       boolean originalName) {
+            this(fromConninfo, intoConninfo, table, newName, originalName, false);
+        }
     }
 
-    public record Result(String sourceTable, String targetTable, long sourceRows, long targetRows, String liveIdentity) {
+    /** {@code dependants}: what depended on the table in the copy and is missing live (recreated or not). */
+    public record Result(String sourceTable, String targetTable, long sourceRows, long targetRows, String liveIdentity,
+                         List<String> dependants, boolean dependantsRecreated) {
+    }
+
+    /** A view or a foreign key of another table that needs the table, with the statement that makes it. */
+    record Dependant(String what, String sql, String existsQuery) {
     }
 
     private final PgBinaries bins;
@@ -66,6 +77,7 @@ public final class SalvageService {
         }
         long sourceRows = Long.parseLong(psql(r.fromConninfo(), "SELECT count(*) FROM " + source));
         Path dump = null;
+        List<String> dependants = List.of();
         try {
             dump = Files.createTempFile("pitr-salvage-", ".sql");
             ProcessRunner.Result d = ProcessRunner.run(List.of(bins.tool("pg_dump").toString(), "-d", r.fromConninfo(),
@@ -80,7 +92,19 @@ public final class SalvageService {
                 rename(dump, ident(schema), r.table().name(), targetName,
                         companions(r.fromConninfo(), source, r.table().name(), targetName));
             }
-            progress.accept("salvage: applying the dump of " + source + " as " + target + " in one transaction");
+            List<Dependant> missing = missingDependants(r, source);
+            if (r.withDependants() && !missing.isEmpty()) {
+                if (!target.equals(source)) {
+                    throw PitrException.usage("--with-dependants recreates views and foreign keys that name " + source
+                            + ": restore it under its own name (--original-name)");
+                }
+                Files.writeString(dump, "\n-- pitr: dependants of " + source + " missing in the live database\n"
+                        + missing.stream().map(Dependant::sql).collect(java.util.stream.Collectors.joining("\n")) + "\n",
+                        StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+            }
+            dependants = missing.stream().map(Dependant::what).toList();
+            progress.accept("salvage: applying the dump of " + source + " as " + target + " in one transaction"
+                    + (r.withDependants() && !missing.isEmpty() ? ", with " + dependants : ""));
             ProcessRunner.Result a = ProcessRunner.run(List.of(bins.tool("psql").toString(), "-X", "-q",
                     "-v", "ON_ERROR_STOP=1", "--single-transaction", "-d", r.intoConninfo(), "-f", dump.toString()),
                     Map.of(), Duration.ofHours(6));
@@ -100,7 +124,8 @@ public final class SalvageService {
             }
         }
         long targetRows = Long.parseLong(psql(r.intoConninfo(), "SELECT count(*) FROM " + target));
-        return new Result(source, target, sourceRows, targetRows, liveIdentity(r.intoConninfo()));
+        return new Result(source, target, sourceRows, targetRows, liveIdentity(r.intoConninfo()), dependants,
+                r.withDependants() && !dependants.isEmpty());
     }
 
     /**
@@ -118,6 +143,35 @@ public final class SalvageService {
             names.put(n, companionName(n, oldTable, newTable));
         }
         return names;
+    }
+
+    /**
+     * Views (and materialized views) built on the table and foreign keys of other tables pointing at it, as the
+     * copy has them, that the live database lacks: a DROP ... CASCADE took them along.
+     */
+    private List<Dependant> missingDependants(Request r, String source) {
+        List<Dependant> all = new java.util.ArrayList<>();
+        String rel = literal(source) + "::regclass";
+        for (String row : psqlRows(r.fromConninfo(), "SELECT DISTINCT v.oid::regclass::text || '|' || v.relkind::text || '|'"
+                + " || replace(pg_get_viewdef(v.oid), E'\\n', ' ') FROM pg_depend d JOIN pg_rewrite w ON w.oid = d.objid"
+                + " JOIN pg_class v ON v.oid = w.ev_class WHERE d.classid = 'pg_rewrite'::regclass AND d.refobjid = "
+                + rel + " AND v.oid <> " + rel)) {
+            String[] f = row.split("\\|", 3);
+            String def = f[2].strip().replaceAll(";$", "");
+            all.add(new Dependant((f[1].equals("m") ? "materialized view " : "view ") + f[0], "CREATE "
+                    + (f[1].equals("m") ? "MATERIALIZED VIEW " : "VIEW ") + f[0] + " AS " + def + ";",
+                    "SELECT to_regclass(" + literal(f[0]) + ") IS NOT NULL"));
+        }
+        for (String row : psqlRows(r.fromConninfo(), "SELECT conrelid::regclass::text || '|' || quote_ident(conname)"
+                + " || '|' || pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'f' AND confrelid = " + rel
+                + " AND conrelid <> confrelid")) {
+            String[] f = row.split("\\|", 3);
+            all.add(new Dependant("foreign key " + f[1] + " of " + f[0], "ALTER TABLE " + f[0] + " ADD CONSTRAINT " + f[1]
+                    + " " + f[2] + ";", "SELECT to_regclass(" + literal(f[0]) + ") IS NULL OR EXISTS (SELECT 1 FROM"
+                    + " pg_constraint WHERE conrelid = to_regclass(" + literal(f[0]) + ") AND quote_ident(conname) = "
+                    + literal(f[1]) + ")"));
+        }
+        return all.stream().filter(d -> !"t".equals(psql(r.intoConninfo(), d.existsQuery()))).toList();
     }
 
     static String companionName(String name, String oldTable, String newTable) {
@@ -167,14 +221,16 @@ public final class SalvageService {
         Files.write(dump, out, StandardCharsets.UTF_8);
     }
 
+    /** Rows of {@code sql}, with an empty search_path: every name comes back schema-qualified, as pg_dump writes. */
     private List<String> psqlRows(String conninfo, String sql) {
         ProcessRunner.Result r = ProcessRunner.run(List.of(bins.tool("psql").toString(), "-X", "-At",
-                "-v", "ON_ERROR_STOP=1", "-d", conninfo, "-c", sql), Map.of(), Duration.ofMinutes(5));
+                "-v", "ON_ERROR_STOP=1", "-d", conninfo, "-c", "SET search_path = ''", "-c", sql), Map.of(),
+                Duration.ofMinutes(5));
         if (!r.ok()) {
             throw new PitrException(ExitCode.IO_FAILURE, "query on " + redactConninfo(conninfo) + " failed: "
                     + firstLine(r.stderr()));
         }
-        return r.stdout().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        return r.stdout().lines().map(String::strip).filter(l -> !l.isEmpty() && !l.equals("SET")).toList();
     }
 
     private String psql(String conninfo, String sql) {

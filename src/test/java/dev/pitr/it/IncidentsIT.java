@@ -58,6 +58,9 @@ class IncidentsIT {
                 "CREATE TABLE invoices (id serial PRIMARY KEY, amount int NOT NULL)",
                 "INSERT INTO invoices (amount) SELECT g * 7 FROM generate_series(1, 300) g",
                 "GRANT SELECT ON invoices TO reporting",
+                "CREATE VIEW big_invoices AS SELECT id, amount FROM invoices WHERE amount > 1000",
+                "CREATE TABLE payments (id int PRIMARY KEY, invoice_id int REFERENCES invoices)",
+                "INSERT INTO payments SELECT g, g FROM generate_series(1, 50) g",
                 "CREATE TABLE orders (id serial PRIMARY KEY, note text NOT NULL)",
                 "INSERT INTO orders (note) SELECT 'order ' || g FROM generate_series(1, 1000) g",
                 "CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL)",
@@ -118,11 +121,15 @@ class IncidentsIT {
     @Order(1)
     void anAutocommitDropComesBackUnderItsOwnNameWithItsGrants() throws Exception {
         String before = fingerprint("public.invoices");
-        pg.executeIn("shop", "DROP TABLE invoices");
+        pg.executeIn("shop", "DROP TABLE invoices CASCADE"); // the view and the payments' foreign key go with it
         followRunbook("drop", "public.invoices", "drop");
         assertThat(fingerprint("public.invoices")).isEqualTo(before);
         assertThat(pg.queryIn("shop", "SELECT has_table_privilege('reporting', 'invoices', 'SELECT')")).isEqualTo("t");
         assertThat(pg.queryIn("shop", "SELECT nextval('invoices_id_seq')")).isEqualTo("301");
+        assertThat(pg.queryIn("shop", "SELECT count(*) FROM big_invoices")).as("the view is back")
+                .isEqualTo(pg.queryIn("shop", "SELECT count(*) FROM invoices WHERE amount > 1000"));
+        assertThat(pg.queryIn("shop", "SELECT count(*) FROM pg_constraint WHERE conrelid = 'payments'::regclass"
+                + " AND contype = 'f'")).as("the foreign key is back").isEqualTo("1");
     }
 
     @Test
