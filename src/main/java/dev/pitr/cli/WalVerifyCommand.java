@@ -15,6 +15,24 @@ final class WalVerifyCommand extends BaseCommand {
     @Option(names = "--parallel", defaultValue = "8", description = "downloads at once with --deep (default ${DEFAULT-VALUE})")
     int parallel;
 
+    /**
+     * Whole is about what was archived; the primary's current segment is not archived until it is switched:
+     * say so when the server answers, since a mistake made just now lives there.
+     */
+    private static java.util.Optional<String> unarchived(Session session) {
+        try {
+            var server = session.settings().server();
+            String current = server.queryOne("SELECT pg_walfile_name(pg_current_wal_lsn())").orElse("");
+            String last = server.queryOne("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver").orElse("");
+            String timeout = server.queryOne("SHOW archive_timeout").orElse("?");
+            return java.util.Optional.of("the primary is writing " + current + " (last archived: "
+                    + (last.isEmpty() ? "none" : last) + ", archive_timeout " + timeout + "): WAL written since is not in"
+                    + " the archive yet; for a mistake made just now run SELECT pg_switch_wal() on the primary");
+        } catch (dev.pitr.core.PitrException unreachable) {
+            return java.util.Optional.empty();
+        }
+    }
+
     @Override
     int execute(Session session) {
         ArchiveVerifier.Report report = new ArchiveVerifier(session.repository()).verify(deep, parallel);
@@ -29,6 +47,7 @@ final class WalVerifyCommand extends BaseCommand {
                 out.println(report.segmentsChecked() + " objects re-hashed");
             }
             out.println(report.whole() ? "archive is whole" : "archive is NOT whole: some restores will fail");
+            unarchived(session).ifPresent(out::println);
         }
         return report.whole() ? 0 : ExitCode.VERIFICATION_FAILED.code();
     }

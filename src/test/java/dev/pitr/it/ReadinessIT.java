@@ -59,6 +59,9 @@ class ReadinessIT {
         assertThat(before.exitCode()).as(before.stdout() + before.stderr()).isEqualTo(3);
         assertThat(before.stdout()).contains("log_statement").contains("set: log_statement = 'mod'")
                 .contains("archive_timeout").contains("set: archive_timeout = 60").contains("%x");
+        Cli.Run verify = cli.run("wal", "verify");
+        assertThat(verify.stdout()).as("whole says nothing of the segment being written").contains("the primary is writing")
+                .contains("SELECT pg_switch_wal()");
         // with no statement logged, 'target find' says why it found nothing
         Path log = Files.writeString(work.resolve("quiet.log"), "2026-12-01 10:00:00.000 UTC [7] LOG:  checkpoint starting: time\n");
         Cli.Run find = cli.run("target", "find", "--log", log.toString(), "--table", "orders");
