@@ -223,26 +223,23 @@ public final class SalvageService {
 
     /** Rows of {@code sql}, with an empty search_path: every name comes back schema-qualified, as pg_dump writes. */
     private List<String> psqlRows(String conninfo, String sql) {
+        return rows(conninfo, "SET search_path = ''", sql, Duration.ofMinutes(5));
+    }
+
+    /** The last row's first column (a lock held on the table gives up after 5 s instead of waiting). */
+    private String psql(String conninfo, String sql) {
+        List<String> lines = rows(conninfo, "SET lock_timeout = '5s'", sql, Duration.ofMinutes(30));
+        return lines.isEmpty() ? "" : lines.get(lines.size() - 1);
+    }
+
+    private List<String> rows(String conninfo, String setting, String sql, Duration timeout) {
         ProcessRunner.Result r = ProcessRunner.run(List.of(bins.tool("psql").toString(), "-X", "-At",
-                "-v", "ON_ERROR_STOP=1", "-d", conninfo, "-c", "SET search_path = ''", "-c", sql), Map.of(),
-                Duration.ofMinutes(5));
+                "-v", "ON_ERROR_STOP=1", "-d", conninfo, "-c", setting, "-c", sql), Map.of(), timeout);
         if (!r.ok()) {
             throw new PitrException(ExitCode.IO_FAILURE, "query on " + redactConninfo(conninfo) + " failed: "
                     + firstLine(r.stderr()));
         }
         return r.stdout().lines().map(String::strip).filter(l -> !l.isEmpty() && !l.equals("SET")).toList();
-    }
-
-    private String psql(String conninfo, String sql) {
-        ProcessRunner.Result r = ProcessRunner.run(List.of(bins.tool("psql").toString(), "-X", "-At",
-                "-v", "ON_ERROR_STOP=1", "-d", conninfo, "-c", "SET lock_timeout = '5s'", "-c", sql), Map.of(),
-                Duration.ofMinutes(30));
-        if (!r.ok()) {
-            throw new PitrException(ExitCode.IO_FAILURE, "query on " + redactConninfo(conninfo) + " failed: "
-                    + firstLine(r.stderr()));
-        }
-        List<String> lines = r.stdout().lines().filter(l -> !l.equals("SET")).toList();
-        return lines.isEmpty() ? "" : lines.get(lines.size() - 1).trim();
     }
 
     /** A name as pg_dump prints it: quoted only when it has to be. */

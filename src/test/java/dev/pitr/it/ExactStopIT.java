@@ -2,6 +2,7 @@ package dev.pitr.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pitr.core.Json;
+import dev.pitr.testkit.Application;
 import dev.pitr.testkit.Cli;
 import dev.pitr.testkit.EmbeddedS3;
 import dev.pitr.testkit.PgCluster;
@@ -26,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -47,8 +47,7 @@ class ExactStopIT {
     static Path work;
     static Path logDir;
     static Cli cli;
-    static Thread writer;
-    static final AtomicBoolean writing = new AtomicBoolean(true);
+    static Application application;
     static final List<Path> restores = new ArrayList<>();
 
     /** What happened: the mistake's transaction, the table before it, and the log lines it left. */
@@ -96,33 +95,12 @@ class ExactStopIT {
                 "CREATE TABLE ledger (id bigserial PRIMARY KEY, at timestamptz DEFAULT clock_timestamp())");
         Cli.Run backup = cli.run("backup", "create");
         assertThat(backup.exitCode()).as(backup.stderr()).isZero();
-        writer = new Thread(() -> { // the application: about 50 commits a second, all the time
-            try (Connection c = connect("shop"); Statement s = c.createStatement()) {
-                while (writing.get()) {
-                    s.execute("INSERT INTO ledger DEFAULT VALUES");
-                    Thread.sleep(20);
-                }
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }, "application");
-        writer.setDaemon(true);
-        writer.start();
+        application = Application.start(pg, "shop", 20, "INSERT INTO ledger DEFAULT VALUES"); // ~50 commits a second
     }
 
     @AfterAll
     static void cleanUp() throws Exception {
-        writing.set(false);
-        if (writer != null) {
-            writer.join(5000);
-        }
-        for (Path p : restores) {
-            cli.run("restore", "abort", "--pgdata", p.toString());
-        }
-        if (pg != null) {
-            pg.close();
-        }
-        TestDirs.delete(work);
+        Teardown.all(application, cli, restores, pg, work);
     }
 
     static Connection connect(String db) throws Exception {
@@ -176,6 +154,14 @@ class ExactStopIT {
         byte[] all = Files.readAllBytes(logDir.resolve("postgresql"));
         Path log = Files.write(work.resolve(name + ".log"), java.util.Arrays.copyOfRange(all, (int) size, all.length));
         return new Incident(name, xid, committed, before, log, prefix);
+    }
+
+    /** {@code sql} in autocommit: the session cannot know its xid, the table tells it afterwards. */
+    static Mistake autocommit(String sql) {
+        return s -> {
+            s.execute(sql);
+            return null;
+        };
     }
 
     /** {@code sql} in a transaction held open for {@code millis} while the application commits on. */
@@ -252,6 +238,12 @@ class ExactStopIT {
         extra.removeAll(expected);
         assertThat(lost).as("commits lost").isEmpty();
         assertThat(extra).as("commits made after the mistake's commit").isEmpty();
+    }
+
+    /** An autocommit mistake logged with %x in the prefix, restored with the defaults: exactly what preceded it. */
+    static void restoredExactly(String name, String table, String sql, String xidAfter) throws Exception {
+        Incident i = incident(name, WITH_XID, table, autocommit(sql), xidAfter);
+        assertExact(i, restore(i, table), table);
     }
 
     static JsonNode findWithWal(Incident i, String table, String... extra) throws Exception {
@@ -351,12 +343,7 @@ class ExactStopIT {
     @Test
     @Order(3)
     void anUpdateWithoutWhereIsPinnedByTheXidTheLogNames() throws Exception {
-        Incident i = incident("update", WITH_XID, "accounts", s -> {
-            s.execute("UPDATE accounts SET balance = 0");
-            return null;
-        }, "SELECT DISTINCT xmin::text FROM accounts");
-        int port = restore(i, "accounts");
-        assertExact(i, port, "accounts");
+        restoredExactly("update", "accounts", "UPDATE accounts SET balance = 0", "SELECT DISTINCT xmin::text FROM accounts");
     }
 
     @Test
@@ -374,21 +361,15 @@ class ExactStopIT {
     @Test
     @Order(5)
     void anAutocommitTruncateWithTheXidInTheLog() throws Exception {
-        Incident i = incident("truncate", WITH_XID, "events", s -> {
-            s.execute("TRUNCATE events");
-            return null;
-        }, "SELECT xmin::text FROM pg_class WHERE oid = 'public.events'::regclass");
-        int port = restore(i, "events");
-        assertExact(i, port, "events");
+        restoredExactly("truncate", "events", "TRUNCATE events",
+                "SELECT xmin::text FROM pg_class WHERE oid = 'public.events'::regclass");
     }
 
     @Test
     @Order(6)
     void aTruncateThatRestartedIdentityIsMergedBackWithoutTouchingTheNewRows() throws Exception {
-        Incident i = incident("truncate-identity", PLAIN, "tickets", s -> {
-            s.execute("TRUNCATE tickets RESTART IDENTITY");
-            return null;
-        }, "SELECT xmin::text FROM pg_class WHERE oid = 'public.tickets'::regclass");
+        Incident i = incident("truncate-identity", PLAIN, "tickets", autocommit("TRUNCATE tickets RESTART IDENTITY"),
+                "SELECT xmin::text FROM pg_class WHERE oid = 'public.tickets'::regclass");
         // the application goes on: its new tickets reuse ids 1 and 2
         exec("shop", "INSERT INTO tickets (title) VALUES ('new after the incident'), ('another new one')");
         int port = restore(i, "tickets");
@@ -426,8 +407,7 @@ class ExactStopIT {
     @Test
     @Order(7)
     void aTimeTargetAfterTheLastArchivedCommitReachesReadyAtTheEndOfTheArchive() throws Exception {
-        writing.set(false);
-        writer.join(5000);
+        application.close();
         exec("shop", "INSERT INTO ledger DEFAULT VALUES"); // the last commit; the target lies after it
         Thread.sleep(1500);
         Instant target = Instant.now();

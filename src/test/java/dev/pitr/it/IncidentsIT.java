@@ -1,5 +1,6 @@
 package dev.pitr.it;
 
+import dev.pitr.testkit.Application;
 import dev.pitr.testkit.Cli;
 import dev.pitr.testkit.EmbeddedS3;
 import dev.pitr.testkit.PgCluster;
@@ -12,13 +13,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.nio.file.Path;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,8 +34,7 @@ class IncidentsIT {
     static PgCluster pg;
     static Path work;
     static Cli cli;
-    static Thread writer;
-    static final AtomicBoolean writing = new AtomicBoolean(true);
+    static Application application;
     static final List<Path> restores = new ArrayList<>();
 
     @BeforeAll
@@ -70,34 +68,13 @@ class IncidentsIT {
                 "CREATE TABLE ledger (id bigserial PRIMARY KEY, at timestamptz DEFAULT clock_timestamp())");
         Cli.Run backup = cli.run("backup", "create");
         assertThat(backup.exitCode()).as(backup.stderr()).isZero();
-        writer = new Thread(() -> { // the application: new orders and ledger lines, all the time
-            try (var c = pg.connect("shop"); Statement s = c.createStatement()) {
-                while (writing.get()) {
-                    s.execute("INSERT INTO ledger DEFAULT VALUES");
-                    s.execute("INSERT INTO orders (note) VALUES ('new order')");
-                    Thread.sleep(25);
-                }
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }, "application");
-        writer.setDaemon(true);
-        writer.start();
+        application = Application.start(pg, "shop", 25, "INSERT INTO ledger DEFAULT VALUES",
+                "INSERT INTO orders (note) VALUES ('new order')"); // new orders and ledger lines, all the time
     }
 
     @AfterAll
     static void cleanUp() throws Exception {
-        writing.set(false);
-        if (writer != null) {
-            writer.join(5000);
-        }
-        for (Path p : restores) {
-            cli.run("restore", "abort", "--pgdata", p.toString());
-        }
-        if (pg != null) {
-            pg.close();
-        }
-        TestDirs.delete(work);
+        Teardown.all(application, cli, restores, pg, work);
     }
 
     /** Follows the runbook for one incident: its common steps and the salvage block for {@code tag}. */
@@ -149,26 +126,32 @@ class IncidentsIT {
                 + ")")).as("orders taken after the DELETE are untouched").isEqualTo(taken);
     }
 
+    /**
+     * A mistake on {@code table}, then a row the application adds under {@code newKey}; after the runbook's
+     * {@code tag} block the rows below {@code newKey} are as before and the new one is as it was written.
+     */
+    static void mergedBack(String name, String table, String mistake, int newKey, String newRow, String tag)
+            throws Exception {
+        String before = fingerprint("public." + table);
+        pg.executeIn("shop", mistake);
+        pg.executeIn("shop", "INSERT INTO " + table + " VALUES (" + newKey + ", " + newRow + ")");
+        String added = fingerprint("(SELECT * FROM " + table + " WHERE id = " + newKey + ")");
+        followRunbook(name, "public." + table, tag);
+        assertThat(fingerprint("(SELECT * FROM " + table + " WHERE id < " + newKey + ")")).isEqualTo(before);
+        assertThat(fingerprint("(SELECT * FROM " + table + " WHERE id = " + newKey + ")")).as("written since: untouched")
+                .isEqualTo(added);
+    }
+
     @Test
     @Order(3)
     void aTruncateIsMergedBack() throws Exception {
-        String before = fingerprint("public.customers");
-        pg.executeIn("shop", "TRUNCATE customers");
-        pg.executeIn("shop", "INSERT INTO customers VALUES (1000, 'signed up after the incident')");
-        followRunbook("truncate", "public.customers", "rows");
-        assertThat(fingerprint("(SELECT * FROM customers WHERE id < 1000)")).isEqualTo(before);
-        assertThat(pg.queryIn("shop", "SELECT name FROM customers WHERE id = 1000")).isEqualTo("signed up after the incident");
+        mergedBack("truncate", "customers", "TRUNCATE customers", 1000, "'signed up after the incident'", "rows");
     }
 
     @Test
     @Order(4)
     void anUpdateWithoutWhereIsOverwrittenBackAndAccountsOpenedSinceStay() throws Exception {
-        String before = fingerprint("public.accounts");
-        pg.executeIn("shop", "UPDATE accounts SET balance = 0");
-        pg.executeIn("shop", "INSERT INTO accounts VALUES (5000, 42)");
-        followRunbook("update", "public.accounts", "update");
-        assertThat(fingerprint("(SELECT * FROM accounts WHERE id < 5000)")).isEqualTo(before);
-        assertThat(pg.queryIn("shop", "SELECT balance FROM accounts WHERE id = 5000")).isEqualTo("42");
+        mergedBack("update", "accounts", "UPDATE accounts SET balance = 0", 5000, "42", "update");
         assertThat(cli.run("audit").stdout()).contains("salvage").contains("updated");
     }
 }
