@@ -1,5 +1,10 @@
 package dev.pitr.backup;
 
+import dev.pitr.core.Parallel;
+import dev.pitr.core.PitrException;
+import dev.pitr.wal.WalFileName;
+import dev.pitr.wal.WalPageHeader;
+import dev.pitr.wal.WalArchive;
 import dev.pitr.repo.ObjectInfo;
 import dev.pitr.repo.Repository;
 import dev.pitr.repo.RepositoryLayout;
@@ -90,7 +95,7 @@ public final class ArchiveVerifier {
             WalSegmentName seg = WalSegmentName.parse(b.startSegment()).orElseThrow();
             WalSegmentName stop = WalSegmentName.parse(b.stopSegment()).orElseThrow();
             for (int n = 0; n < 100_000 && seg.compareTo(stop) <= 0; n++, seg = seg.next(segSize)) {
-                String key = RepositoryLayout.walKey(dev.pitr.wal.WalFileName.parse(seg.toString()).orElseThrow());
+                String key = WalArchive.keyOf(WalFileName.parse(seg.toString()).orElseThrow());
                 if (!keys.contains(key)) {
                     problems.add(new Problem("missing-backup-wal", seg.toString(), "backup " + b.id() + " needs it to"
                             + " become consistent: it cannot be restored at all", true));
@@ -105,22 +110,22 @@ public final class ArchiveVerifier {
      */
     private long deepCheck(List<Problem> problems, int parallel, java.util.Optional<String> systemIdentifier) {
         List<ObjectInfo> objects = repo.list(RepositoryLayout.WAL).stream()
-                .filter(o -> RepositoryLayout.walFileOf(o.key()).isPresent()).toList();
-        dev.pitr.core.Parallel.map(objects, parallel, o -> {
+                .filter(o -> WalArchive.fileOf(o.key()).isPresent()).toList();
+        Parallel.map(objects, parallel, o -> {
             try {
                 byte[] wal = WalObjectFormat.decode(repo.getBytes(o.key()).orElseThrow());
-                var name = RepositoryLayout.walFileOf(o.key()).filter(f -> f instanceof dev.pitr.wal.WalFileName.Segment)
-                        .flatMap(dev.pitr.wal.WalFileName::segmentName); // .partial/.backup/.history are not whole WAL
+                var name = WalArchive.fileOf(o.key()).filter(f -> f instanceof WalFileName.Segment)
+                        .flatMap(WalFileName::segmentName); // .partial/.backup/.history are not whole WAL
                 if (name.isPresent()) {
                     try {
-                        dev.pitr.wal.WalPageHeader h = dev.pitr.wal.WalPageHeader.read(wal, o.key());
+                        WalPageHeader h = WalPageHeader.read(wal, o.key());
                         h.checkMatches(name.get(), wal.length, o.key());
                         if (systemIdentifier.isPresent() && !systemIdentifier.get().equals(h.systemIdentifierText())) {
                             return java.util.Optional.of(new Problem("foreign-wal", o.key(), "from the cluster with"
                                     + " system identifier " + h.systemIdentifierText() + ", not this repository's "
                                     + systemIdentifier.get(), true));
                         }
-                    } catch (dev.pitr.core.PitrException wrong) {
+                    } catch (PitrException wrong) {
                         return java.util.Optional.of(new Problem("wrong-segment", o.key(), wrong.getMessage(), true));
                     }
                 }

@@ -1,5 +1,6 @@
 package dev.pitr.backup;
 
+import dev.pitr.core.ProgressBar;
 import com.github.luben.zstd.ZstdInputStream;
 import dev.pitr.core.ExitCode;
 import dev.pitr.core.Hashing;
@@ -39,10 +40,10 @@ public final class BackupExtractor {
 
     /** Returns the number of raw (uncompressed) bytes read. */
     public static long extract(InputStream stored, BackupMetadata.BackupFile file, Path pgdata) {
-        return extract(stored, file, pgdata, dev.pitr.core.ProgressBar.NONE);
+        return extract(stored, file, pgdata, ProgressBar.NONE);
     }
 
-    public static long extract(InputStream stored, BackupMetadata.BackupFile file, Path pgdata, dev.pitr.core.ProgressBar bar) {
+    public static long extract(InputStream stored, BackupMetadata.BackupFile file, Path pgdata, ProgressBar bar) {
         return extract(stored, file, pgdata, bar, Optional.empty());
     }
 
@@ -102,7 +103,7 @@ public final class BackupExtractor {
         }
     }
 
-    public static long extract(InputStream stored, BackupMetadata.BackupFile file, Path pgdata, dev.pitr.core.ProgressBar bar,
+    public static long extract(InputStream stored, BackupMetadata.BackupFile file, Path pgdata, ProgressBar bar,
                                Optional<Delta> delta) {
         MessageDigest sha = Hashing.sha256();
         long[] count = new long[1];

@@ -1,5 +1,6 @@
 package dev.pitr.backup;
 
+import dev.pitr.core.Json;
 import dev.pitr.core.PitrException;
 import dev.pitr.repo.ObjectInfo;
 import dev.pitr.repo.PutOutcome;
@@ -99,7 +100,7 @@ public final class BackupLease implements AutoCloseable {
 
     private void beat(boolean ended) {
         try {
-            repo.put(BackupCatalog.prefix(id) + HEARTBEAT, dev.pitr.core.Json.mapper().writeValueAsBytes(Beat.now(ended)));
+            repo.put(BackupCatalog.prefix(id) + HEARTBEAT, Json.mapper().writeValueAsBytes(Beat.now(ended)));
         } catch (RuntimeException | java.io.IOException e) {
             // a missed beat only makes the backup look older; the next one retries
         }
@@ -113,7 +114,7 @@ public final class BackupLease implements AutoCloseable {
         String key = BackupCatalog.prefix(id) + HEARTBEAT;
         Optional<Beat> beat = repo.getBytes(key).flatMap(b -> {
             try {
-                return Optional.of(dev.pitr.core.Json.mapper().readValue(b, Beat.class));
+                return Optional.of(Json.mapper().readValue(b, Beat.class));
             } catch (java.io.IOException damaged) {
                 return Optional.empty();
             }

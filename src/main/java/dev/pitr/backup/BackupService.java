@@ -1,5 +1,7 @@
 package dev.pitr.backup;
 
+import dev.pitr.repo.ObjectInfo;
+import dev.pitr.wal.WalArchive;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.luben.zstd.ZstdOutputStream;
 import dev.pitr.core.ExitCode;
@@ -138,7 +140,7 @@ public final class BackupService {
      */
     static void verifyStored(Repository repo, String id, List<BackupMetadata.BackupFile> files, String manifestKey) {
         for (BackupMetadata.BackupFile f : files) {
-            long size = repo.head(f.key()).map(dev.pitr.repo.ObjectInfo::size).orElse(-1L);
+            long size = repo.head(f.key()).map(ObjectInfo::size).orElse(-1L);
             if (size != f.storedBytes()) {
                 throw PitrException.io("backup " + id + ": " + f.key() + (size < 0 ? " is missing from " : " has "
                         + size + " bytes instead of " + f.storedBytes() + " in ") + repo.url() + " (was it deleted while"
@@ -355,7 +357,7 @@ public final class BackupService {
 
     /** The backup is only restorable once the WAL up to its stop point is in the repository. */
     private void waitForArchive(String stopSegment, Duration wait) {
-        String key = RepositoryLayout.walKey(WalFileName.parseOrThrow(stopSegment));
+        String key = WalArchive.keyOf(WalFileName.parseOrThrow(stopSegment));
         long deadline = System.nanoTime() + wait.toNanos();
         while (repo.head(key).isEmpty()) {
             if (System.nanoTime() > deadline) {

@@ -1,5 +1,6 @@
 package dev.pitr.backup;
 
+import dev.pitr.wal.WalArchive;
 import dev.pitr.core.PitrException;
 import dev.pitr.repo.IdentityStore;
 import dev.pitr.repo.ObjectInfo;
@@ -68,7 +69,7 @@ public final class Expirer {
         List<String> wal = new ArrayList<>();
         keepFrom.ifPresent(from -> {
             for (ObjectInfo o : repo.list(RepositoryLayout.WAL)) {
-                RepositoryLayout.walFileOf(o.key()).flatMap(WalFileName::segmentName).ifPresent(seg -> {
+                WalArchive.fileOf(o.key()).flatMap(WalFileName::segmentName).ifPresent(seg -> {
                     if (seg.segmentNumber(segSize) < from.segmentNumber(segSize)) {
                         wal.add(o.key());
                     }

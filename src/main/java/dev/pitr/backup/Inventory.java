@@ -1,5 +1,9 @@
 package dev.pitr.backup;
 
+import dev.pitr.core.Parallel;
+import dev.pitr.wal.SegmentRuns;
+import dev.pitr.wal.WalObjectFormat;
+import dev.pitr.wal.WalArchive;
 import dev.pitr.repo.IdentityStore;
 import dev.pitr.repo.ObjectInfo;
 import dev.pitr.repo.Repository;
@@ -54,9 +58,8 @@ public final class Inventory {
         Optional<RepositoryIdentity> identity = new IdentityStore(repo).read();
         int segSize = identity.map(RepositoryIdentity::walSegmentSize).orElse(16 * 1024 * 1024);
         List<BackupCatalog.Entry> backups = new BackupCatalog(repo).list();
-        List<Integer> tls = repo.listChildren(RepositoryLayout.WAL).stream().filter(WalFileName::isTimelineHex)
-                .map(c -> (int) Long.parseLong(c, 16)).sorted().toList();
-        List<Timeline> timelines = dev.pitr.core.Parallel.map(tls, 8, tl -> timeline(tl, segSize, backups));
+        List<Integer> tls = new WalArchive(repo).timelines();
+        List<Timeline> timelines = Parallel.map(tls, 8, tl -> timeline(tl, segSize, backups));
         Optional<Run> newest = timelines.stream().flatMap(t -> t.runs().stream())
                 .max(Comparator.comparing(Run::lastArchivedAt));
         return new Snapshot(identity, timelines, backups, newest.map(Run::last), newest.map(Run::lastArchivedAt));
@@ -66,8 +69,8 @@ public final class Inventory {
         TreeMap<WalSegmentName, ObjectInfo> segs = new TreeMap<>();
         List<String> unrecognized = new ArrayList<>();
         boolean history = false;
-        for (ObjectInfo o : dev.pitr.repo.TimelineLister.list(repo, tl)) {
-            Optional<WalFileName> f = RepositoryLayout.walFileOf(o.key());
+        for (ObjectInfo o : new WalArchive(repo).objects(tl)) {
+            Optional<WalFileName> f = WalArchive.fileOf(o.key());
             if (f.isEmpty()) {
                 unrecognized.add(o.key());
             } else if (f.get() instanceof WalFileName.Segment s) {
@@ -87,8 +90,8 @@ public final class Inventory {
         }
         List<Run> runs = new ArrayList<>();
         List<Gap> gaps = new ArrayList<>();
-        dev.pitr.wal.SegmentRuns.Run previous = null;
-        for (dev.pitr.wal.SegmentRuns.Run r : dev.pitr.wal.SegmentRuns.of(segs.keySet(), segSize)) {
+        SegmentRuns.Run previous = null;
+        for (SegmentRuns.Run r : SegmentRuns.of(segs.keySet(), segSize)) {
             if (previous != null) {
                 long missing = r.first().segmentNumber(segSize) - previous.last().segmentNumber(segSize) - 1;
                 gaps.add(new Gap(previous.last().next(segSize).toString(),
@@ -124,13 +127,13 @@ public final class Inventory {
 
     /** The last line of a timeline's .history file: parent timeline, switch point, reason. */
     private String[] lastHistoryLine(int tl) {
-        String key = RepositoryLayout.walKey(new WalFileName.TimelineHistory(tl));
+        String key = WalArchive.keyOf(new WalFileName.TimelineHistory(tl));
         Optional<byte[]> obj = repo.getBytes(key);
         if (obj.isEmpty()) {
             return null;
         }
         try {
-            String text = new String(dev.pitr.wal.WalObjectFormat.decode(obj.get()), StandardCharsets.UTF_8);
+            String text = new String(WalObjectFormat.decode(obj.get()), StandardCharsets.UTF_8);
             String[] last = null;
             for (String line : text.split("\n")) {
                 if (!line.isBlank() && !line.startsWith("#")) {
@@ -138,7 +141,7 @@ public final class Inventory {
                 }
             }
             return last != null && last.length >= 2 ? last : null;
-        } catch (dev.pitr.wal.WalObjectFormat.CorruptObjectException e) {
+        } catch (WalObjectFormat.CorruptObjectException e) {
             return null;
         }
     }

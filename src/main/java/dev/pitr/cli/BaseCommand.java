@@ -1,5 +1,7 @@
 package dev.pitr.cli;
 
+import dev.pitr.core.PitrException;
+import dev.pitr.safety.AuditLog;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
@@ -37,7 +39,7 @@ abstract class BaseCommand implements Callable<Integer> {
                 code = execute(session);
                 outcome = (code == 0 ? "ok" : "exit " + code) + auditDetail.map(d -> ": " + d).orElse("");
                 return code;
-            } catch (dev.pitr.core.PitrException e) {
+            } catch (PitrException e) {
                 code = e.exitCode().code();
                 outcome = e.getMessage();
                 throw e;
@@ -57,9 +59,9 @@ abstract class BaseCommand implements Callable<Integer> {
 
     private void audit(Session session, int code, String outcome) {
         var s = session.settings();
-        var record = dev.pitr.safety.AuditLog.record(spec.commandLine().getParseResult() == null ? java.util.List.of()
+        var record = AuditLog.record(spec.commandLine().getParseResult() == null ? java.util.List.of()
                 : originalArgs(), s.clusterName().orElse(""), s.environment(), session.env(), code, outcome);
-        new dev.pitr.safety.AuditLog(session.repositoryForAudit(), dev.pitr.safety.AuditLog.defaultLocalFile(session.env()))
+        new AuditLog(session.repositoryForAudit(), AuditLog.defaultLocalFile(session.env()))
                 .write(record).forEach(p -> session.output().verbose("audit: " + p));
     }
 

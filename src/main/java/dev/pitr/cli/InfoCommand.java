@@ -1,5 +1,6 @@
 package dev.pitr.cli;
 
+import dev.pitr.wal.WalSegmentName;
 import dev.pitr.backup.BackupCatalog;
 import dev.pitr.backup.Inventory;
 import picocli.CommandLine.Command;
@@ -36,8 +37,8 @@ final class InfoCommand extends BaseCommand {
             }
         }
         if (lo <= hi) {
-            out.println("segments " + dev.pitr.wal.WalSegmentName.of(1, lo, segSize).toString().substring(8) + " .. "
-                    + dev.pitr.wal.WalSegmentName.of(1, hi, segSize).toString().substring(8)
+            out.println("segments " + WalSegmentName.of(1, lo, segSize).toString().substring(8) + " .. "
+                    + WalSegmentName.of(1, hi, segSize).toString().substring(8)
                     + " left to right; '=' archived, '.' missing, 'B' a backup starts");
         }
         for (Inventory.Timeline t : snap.timelines()) {
@@ -112,7 +113,7 @@ final class InfoCommand extends BaseCommand {
     }
 
     private static long number(String segment, int segSize) {
-        return dev.pitr.wal.WalSegmentName.parse(segment).orElseThrow().segmentNumber(segSize);
+        return WalSegmentName.parse(segment).orElseThrow().segmentNumber(segSize);
     }
 
     private static String red(String s, boolean color) {

@@ -1,5 +1,8 @@
 package dev.pitr.cli;
 
+import dev.pitr.logscan.StopBefore;
+import dev.pitr.logscan.WalRefinement;
+import dev.pitr.wal.SuspectLocator;
 import dev.pitr.core.PitrException;
 import dev.pitr.logscan.DestructiveStatement;
 import dev.pitr.logscan.LogFormat;
@@ -60,10 +63,10 @@ final class LogSearchOptions {
     }
 
     /** The WAL refinement: the repository's WAL, the live server for the table's files, the chosen stop. */
-    dev.pitr.logscan.WalRefinement walRefinement(Session session) {
-        return new dev.pitr.logscan.WalRefinement(new dev.pitr.wal.SuspectLocator(session.repository(), session.binaries(),
+    WalRefinement walRefinement(Session session) {
+        return new WalRefinement(new SuspectLocator(session.repository(), session.binaries(),
                 session.output()::progress), Optional.of(session.settings().server()), Optional.ofNullable(database),
-                dev.pitr.logscan.StopBefore.parse(stopBefore));
+                StopBefore.parse(stopBefore));
     }
 
     TargetQuery query(Session session) {

@@ -1,5 +1,7 @@
 package dev.pitr.cli;
 
+import dev.pitr.core.Json;
+import dev.pitr.core.Permissions;
 import dev.pitr.core.ExitCode;
 import dev.pitr.core.PitrException;
 import picocli.CommandLine;
@@ -29,7 +31,7 @@ public final class Main {
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
                     PrintWriter w = commandLine.getErr();
-                    String why = dev.pitr.core.Permissions.explain(e).map(x -> " (" + x + ")").orElse("");
+                    String why = Permissions.explain(e).map(x -> " (" + x + ")").orElse("");
                     if (e instanceof PitrException pe) {
                         w.println("pitr: " + pe.getMessage() + why);
                         root.verboseCause(w, pe);
@@ -38,7 +40,7 @@ public final class Main {
                             doc.put("error", pe.getMessage() + why);
                             doc.put("exit", pe.exitCode().code());
                             try {
-                                commandLine.getOut().println(dev.pitr.core.Json.mapper().writeValueAsString(doc));
+                                commandLine.getOut().println(Json.mapper().writeValueAsString(doc));
                             } catch (java.io.IOException io) {
                                 throw new UncheckedIOException(io);
                             }

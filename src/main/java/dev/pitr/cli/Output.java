@@ -1,5 +1,6 @@
 package dev.pitr.cli;
 
+import dev.pitr.core.ProgressBar;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.pitr.core.Json;
 
@@ -59,11 +60,11 @@ public final class Output {
     }
 
     /** A bar redrawn in place on a terminal (stderr); none when stderr is not a terminal or with --json. */
-    public dev.pitr.core.ProgressBar progressBar(String label) {
+    public ProgressBar progressBar(String label) {
         if (System.console() == null || json) {
-            return dev.pitr.core.ProgressBar.NONE;
+            return ProgressBar.NONE;
         }
-        return new dev.pitr.core.ProgressBar() {
+        return new ProgressBar() {
             public void update(long done, long total) {
                 int width = 30;
                 int filled = total <= 0 ? 0 : (int) Math.min(width, done * width / total);

@@ -1,5 +1,6 @@
 package dev.pitr.cli;
 
+import dev.pitr.safety.Confirmation;
 import dev.pitr.config.SettingsResolver;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -78,7 +79,7 @@ public final class PitrCommand implements Runnable {
                     Optional.ofNullable(repo));
             boolean color = !noColor && !env.containsKey("NO_COLOR") && System.console() != null;
             session = new Session(resolver.resolve(flags), new Output(out, err, json, color, verbose), cwd, env,
-                    new dev.pitr.safety.Confirmation.Options(yes, Optional.ofNullable(confirmCluster)));
+                    new Confirmation.Options(yes, Optional.ofNullable(confirmCluster)));
         }
         return session;
     }

@@ -1,5 +1,8 @@
 package dev.pitr.cli;
 
+import dev.pitr.core.ExitCode;
+import dev.pitr.restore.RestoreSubject;
+import dev.pitr.wal.Lsn;
 import dev.pitr.config.Settings;
 import dev.pitr.core.PitrException;
 import dev.pitr.logscan.Candidate;
@@ -97,12 +100,12 @@ final class RestoreCommand {
          * The application's database: --database, else the statement's when the target came from the log, else
          * the config's; and the table that was hit.
          */
-        private dev.pitr.restore.RestoreSubject subject(Session session) {
+        private RestoreSubject subject(Session session) {
             Optional<String> db = Optional.ofNullable(search).flatMap(s -> Optional.ofNullable(s.database))
                     .or(() -> fromLog.map(c -> c.candidate().database()));
             Optional<String> table = Optional.ofNullable(search).flatMap(s -> Optional.ofNullable(s.table))
                     .or(() -> fromLog.flatMap(c -> c.candidate().objects().stream().findFirst()));
-            return new dev.pitr.restore.RestoreSubject(db.orElse(session.settings().applicationDatabase()), table,
+            return new RestoreSubject(db.orElse(session.settings().applicationDatabase()), table,
                     fromLog.flatMap(TargetFromLog.Choice::pinned));
         }
 
@@ -169,7 +172,7 @@ final class RestoreCommand {
                 return new RecoveryTarget.Xid(target.xid);
             }
             if (target.lsn != null) {
-                return new RecoveryTarget.AtLsn(dev.pitr.wal.Lsn.parse(target.lsn).toString());
+                return new RecoveryTarget.AtLsn(Lsn.parse(target.lsn).toString());
             }
             if (target.name != null) {
                 return new RecoveryTarget.Name(target.name);
@@ -329,7 +332,7 @@ final class RestoreCommand {
                 RestoreReport.printTimeline(session.output(), journal);
             }
             if (journal.onlyChecksFailed()) { // the copy is at its target: a check failed, not the restore
-                return dev.pitr.core.ExitCode.VERIFICATION_FAILED.code();
+                return ExitCode.VERIFICATION_FAILED.code();
             }
             return journal.state() == RestoreState.FAILED ? 5 : 0;
         }
@@ -359,7 +362,7 @@ final class RestoreCommand {
                 RestoreJournal after = RestoreJournal.load(stateDir(session));
                 if (after.onlyChecksFailed()) {
                     RestoreReport.printOutcome(session.output(), after);
-                    return dev.pitr.core.ExitCode.VERIFICATION_FAILED.code();
+                    return ExitCode.VERIFICATION_FAILED.code();
                 }
                 throw e;
             }

@@ -1,5 +1,6 @@
 package dev.pitr.cli;
 
+import dev.pitr.restore.RecoveryTarget;
 import dev.pitr.restore.RestoreJournal;
 import dev.pitr.restore.RestorePlan;
 
@@ -38,7 +39,7 @@ final class RestoreReport {
                     ? (p.inPlace() ? "; its AccessExclusiveLock blocks the table until 'restore promote'"
                     : "; the copy ends recovery there (its AccessExclusiveLock would block the table)") : ""));
             out.println("              stop before its first record: loses " + t.between());
-            out.println("              this restore stops before its " + (p.target() instanceof dev.pitr.restore.RecoveryTarget.AtLsn
+            out.println("              this restore stops before its " + (p.target() instanceof RecoveryTarget.AtLsn
                     ? "first record (--stop-before first-record)" : "commit (--stop-before commit)"));
         });
         out.println("  settings    " + p.recoverySettings());

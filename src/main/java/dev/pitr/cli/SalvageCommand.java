@@ -1,5 +1,9 @@
 package dev.pitr.cli;
 
+import dev.pitr.core.ExitCode;
+import dev.pitr.core.PitrException;
+import dev.pitr.pg.PgConnection;
+import dev.pitr.salvage.MergeService;
 import dev.pitr.logscan.DestructiveStatement.QualifiedName;
 import dev.pitr.salvage.SalvageService;
 import picocli.CommandLine.Command;
@@ -67,7 +71,7 @@ final class SalvageCommand extends BaseCommand {
             return merge(session, name, database);
         }
         if (!key.isEmpty() || overwrite || dryRun) {
-            throw dev.pitr.core.PitrException.usage("--key, --overwrite and --dry-run go with --merge");
+            throw PitrException.usage("--key, --overwrite and --dry-run go with --merge");
         }
         session.confirm("copy table " + name + " from the restored copy on port " + fromPort + " into the live database"
                 + (originalName ? " under its original name" : ""));
@@ -87,22 +91,22 @@ final class SalvageCommand extends BaseCommand {
                         + " (pass --with-dependants to recreate them)");
             }
         }
-        return r.sourceRows() == r.targetRows() ? 0 : dev.pitr.core.ExitCode.VERIFICATION_FAILED.code();
+        return r.sourceRows() == r.targetRows() ? 0 : ExitCode.VERIFICATION_FAILED.code();
     }
 
     private int merge(Session session, QualifiedName name, String database) {
         if (as != null || originalName) {
-            throw dev.pitr.core.PitrException.usage("--merge puts rows into the live table itself: drop --as/--original-name");
+            throw PitrException.usage("--merge puts rows into the live table itself: drop --as/--original-name");
         }
         var s = session.settings();
-        dev.pitr.pg.PgConnection defaults = new dev.pitr.pg.PgConnection(s.host(), s.port(), s.user(), database);
-        dev.pitr.pg.PgConnection liveDb = into == null ? defaults : dev.pitr.pg.PgConnection.parse(into, defaults);
-        dev.pitr.pg.PgConnection copy = new dev.pitr.pg.PgConnection("127.0.0.1", fromPort, s.user(), database);
+        PgConnection defaults = new PgConnection(s.host(), s.port(), s.user(), database);
+        PgConnection liveDb = into == null ? defaults : PgConnection.parse(into, defaults);
+        PgConnection copy = new PgConnection("127.0.0.1", fromPort, s.user(), database);
         if (!dryRun) {
             session.confirm("merge the restored rows of " + name + " into the live table" + (overwrite
                     ? ", overwriting live rows that differ" : ""));
         }
-        var r = new dev.pitr.salvage.MergeService(session.output()::progress).merge(new dev.pitr.salvage.MergeService
+        var r = new MergeService(session.output()::progress).merge(new MergeService
                 .Request(copy, liveDb, name, key, overwrite, dryRun));
         auditDetail = Optional.of(r.summary());
         Output out = session.output();

@@ -1,5 +1,7 @@
 package dev.pitr.cli;
 
+import dev.pitr.safety.Banner;
+import dev.pitr.safety.Confirmation;
 import dev.pitr.config.Settings;
 import dev.pitr.core.PitrException;
 import dev.pitr.pg.PgBinaries;
@@ -14,13 +16,13 @@ public final class Session implements AutoCloseable {
     private final Output output;
     private final Path cwd;
     private final java.util.Map<String, String> env;
-    private final dev.pitr.safety.Confirmation.Options confirmation;
+    private final Confirmation.Options confirmation;
     private Repository repository;
     private boolean announced;
     private boolean quiet;
 
     Session(Settings settings, Output output, Path cwd, java.util.Map<String, String> env,
-            dev.pitr.safety.Confirmation.Options confirmation) {
+            Confirmation.Options confirmation) {
         this.settings = settings;
         this.output = output;
         this.cwd = cwd;
@@ -44,17 +46,17 @@ public final class Session implements AutoCloseable {
         }
         announced = true;
         if (output.json()) {
-            output.progressJson(dev.pitr.safety.Banner.fields(settings));
+            output.progressJson(Banner.fields(settings));
         } else {
-            output.progress(dev.pitr.safety.Banner.line(settings, output.color()));
+            output.progress(Banner.line(settings, output.color()));
         }
     }
 
     /** Asks for (or checks the flags of) confirmation of a change; exit 4 when not confirmed. */
     public void confirm(String action) {
         announce();
-        new dev.pitr.safety.Confirmation(settings, confirmation,
-                dev.pitr.safety.Confirmation.systemTerminal(output.err())).require(action);
+        new Confirmation(settings, confirmation,
+                Confirmation.systemTerminal(output.err())).require(action);
     }
 
     /**
@@ -65,7 +67,7 @@ public final class Session implements AutoCloseable {
         if (confirmation.yes()) {
             return;
         }
-        dev.pitr.safety.Confirmation.systemTerminal(output.err()).ask("Use this target (" + what + ")? [y/N] ")
+        Confirmation.systemTerminal(output.err()).ask("Use this target (" + what + ")? [y/N] ")
                 .ifPresent(answer -> {
                     if (!answer.trim().equalsIgnoreCase("y") && !answer.trim().equalsIgnoreCase("yes")) {
                         throw PitrException.refused("target not accepted ('" + answer.trim() + "'): nothing was changed;"

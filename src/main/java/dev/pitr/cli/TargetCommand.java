@@ -1,5 +1,6 @@
 package dev.pitr.cli;
 
+import dev.pitr.core.PitrException;
 import dev.pitr.core.ExitCode;
 import dev.pitr.logscan.Candidate;
 import dev.pitr.logscan.Recommendation;
@@ -79,7 +80,7 @@ final class TargetCommand {
                 }
                 return "the server logs statements (log_statement = " + level + "): check --table/--database/--since,"
                         + " and that these are the logs of the time of the mistake";
-            } catch (dev.pitr.core.PitrException unreachable) {
+            } catch (PitrException unreachable) {
                 return "if the server's log_statement is 'none' (Debian's default) no statement is logged; 'pitr check'"
                         + " on the server shows what its log holds";
             }

@@ -1,5 +1,7 @@
 package dev.pitr.cli;
 
+import dev.pitr.wal.ArchiveSpool;
+import dev.pitr.wal.AsyncArchiver;
 import dev.pitr.repo.FileRepository;
 import dev.pitr.repo.Repositories;
 import dev.pitr.repo.Repository;
@@ -40,9 +42,9 @@ final class TrainCdsCommand implements Runnable {
                 new WalFetcher(repo, Optional.empty(), s -> { }).fetch(name.toString(), dir.resolve("RECOVERYXLOG"));
                 new WalCatalog(repo, size).list(Optional.empty());
                 // the async per-call path: an acknowledged segment is answered at once
-                var spool = new dev.pitr.wal.ArchiveSpool(dir.resolve("spool"));
+                var spool = new ArchiveSpool(dir.resolve("spool"));
                 spool.acknowledge(name.toString());
-                new dev.pitr.wal.AsyncArchiver(spool, s -> { }).awaitDurable(seg, () -> { }, java.time.Duration.ofSeconds(5));
+                new AsyncArchiver(spool, s -> { }).awaitDurable(seg, () -> { }, java.time.Duration.ofSeconds(5));
             }
             System.setProperty("aws.accessKeyId", "train");
             System.setProperty("aws.secretAccessKey", "train");

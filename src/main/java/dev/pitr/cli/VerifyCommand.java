@@ -1,5 +1,6 @@
 package dev.pitr.cli;
 
+import dev.pitr.core.PitrException;
 import dev.pitr.core.ExitCode;
 import dev.pitr.pg.PgConnection;
 import dev.pitr.verify.Check;
@@ -26,7 +27,7 @@ final class VerifyCommand extends BaseCommand {
     @Override
     int execute(Session session) {
         if (!checkOptions.any()) {
-            throw dev.pitr.core.PitrException.usage("nothing to check: pass --checks FILE, --check SQL or --amcheck");
+            throw PitrException.usage("nothing to check: pass --checks FILE, --check SQL or --amcheck");
         }
         List<Check> checks = checkOptions.checks(session);
         List<CheckResult> results = new Verifier(new PgConnection(host, port, session.settings().user(),

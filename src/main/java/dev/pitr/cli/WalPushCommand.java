@@ -1,5 +1,6 @@
 package dev.pitr.cli;
 
+import dev.pitr.core.ExitCode;
 import dev.pitr.core.PitrException;
 import dev.pitr.wal.ArchiveSpool;
 import dev.pitr.wal.AsyncArchiver;
@@ -52,7 +53,7 @@ final class WalPushCommand extends BaseCommand {
         } catch (PitrException e) {
             Integer max = queueMax != null ? Integer.valueOf(queueMax)
                     : session.settings().archiveQueueMax().isPresent() ? session.settings().archiveQueueMax().getAsInt() : null;
-            long waiting = max == null || e.exitCode() != dev.pitr.core.ExitCode.IO_FAILURE ? -1 : readyCount(walFile);
+            long waiting = max == null || e.exitCode() != ExitCode.IO_FAILURE ? -1 : readyCount(walFile);
             if (max == null || waiting <= max) {
                 throw e;
             }

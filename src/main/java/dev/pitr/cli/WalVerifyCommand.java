@@ -1,5 +1,6 @@
 package dev.pitr.cli;
 
+import dev.pitr.core.PitrException;
 import dev.pitr.backup.ArchiveVerifier;
 import dev.pitr.core.ExitCode;
 import picocli.CommandLine.Command;
@@ -28,7 +29,7 @@ final class WalVerifyCommand extends BaseCommand {
             return java.util.Optional.of("the primary is writing " + current + " (last archived: "
                     + (last.isEmpty() ? "none" : last) + ", archive_timeout " + timeout + "): WAL written since is not in"
                     + " the archive yet; for a mistake made just now run SELECT pg_switch_wal() on the primary");
-        } catch (dev.pitr.core.PitrException unreachable) {
+        } catch (PitrException unreachable) {
             return java.util.Optional.empty();
         }
     }

@@ -1,5 +1,6 @@
 package dev.pitr.config;
 
+import dev.pitr.pg.PgConnection;
 import dev.pitr.repo.S3Settings;
 
 import java.nio.file.Path;
@@ -28,8 +29,8 @@ public record Settings(Optional<Path> configFile,
     public static final String UNLABELLED = "unlabelled";
 
     /** The configured server (maintenance database). */
-    public dev.pitr.pg.PgConnection server() {
-        return new dev.pitr.pg.PgConnection(host, port, user, "postgres");
+    public PgConnection server() {
+        return new PgConnection(host, port, user, "postgres");
     }
 
     /** The application's database: where checks, salvage and the table lookups run (default postgres). */

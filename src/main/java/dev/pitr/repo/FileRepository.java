@@ -250,7 +250,7 @@ public final class FileRepository implements Repository {
     public int removeStaleTemps(java.time.Duration age) {
         int n = 0;
         try (java.util.stream.Stream<Path> all = Files.walk(root)) {
-            for (Path p : all.filter(Files::isRegularFile).filter(dev.pitr.core.AtomicFiles::isTemp).toList()) {
+            for (Path p : all.filter(Files::isRegularFile).filter(AtomicFiles::isTemp).toList()) {
                 if (Files.getLastModifiedTime(p).toInstant().isBefore(java.time.Instant.now().minus(age))) {
                     Files.deleteIfExists(p);
                     n++;

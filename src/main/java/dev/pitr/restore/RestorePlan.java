@@ -1,5 +1,6 @@
 package dev.pitr.restore;
 
+import dev.pitr.wal.PinnedTransaction;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -47,7 +48,7 @@ public record RestorePlan(String repo,
     }
 
     /** The transaction the WAL pinned, when the target came from the log. */
-    public Optional<dev.pitr.wal.PinnedTransaction> suspect() {
+    public Optional<PinnedTransaction> suspect() {
         return subject.suspect();
     }
 

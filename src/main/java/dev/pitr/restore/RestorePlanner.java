@@ -1,5 +1,6 @@
 package dev.pitr.restore;
 
+import dev.pitr.wal.WalArchive;
 import dev.pitr.backup.BackupCatalog;
 import dev.pitr.backup.BackupMetadata;
 import dev.pitr.core.PitrException;
@@ -175,7 +176,7 @@ public final class RestorePlanner {
         if (time.at().isAfter(coveredUntil)) {
             String where = afterGap.isPresent()
                     ? "inside a WAL gap: segments " + firstMissing + " .. before " + afterGap.get() + " are missing"
-                    : "after the last archived WAL (" + RepositoryLayout.walFileOf(lastInRun.key())
+                    : "after the last archived WAL (" + WalArchive.fileOf(lastInRun.key())
                     .map(WalFileName::fileName).orElse(lastInRun.key()) + ", archived " + coveredUntil + ")";
             throw PitrException.usage("target " + t.describe() + " lies " + where + "; restorable from backup "
                     + backup.id() + ": " + backup.stopTime() + " .. " + coveredUntil + (afterGap.isPresent() ? ""
@@ -191,18 +192,19 @@ public final class RestorePlanner {
     }
 
     private TreeMap<WalSegmentName, ObjectInfo> segments(int timeline) {
-        return dev.pitr.repo.TimelineLister.segments(repo, timeline);
+        return new WalArchive(repo).segments(timeline);
     }
 
     /** History files and segments of later timelines that fork after the backup (for timeline 'latest' or N). */
     private List<String> laterTimelines(int backupTimeline, WalSegmentName start, int segSize) {
         List<String> out = new ArrayList<>();
-        for (String child : repo.listChildren(RepositoryLayout.WAL)) {
-            if (!WalFileName.isTimelineHex(child) || Long.parseLong(child, 16) <= backupTimeline) {
+        WalArchive archive = new WalArchive(repo);
+        for (int tl : archive.timelines()) {
+            if (tl <= backupTimeline) {
                 continue;
             }
-            for (ObjectInfo o : repo.list(RepositoryLayout.WAL + child + "/")) {
-                RepositoryLayout.walFileOf(o.key()).ifPresent(f -> {
+            for (ObjectInfo o : archive.objects(tl)) {
+                WalArchive.fileOf(o.key()).ifPresent(f -> {
                     if (f instanceof WalFileName.TimelineHistory) {
                         out.add(f.fileName());
                     } else if (f instanceof WalFileName.Segment s

@@ -1,5 +1,9 @@
 package dev.pitr.restore;
 
+import dev.pitr.core.ProgressBar;
+import dev.pitr.verify.Check;
+import dev.pitr.verify.CheckResult;
+import dev.pitr.verify.Verifier;
 import dev.pitr.backup.BackupCatalog;
 import dev.pitr.backup.BackupExtractor;
 import dev.pitr.backup.BackupMetadata;
@@ -47,9 +51,9 @@ public final class RestoreSteps {
 
     /** How the restored server reaches pitr: the launcher for restore_command and its environment. */
     public record ServerAccess(Path launcher, Map<String, String> env, Duration replayTimeout,
-                               dev.pitr.core.ProgressBar bar) {
+                               ProgressBar bar) {
         public ServerAccess(Path launcher, Map<String, String> env, Duration replayTimeout) {
-            this(launcher, env, replayTimeout, dev.pitr.core.ProgressBar.NONE);
+            this(launcher, env, replayTimeout, ProgressBar.NONE);
         }
     }
 
@@ -674,10 +678,10 @@ public final class RestoreSteps {
                 problems.add("last replayed commit " + s.lastXact() + " is past the target " + t.at());
             }
         }
-        List<dev.pitr.verify.CheckResult> checked = new dev.pitr.verify.Verifier(connection(plan)
+        List<CheckResult> checked = new Verifier(connection(plan)
                 .withDatabase(plan.subject().database()))
-                .run(plan.checks().stream().map(dev.pitr.verify.Check::queryIsTrue).toList());
-        List<String> results = checked.stream().map(dev.pitr.verify.CheckResult::line).toList();
+                .run(plan.checks().stream().map(Check::queryIsTrue).toList());
+        List<String> results = checked.stream().map(CheckResult::line).toList();
         // the copy's own problems first: a message that starts with a failed check means only checks failed
         checked.stream().filter(r -> !r.passed()).forEach(r -> problems.add("check failed: " + r.line()));
         results.forEach(r -> progress.accept("VERIFY: " + r));

@@ -1,5 +1,6 @@
 package dev.pitr.restore;
 
+import dev.pitr.wal.WalArchive;
 import dev.pitr.core.PitrException;
 import dev.pitr.repo.Repository;
 import dev.pitr.repo.RepositoryLayout;
@@ -42,7 +43,7 @@ final class UnarchivedWal {
                     continue;
                 }
                 var file = WalFileName.parse(name).orElseThrow();
-                if (repo.head(RepositoryLayout.walKey(file)).isEmpty()) {
+                if (repo.head(WalArchive.keyOf(file)).isEmpty()) {
                     out.add(name);
                 }
             }

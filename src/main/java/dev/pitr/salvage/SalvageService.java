@@ -1,5 +1,6 @@
 package dev.pitr.salvage;
 
+import dev.pitr.safety.AuditLog;
 import dev.pitr.core.ExitCode;
 import dev.pitr.core.PitrException;
 import dev.pitr.logscan.DestructiveStatement.QualifiedName;
@@ -256,6 +257,6 @@ public final class SalvageService {
     }
 
     static String redactConninfo(String conninfo) {
-        return dev.pitr.safety.AuditLog.redact(conninfo);
+        return AuditLog.redact(conninfo);
     }
 }

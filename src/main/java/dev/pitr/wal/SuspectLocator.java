@@ -5,7 +5,6 @@ import dev.pitr.pg.PgBinaries;
 import dev.pitr.repo.ObjectInfo;
 import dev.pitr.repo.Repository;
 import dev.pitr.repo.RepositoryLayout;
-import dev.pitr.repo.TimelineLister;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -73,15 +72,12 @@ public final class SuspectLocator {
 
     /** Tries the timelines from the newest down: a log time belongs to the newest timeline archived after it. */
     public Outcome locate(Suspect suspect) {
-        List<String> timelines = new ArrayList<>(repo.listChildren(RepositoryLayout.WAL));
+        List<Integer> timelines = new ArrayList<>(new WalArchive(repo).timelines());
         Collections.reverse(timelines);
         Optional<Outcome> firstAnswer = Optional.empty();
         Instant newestArchived = null;
-        for (String tl : timelines) {
-            if (!WalFileName.isTimelineHex(tl)) {
-                continue;
-            }
-            TreeMap<WalSegmentName, ObjectInfo> segs = TimelineLister.segments(repo, (int) Long.parseLong(tl, 16));
+        for (int tl : timelines) {
+            TreeMap<WalSegmentName, ObjectInfo> segs = new WalArchive(repo).segments(tl);
             if (segs.isEmpty()) {
                 continue;
             }

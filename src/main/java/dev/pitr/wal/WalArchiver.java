@@ -49,7 +49,7 @@ public final class WalArchiver {
         }
         byte[] sha = Hashing.sha256(raw, 0, raw.length);
         byte[] object = WalObjectFormat.encode(raw, sha, compressLevel);
-        String key = RepositoryLayout.walKey(file);
+        String key = WalArchive.keyOf(file);
         Outcome outcome = repo.putIfAbsent(key, object) == PutOutcome.CREATED
                 ? Outcome.ARCHIVED
                 : reconcileExisting(file, key, object);
@@ -92,7 +92,7 @@ public final class WalArchiver {
         if (history.parent() == 1) {
             return; // timeline 1 has no history file to agree with
         }
-        String parentKey = RepositoryLayout.walKey(new WalFileName.TimelineHistory(history.parent()));
+        String parentKey = WalArchive.keyOf(new WalFileName.TimelineHistory(history.parent()));
         repo.getBytes(parentKey).ifPresent(stored -> {
             byte[] bytes;
             try {

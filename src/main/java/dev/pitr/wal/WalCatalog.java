@@ -1,5 +1,6 @@
 package dev.pitr.wal;
 
+import dev.pitr.core.Parallel;
 import dev.pitr.repo.ObjectInfo;
 import dev.pitr.repo.Repository;
 import dev.pitr.repo.RepositoryLayout;
@@ -32,17 +33,10 @@ public final class WalCatalog {
     }
 
     public Listing list(Optional<Integer> onlyTimeline) {
-        List<Integer> timelines = new ArrayList<>();
-        for (String child : repo.listChildren(RepositoryLayout.WAL)) {
-            if (WalFileName.isTimelineHex(child)) {
-                int tli = (int) Long.parseLong(child, 16);
-                if (onlyTimeline.isEmpty() || onlyTimeline.get() == tli) {
-                    timelines.add(tli);
-                }
-            }
-        }
+        List<Integer> timelines = new WalArchive(repo).timelines().stream()
+                .filter(t -> onlyTimeline.isEmpty() || onlyTimeline.get().equals(t)).toList();
         // timelines list independently: list them in parallel
-        return new Listing(segmentSize, dev.pitr.core.Parallel.map(timelines, 8, this::timeline));
+        return new Listing(segmentSize, Parallel.map(timelines, 8, this::timeline));
     }
 
     private TimelineWal timeline(int tli) {
@@ -52,9 +46,9 @@ public final class WalCatalog {
         List<String> unrecognized = new ArrayList<>();
         boolean history = false;
         long bytes = 0;
-        for (ObjectInfo o : dev.pitr.repo.TimelineLister.list(repo, tli)) {
+        for (ObjectInfo o : new WalArchive(repo).objects(tli)) {
             bytes += o.size();
-            Optional<WalFileName> f = RepositoryLayout.walFileOf(o.key());
+            Optional<WalFileName> f = WalArchive.fileOf(o.key());
             if (f.isEmpty()) {
                 unrecognized.add(o.key());
             } else if (f.get() instanceof WalFileName.Segment s) {

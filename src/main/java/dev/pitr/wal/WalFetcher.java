@@ -1,5 +1,7 @@
 package dev.pitr.wal;
 
+import dev.pitr.repo.IdentityStore;
+import dev.pitr.repo.RepositoryIdentity;
 import dev.pitr.core.AtomicFiles;
 import dev.pitr.core.PitrException;
 import dev.pitr.repo.Repository;
@@ -33,7 +35,7 @@ public final class WalFetcher {
         if (fetchFromSpool(file, destination)) {
             return true;
         }
-        String key = RepositoryLayout.walKey(file);
+        String key = WalArchive.keyOf(file);
         Optional<byte[]> object = repo.getBytes(key);
         if (object.isEmpty()) {
             return false;
@@ -66,7 +68,7 @@ public final class WalFetcher {
             return;
         }
         if (systemIdentifier == null) {
-            systemIdentifier = new dev.pitr.repo.IdentityStore(repo).read().map(dev.pitr.repo.RepositoryIdentity::systemIdentifier);
+            systemIdentifier = new IdentityStore(repo).read().map(RepositoryIdentity::systemIdentifier);
         }
         String what = repo.url() + "/" + key;
         try {

@@ -1,5 +1,6 @@
 package dev.pitr.wal;
 
+import dev.pitr.repo.RepositoryException;
 import dev.pitr.core.AtomicFiles;
 import dev.pitr.core.PitrException;
 import dev.pitr.repo.IdentityStore;
@@ -49,8 +50,8 @@ public final class WalPrefetcher {
             for (String name : names) {
                 jobs.add(pool.submit(() -> {
                     if (!Files.exists(dir.resolve(name))) {
-                        bytes.addAndGet(fetchOne(name, dir).orElseThrow(() -> new dev.pitr.repo.RepositoryException(
-                                "WAL object " + RepositoryLayout.walKey(WalFileName.parseOrThrow(name))
+                        bytes.addAndGet(fetchOne(name, dir).orElseThrow(() -> new RepositoryException(
+                                "WAL object " + WalArchive.keyOf(WalFileName.parseOrThrow(name))
                                         + " vanished from " + repo.url() + " during the restore")));
                     }
                     done.accept((int) count.incrementAndGet());
@@ -67,7 +68,7 @@ public final class WalPrefetcher {
     /** One file into the spool, verified; empty when the repository does not have it (yet). */
     private Optional<Long> fetchOne(String name, Path dir) {
         WalFileName file = WalFileName.parseOrThrow(name);
-        String key = RepositoryLayout.walKey(file);
+        String key = WalArchive.keyOf(file);
         Optional<byte[]> object = repo.getBytes(key);
         if (object.isEmpty()) {
             return Optional.empty();

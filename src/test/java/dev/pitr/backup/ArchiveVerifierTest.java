@@ -1,5 +1,6 @@
 package dev.pitr.backup;
 
+import dev.pitr.wal.WalArchive;
 import dev.pitr.core.Json;
 import dev.pitr.repo.FileRepository;
 import dev.pitr.repo.RepositoryLayout;
@@ -39,7 +40,7 @@ class ArchiveVerifierTest {
     }
 
     private static String key(long number) {
-        return RepositoryLayout.walKey(WalFileName.parseOrThrow(WalSegmentName.of(1, number, MB16).toString()));
+        return WalArchive.keyOf(WalFileName.parseOrThrow(WalSegmentName.of(1, number, MB16).toString()));
     }
 
     private List<String> kinds(boolean deep) {

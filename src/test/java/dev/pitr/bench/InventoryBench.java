@@ -1,5 +1,6 @@
 package dev.pitr.bench;
 
+import dev.pitr.wal.WalArchive;
 import dev.pitr.backup.Inventory;
 import dev.pitr.repo.Repositories;
 import dev.pitr.repo.Repository;
@@ -42,7 +43,7 @@ public final class InventoryBench {
                 if (tl == 1 && seg == 5000) {
                     continue; // one gap, so the analysis has something to find
                 }
-                String key = RepositoryLayout.walKey(new WalFileName.Segment(WalSegmentName.of(tl, seg, 16 << 20)));
+                String key = WalArchive.keyOf(new WalFileName.Segment(WalSegmentName.of(tl, seg, 16 << 20)));
                 jobs.add(pool.submit(() -> repo.put(key, body)));
             }
             for (Future<?> f : jobs) {

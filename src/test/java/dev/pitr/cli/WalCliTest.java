@@ -1,5 +1,6 @@
 package dev.pitr.cli;
 
+import dev.pitr.wal.WalArchive;
 import dev.pitr.repo.Repositories;
 import dev.pitr.repo.Repository;
 import dev.pitr.repo.RepositoryLayout;
@@ -126,7 +127,7 @@ class WalCliTest {
     void refusesDifferentContentUnderAnArchivedName() throws Exception {
         Path seg = segment("000000010000000000000003", SYSID);
         assertThat(cli.run("wal", "push", seg.toString()).exitCode()).isZero();
-        byte[] original = repo.getBytes(RepositoryLayout.walKey(WalFileName.parseOrThrow(seg.getFileName().toString()))).orElseThrow();
+        byte[] original = repo.getBytes(WalArchive.keyOf(WalFileName.parseOrThrow(seg.getFileName().toString()))).orElseThrow();
         byte[] changed = Files.readAllBytes(seg);
         changed[100_000] = 1;
         Files.write(seg, changed);

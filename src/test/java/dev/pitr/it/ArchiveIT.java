@@ -1,5 +1,6 @@
 package dev.pitr.it;
 
+import dev.pitr.wal.WalArchive;
 import dev.pitr.repo.ObjectInfo;
 import dev.pitr.repo.Repositories;
 import dev.pitr.repo.Repository;
@@ -94,7 +95,7 @@ class ArchiveIT {
     /** Every segment of timeline 1 from the first one up to {@code last} is in the repository. */
     static List<WalFileName> assertArchivedWithoutGaps(Repository repo, String last) {
         List<WalFileName> segments = repo.list(RepositoryLayout.WAL).stream()
-                .map(o -> RepositoryLayout.walFileOf(o.key()).orElseThrow())
+                .map(o -> WalArchive.fileOf(o.key()).orElseThrow())
                 .filter(f -> f instanceof WalFileName.Segment).toList();
         long lastNumber = WalSegmentName.parse(last).orElseThrow().segmentNumber(16 * 1024 * 1024);
         assertThat(segments).extracting(WalFileName::fileName).containsExactlyElementsOf(
@@ -136,7 +137,7 @@ class ArchiveIT {
             // the next segment's name is already taken by different content: refused, reported, never overwritten
             pg.execute("INSERT INTO pgbench_history (tid, bid, aid, delta) VALUES (1, 1, 1, 1)");
             String next = pg.query("SELECT pg_walfile_name(pg_current_wal_lsn())");
-            String key = RepositoryLayout.walKey(WalFileName.parseOrThrow(next));
+            String key = WalArchive.keyOf(WalFileName.parseOrThrow(next));
             byte[] foreign = new byte[4096];
             new java.util.Random(7).nextBytes(foreign);
             byte[] foreignObject = dev.pitr.wal.WalObjectFormat.encode(foreign,

@@ -1,5 +1,6 @@
 package dev.pitr.it;
 
+import dev.pitr.wal.WalArchive;
 import dev.pitr.core.Json;
 import dev.pitr.repo.Repositories;
 import dev.pitr.repo.Repository;
@@ -50,7 +51,7 @@ class ForeignSegmentIT {
                     new S3Settings(Optional.of(s3.endpoint()), "us-east-1", true, 3))) {
                 WalSegmentName name = WalSegmentName.parse(last).orElseThrow();
                 byte[] foreign = SyntheticWal.segment(42L, name, 16 * 1024 * 1024);
-                repo.put(RepositoryLayout.walKey(WalFileName.parseOrThrow(last)),
+                repo.put(WalArchive.keyOf(WalFileName.parseOrThrow(last)),
                         WalObjectFormat.encode(foreign, MessageDigest.getInstance("SHA-256").digest(foreign), 1));
             }
             Cli.Run restore = cli.run("restore", "run", "--target-latest", "--pgdata", pgdata.toString());

@@ -1,5 +1,6 @@
 package dev.pitr.it;
 
+import dev.pitr.wal.WalArchive;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pitr.backup.BackupCatalog;
 import dev.pitr.core.Json;
@@ -188,7 +189,7 @@ class InventoryIT {
             JsonNode plan = json("restore", "plan", "--backup", id, "--target-latest", "--pgdata",
                     work.resolve("plan-" + id + "/data").toString());
             for (JsonNode f : plan.get("walFiles")) {
-                assertThat(repo.head(RepositoryLayout.walKey(WalFileName.parseOrThrow(f.asText())))).isPresent();
+                assertThat(repo.head(WalArchive.keyOf(WalFileName.parseOrThrow(f.asText())))).isPresent();
             }
         }
         assertThat(cli.run("wal", "verify").exitCode()).isZero();
@@ -361,7 +362,7 @@ class InventoryIT {
             c.createStatement().execute("CREATE TABLE written_on_timeline_2 AS SELECT 1 AS x");
         }
         String switched = SeedScenarioIT.queryOn(port, "SELECT pg_walfile_name(pg_switch_wal())");
-        String switchedKey = RepositoryLayout.walKey(WalFileName.parseOrThrow(switched));
+        String switchedKey = WalArchive.keyOf(WalFileName.parseOrThrow(switched));
         long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
         while (repo.head(switchedKey).isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(200);
@@ -397,11 +398,11 @@ class InventoryIT {
     @Test
     @Order(50)
     void aMissingSegmentFailsVerifyNamingItAndSplitsTheWindow() throws Exception {
-        List<ObjectInfo> segs = repo.list(RepositoryLayout.timelinePrefix(1)).stream()
-                .filter(o -> RepositoryLayout.walFileOf(o.key()).filter(f -> f instanceof WalFileName.Segment).isPresent())
+        List<ObjectInfo> segs = repo.list(WalArchive.timelinePrefix(1)).stream()
+                .filter(o -> WalArchive.fileOf(o.key()).filter(f -> f instanceof WalFileName.Segment).isPresent())
                 .toList();
         ObjectInfo victim = segs.get(segs.size() - 2);
-        String name = RepositoryLayout.walFileOf(victim.key()).orElseThrow().fileName();
+        String name = WalArchive.fileOf(victim.key()).orElseThrow().fileName();
         repo.delete(victim.key());
         Cli.Run verify = cli.run("wal", "verify");
         assertThat(verify.exitCode()).isEqualTo(3);
@@ -463,7 +464,7 @@ class InventoryIT {
         assertThat(promote.exitCode()).as(promote.stderr()).isZero();
         int timeline = Integer.parseInt(pg.query("SELECT timeline_id FROM pg_control_checkpoint()"));
         pg.execute("CHECKPOINT");
-        String history = RepositoryLayout.walKey(new WalFileName.TimelineHistory(
+        String history = WalArchive.keyOf(new WalFileName.TimelineHistory(
                 Integer.parseInt(pg.query("SELECT timeline_id FROM pg_control_checkpoint()"))));
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (repo.head(history).isEmpty() && System.nanoTime() < deadline) {

@@ -1,5 +1,6 @@
 package dev.pitr.it;
 
+import dev.pitr.wal.WalArchive;
 import dev.pitr.repo.Repositories;
 import dev.pitr.repo.Repository;
 import dev.pitr.repo.RepositoryLayout;
@@ -70,7 +71,7 @@ class ReliabilityIT {
 
     /** The object under a segment's key, decoded, if there is one: throws when it is there but damaged. */
     private Optional<byte[]> stored(Path segment) throws Exception {
-        Optional<byte[]> object = repo.getBytes(RepositoryLayout.walKey(WalFileName.parseOrThrow(segment.getFileName().toString())));
+        Optional<byte[]> object = repo.getBytes(WalArchive.keyOf(WalFileName.parseOrThrow(segment.getFileName().toString())));
         return object.isEmpty() ? Optional.empty() : Optional.of(WalObjectFormat.decode(object.get()));
     }
 

@@ -1,5 +1,6 @@
 package dev.pitr.repo;
 
+import dev.pitr.wal.WalArchive;
 import dev.pitr.testkit.Cli;
 import dev.pitr.testkit.EmbeddedS3;
 import dev.pitr.testkit.FaultProxy;
@@ -79,7 +80,7 @@ class S3FaultsTest {
     }
 
     private static String key(Path segment) {
-        return RepositoryLayout.walKey(WalFileName.parseOrThrow(segment.getFileName().toString()));
+        return WalArchive.keyOf(WalFileName.parseOrThrow(segment.getFileName().toString()));
     }
 
     @Test

@@ -53,7 +53,7 @@ class AsyncArchiverTest {
                 pusher.start();
             }, Duration.ofSeconds(30));
             // an acknowledgement means: the object is complete under its final key and decodes to the segment
-            String key = RepositoryLayout.walKey(WalFileName.parseOrThrow(segment.getFileName().toString()));
+            String key = WalArchive.keyOf(WalFileName.parseOrThrow(segment.getFileName().toString()));
             assertThat(WalObjectFormat.decode(repo.getBytes(key).orElseThrow())).isEqualTo(Files.readAllBytes(segment));
             Path status = pgWal.resolve("archive_status");
             Files.move(status.resolve(segment.getFileName() + ".ready"), status.resolve(segment.getFileName() + ".done"));
@@ -83,7 +83,7 @@ class AsyncArchiverTest {
         assertThatThrownBy(() -> async.awaitDurable(bad, () -> { }, Duration.ofSeconds(30)))
                 .isInstanceOfSatisfying(PitrException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCode.USAGE))
                 .hasMessageContaining(bad.getFileName().toString());
-        assertThat(repo.getBytes(RepositoryLayout.walKey(WalFileName.parseOrThrow(bad.getFileName().toString()))))
+        assertThat(repo.getBytes(WalArchive.keyOf(WalFileName.parseOrThrow(bad.getFileName().toString()))))
                 .as("nothing stored for the bad file").isEmpty();
 
         // the cause is fixed (here: the real segment is back); PostgreSQL retries. The pusher tried again as soon

@@ -41,8 +41,8 @@ class HistoryPushTest {
         // another cluster's timeline 4: its history does not continue ours
         assertThatThrownBy(() -> push.push(file("00000004.history", "1\t0/7000000\tx\n2\t0/8000000\ty\n3\t0/9000000\tz\n")))
                 .isInstanceOf(PitrException.class).hasMessageContaining("does not continue the archived history of timeline 3");
-        assertThat(repo.head(RepositoryLayout.walKey(new WalFileName.TimelineHistory(4)))).isEmpty();
-        assertThat(repo.head(RepositoryLayout.walKey(new WalFileName.TimelineHistory(3)))).isPresent();
+        assertThat(repo.head(WalArchive.keyOf(new WalFileName.TimelineHistory(4)))).isEmpty();
+        assertThat(repo.head(WalArchive.keyOf(new WalFileName.TimelineHistory(3)))).isPresent();
     }
 
     /** Segment {@code number} of timeline 1, as the cluster with {@code sysid} writes it, in pg_wal. */
@@ -59,7 +59,7 @@ class HistoryPushTest {
         new WalArchiver(repo, 1, s -> { }).push(segment(2, 7_300_000_000_000_000_001L));
         WalSegmentName three = WalSegmentName.of(1, 3, MB16);
         byte[] foreign = SyntheticWal.segment(42L, three, MB16);
-        String key = RepositoryLayout.walKey(WalFileName.parseOrThrow(three.toString()));
+        String key = WalArchive.keyOf(WalFileName.parseOrThrow(three.toString()));
         repo.put(key, WalObjectFormat.encode(foreign, java.security.MessageDigest.getInstance("SHA-256").digest(foreign), 1));
         Path dest = dir.resolve("RECOVERYXLOG");
         assertThatThrownBy(() -> new WalFetcher(repo, java.util.Optional.empty(), s -> { }).fetch(three.toString(), dest))
@@ -78,6 +78,6 @@ class HistoryPushTest {
         assertThatThrownBy(() -> new WalArchiver(repo, 1, s -> { }).push(foreign)).isInstanceOf(PitrException.class)
                 .hasMessageContaining("no identity object").hasMessageContaining("damaged");
         assertThat(repo.head(RepositoryLayout.IDENTITY)).isEmpty();
-        assertThat(repo.head(RepositoryLayout.walKey(WalFileName.parseOrThrow(theirs.toString())))).isEmpty();
+        assertThat(repo.head(WalArchive.keyOf(WalFileName.parseOrThrow(theirs.toString())))).isEmpty();
     }
 }
