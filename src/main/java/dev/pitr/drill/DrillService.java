@@ -153,7 +153,7 @@ public final class DrillService {
     private void cleanUp(Path dir, Path pgdata) {
         try {
             if (Files.exists(RestorePlan.stateDirFor(pgdata).resolve("journal.json"))) {
-                steps.stopServer(RestoreJournal.load(RestorePlan.stateDirFor(pgdata)).plan());
+                steps.lifecycle().stopServer(RestoreJournal.load(RestorePlan.stateDirFor(pgdata)).plan());
             }
         } catch (PitrException e) {
             progress.accept("drill: could not stop the scratch server: " + e.getMessage());

@@ -8,7 +8,6 @@ import dev.pitr.repo.IdentityStore;
 import dev.pitr.repo.ObjectInfo;
 import dev.pitr.repo.Repository;
 import dev.pitr.repo.RepositoryIdentity;
-import dev.pitr.repo.RepositoryLayout;
 import dev.pitr.wal.Lsn;
 import dev.pitr.wal.WalFileName;
 import dev.pitr.wal.WalSegmentName;

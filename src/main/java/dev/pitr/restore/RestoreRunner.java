@@ -5,6 +5,7 @@ import dev.pitr.core.PitrException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -13,12 +14,24 @@ import java.util.function.Consumer;
  * 'resume' after a crash or a fixed failure re-runs only the step that was interrupted (steps are idempotent).
  */
 public final class RestoreRunner {
-    private final RestoreSteps steps;
+    private final Map<RestoreState, Step> steps;
+    private final CopyLifecycle copy;
     private final Consumer<String> progress;
 
-    public RestoreRunner(RestoreSteps steps, Consumer<String> progress) {
-        this.steps = steps;
+    /** {@code steps}: one for every working state; {@code copy}: what is done to the copy outside the steps. */
+    public RestoreRunner(Map<RestoreState, Step> steps, CopyLifecycle copy, Consumer<String> progress) {
+        for (RestoreState s : RestoreState.values()) {
+            if (s.isStep() && !steps.containsKey(s)) {
+                throw new IllegalArgumentException("no step for " + s);
+            }
+        }
+        this.steps = Map.copyOf(steps);
+        this.copy = copy;
         this.progress = progress;
+    }
+
+    public RestoreRunner(RestoreSteps wired, Consumer<String> progress) {
+        this(wired.steps(), wired.lifecycle(), progress);
     }
 
     /** Starts a new restore. A refused preflight writes nothing at all. */
@@ -29,7 +42,7 @@ public final class RestoreRunner {
                     + ": use 'pitr restore resume|status|abort --pgdata " + plan.pgdata() + "'"
                     + (plan.reusesFiles() ? " (it has not finished; --delta starts over only from a finished one)" : ""));
         }
-        steps.preflight(plan);
+        steps.get(RestoreState.PREFLIGHT).run(plan);
         if (earlier) { // --delta over a finished restore: its journal stays as history
             try {
                 Files.move(plan.journalFile(), plan.stateDir().resolve("journal-" + System.currentTimeMillis() + ".json"));
@@ -39,7 +52,7 @@ public final class RestoreRunner {
         }
         RestoreJournal journal = RestoreJournal.begin(plan).started(RestoreState.PREFLIGHT);
         journal = journal.completed(RestoreState.PREFLIGHT, 0, RestoreState.PREFLIGHT.next().orElseThrow());
-        steps.prepareStateDir(plan);
+        copy.prepareStateDir(plan);
         try (StateDirLock lock = StateDirLock.acquire(plan.stateDir(), "restore run")) {
             if (Files.exists(plan.journalFile())) { // another run got here first, between its preflight and ours
                 throw PitrException.refused("a restore was started in " + plan.stateDir() + " while this one was"
@@ -62,7 +75,7 @@ public final class RestoreRunner {
                 return journal;
             }
             // the world may have changed since the journal was written: check again what the next steps need
-            steps.checkResumable(journal.plan(), journal.state());
+            copy.checkResumable(journal.plan(), journal.state());
             progress.accept("resuming at " + journal.state() + " (" + journal.state().purpose() + ")");
             return drive(journal);
         }
@@ -91,19 +104,11 @@ public final class RestoreRunner {
             journal.save();
             progress.accept(step + ": " + step.purpose());
             try {
-                long bytes = switch (step) {
-                    case PREFLIGHT -> steps.preflight(plan);
-                    case FETCH_BACKUP -> steps.fetchBackup(plan);
-                    case PREFETCH_WAL -> steps.prefetchWal(plan);
-                    case CONFIGURE -> steps.configure(plan);
-                    case REPLAY -> steps.replay(plan);
-                    case VERIFY -> {
-                        journal = journal.withRecovered(steps.verify(plan));
-                        yield 0;
-                    }
-                    default -> throw new IllegalStateException(step + " is not a step");
-                };
-                journal = journal.completed(step, bytes, step.next().orElseThrow());
+                StepResult result = steps.get(step).run(plan);
+                if (result.recovered().isPresent()) {
+                    journal = journal.withRecovered(result.recovered().get());
+                }
+                journal = journal.completed(step, result.bytes(), step.next().orElseThrow());
             } catch (PitrException e) {
                 journal = journal.failed(step, e.getMessage());
                 journal.save();
@@ -133,7 +138,7 @@ public final class RestoreRunner {
                         + " use 'pitr restore resume' first");
             }
             journal = journal.withPlan(journal.plan().withChecks(checks, database)).withState(RestoreState.VERIFY);
-            steps.checkResumable(journal.plan(), RestoreState.VERIFY);
+            copy.checkResumable(journal.plan(), RestoreState.VERIFY);
             return drive(journal);
         }
     }
@@ -161,9 +166,9 @@ public final class RestoreRunner {
                     + " copy must never archive into the production repository");
         }
         if (resumeArchiving) { // before promoting: a promotion with archiving off never archives its history file
-            steps.resumeArchiving(journal.plan());
+            copy.resumeArchiving(journal.plan());
         }
-        steps.promote(journal.plan());
+        copy.promote(journal.plan());
         journal = journal.event(RestoreState.PROMOTED, "promoted");
         journal.save();
         return journal;
@@ -173,7 +178,7 @@ public final class RestoreRunner {
     public RestoreJournal abort(Path stateDir) {
         try (StateDirLock lock = StateDirLock.acquire(stateDir, "restore abort")) {
             RestoreJournal journal = loadOwn(stateDir);
-            steps.stopServer(journal.plan());
+            copy.stopServer(journal.plan());
             journal = journal.event(RestoreState.ABORTED, "aborted");
             journal.save();
             return journal;

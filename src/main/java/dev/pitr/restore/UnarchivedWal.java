@@ -3,7 +3,6 @@ package dev.pitr.restore;
 import dev.pitr.wal.WalArchive;
 import dev.pitr.core.PitrException;
 import dev.pitr.repo.Repository;
-import dev.pitr.repo.RepositoryLayout;
 import dev.pitr.wal.WalFileName;
 import dev.pitr.wal.WalPageHeader;
 import dev.pitr.wal.WalSegmentName;

@@ -1,0 +1,71 @@
+package dev.pitr.restore;
+
+import dev.pitr.core.PitrException;
+import dev.pitr.pg.PgConnection;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/** The restored copy's server as the steps talk to it: its connection, its replay status, its port. */
+final class CopyServer {
+    private CopyServer() {
+    }
+
+    static boolean isEmptyDir(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static boolean portInUse(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 300);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    record ReplayStatus(boolean inRecovery, String pauseState, String replayLsn, Instant lastXact) {
+    }
+
+    static Optional<ReplayStatus> status(PgConnection conn) {
+        try (Connection c = conn.open(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery(), CASE WHEN pg_is_in_recovery() THEN "
+                     + "pg_get_wal_replay_pause_state() ELSE 'promoted' END, "
+                     + "coalesce(pg_last_wal_replay_lsn(), pg_current_wal_lsn())::text, pg_last_xact_replay_timestamp()")) {
+            rs.next();
+            Timestamp ts = rs.getTimestamp(4);
+            return Optional.of(new ReplayStatus(rs.getBoolean(1), rs.getString(2), rs.getString(3),
+                    ts == null ? null : ts.toInstant()));
+        } catch (PitrException | SQLException e) {
+            return Optional.empty(); // not accepting connections yet (not consistent), or gone
+        }
+    }
+
+    static PgConnection connection(RestorePlan plan) {
+        return new PgConnection("127.0.0.1", plan.port(), "postgres", "postgres");
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw PitrException.io("interrupted", e);
+        }
+    }
+}

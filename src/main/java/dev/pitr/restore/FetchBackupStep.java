@@ -1,0 +1,165 @@
+package dev.pitr.restore;
+
+import dev.pitr.backup.BackupCatalog;
+import dev.pitr.backup.BackupExtractor;
+import dev.pitr.backup.BackupMetadata;
+import dev.pitr.core.PitrException;
+import dev.pitr.pg.PgCtl;
+import dev.pitr.pg.ProcessRunner;
+import dev.pitr.repo.Repository;
+import dev.pitr.repo.RepositoryException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/** FETCH_BACKUP: download, verify (SHA-256, pg_verifybackup) and extract the base backup; the WAL download starts beside it. */
+final class FetchBackupStep implements Step {
+    private final Repository repo;
+    private final PgCtl pg;
+    private final RestoreSteps.ServerAccess access;
+    private final Consumer<String> progress;
+    private final WalDownload wal;
+
+    FetchBackupStep(Repository repo, PgCtl pg, RestoreSteps.ServerAccess access, Consumer<String> progress, WalDownload wal) {
+        this.repo = repo;
+        this.pg = pg;
+        this.access = access;
+        this.progress = progress;
+        this.wal = wal;
+    }
+
+    @Override
+    public StepResult run(RestorePlan plan) {
+        BackupMetadata backup = new BackupCatalog(repo).require(plan.backupId());
+        wal.startEarly(plan);
+        Path pgdata = plan.pgdata();
+        if (plan.inPlace() && !Files.exists(plan.movedAside().orElseThrow())) {
+            try { // the old cluster is kept whole beside the restored one: a rename, never a delete
+                Files.move(pgdata, plan.movedAside().get(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                progress.accept("FETCH_BACKUP: moved the old data directory aside to " + plan.movedAside().get());
+            } catch (IOException e) {
+                throw PitrException.io("cannot move " + pgdata + " aside: " + e.getMessage(), e);
+            }
+        }
+        Optional<BackupExtractor.Delta> delta = plan.reusesFiles() ? Optional.of(new BackupExtractor.Delta()) : Optional.empty();
+        if (delta.isEmpty()) { // a re-run after a crash starts from empty directories: PREFLIGHT proved them ours
+            clearDirectory(pgdata);
+            plan.tablespaces().values().forEach(FetchBackupStep::clearDirectory);
+        }
+        long total = 0;
+        for (BackupMetadata.BackupFile file : backup.files()) {
+            try (InputStream in = repo.get(file.key()).orElseThrow(() -> new RepositoryException(
+                    "backup object " + file.key() + " is missing from " + repo.url()))) {
+                progress.accept("FETCH_BACKUP: " + file.key() + " (" + file.storedBytes() / 1048576 + " MiB stored, "
+                        + file.rawBytes() / 1048576 + " MiB to extract)");
+                long t0 = System.nanoTime();
+                total += BackupExtractor.extract(in, file, destinationOf(file, plan), access.bar(), delta);
+                progress.accept(String.format("FETCH_BACKUP: %s extracted and its SHA-256 checked (%.1f s)", file.name(),
+                        (System.nanoTime() - t0) / 1e9));
+            } catch (IOException e) {
+                throw PitrException.io("reading " + file.key() + ": " + e.getMessage(), e);
+            }
+        }
+        delta.ifPresent(d -> {
+            long removed = d.removeUnlisted(pgdata)
+                    + plan.tablespaces().values().stream().mapToLong(d::removeUnlisted).sum();
+            progress.accept("FETCH_BACKUP: delta: " + d.reusedBytes() / 1048576 + " MiB already matched and were kept, "
+                    + removed + " files the backup does not have were removed");
+        });
+        linkTablespaces(plan);
+        verifyAgainstManifest(pgdata);
+        try {
+            Files.createDirectories(pgdata.resolve("pg_wal/archive_status"));
+            for (String stale : List.of("postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal")) {
+                Files.deleteIfExists(pgdata.resolve(stale));
+            }
+            Files.setPosixFilePermissions(pgdata, PosixFilePermissions.fromString("rwx------"));
+        } catch (IOException e) {
+            throw PitrException.io("cannot prepare " + pgdata + ": " + e.getMessage(), e);
+        }
+        ProcessRunner.giveToServerUser(pgdata);
+        plan.tablespaces().values().forEach(ProcessRunner::giveToServerUser);
+        return StepResult.bytes(total);
+    }
+
+    /** base.tar into PGDATA; OID.tar into the directory that tablespace is mapped to. */
+    private static Path destinationOf(BackupMetadata.BackupFile file, RestorePlan plan) {
+        if (file.name().equals("base.tar")) {
+            return plan.pgdata();
+        }
+        String oid = file.name().replaceFirst("\\.tar$", "");
+        Path dir = plan.tablespaces().get(oid);
+        if (dir == null) {
+            throw PitrException.usage("backup " + plan.backupId() + " holds tablespace " + oid + " but the plan maps no"
+                    + " directory for it: start over with --tablespace-map");
+        }
+        return dir;
+    }
+
+    /**
+     * pg_basebackup's tar format records tablespaces in a tablespace_map file; the links are made here, pointing
+     * at the mapped directories, so pg_verifybackup sees the files and PostgreSQL never sees the old paths.
+     */
+    private static void linkTablespaces(RestorePlan plan) {
+        if (plan.tablespaces().isEmpty()) {
+            return;
+        }
+        try {
+            Path links = Files.createDirectories(plan.pgdata().resolve("pg_tblspc"));
+            for (Map.Entry<String, Path> t : plan.tablespaces().entrySet()) {
+                Path link = links.resolve(t.getKey());
+                Files.deleteIfExists(link);
+                Files.createSymbolicLink(link, t.getValue());
+            }
+            Files.deleteIfExists(plan.pgdata().resolve("tablespace_map"));
+        } catch (IOException e) {
+            throw PitrException.io("cannot link the tablespaces in " + plan.pgdata() + "/pg_tblspc: " + e.getMessage(), e);
+        }
+    }
+
+    /** pg_verifybackup checks every extracted file against PostgreSQL's own backup_manifest (WAL comes later). */
+    private void verifyAgainstManifest(Path pgdata) {
+        if (!Files.exists(pgdata.resolve("backup_manifest"))) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        ProcessRunner.Result r = ProcessRunner.run(List.of(pg.binaries().tool("pg_verifybackup").toString(), "-n", "-q",
+                pgdata.toString()), Map.of(), Duration.ofMinutes(30));
+        if (!r.ok()) {
+            throw PitrException.verification("pg_verifybackup found the extracted backup in " + pgdata
+                    + " does not match its manifest: " + (r.stderr() + r.stdout()).strip().replace('\n', ' '));
+        }
+        progress.accept(String.format("FETCH_BACKUP: pg_verifybackup: every file matches backup_manifest (%.1f s)",
+                (System.nanoTime() - t0) / 1e9));
+    }
+
+    private static void clearDirectory(Path dir) {
+        try {
+            if (Files.exists(dir)) {
+                try (Stream<Path> walk = Files.walk(dir)) {
+                    walk.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(dir)).forEach(p -> {
+                        try {
+                            Files.delete(p);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    });
+                }
+            }
+            Files.createDirectories(dir);
+        } catch (IOException | UncheckedIOException e) {
+            throw PitrException.io("cannot clear " + dir + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,221 @@
+package dev.pitr.restore;
+
+import dev.pitr.core.AtomicFiles;
+import dev.pitr.core.ExitCode;
+import dev.pitr.core.PitrException;
+import dev.pitr.pg.PgConnection;
+import dev.pitr.pg.PgCtl;
+import dev.pitr.wal.Lsn;
+import dev.pitr.wal.WalFileName;
+import dev.pitr.wal.WalSegmentName;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/** REPLAY: start the copy and follow its replay to the target; end recovery where a paused copy could not read (a replayed lock, the idle tail). */
+final class ReplayStep implements Step {
+    private final PgCtl pg;
+    private final RestoreSteps.ServerAccess access;
+    private final Consumer<String> progress;
+
+    ReplayStep(PgCtl pg, RestoreSteps.ServerAccess access, Consumer<String> progress) {
+        this.pg = pg;
+        this.access = access;
+        this.progress = progress;
+    }
+
+    @Override
+    public StepResult run(RestorePlan plan) {
+        if (!pg.isRunning(plan.pgdata())) { // after a crash of pitr the server may still be replaying: follow it
+            pg.startNoWait(plan.pgdata(), plan.serverLog(), access.env());
+        }
+        PgConnection conn = CopyServer.connection(plan);
+        Lsn goal = lastPlannedLsn(plan);
+        long deadline = System.nanoTime() + access.replayTimeout().toNanos();
+        long lastReport = 0;
+        String lastLsn = "";
+        int stableRounds = 0;
+        int stalledRounds = 0;
+        while (true) {
+            CopyServer.sleep(100);
+            Optional<CopyServer.ReplayStatus> status = CopyServer.status(conn);
+            // a server that answers is alive; only when it does not, ask pg_ctl whether it died
+            if (status.isEmpty() && !pg.isRunning(plan.pgdata())) {
+                if (plan.target() instanceof RecoveryTarget.Time t && !Files.exists(plan.recoveryEndedNote())
+                        && ServerLogDiagnosis.endedBeforeTarget(plan.serverLog())) {
+                    endAtEndOfArchive(plan, t);
+                    continue;
+                }
+                throw ServerLogDiagnosis.replayFailed(plan.serverLog());
+            }
+            if (status.isPresent()) {
+                CopyServer.ReplayStatus s = status.get();
+                if (System.nanoTime() - lastReport > 2_000_000_000L) {
+                    lastReport = System.nanoTime();
+                    progress.accept("REPLAY: at " + s.replayLsn() + " of ~" + goal + " ("
+                            + Optional.ofNullable(s.lastXact()).map(Instant::toString).orElse("no commit yet") + ")");
+                }
+                if ("paused".equals(s.pauseState())) {
+                    endRecoveryIfLocked(plan, conn);
+                    return StepResult.NONE;
+                }
+                if (!s.inRecovery()) {
+                    return StepResult.NONE;
+                }
+                boolean moved = !s.replayLsn().equals(lastLsn);
+                stalledRounds = moved ? 0 : stalledRounds + 1;
+                if (plan.target() instanceof RecoveryTarget.Latest) {
+                    stableRounds = !moved && Lsn.parse(s.replayLsn()).compareTo(goal) >= 0 ? stableRounds + 1 : 0;
+                    if (stableRounds >= 30) { // everything archived is replayed (3 s unchanged); the standby waits for more
+                        lastLsn = s.replayLsn();
+                        return StepResult.NONE;
+                    }
+                }
+                lastLsn = s.replayLsn();
+                if (stalledRounds >= 300 && plan.target() instanceof RecoveryTarget.Latest
+                        && Lsn.parse(s.replayLsn()).compareTo(goal) < 0) { // 30 s waiting short of the planned WAL
+                    throw new PitrException(ExitCode.IO_FAILURE, "replay waits at " + s.replayLsn() + " for WAL the"
+                            + " archive does not hand it (planned up to " + goal + "): " + ServerLogDiagnosis.stuck(
+                            plan.serverLog()).orElse("see the server log " + plan.serverLog())
+                            + "; run 'pitr wal verify --deep'");
+                }
+                if (stalledRounds >= 100) { // 10 s without progress: a server that retries a bad segment forever
+                    Optional<String> why = ServerLogDiagnosis.stuck(plan.serverLog());
+                    if (why.isPresent()) {
+                        throw new PitrException(ExitCode.IO_FAILURE, "replay is stuck at " + s.replayLsn() + ": "
+                                + why.get() + " (server log " + plan.serverLog() + "); run 'pitr wal verify --deep'");
+                    }
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new PitrException(ExitCode.IO_FAILURE, "replay did not reach the target within "
+                        + access.replayTimeout().toMinutes() + " min; the server is still running ('pitr restore"
+                        + " resume' keeps following it, server log: " + plan.serverLog() + ")");
+            }
+        }
+    }
+
+    /**
+     * Idle tail: PostgreSQL found no commit at or after the time target in the whole archive, so every archived
+     * commit precedes it. The plan already refused a target after the last segment was archived, so the archive
+     * holds WAL written up to the target: replaying all of it is the state at the target. The copy replays to
+     * the end of the archive and ends recovery there, and says so.
+     */
+    private void endAtEndOfArchive(RestorePlan plan, RecoveryTarget.Time t) {
+        String last = ServerLogDiagnosis.lastReplayedCommit(plan.serverLog()).orElse("none in the WAL replayed");
+        note(plan, "every archived commit precedes the target " + RecoveryTarget.PG_TIME.format(t.at()) + " (last: "
+                + last + "), so the copy replayed the whole archive and ended recovery there; a commit the primary made"
+                + " after that and before the target would be in WAL not archived yet (SELECT pg_switch_wal() on the"
+                + " primary, then restore again)");
+        Map<String, String> untargeted = new java.util.LinkedHashMap<>(plan.recoverySettings());
+        untargeted.keySet().removeIf(k -> k.startsWith("recovery_target") && !k.equals("recovery_target_timeline"));
+        ConfigureStep.conf(access.launcher(), plan, untargeted).writeTo(plan.pgdata());
+        progress.accept("REPLAY: " + readNote(plan).orElse(""));
+        pg.startNoWait(plan.pgdata(), plan.serverLog(), access.env());
+    }
+
+    /**
+     * A copy paused at its target may hold AccessExclusiveLocks replayed for a transaction still open there (the
+     * DROP or TRUNCATE being undone, stopped before its commit): the table cannot be read while they are held.
+     * Ending recovery aborts that transaction and releases them, and changes no committed data; a side-by-side
+     * copy never archives, so it is safe. The cluster itself (in place) stays paused until 'restore promote'.
+     */
+    private void endRecoveryIfLocked(RestorePlan plan, PgConnection conn) {
+        if (plan.inPlace() || plan.target() instanceof RecoveryTarget.Latest) {
+            return;
+        }
+        List<String> locked = exclusivelyLocked(conn);
+        if (locked.isEmpty()) {
+            return;
+        }
+        note(plan, "the paused copy held an AccessExclusiveLock on " + String.join(", ", locked) + " for a transaction"
+                + " still open at the target" + plan.suspect().map(x -> " (transaction " + x.xid() + ")").orElse("")
+                + ", which blocks reading it; recovery was ended on this copy, which aborts that transaction and"
+                + " releases the lock (the copy is on a timeline of its own and never archives)");
+        progress.accept("REPLAY: " + readNote(plan).orElse(""));
+        conn.queryOne("SELECT pg_wal_replay_resume()::text");
+        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        while (CopyServer.status(conn).map(CopyServer.ReplayStatus::inRecovery).orElse(true)) {
+            if (System.nanoTime() > deadline) {
+                throw PitrException.io("the copy did not end recovery within 5 minutes; see " + plan.serverLog(), null);
+            }
+            CopyServer.sleep(200);
+        }
+    }
+
+    /** Relations an AccessExclusiveLock is held on (on a standby: by the startup process), by name where known. */
+    private static List<String> exclusivelyLocked(PgConnection conn) {
+        List<String> out = new ArrayList<>();
+        try (Connection c = conn.open(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT d.datname, l.relation FROM pg_locks l LEFT JOIN pg_database d"
+                     + " ON d.oid = l.database WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'"
+                     + " AND l.granted ORDER BY 1, 2")) {
+            while (rs.next()) {
+                String db = rs.getString(1);
+                long rel = rs.getLong(2);
+                out.add(db == null ? "relation " + rel : db + "." + relationName(conn.withDatabase(db), rel));
+            }
+        } catch (SQLException e) {
+            throw PitrException.io("cannot read pg_locks on the restored copy: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    private static String relationName(PgConnection db, long oid) {
+        try {
+            return db.queryOne("SELECT " + oid + "::oid::regclass::text", Duration.ofSeconds(2)).orElse("relation " + oid);
+        } catch (PitrException e) {
+            return "relation " + oid;
+        }
+    }
+
+    private static void note(RestorePlan plan, String text) {
+        try {
+            AtomicFiles.write(plan.recoveryEndedNote(), (text + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw PitrException.io("cannot write " + plan.recoveryEndedNote() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Why recovery was ended on the copy, when it was. */
+    public static Optional<String> readNote(RestorePlan plan) {
+        try {
+            return Files.exists(plan.recoveryEndedNote())
+                    ? Optional.of(Files.readString(plan.recoveryEndedNote()).strip()) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Just past the start of the last planned segment of the timeline being restored: replay must have read into
+     * it, not only reached it (a segment the server refused leaves replay waiting at its very start). With
+     * {@code --timeline N} segments of later timelines are in the plan too, and replay never reads them.
+     */
+    static Lsn lastPlannedLsn(RestorePlan plan) {
+        int upTo = switch (plan.timeline()) {
+            case "latest" -> Integer.MAX_VALUE;
+            case "current" -> plan.backupTimeline();
+            default -> Integer.parseInt(plan.timeline());
+        };
+        return plan.walFiles().stream().map(WalFileName::parse).flatMap(Optional::stream)
+                .filter(f -> f instanceof WalFileName.Segment).map(f -> ((WalFileName.Segment) f).segment())
+                .filter(s -> s.timeline() <= upTo)
+                .max(Comparator.comparingLong((WalSegmentName s) -> s.segmentNumber(plan.walSegmentSize())))
+                .map(s -> new Lsn(s.startLsn(plan.walSegmentSize()).value() + 1))
+                .orElse(new Lsn(0));
+    }
+}
