@@ -8,13 +8,14 @@ import dev.pitr.core.ExitCode;
 import dev.pitr.core.Hashing;
 import dev.pitr.core.Json;
 import dev.pitr.core.PitrException;
+import dev.pitr.core.Trees;
+import dev.pitr.core.Wait;
 import dev.pitr.core.ProgressBar;
 import dev.pitr.pg.PgBinaries;
 import dev.pitr.pg.PgConnection;
 import dev.pitr.pg.ProcessRunner;
 import dev.pitr.repo.IdentityStore;
 import dev.pitr.repo.Repository;
-import dev.pitr.repo.RepositoryLayout;
 import dev.pitr.wal.Lsn;
 import dev.pitr.wal.WalFileName;
 import dev.pitr.wal.WalSegmentName;
@@ -258,8 +259,8 @@ public final class BackupService {
     }
 
     private static void deleteTree(Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        try {
+            Trees.delete(dir);
         } catch (IOException e) {
             // a leftover staging directory in the temp dir wastes space but cannot make a backup wrong
         }
@@ -358,20 +359,10 @@ public final class BackupService {
     /** The backup is only restorable once the WAL up to its stop point is in the repository. */
     private void waitForArchive(String stopSegment, Duration wait) {
         String key = WalArchive.keyOf(WalFileName.parseOrThrow(stopSegment));
-        long deadline = System.nanoTime() + wait.toNanos();
-        while (repo.head(key).isEmpty()) {
-            if (System.nanoTime() > deadline) {
-                throw new PitrException(ExitCode.IO_FAILURE, "backup data is stored but WAL segment " + stopSegment
-                        + " has not reached the repository after " + wait.toSeconds() + " s: check archive_command"
-                        + " (pg_stat_archiver); the backup is left incomplete");
-            }
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw PitrException.io("interrupted while waiting for WAL archiving", e);
-            }
-        }
+        Wait.until(() -> repo.head(key).isPresent(), wait, Duration.ofMillis(250), () -> new PitrException(
+                ExitCode.IO_FAILURE, "backup data is stored but WAL segment " + stopSegment + " has not reached the"
+                + " repository after " + wait.toSeconds() + " s: check archive_command (pg_stat_archiver); the backup"
+                + " is left incomplete"));
     }
 
     /** Copies every byte read into the compressor, hashing and counting it, with a progress line every 5 s. */

@@ -1,5 +1,6 @@
 package dev.pitr.cli;
 
+import dev.pitr.core.ExitCode;
 import dev.pitr.core.PitrException;
 import dev.pitr.safety.AuditLog;
 import picocli.CommandLine.Model.CommandSpec;
@@ -33,7 +34,7 @@ abstract class BaseCommand implements Callable<Integer> {
             if (!audited()) {
                 return execute(session);
             }
-            int code = 5;
+            int code = ExitCode.IO_FAILURE.code();
             String outcome = "failed";
             try {
                 code = execute(session);

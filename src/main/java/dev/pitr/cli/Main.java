@@ -55,6 +55,12 @@ public final class Main {
                     e.printStackTrace(w);
                     return ExitCode.IO_FAILURE.code();
                 });
+        // the exit codes in --help come from the one enum scripts rely on, never a copy of it
+        java.util.Map<String, String> codes = new java.util.LinkedHashMap<>();
+        for (ExitCode c : ExitCode.values()) {
+            codes.put(Integer.toString(c.code()), c.meaning());
+        }
+        cli.getCommandSpec().usageMessage().exitCodeList(codes);
         int code = cli.execute(args);
         out.flush();
         err.flush();

@@ -18,13 +18,6 @@ import java.util.Optional;
                 AuditCommand.class,
                 TrainCdsCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {
-                "0:success",
-                "1:WAL file not in the repository (wal fetch)",
-                "2:usage error or bad input",
-                "3:verification failed",
-                "4:refused for safety",
-                "5:repository or I/O failure"},
         footer = {"%nConfiguration: --config FILE, PITR_CONFIG, ./pitr.yaml or /etc/pitr/pitr.yaml.",
                 "Flags override PITR_* environment variables, which override the file."})
 public final class PitrCommand implements Runnable {

@@ -334,7 +334,7 @@ final class RestoreCommand {
             if (journal.onlyChecksFailed()) { // the copy is at its target: a check failed, not the restore
                 return ExitCode.VERIFICATION_FAILED.code();
             }
-            return journal.state() == RestoreState.FAILED ? 5 : 0;
+            return journal.state() == RestoreState.FAILED ? ExitCode.IO_FAILURE.code() : 0;
         }
     }
 

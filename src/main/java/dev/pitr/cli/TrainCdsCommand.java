@@ -1,5 +1,6 @@
 package dev.pitr.cli;
 
+import dev.pitr.core.Trees;
 import dev.pitr.wal.ArchiveSpool;
 import dev.pitr.wal.AsyncArchiver;
 import dev.pitr.repo.FileRepository;
@@ -17,9 +18,7 @@ import picocli.CommandLine.Command;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * Build-time training run for the AppCDS archive: walks the wal push/fetch code paths (file and S3 drivers)
@@ -54,9 +53,7 @@ final class TrainCdsCommand implements Runnable {
             } catch (RepositoryException expected) {
                 // nothing listens there: the point was to load the request path's classes
             }
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            Trees.delete(dir);
         } catch (Exception e) {
             throw new IllegalStateException("CDS training run failed", e);
         }

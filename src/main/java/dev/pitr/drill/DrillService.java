@@ -1,5 +1,6 @@
 package dev.pitr.drill;
 
+import dev.pitr.core.Trees;
 import dev.pitr.backup.BackupMetadata;
 import dev.pitr.backup.Inventory;
 import dev.pitr.core.ExitCode;
@@ -31,7 +32,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * A restore drill: the same state machine an incident uses, into a fresh directory under the scratch dir on
@@ -159,8 +159,8 @@ public final class DrillService {
             progress.accept("drill: could not stop the scratch server: " + e.getMessage());
         }
         if (Files.exists(dir)) {
-            try (Stream<Path> walk = Files.walk(dir)) {
-                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            try {
+                Trees.delete(dir);
             } catch (IOException e) {
                 progress.accept("drill: could not remove " + dir + ": " + e.getMessage());
             }

@@ -1,6 +1,7 @@
 package dev.pitr.restore;
 
 import dev.pitr.core.PitrException;
+import dev.pitr.core.Wait;
 import dev.pitr.pg.PgConnection;
 
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -61,11 +63,13 @@ final class CopyServer {
     }
 
     static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw PitrException.io("interrupted", e);
-        }
+        Wait.sleep(Duration.ofMillis(ms));
+    }
+
+    /** Until the copy has left recovery (a promotion, or the end of recovery pitr asked for). */
+    static void awaitRecoveryEnd(PgConnection conn, RestorePlan plan) {
+        Wait.until(() -> !status(conn).map(ReplayStatus::inRecovery).orElse(true), Duration.ofMinutes(5),
+                Duration.ofMillis(200), () -> PitrException.io("the copy did not leave recovery within 5 minutes; see "
+                        + plan.serverLog(), null));
     }
 }

@@ -4,6 +4,7 @@ import dev.pitr.backup.BackupCatalog;
 import dev.pitr.backup.BackupExtractor;
 import dev.pitr.backup.BackupMetadata;
 import dev.pitr.core.PitrException;
+import dev.pitr.core.Trees;
 import dev.pitr.pg.PgCtl;
 import dev.pitr.pg.ProcessRunner;
 import dev.pitr.repo.Repository;
@@ -11,17 +12,14 @@ import dev.pitr.repo.RepositoryException;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /** FETCH_BACKUP: download, verify (SHA-256, pg_verifybackup) and extract the base backup; the WAL download starts beside it. */
 final class FetchBackupStep implements Step {
@@ -144,21 +142,10 @@ final class FetchBackupStep implements Step {
                 (System.nanoTime() - t0) / 1e9));
     }
 
-    private static void clearDirectory(Path dir) {
+    static void clearDirectory(Path dir) {
         try {
-            if (Files.exists(dir)) {
-                try (Stream<Path> walk = Files.walk(dir)) {
-                    walk.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(dir)).forEach(p -> {
-                        try {
-                            Files.delete(p);
-                        } catch (IOException e) {
-                            throw new UncheckedIOException(e);
-                        }
-                    });
-                }
-            }
-            Files.createDirectories(dir);
-        } catch (IOException | UncheckedIOException e) {
+            Trees.empty(dir);
+        } catch (IOException e) {
             throw PitrException.io("cannot clear " + dir + ": " + e.getMessage(), e);
         }
     }

@@ -147,13 +147,7 @@ final class ReplayStep implements Step {
                 + " releases the lock (the copy is on a timeline of its own and never archives)");
         progress.accept("REPLAY: " + readNote(plan).orElse(""));
         conn.queryOne("SELECT pg_wal_replay_resume()::text");
-        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-        while (CopyServer.status(conn).map(CopyServer.ReplayStatus::inRecovery).orElse(true)) {
-            if (System.nanoTime() > deadline) {
-                throw PitrException.io("the copy did not end recovery within 5 minutes; see " + plan.serverLog(), null);
-            }
-            CopyServer.sleep(200);
-        }
+        CopyServer.awaitRecoveryEnd(conn, plan);
     }
 
     /** Relations an AccessExclusiveLock is held on (on a standby: by the startup process), by name where known. */

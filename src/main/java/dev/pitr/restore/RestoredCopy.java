@@ -1,6 +1,7 @@
 package dev.pitr.restore;
 
 import dev.pitr.core.PitrException;
+import dev.pitr.core.Wait;
 import dev.pitr.pg.PgConnection;
 import dev.pitr.pg.PgCtl;
 import dev.pitr.pg.ProcessRunner;
@@ -98,15 +99,10 @@ final class RestoredCopy implements CopyLifecycle {
         conf.with("archive_mode", "on").writeTo(plan.pgdata());
         pg.stop(plan.pgdata(), "fast");
         pg.start(plan.pgdata(), plan.serverLog(), access.env(), Duration.ofMinutes(5));
-        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-        while (!(plan.target() instanceof RecoveryTarget.Latest)
-                && !CopyServer.status(CopyServer.connection(plan)).map(s -> "paused".equals(s.pauseState())).orElse(false)) {
-            if (System.nanoTime() > deadline) {
-                throw PitrException.io("after enabling archiving the server did not get back to the target; see "
-                        + plan.serverLog(), null);
-            }
-            CopyServer.sleep(200);
-        }
+        Wait.until(() -> plan.target() instanceof RecoveryTarget.Latest || CopyServer.status(CopyServer.connection(plan))
+                .map(s -> "paused".equals(s.pauseState())).orElse(false), Duration.ofMinutes(10), Duration.ofMillis(200),
+                () -> PitrException.io("after enabling archiving the server did not get back to the target; see "
+                        + plan.serverLog(), null));
     }
 
     @Override
@@ -119,13 +115,7 @@ final class RestoredCopy implements CopyLifecycle {
         }
         // paused at a target: resuming ends recovery (recovery_target_action = pause); a standby is promoted
         conn.queryOne("paused".equals(s.pauseState()) ? "SELECT pg_wal_replay_resume()::text" : "SELECT pg_promote()::text");
-        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-        while (CopyServer.status(conn).map(CopyServer.ReplayStatus::inRecovery).orElse(true)) {
-            if (System.nanoTime() > deadline) {
-                throw PitrException.io("the server did not leave recovery within 5 minutes; see " + plan.serverLog(), null);
-            }
-            CopyServer.sleep(200);
-        }
+        CopyServer.awaitRecoveryEnd(conn, plan);
     }
 
     @Override

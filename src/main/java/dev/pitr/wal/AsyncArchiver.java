@@ -1,5 +1,6 @@
 package dev.pitr.wal;
 
+import dev.pitr.core.Wait;
 import dev.pitr.core.ExitCode;
 import dev.pitr.core.PitrException;
 
@@ -155,14 +156,8 @@ public final class AsyncArchiver {
     }
 
     private Optional<FileLock> lockWithin(Duration wait) {
-        long deadline = System.nanoTime() + wait.toNanos();
-        while (true) { // a per-call command probing the lock holds it for an instant
-            Optional<FileLock> lock = spool.tryLock();
-            if (lock.isPresent() || System.nanoTime() > deadline) {
-                return lock;
-            }
-            sleep(POLL);
-        }
+        // a per-call command probing the lock holds it for an instant
+        return Wait.forValue(spool::tryLock, wait, POLL);
     }
 
     private static void awaitQuietly(ExecutorService pool) {
