@@ -25,8 +25,8 @@ import java.util.stream.Stream;
  * and message to the next per-call run; {@code pusher.error} a failure of the pusher itself.
  */
 public final class ArchiveSpool {
-    public static final String DIR = "archive-out";
-    private static final String OK = ".ok";
+    public static final String DIR = SpoolLayout.ARCHIVE_OUT;
+    private static final String OK = SpoolLayout.ACK_SUFFIX;
     private static final String ERROR = ".error";
     private static final String PUSHER_ERROR = "pusher.error";
 
@@ -40,7 +40,7 @@ public final class ArchiveSpool {
     private final Path dir;
 
     public ArchiveSpool(Path spool) {
-        this.dir = spool.resolve(DIR);
+        this.dir = SpoolLayout.archiveOut(spool);
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {

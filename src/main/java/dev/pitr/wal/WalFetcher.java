@@ -89,7 +89,7 @@ public final class WalFetcher {
         if (spool.isEmpty()) {
             return false;
         }
-        Path spooled = spool.get().resolve(file.fileName());
+        Path spooled = SpoolLayout.prefetched(spool.get(), file.fileName());
         if (!Files.isRegularFile(spooled)) {
             return false;
         }

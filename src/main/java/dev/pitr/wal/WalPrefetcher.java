@@ -89,9 +89,9 @@ public final class WalPrefetcher {
     public record Queue(Path dir) {
         public static Queue in(Path spool) {
             try {
-                return new Queue(Files.createDirectories(spool.resolve("archive-in")));
+                return new Queue(Files.createDirectories(SpoolLayout.archiveIn(spool)));
             } catch (IOException e) {
-                throw PitrException.usage("cannot create the fetch spool " + spool.resolve("archive-in") + " ("
+                throw PitrException.usage("cannot create the fetch spool " + SpoolLayout.archiveIn(spool) + " ("
                         + e.getMessage() + "): give --spool a directory the server user can write");
             }
         }
@@ -99,15 +99,15 @@ public final class WalPrefetcher {
         /** Records the segment replay asked for (the queue runs ahead of it). */
         public void asked(String name) {
             try {
-                AtomicFiles.write(dir.resolve("asked"), name.getBytes(StandardCharsets.US_ASCII));
+                AtomicFiles.write(dir.resolve(SpoolLayout.ASKED), name.getBytes(StandardCharsets.US_ASCII));
             } catch (IOException e) {
-                throw PitrException.io("cannot write " + dir.resolve("asked") + ": " + e.getMessage(), e);
+                throw PitrException.io("cannot write " + dir.resolve(SpoolLayout.ASKED) + ": " + e.getMessage(), e);
             }
         }
 
         Optional<WalSegmentName> lastAsked() {
             try {
-                return WalSegmentName.parse(Files.readString(dir.resolve("asked")).trim());
+                return WalSegmentName.parse(Files.readString(dir.resolve(SpoolLayout.ASKED)).trim());
             } catch (IOException e) {
                 return Optional.empty();
             }

@@ -1,0 +1,50 @@
+package dev.pitr.wal;
+
+import java.nio.file.Path;
+
+/**
+ * The files the spool protocol shares with the launcher script ({@code scripts/pitr}), which answers the common
+ * cases without a JVM: one place for their names, and a test that reads the script and runs its fast paths
+ * against spools laid out here.
+ *
+ * <ul>
+ *   <li>a restore's prefetch spool: {@code <spool>/NAME}, complete and verified (wal fetch --spool);</li>
+ *   <li>the async archiver: {@code <spool>/archive-out/NAME.ok} once NAME is durable (wal push --async);</li>
+ *   <li>the async prefetcher: {@code <spool>/archive-in/NAME} ahead of replay, and {@code archive-in/asked}, the
+ *       segment replay asked for last (wal fetch --async);</li>
+ *   <li>the destination is written as {@code DEST.pitr-tmp} and renamed: PostgreSQL never sees half a file.</li>
+ * </ul>
+ */
+public final class SpoolLayout {
+    public static final String ARCHIVE_OUT = "archive-out";
+    public static final String ACK_SUFFIX = ".ok";
+    public static final String ARCHIVE_IN = "archive-in";
+    public static final String ASKED = "asked";
+    public static final String TEMP_SUFFIX = ".pitr-tmp";
+
+    private SpoolLayout() {
+    }
+
+    /** A restore's prefetched, verified WAL file. */
+    public static Path prefetched(Path spool, String walName) {
+        return spool.resolve(walName);
+    }
+
+    public static Path archiveOut(Path spool) {
+        return spool.resolve(ARCHIVE_OUT);
+    }
+
+    /** The async archiver's acknowledgement that {@code walName} is durable in the repository. */
+    public static Path acknowledgement(Path spool, String walName) {
+        return archiveOut(spool).resolve(walName + ACK_SUFFIX);
+    }
+
+    public static Path archiveIn(Path spool) {
+        return spool.resolve(ARCHIVE_IN);
+    }
+
+    /** The async prefetcher's note of the segment replay asked for last. */
+    public static Path asked(Path spool) {
+        return archiveIn(spool).resolve(ASKED);
+    }
+}

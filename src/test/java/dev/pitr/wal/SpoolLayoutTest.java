@@ -1,0 +1,70 @@
+package dev.pitr.wal;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The launcher script and the Java side agree on the spool: its fast paths, run for real without a JVM (a
+ * missing jar makes any slow path fail), find what SpoolLayout lays out, and leave what the Java side reads.
+ */
+class SpoolLayoutTest {
+    static final Path LAUNCHER = Path.of("scripts/pitr");
+    static final String SEGMENT = "000000010000000000000003";
+
+    @TempDir
+    Path dir;
+
+    static int launch(List<String> args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("sh", LAUNCHER.toString()));
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(Map.of("PITR_JAR", "/nonexistent/pitr.jar")); // a JVM start would fail (exit 5)
+        Process p = pb.start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor();
+    }
+
+    @Test
+    void theScriptNamesWhatTheLayoutNames() throws Exception {
+        String script = Files.readString(LAUNCHER);
+        assertThat(script).contains("/" + SpoolLayout.ARCHIVE_OUT + "/").contains(SpoolLayout.ACK_SUFFIX)
+                .contains("/" + SpoolLayout.ARCHIVE_IN + "\"").contains("/" + SpoolLayout.ASKED)
+                .contains(SpoolLayout.TEMP_SUFFIX);
+    }
+
+    @Test
+    void aPrefetchedSegmentIsHandedOverWithoutAJvm() throws Exception {
+        Path spool = Files.createDirectories(dir.resolve("spool"));
+        Files.writeString(SpoolLayout.prefetched(spool, SEGMENT), "segment bytes");
+        Path dest = dir.resolve("pg_wal/RECOVERYXLOG");
+        Files.createDirectories(dest.getParent());
+        assertThat(launch(List.of("wal", "fetch", "--spool", spool.toString(), SEGMENT, dest.toString()))).isZero();
+        assertThat(Files.readString(dest)).isEqualTo("segment bytes");
+        assertThat(dest.resolveSibling(dest.getFileName() + SpoolLayout.TEMP_SUFFIX)).doesNotExist();
+        assertThat(launch(List.of("wal", "fetch", "--spool", spool.toString(), "000000010000000000000004",
+                dest.toString()))).as("not in the spool: the slow path (no jar here)").isEqualTo(5);
+    }
+
+    @Test
+    void anAcknowledgedSegmentIsAnsweredAndTheAsyncQueueIsFollowed() throws Exception {
+        Path spool = Files.createDirectories(dir.resolve("spool"));
+        Files.createDirectories(SpoolLayout.archiveOut(spool));
+        Files.writeString(SpoolLayout.acknowledgement(spool, SEGMENT), "");
+        assertThat(launch(List.of("wal", "push", "--async", "--spool", spool.toString(), "pg_wal/" + SEGMENT))).isZero();
+
+        Files.createDirectories(SpoolLayout.archiveIn(spool));
+        Files.writeString(SpoolLayout.archiveIn(spool).resolve(SEGMENT), "queued bytes");
+        Path dest = dir.resolve("RECOVERYXLOG");
+        assertThat(launch(List.of("wal", "fetch", "--async", "--spool", spool.toString(), SEGMENT, dest.toString()))).isZero();
+        assertThat(Files.readString(dest)).isEqualTo("queued bytes");
+        assertThat(WalPrefetcher.Queue.in(spool).lastAsked()).as("the prefetcher reads where replay is")
+                .contains(WalSegmentName.parse(SEGMENT).orElseThrow());
+    }
+}
