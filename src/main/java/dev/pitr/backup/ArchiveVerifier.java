@@ -38,7 +38,7 @@ public final class ArchiveVerifier {
         List<String> switches = new ArrayList<>();
         int segSize = snap.identity().map(i -> i.walSegmentSize()).orElse(16 * 1024 * 1024);
         WalSegmentName earliestStart = snap.backups().stream().flatMap(e -> e.metadata().stream())
-                .map(b -> WalSegmentName.parse(b.startSegment()).orElseThrow())
+                .map(b -> b.startSegment())
                 .min((a, b) -> Long.compare(a.segmentNumber(segSize), b.segmentNumber(segSize))).orElse(null);
         for (Inventory.Timeline t : snap.timelines()) {
             if (t.timeline() > 1 && !t.historyFile()) {
@@ -92,8 +92,8 @@ public final class ArchiveVerifier {
                             + " without it", true));
                 }
             }
-            WalSegmentName seg = WalSegmentName.parse(b.startSegment()).orElseThrow();
-            WalSegmentName stop = WalSegmentName.parse(b.stopSegment()).orElseThrow();
+            WalSegmentName seg = b.startSegment();
+            WalSegmentName stop = b.stopSegment();
             for (int n = 0; n < 100_000 && seg.compareTo(stop) <= 0; n++, seg = seg.next(segSize)) {
                 String key = WalArchive.keyOf(WalFileName.parse(seg.toString()).orElseThrow());
                 if (!keys.contains(key)) {

@@ -1,6 +1,8 @@
 package dev.pitr.backup;
 
+import dev.pitr.core.PitrException;
 import dev.pitr.wal.Lsn;
+import dev.pitr.wal.WalSegmentName;
 
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -9,7 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** The parts of PostgreSQL's {@code backup_label} that locate a backup in the WAL. */
-public record BackupLabel(Lsn startLsn, String startSegment, int timeline, Instant startTime, String label) {
+public record BackupLabel(Lsn startLsn, WalSegmentName startSegment, int timeline, Instant startTime, String label) {
     private static final Pattern START = Pattern.compile("START WAL LOCATION: (\\S+) \\(file ([0-9A-F]{24})\\)");
     private static final Pattern TIMELINE = Pattern.compile("START TIMELINE: (\\d+)");
     private static final Pattern TIME = Pattern.compile("START TIME: (.+)");
@@ -20,7 +22,9 @@ public record BackupLabel(Lsn startLsn, String startSegment, int timeline, Insta
         Matcher tli = find(TIMELINE, text);
         Matcher time = find(TIME, text);
         Matcher label = LABEL.matcher(text);
-        return new BackupLabel(Lsn.parse(start.group(1)), start.group(2), Integer.parseInt(tli.group(1)),
+        return new BackupLabel(Lsn.parse(start.group(1)), WalSegmentName.parse(start.group(2)).orElseThrow(() ->
+                PitrException.verification("backup_label names '" + start.group(2) + "' as its start WAL file, which is"
+                        + " not a segment name")), Integer.parseInt(tli.group(1)),
                 ZonedDateTime.parse(time.group(1).trim(), DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss z"))
                         .toInstant(),
                 label.find() ? label.group(1).trim() : "");

@@ -1,6 +1,8 @@
 package dev.pitr.backup;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.pitr.wal.Lsn;
+import dev.pitr.wal.WalSegmentName;
 
 import java.time.Instant;
 import java.util.List;
@@ -12,13 +14,13 @@ import java.util.List;
 public record BackupMetadata(@JsonProperty("format_version") int formatVersion,
                              @JsonProperty("id") String id,
                              @JsonProperty("label") String label,
-                             @JsonProperty("start_lsn") String startLsn,
-                             @JsonProperty("stop_lsn") String stopLsn,
+                             @JsonProperty("start_lsn") Lsn startLsn,
+                             @JsonProperty("stop_lsn") Lsn stopLsn,
                              @JsonProperty("start_time") Instant startTime,
                              @JsonProperty("stop_time") Instant stopTime,
                              @JsonProperty("timeline") int timeline,
-                             @JsonProperty("start_segment") String startSegment,
-                             @JsonProperty("stop_segment") String stopSegment,
+                             @JsonProperty("start_segment") WalSegmentName startSegment,
+                             @JsonProperty("stop_segment") WalSegmentName stopSegment,
                              @JsonProperty("system_identifier") String systemIdentifier,
                              @JsonProperty("pg_major") int pgMajor,
                              @JsonProperty("pg_version") String pgVersion,

@@ -112,7 +112,7 @@ public final class BackupService {
 
         BackupLabel start = BackupLabel.parse(taken.backupLabel());
         Lsn stopLsn = stopLsn(taken.manifest());
-        String stopSegment = WalSegmentName.containing(start.timeline(), new Lsn(stopLsn.value() - 1), segSize).toString();
+        WalSegmentName stopSegment = WalSegmentName.containing(start.timeline(), new Lsn(stopLsn.value() - 1), segSize);
         waitForArchive(stopSegment, options.archiveWait());
 
         String manifestKey = BackupCatalog.prefix(id) + "backup_manifest";
@@ -122,8 +122,8 @@ public final class BackupService {
         long raw = taken.files().stream().mapToLong(BackupMetadata.BackupFile::rawBytes).sum();
         long stored = taken.files().stream().mapToLong(BackupMetadata.BackupFile::storedBytes).sum();
         verifyStored(repo, id, taken.files(), manifestKey);
-        BackupMetadata meta = new BackupMetadata(BackupMetadata.FORMAT_VERSION, id, label, start.startLsn().toString(),
-                stopLsn.toString(), start.startTime(), stop, start.timeline(), start.startSegment(), stopSegment,
+        BackupMetadata meta = new BackupMetadata(BackupMetadata.FORMAT_VERSION, id, label, start.startLsn(),
+                stopLsn, start.startTime(), stop, start.timeline(), start.startSegment(), stopSegment,
                 sysid, major, version, segSize, dbSize, taken.files(), manifestKey);
         try {
             repo.put(BackupCatalog.prefix(id) + BackupCatalog.METADATA, Json.mapper().writeValueAsBytes(meta));
@@ -357,8 +357,8 @@ public final class BackupService {
     }
 
     /** The backup is only restorable once the WAL up to its stop point is in the repository. */
-    private void waitForArchive(String stopSegment, Duration wait) {
-        String key = WalArchive.keyOf(WalFileName.parseOrThrow(stopSegment));
+    private void waitForArchive(WalSegmentName stopSegment, Duration wait) {
+        String key = WalArchive.keyOf(WalFileName.parseOrThrow(stopSegment.toString()));
         Wait.until(() -> repo.head(key).isPresent(), wait, Duration.ofMillis(250), () -> new PitrException(
                 ExitCode.IO_FAILURE, "backup data is stored but WAL segment " + stopSegment + " has not reached the"
                 + " repository after " + wait.toSeconds() + " s: check archive_command (pg_stat_archiver); the backup"

@@ -64,7 +64,7 @@ public final class Expirer {
 
         int segSize = new IdentityStore(repo).read().map(RepositoryIdentity::walSegmentSize).orElse(16 * 1024 * 1024);
         Optional<WalSegmentName> keepFrom = complete.stream().filter(b -> retained.contains(b.id()))
-                .map(b -> WalSegmentName.parse(b.startSegment()).orElseThrow())
+                .map(b -> b.startSegment())
                 .min(Comparator.comparingLong(s -> s.segmentNumber(segSize)));
         List<String> wal = new ArrayList<>();
         keepFrom.ifPresent(from -> {

@@ -35,7 +35,7 @@ public final class Inventory {
     }
 
     /** From a backup to the end of the WAL that follows it without a gap. */
-    public record Window(String backupId, Instant from, Instant to, String fromSegment, String toSegment) {
+    public record Window(String backupId, Instant from, Instant to, WalSegmentName fromSegment, WalSegmentName toSegment) {
     }
 
     public record Timeline(int timeline, Optional<Integer> parent, Optional<String> forkLsn, boolean historyFile,
@@ -109,8 +109,8 @@ public final class Inventory {
             }
             BackupMetadata b = e.metadata().get();
             onTimeline.add(b.id());
-            WalSegmentName start = WalSegmentName.parse(b.startSegment()).orElseThrow();
-            WalSegmentName stop = WalSegmentName.parse(b.stopSegment()).orElseThrow();
+            WalSegmentName start = b.startSegment();
+            WalSegmentName stop = b.stopSegment();
             WalSegmentName cursor = start;
             WalSegmentName end = null;
             while (segs.containsKey(cursor)) {
@@ -119,7 +119,7 @@ public final class Inventory {
             }
             if (end != null && end.compareTo(stop) >= 0) {
                 Instant to = segs.get(end).lastModified().isAfter(b.stopTime()) ? segs.get(end).lastModified() : b.stopTime();
-                windows.add(new Window(b.id(), b.stopTime(), to, b.stopSegment(), end.toString()));
+                windows.add(new Window(b.id(), b.stopTime(), to, b.stopSegment(), end));
             }
         }
         return new Timeline(tl, parent, fork, history, segs.size(), runs, gaps, onTimeline, windows, unrecognized);

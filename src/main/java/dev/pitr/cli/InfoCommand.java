@@ -113,7 +113,11 @@ final class InfoCommand extends BaseCommand {
     }
 
     private static long number(String segment, int segSize) {
-        return WalSegmentName.parse(segment).orElseThrow().segmentNumber(segSize);
+        return number(WalSegmentName.parse(segment).orElseThrow(), segSize);
+    }
+
+    private static long number(WalSegmentName segment, int segSize) {
+        return segment.segmentNumber(segSize);
     }
 
     private static String red(String s, boolean color) {

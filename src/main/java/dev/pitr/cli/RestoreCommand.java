@@ -172,7 +172,7 @@ final class RestoreCommand {
                 return new RecoveryTarget.Xid(target.xid);
             }
             if (target.lsn != null) {
-                return new RecoveryTarget.AtLsn(Lsn.parse(target.lsn).toString());
+                return new RecoveryTarget.AtLsn(Lsn.parse(target.lsn));
             }
             if (target.name != null) {
                 return new RecoveryTarget.Name(target.name);

@@ -2,6 +2,7 @@ package dev.pitr.logscan;
 
 import dev.pitr.core.PitrException;
 import dev.pitr.restore.RecoveryTarget;
+import dev.pitr.wal.Lsn;
 import dev.pitr.wal.PinnedTransaction;
 
 import java.util.Optional;
@@ -36,7 +37,7 @@ public final class TargetFromLog {
                 PitrException.usage("no matching statement in the logs: run 'pitr target find' with the same flags to see why"));
         Recommendation rec = result.recommendation().orElseThrow(() -> unbounded(best));
         RecoveryTarget target = switch (rec.kind()) {
-            case LSN -> new RecoveryTarget.AtLsn(rec.settings().get("recovery_target_lsn"));
+            case LSN -> new RecoveryTarget.AtLsn(Lsn.parse(rec.settings().get("recovery_target_lsn")));
             case XID -> new RecoveryTarget.Xid(rec.xid());
             case TIME -> new RecoveryTarget.Time(rec.time());
         };

@@ -3,6 +3,7 @@ package dev.pitr.restore;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import dev.pitr.core.PitrException;
+import dev.pitr.wal.Lsn;
 
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -55,9 +56,9 @@ public sealed interface RecoveryTarget {
     }
 
     /** Stop at a WAL location. */
-    record AtLsn(String lsn) implements RecoveryTarget {
+    record AtLsn(Lsn lsn) implements RecoveryTarget {
         public Map<String, String> settings() {
-            return Map.of("recovery_target_lsn", lsn);
+            return Map.of("recovery_target_lsn", lsn.toString());
         }
 
         public String describe() {

@@ -1,5 +1,7 @@
 package dev.pitr.restore;
 
+import dev.pitr.wal.Lsn;
+
 import dev.pitr.wal.PinnedTransaction;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -11,7 +13,7 @@ import java.util.Optional;
 public record RestorePlan(String repo,
                           String backupId,
                           Instant backupStopTime,
-                          String backupStopLsn,
+                          Lsn backupStopLsn,
                           int backupTimeline,
                           String systemIdentifier,
                           int pgMajor,

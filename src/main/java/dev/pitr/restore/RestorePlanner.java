@@ -52,8 +52,8 @@ public final class RestorePlanner {
         int segSize = identity.walSegmentSize();
 
         TreeMap<WalSegmentName, ObjectInfo> onTimeline = segments(backup.timeline());
-        WalSegmentName start = WalSegmentName.parse(backup.startSegment()).orElseThrow();
-        WalSegmentName stop = WalSegmentName.parse(backup.stopSegment()).orElseThrow();
+        WalSegmentName start = backup.startSegment();
+        WalSegmentName stop = backup.stopSegment();
         List<String> files = new ArrayList<>();
         WalSegmentName cursor = start;
         ObjectInfo lastInRun = null;
@@ -149,8 +149,8 @@ public final class RestorePlanner {
                         + windows(backups));
             }
         } else if (t instanceof RecoveryTarget.AtLsn lsn) {
-            Lsn target = Lsn.parse(lsn.lsn());
-            candidates = backups.stream().filter(b -> Lsn.parse(b.stopLsn()).compareTo(target) <= 0).toList();
+            Lsn target = lsn.lsn();
+            candidates = backups.stream().filter(b -> b.stopLsn().compareTo(target) <= 0).toList();
             if (candidates.isEmpty()) {
                 throw PitrException.usage("target " + t.describe() + " is before the end of the first backup ("
                         + backups.get(0).stopLsn() + "); " + windows(backups));

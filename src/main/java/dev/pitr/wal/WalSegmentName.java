@@ -15,6 +15,12 @@ public record WalSegmentName(int timeline, long log, long segmentInLog) implemen
         }
     }
 
+    /** The name as JSON holds it (a stored record keeps the 24 hex digits, not the parts). */
+    @com.fasterxml.jackson.annotation.JsonCreator
+    static WalSegmentName fromJson(String name) {
+        return parse(name).orElseThrow(() -> new IllegalArgumentException("'" + name + "' is not a WAL segment name"));
+    }
+
     public static Optional<WalSegmentName> parse(String name) {
         if (name.length() != LENGTH || !isHex(name)) {
             return Optional.empty();
@@ -82,6 +88,7 @@ public record WalSegmentName(int timeline, long log, long segmentInLog) implemen
     }
 
     @Override
+    @com.fasterxml.jackson.annotation.JsonValue
     public String toString() {
         return String.format("%08X%08X%08X", timeline, log, segmentInLog);
     }

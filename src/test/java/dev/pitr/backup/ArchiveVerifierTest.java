@@ -1,5 +1,6 @@
 package dev.pitr.backup;
 
+import dev.pitr.wal.Lsn;
 import dev.pitr.wal.WalArchive;
 import dev.pitr.core.Json;
 import dev.pitr.repo.FileRepository;
@@ -54,8 +55,8 @@ class ArchiveVerifierTest {
         repo.put(BackupCatalog.prefix(id) + "backup_manifest", new byte[]{1});
         Instant t = Instant.parse("2026-12-01T01:00:00Z");
         repo.put(BackupCatalog.prefix(id) + BackupCatalog.METADATA, Json.mapper().writeValueAsBytes(new BackupMetadata(
-                BackupMetadata.FORMAT_VERSION, id, "nightly", "0/2000028", "0/3000100", t, t, 1,
-                WalSegmentName.of(1, start, MB16).toString(), WalSegmentName.of(1, stop, MB16).toString(),
+                BackupMetadata.FORMAT_VERSION, id, "nightly", Lsn.parse("0/2000028"), Lsn.parse("0/3000100"), t, t, 1,
+                WalSegmentName.of(1, start, MB16), WalSegmentName.of(1, stop, MB16),
                 Long.toUnsignedString(SYSID), 15, "15.8", MB16, 30, List.of(new BackupMetadata.BackupFile("base.tar", base,
                 30, 3, "ab".repeat(32))), BackupCatalog.prefix(id) + "backup_manifest")));
     }

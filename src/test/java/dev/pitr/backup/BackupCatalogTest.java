@@ -1,5 +1,7 @@
 package dev.pitr.backup;
 
+import dev.pitr.wal.Lsn;
+import dev.pitr.wal.WalSegmentName;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pitr.core.Json;
 import dev.pitr.repo.FileRepository;
@@ -25,9 +27,10 @@ class BackupCatalogTest {
 
     private static BackupMetadata metadata(String id) {
         Instant day = Instant.parse(id.substring(0, 4) + "-" + id.substring(4, 6) + "-" + id.substring(6, 8) + "T01:00:00Z");
-        return new BackupMetadata(BackupMetadata.FORMAT_VERSION, id, "nightly", "0/2000028", "0/2000100",
+        return new BackupMetadata(BackupMetadata.FORMAT_VERSION, id, "nightly", Lsn.parse("0/2000028"), Lsn.parse("0/2000100"),
                 day, day.plusSeconds(5), 1,
-                "000000010000000000000002", "000000010000000000000002", "7300000000000000001", 15, "15.8",
+                WalSegmentName.parse("000000010000000000000002").orElseThrow(),
+                WalSegmentName.parse("000000010000000000000002").orElseThrow(), "7300000000000000001", 15, "15.8",
                 16 * 1024 * 1024, 30_000_000, List.of(new BackupMetadata.BackupFile("base.tar", "backups/" + id
                 + "/base.tar.zst", 30_000_000, 4_000_000, "ab".repeat(32))), "backups/" + id + "/backup_manifest");
     }

@@ -1,5 +1,6 @@
 package dev.pitr.backup;
 
+import dev.pitr.core.ExitCode;
 import com.github.luben.zstd.ZstdOutputStream;
 import dev.pitr.core.Hashing;
 import dev.pitr.core.PitrException;
@@ -99,7 +100,7 @@ class BackupExtractorTest {
             assertThatThrownBy(() -> BackupExtractor.extract(new ByteArrayInputStream(t.stored()), t.file(),
                     small.resolve("data")))
                     .isInstanceOfSatisfying(PitrException.class, ex -> assertThat(ex.exitCode())
-                            .isEqualTo(dev.pitr.core.ExitCode.IO_FAILURE))
+                            .isEqualTo(ExitCode.IO_FAILURE))
                     .hasMessageContaining("disk full while extracting backups/x/base.tar.zst")
                     .hasMessageContaining("pitr restore resume");
         } finally {

@@ -1,5 +1,8 @@
 package dev.pitr.backup;
 
+import dev.pitr.core.Json;
+import dev.pitr.wal.Lsn;
+import dev.pitr.wal.WalSegmentName;
 import dev.pitr.core.PitrException;
 import dev.pitr.repo.FileRepository;
 import org.junit.jupiter.api.Test;
@@ -39,7 +42,7 @@ class BackupLeaseTest {
         Instant now = Instant.now();
         String newer = "29991231T000000Z"; // a complete backup newer than the unfinished ones
         repo.put(BackupCatalog.prefix(newer) + BackupCatalog.METADATA,
-                dev.pitr.core.Json.mapper().writeValueAsBytes(metadataOf(newer)));
+                Json.mapper().writeValueAsBytes(metadataOf(newer)));
         Expirer expirer = new Expirer(repo);
         try (BackupLease running = BackupLease.claim(repo, now.minusSeconds(3600))) {
             FileTime old = FileTime.from(now.minus(BackupLease.STALE).minusSeconds(60));
@@ -66,7 +69,7 @@ class BackupLeaseTest {
     }
 
     private static void beat(FileRepository repo, String id, BackupLease.Beat beat) throws Exception {
-        repo.put(BackupCatalog.prefix(id) + BackupLease.HEARTBEAT, dev.pitr.core.Json.mapper().writeValueAsBytes(beat));
+        repo.put(BackupCatalog.prefix(id) + BackupLease.HEARTBEAT, Json.mapper().writeValueAsBytes(beat));
     }
 
     private static String hostName() throws Exception {
@@ -92,8 +95,9 @@ class BackupLeaseTest {
 
     private static BackupMetadata metadataOf(String id) {
         Instant t = Instant.parse("2999-12-31T00:00:00Z");
-        return new BackupMetadata(BackupMetadata.FORMAT_VERSION, id, "nightly", "0/2000028", "0/2000100", t, t, 1,
-                "000000010000000000000002", "000000010000000000000002", "7300000000000000001", 15, "15.8",
+        return new BackupMetadata(BackupMetadata.FORMAT_VERSION, id, "nightly", Lsn.parse("0/2000028"), Lsn.parse("0/2000100"), t, t, 1,
+                WalSegmentName.parse("000000010000000000000002").orElseThrow(),
+                WalSegmentName.parse("000000010000000000000002").orElseThrow(), "7300000000000000001", 15, "15.8",
                 16 * 1024 * 1024, 30_000_000, List.of(new BackupMetadata.BackupFile("base.tar", "backups/" + id
                 + "/base.tar.zst", 30_000_000, 4_000_000, "ab".repeat(32))), "backups/" + id + "/backup_manifest");
     }

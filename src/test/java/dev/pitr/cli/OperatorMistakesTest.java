@@ -1,5 +1,7 @@
 package dev.pitr.cli;
 
+import dev.pitr.wal.SyntheticWal;
+import dev.pitr.wal.WalSegmentName;
 import dev.pitr.testkit.Cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,9 +44,9 @@ class OperatorMistakesTest {
         Path pgWal = Files.createDirectories(dir.resolve("pg_wal/archive_status")).getParent();
         Path segment = null;
         for (long n = 2; n <= 5; n++) {
-            var name = dev.pitr.wal.WalSegmentName.of(1, n, 16 * 1024 * 1024);
+            var name = WalSegmentName.of(1, n, 16 * 1024 * 1024);
             segment = Files.write(pgWal.resolve(name.toString()),
-                    dev.pitr.wal.SyntheticWal.segment(7_300_000_000_000_000_001L, name, 16 * 1024 * 1024));
+                    SyntheticWal.segment(7_300_000_000_000_000_001L, name, 16 * 1024 * 1024));
             Files.createFile(pgWal.resolve("archive_status").resolve(name + ".ready"));
         }
         Cli down = new Cli(Map.of("PITR_REPO", "s3://bucket/repo", "PITR_S3_ENDPOINT", "http://127.0.0.1:1",

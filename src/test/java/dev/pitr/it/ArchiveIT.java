@@ -1,5 +1,9 @@
 package dev.pitr.it;
 
+import dev.pitr.core.Hashing;
+import dev.pitr.testkit.Cli;
+import dev.pitr.wal.SyntheticWal;
+import dev.pitr.wal.WalObjectFormat;
 import dev.pitr.wal.WalArchive;
 import dev.pitr.repo.ObjectInfo;
 import dev.pitr.repo.Repositories;
@@ -140,8 +144,8 @@ class ArchiveIT {
             String key = WalArchive.keyOf(WalFileName.parseOrThrow(next));
             byte[] foreign = new byte[4096];
             new java.util.Random(7).nextBytes(foreign);
-            byte[] foreignObject = dev.pitr.wal.WalObjectFormat.encode(foreign,
-                    dev.pitr.core.Hashing.sha256(foreign, 0, foreign.length), 1);
+            byte[] foreignObject = WalObjectFormat.encode(foreign,
+                    Hashing.sha256(foreign, 0, foreign.length), 1);
             repo.put(key, foreignObject);
             pg.execute("SELECT pg_switch_wal()");
             long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
@@ -175,12 +179,12 @@ class ArchiveIT {
         Path repoDir = Files.createDirectories(work.resolve("repo"));
         Path spool = work.resolve("spool");
         Path dest = Files.createDirectories(work.resolve("pg_wal"));
-        dev.pitr.testkit.Cli cli = new dev.pitr.testkit.Cli(Map.of("PITR_REPO", "file://" + repoDir), work);
+        Cli cli = new Cli(Map.of("PITR_REPO", "file://" + repoDir), work);
         List<Path> segments = new java.util.ArrayList<>();
         for (long n = 1; n <= 12; n++) {
             WalSegmentName name = WalSegmentName.of(1, n, 16 * 1024 * 1024);
             Path seg = Files.write(work.resolve(name.toString()),
-                    dev.pitr.wal.SyntheticWal.segment(7_300_000_000_000_000_003L, name, 16 * 1024 * 1024));
+                    SyntheticWal.segment(7_300_000_000_000_000_003L, name, 16 * 1024 * 1024));
             assertThat(cli.run("wal", "push", seg.toString()).exitCode()).isZero();
             segments.add(seg);
         }

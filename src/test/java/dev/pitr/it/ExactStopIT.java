@@ -1,5 +1,7 @@
 package dev.pitr.it;
 
+import dev.pitr.pg.PgConnection;
+import dev.pitr.wal.LiveRelations;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pitr.core.Json;
 import dev.pitr.testkit.Application;
@@ -310,7 +312,7 @@ class ExactStopIT {
         assertThat(rec.get("reason").asText()).contains("DELETE records on the table's file").contains("pg_relation_filenode");
         assertThat(rec.get("pinned").get("holdsExclusiveLock").asBoolean()).isFalse();
         // a partitioned table's rows live in its partitions' files: every leaf is followed
-        assertThat(dev.pitr.wal.LiveRelations.of(new dev.pitr.pg.PgConnection("127.0.0.1", pg.port(), "postgres",
+        assertThat(LiveRelations.of(new PgConnection("127.0.0.1", pg.port(), "postgres",
                 "postgres"), "shop", java.util.Optional.empty(), "measurements").files()).hasSize(2);
 
         int port = restore(i, "orders", "--check", "SELECT count(*) = 1000 FROM orders");

@@ -1,5 +1,7 @@
 package dev.pitr.it;
 
+import dev.pitr.logscan.LogReader;
+import dev.pitr.logscan.PrefixDetector;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pitr.core.Json;
 import dev.pitr.testkit.Cli;
@@ -292,7 +294,7 @@ class RealLogsIT {
         settings(Map.of("log_statement", "'all'", "log_min_duration_statement", "-1", "log_timezone", "'UTC'",
                 "lc_messages", "'C'"));
         int n = 0;
-        for (String prefix : dev.pitr.logscan.PrefixDetector.shipped()) {
+        for (String prefix : PrefixDetector.shipped()) {
             String table = "shipped_" + n++;
             pg.execute("CREATE TABLE " + table + " (id int)");
             settings(Map.of("log_line_prefix", "'" + prefix + "'"));
@@ -311,7 +313,7 @@ class RealLogsIT {
         // a prefix pasted from postgresql.conf with its quotes, and one without its trailing space
         pg.execute("CREATE TABLE balances AS SELECT g AS id, 100 AS balance FROM generate_series(1, 20) g");
         Incident i = incident("pasted", 1100, s -> s.execute("UPDATE balances SET balance = 1"));
-        List<String> shipped = dev.pitr.logscan.PrefixDetector.shipped();
+        List<String> shipped = PrefixDetector.shipped();
         String last = shipped.get(shipped.size() - 1);
         assertKeepsBeforeAndExcludesMistake(i, find(i.stderr(), "--table", "balances", "--log-line-prefix", "'" + last + "'"));
         assertKeepsBeforeAndExcludesMistake(i, find(i.stderr(), "--table", "balances", "--log-line-prefix", last.strip()));
@@ -401,7 +403,7 @@ class RealLogsIT {
         StringBuilder pending = new StringBuilder();
         for (String line : Files.readAllLines(csv)) {
             pending.append(pending.length() == 0 ? "" : "\n").append(line);
-            List<String> rec = dev.pitr.logscan.LogReader.CsvRecord.split(pending);
+            List<String> rec = LogReader.CsvRecord.split(pending);
             if (rec == null) {
                 continue; // a quoted field goes on on the next line
             }

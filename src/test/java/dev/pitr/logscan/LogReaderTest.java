@@ -1,5 +1,6 @@
 package dev.pitr.logscan;
 
+import dev.pitr.core.PitrException;
 import com.github.luben.zstd.Zstd;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,7 +83,7 @@ class LogReaderTest {
                 .instant()).isEqualTo(Instant.parse("2026-07-01T14:33:55Z"));
         for (String abbr : List.of("CST", "IST", "BST", "AST")) {
             assertThatThrownBy(() -> LogTime.parse("2026-12-01 15:33:55.526 " + abbr, Optional.empty()))
-                    .isInstanceOf(dev.pitr.core.PitrException.class)
+                    .isInstanceOf(PitrException.class)
                     .hasMessageContaining("'" + abbr + "' is ambiguous").hasMessageContaining("--log-timezone");
         }
         assertThatThrownBy(() -> LogTime.parse("2026-12-01 15:33:55.526 CST", Optional.empty()))
@@ -170,7 +171,7 @@ class LogReaderTest {
         new Random(7).nextBytes(junk);
         Path binary = Files.write(dir.resolve("core.dump"), junk);
         assertThatThrownBy(() -> read(binary, "%m [%p] ", Optional.empty(), new ScanStats()))
-                .isInstanceOf(dev.pitr.core.PitrException.class).hasMessageContaining(binary.toString())
+                .isInstanceOf(PitrException.class).hasMessageContaining(binary.toString())
                 .hasMessageContaining("not a log pitr reads");
         Path zip = Files.write(dir.resolve("logs.zip"), new byte[]{'P', 'K', 3, 4, 0, 0, 0, 0});
         assertThatThrownBy(() -> read(zip, "%m [%p] ", Optional.empty(), new ScanStats()))

@@ -1,5 +1,9 @@
 package dev.pitr.logscan;
 
+import dev.pitr.restore.RecoveryTarget;
+import dev.pitr.wal.Lsn;
+import dev.pitr.wal.PinnedTransaction;
+import dev.pitr.wal.SuspectLocator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -86,14 +90,14 @@ class TargetFinderTest {
         TargetFinder.Result r = find("%m [%p] %q%u@%d ", "orders",
                 "2026-03-25 14:14:02.345 UTC [2] app@shop LOG:  statement: DELETE FROM orders");
         // no server to name the table's file, and a locator that cannot be used: the WAL must not even be asked
-        TargetFinder.Result refined = new WalRefinement(new dev.pitr.wal.SuspectLocator(null, null, n -> { }),
+        TargetFinder.Result refined = new WalRefinement(new SuspectLocator(null, null, n -> { }),
                 Optional.empty(), Optional.empty(), StopBefore.COMMIT).refine(r, Optional.empty());
         Recommendation rec = refined.recommendation().orElseThrow();
         assertThat(rec.kind()).isEqualTo(Recommendation.Kind.TIME);
         assertThat(rec.notPinned()).hasValueSatisfying(why -> assertThat(why).contains("table's file")
                 .contains("no live server is configured"));
         assertThat(rec.reason()).contains("the WAL could not pin the transaction");
-        assertThat(WalRefinement.touch("TRUNCATE")).contains(dev.pitr.wal.SuspectLocator.Touch.TRUNCATE);
+        assertThat(WalRefinement.touch("TRUNCATE")).contains(SuspectLocator.Touch.TRUNCATE);
         assertThat(WalRefinement.touch("DROP_VIEW")).isEmpty();
     }
 
@@ -102,8 +106,8 @@ class TargetFinderTest {
         Candidate c = new Candidate(Instant.parse("2026-03-25T14:14:02Z"), "t", LogTime.Precision.MILLIS, "shop", "app",
                 2, null, null, "DROP TABLE t", "DROP_TABLE", List.of("t"), false, false, 150, "pg.log:1",
                 Instant.parse("2026-03-25T14:14:02Z"), "", 0);
-        var t = new dev.pitr.wal.PinnedTransaction(731, List.of(), dev.pitr.wal.Lsn.parse("0/3000100"), true,
-                dev.pitr.wal.Lsn.parse("0/3400000"), Instant.parse("2026-03-25T14:14:14Z"), "COMMIT ...", 54,
+        var t = new PinnedTransaction(731, List.of(), Lsn.parse("0/3000100"), true,
+                Lsn.parse("0/3400000"), Instant.parse("2026-03-25T14:14:14Z"), "COMMIT ...", 54,
                 Optional.of(Instant.parse("2026-03-25T14:14:02.1Z")), Optional.of(Instant.parse("2026-03-25T14:14:13.9Z")),
                 true, "test", List.of("000000010000000000000003"));
         Recommendation commit = WalRefinement.pinned(c, t, StopBefore.COMMIT);
@@ -116,6 +120,6 @@ class TargetFinderTest {
         assertThat(first.settings()).containsEntry("recovery_target_lsn", "0/3000100");
         assertThat(first.precisionWindow()).contains("other commits lost in between: 54");
         assertThat(TargetFromLog.choose(new TargetFinder.Result(List.of(c), Optional.of(commit), new ScanStats(), List.of(),
-                Optional.empty(), "UTC", List.of())).target()).isEqualTo(new dev.pitr.restore.RecoveryTarget.Xid(731));
+                Optional.empty(), "UTC", List.of())).target()).isEqualTo(new RecoveryTarget.Xid(731));
     }
 }

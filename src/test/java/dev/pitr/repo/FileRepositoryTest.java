@@ -1,5 +1,6 @@
 package dev.pitr.repo;
 
+import dev.pitr.pg.ProcessRunner;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,7 +33,7 @@ class FileRepositoryTest extends RepositoryContract {
         Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         boolean asRoot = "root".equals(System.getProperty("user.name"));
         if (asRoot) { // as in production: the repository belongs to the server user; root runs backups and restores
-            dev.pitr.pg.ProcessRunner.giveToServerUser(root);
+            ProcessRunner.giveToServerUser(root);
         }
         try (Repository r = Repositories.open("file://" + root, S3Settings.aws())) {
             r.put("backups/b1/backup.json", new byte[]{1});

@@ -1,5 +1,6 @@
 package dev.pitr.restore;
 
+import dev.pitr.wal.Lsn;
 import dev.pitr.core.PitrException;
 import org.junit.jupiter.api.Test;
 
@@ -38,7 +39,7 @@ class RestoreModelTest {
 
     @Test
     void journalRecordsEveryStepAndSurvivesARoundTrip(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
-        RestorePlan plan = new RestorePlan("file:///r", "b1", Instant.EPOCH, "0/3000100", 1, "42", 15, 16 << 20,
+        RestorePlan plan = new RestorePlan("file:///r", "b1", Instant.EPOCH, Lsn.parse("0/3000100"), 1, "42", 15, 16 << 20,
                 new RecoveryTarget.Xid(745), false, "latest", dir.resolve("data"), dir.resolve("data.pitr"), 5555,
                 java.util.List.of("000000010000000000000003"), 1, 1, 1, 1, java.util.Map.of(), java.util.List.of(), "test",
                 java.util.Optional.empty(), false, java.util.Map.of(), RestoreSubject.of("postgres"));
@@ -53,5 +54,16 @@ class RestoreModelTest {
         assertThat(back.steps()).extracting(RestoreJournal.Step::outcome).containsExactly("done", "failed: disk full");
         assertThat(back.completedBefore(RestoreState.PREFLIGHT)).isTrue();
         assertThat(back.completedBefore(RestoreState.FETCH_BACKUP)).isFalse();
+    }
+
+    @Test
+    void valueTypesAreStoredAsThePostgresTextTheyStandFor() throws Exception {
+        var mapper = dev.pitr.core.Json.mapper();
+        String json = mapper.writeValueAsString(new RecoveryTarget.AtLsn(Lsn.parse("16/B374D848")));
+        assertThat(json).contains("\"lsn\" : \"16/B374D848\"");
+        assertThat(mapper.readValue(json, RecoveryTarget.class)).isEqualTo(new RecoveryTarget.AtLsn(Lsn.parse("16/B374D848")));
+        var segment = dev.pitr.wal.WalSegmentName.parse("000000010000000A000000FF").orElseThrow();
+        assertThat(mapper.writeValueAsString(segment)).isEqualTo("\"000000010000000A000000FF\"");
+        assertThat(mapper.readValue("\"000000010000000A000000FF\"", dev.pitr.wal.WalSegmentName.class)).isEqualTo(segment);
     }
 }

@@ -1,5 +1,6 @@
 package dev.pitr.restore;
 
+import dev.pitr.wal.Lsn;
 import dev.pitr.core.PitrException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,7 +74,7 @@ class RestoreRunnerTest {
 
     RestorePlan plan() {
         Path pgdata = dir.resolve("data");
-        return new RestorePlan("file:///r", "b1", Instant.EPOCH, "0/3000100", 1, "42", 15, 16 << 20,
+        return new RestorePlan("file:///r", "b1", Instant.EPOCH, Lsn.parse("0/3000100"), 1, "42", 15, 16 << 20,
                 new RecoveryTarget.Immediate(), false, "latest", pgdata, RestorePlan.stateDirFor(pgdata), 5499,
                 List.of("000000010000000000000003"), 1, 1, 1, 1, Map.of(), List.of(), "test", Optional.empty(), false,
                 Map.of(), RestoreSubject.of("postgres"));

@@ -1,5 +1,8 @@
 package dev.pitr.restore;
 
+import dev.pitr.core.ProgressBar;
+import dev.pitr.testkit.PgCluster;
+import dev.pitr.wal.Lsn;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pitr.core.Json;
 import dev.pitr.core.PitrException;
@@ -26,7 +29,7 @@ class ResumeGuardTest {
     Path dir;
 
     private RestorePlan plan(Path pgdata) {
-        return new RestorePlan("file:///r", "b1", Instant.EPOCH, "0/3000100", 1, "42", 15, 16 << 20,
+        return new RestorePlan("file:///r", "b1", Instant.EPOCH, Lsn.parse("0/3000100"), 1, "42", 15, 16 << 20,
                 new RecoveryTarget.Xid(745), false, "latest", pgdata, RestorePlan.stateDirFor(pgdata), 5555,
                 List.of("000000010000000000000003"), 1, 1, 1, 1, Map.of(), List.of(), "test", Optional.empty(), false,
                 Map.of(), RestoreSubject.of("postgres"));
@@ -36,7 +39,7 @@ class ResumeGuardTest {
     private RestoreSteps steps() throws Exception {
         FileRepository repo = new FileRepository(Files.createDirectories(dir.resolve("repo")));
         return new RestoreSteps(repo, new PgCtl(PgBinaries.locate(Optional.empty())),
-                new RestoreSteps.ServerAccess(Path.of("pitr"), Map.of(), Duration.ofMinutes(1), dev.pitr.core.ProgressBar.NONE),
+                new RestoreSteps.ServerAccess(Path.of("pitr"), Map.of(), Duration.ofMinutes(1), ProgressBar.NONE),
                 s -> { });
     }
 
@@ -77,8 +80,8 @@ class ResumeGuardTest {
     }
 
     private RestorePlan withTablespaces(Path pgdata, Map<String, Path> tablespaces) {
-        return new RestorePlan("file:///r", "b1", Instant.EPOCH, "0/3000100", 1, "42", 15, 16 << 20,
-                new RecoveryTarget.Xid(745), false, "latest", pgdata, RestorePlan.stateDirFor(pgdata), dev.pitr.testkit.PgCluster.freePort(),
+        return new RestorePlan("file:///r", "b1", Instant.EPOCH, Lsn.parse("0/3000100"), 1, "42", 15, 16 << 20,
+                new RecoveryTarget.Xid(745), false, "latest", pgdata, RestorePlan.stateDirFor(pgdata), PgCluster.freePort(),
                 List.of("000000010000000000000003"), 1, 1, 1, 1, Map.of(), List.of(), "test", Optional.empty(), false,
                 tablespaces, RestoreSubject.of("postgres"));
     }
@@ -87,14 +90,14 @@ class ResumeGuardTest {
     void replayMustReadIntoTheLastSegmentOfTheTimelineBeingRestored() {
         List<String> wal = List.of("00000001000000000000000A", "00000001000000000000000B", "00000002000000000000000C",
                 "00000002.history");
-        RestorePlan one = new RestorePlan("file:///r", "b1", Instant.EPOCH, "0/3000100", 1, "42", 15, 16 << 20,
+        RestorePlan one = new RestorePlan("file:///r", "b1", Instant.EPOCH, Lsn.parse("0/3000100"), 1, "42", 15, 16 << 20,
                 new RecoveryTarget.Latest(), false, "1", dir.resolve("d"), dir.resolve("d.pitr"), 5555, wal, 1, 1, 1, 1,
                 Map.of(), List.of(), "test", Optional.empty(), false, Map.of(), RestoreSubject.of("postgres"));
-        assertThat(RestoreSteps.lastPlannedLsn(one)).isEqualTo(dev.pitr.wal.Lsn.parse("0/B000001"));
-        RestorePlan latest = new RestorePlan("file:///r", "b1", Instant.EPOCH, "0/3000100", 1, "42", 15, 16 << 20,
+        assertThat(RestoreSteps.lastPlannedLsn(one)).isEqualTo(Lsn.parse("0/B000001"));
+        RestorePlan latest = new RestorePlan("file:///r", "b1", Instant.EPOCH, Lsn.parse("0/3000100"), 1, "42", 15, 16 << 20,
                 new RecoveryTarget.Latest(), false, "latest", dir.resolve("d"), dir.resolve("d.pitr"), 5555, wal, 1, 1, 1, 1,
                 Map.of(), List.of(), "test", Optional.empty(), false, Map.of(), RestoreSubject.of("postgres"));
-        assertThat(RestoreSteps.lastPlannedLsn(latest)).isEqualTo(dev.pitr.wal.Lsn.parse("0/C000001"));
+        assertThat(RestoreSteps.lastPlannedLsn(latest)).isEqualTo(Lsn.parse("0/C000001"));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.pitr.testkit;
 
+import dev.pitr.core.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -148,7 +149,7 @@ public final class SyslogReceiver implements AutoCloseable {
             Matcher g = GLIBC.matcher(m.raw());
             if (g.matches()) {
                 long micros = m.receivedAt().getEpochSecond() * 1_000_000 + m.receivedAt().getNano() / 1000;
-                lines.add(dev.pitr.core.Json.mapper().writer().without(
+                lines.add(Json.mapper().writer().without(
                         com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(
                         java.util.Map.of("__REALTIME_TIMESTAMP", Long.toString(micros), "_HOSTNAME", host,
                                 "SYSLOG_IDENTIFIER", g.group(2), "_PID", g.group(3), "MESSAGE", g.group(4))));

@@ -1,5 +1,6 @@
 package dev.pitr.wal;
 
+import dev.pitr.core.Json;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -99,7 +100,7 @@ class SuspectScanTest {
         assertThat(RelFileNode.parsePath("pg_tblspc/16400/PG_15_202209061/16384/16401"))
                 .contains(new RelFileNode(16400, 16384, 16401));
         assertThat(WaldumpRecord.parse("pg_waldump: error: could not find file")).isEmpty();
-        assertThat(dev.pitr.core.Json.mapper().convertValue(Lsn.parse("16/B374D848"), String.class)).isEqualTo("16/B374D848");
-        assertThat(dev.pitr.core.Json.mapper().convertValue("0/3000028", Lsn.class)).isEqualTo(Lsn.parse("0/3000028"));
+        assertThat(Json.mapper().convertValue(Lsn.parse("16/B374D848"), String.class)).isEqualTo("16/B374D848");
+        assertThat(Json.mapper().convertValue("0/3000028", Lsn.class)).isEqualTo(Lsn.parse("0/3000028"));
     }
 }
