@@ -99,13 +99,16 @@ public final class RestorePlanner {
         long walBytes = (long) files.size() * segSize;
         long needed = (long) ((backup.rawBytes() + 2 * walBytes) * 1.1);
         int port = req.port().orElseGet(RestorePlanner::freePort);
-        return new RestorePlan(repo.url(), backup.id(), backup.stopTime(), backup.stopLsn(), backup.timeline(),
-                backup.systemIdentifier(), backup.pgMajor(), segSize, req.target(), req.inclusive(), req.timeline(),
-                pgdata, RestorePlan.stateDirFor(pgdata), port, files, backup.rawBytes(), walBytes, needed,
-                freeSpace(pgdata), settings, req.checks(), environment,
-                req.inPlace() ? Optional.of(pgdata.resolveSibling(pgdata.getFileName() + ".before-pitr-"
-                        + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(java.time.ZoneOffset.UTC)
-                        .format(Instant.now()))) : Optional.empty(), req.delta(), tablespaces(backup, req.tablespaceMap()), req.subject());
+        Optional<Path> movedAside = req.inPlace() ? Optional.of(pgdata.resolveSibling(pgdata.getFileName() + ".before-pitr-"
+                + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(java.time.ZoneOffset.UTC)
+                .format(Instant.now()))) : Optional.empty();
+        return new RestorePlan(
+                new RestorePlan.Source(repo.url(), backup.id(), backup.stopTime(), backup.stopLsn(), backup.timeline(),
+                        backup.systemIdentifier(), backup.pgMajor(), segSize, backup.rawBytes()),
+                new RestorePlan.Stop(req.target(), req.inclusive(), req.timeline(), settings),
+                new RestorePlan.Destination(pgdata, RestorePlan.stateDirFor(pgdata), port, movedAside, req.delta(),
+                        tablespaces(backup, req.tablespaceMap()), needed, freeSpace(pgdata)),
+                new RestorePlan.Wal(files, walBytes), req.checks(), environment, req.subject());
     }
 
     /**

@@ -38,16 +38,21 @@ class RestoreModelTest {
     }
 
     @Test
-    void journalRecordsEveryStepAndSurvivesARoundTrip(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
-        RestorePlan plan = new RestorePlan("file:///r", "b1", Instant.EPOCH, Lsn.parse("0/3000100"), 1, "42", 15, 16 << 20,
-                new RecoveryTarget.Xid(745), false, "latest", dir.resolve("data"), dir.resolve("data.pitr"), 5555,
-                java.util.List.of("000000010000000000000003"), 1, 1, 1, 1, java.util.Map.of(), java.util.List.of(), "test",
-                java.util.Optional.empty(), false, java.util.Map.of(), RestoreSubject.of("postgres"));
+    void journalRecordsEveryStepAndSurvivesARoundTrip(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        RestorePlan plan = TestPlans.plan(new RecoveryTarget.Xid(745), "latest", dir.resolve("data"), 5555, java.util.List.of("000000010000000000000003"), java.util.Map.of());
         RestoreJournal j = RestoreJournal.begin(plan).started(RestoreState.PREFLIGHT)
                 .completed(RestoreState.PREFLIGHT, 0, RestoreState.FETCH_BACKUP)
                 .started(RestoreState.FETCH_BACKUP).failed(RestoreState.FETCH_BACKUP, "disk full");
         j.save();
         RestoreJournal back = RestoreJournal.load(plan.stateDir());
+        var stored = dev.pitr.core.Json.mapper().readTree(plan.journalFile().toFile());
+        assertThat(stored.get("format_version").asInt()).isEqualTo(RestoreJournal.FORMAT_VERSION);
+        assertThat(stored.get("plan").get("port").asInt()).as("scripts read plan.port").isEqualTo(5555);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) stored).remove("format_version");
+        java.nio.file.Files.write(plan.journalFile(), dev.pitr.core.Json.mapper().writeValueAsBytes(stored));
+        assertThatThrownBy(() -> RestoreJournal.load(plan.stateDir())).hasMessageContaining("written by an older pitr");
+        j.save();
         assertThat(back.state()).isEqualTo(RestoreState.FAILED);
         assertThat(back.failedStep()).isEqualTo(RestoreState.FETCH_BACKUP);
         assertThat(back.plan().target()).isEqualTo(new RecoveryTarget.Xid(745));

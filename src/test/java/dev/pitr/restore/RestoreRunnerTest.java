@@ -74,10 +74,7 @@ class RestoreRunnerTest {
 
     RestorePlan plan() {
         Path pgdata = dir.resolve("data");
-        return new RestorePlan("file:///r", "b1", Instant.EPOCH, Lsn.parse("0/3000100"), 1, "42", 15, 16 << 20,
-                new RecoveryTarget.Immediate(), false, "latest", pgdata, RestorePlan.stateDirFor(pgdata), 5499,
-                List.of("000000010000000000000003"), 1, 1, 1, 1, Map.of(), List.of(), "test", Optional.empty(), false,
-                Map.of(), RestoreSubject.of("postgres"));
+        return TestPlans.plan(new RecoveryTarget.Immediate(), "latest", pgdata, 5499, List.of("000000010000000000000003"), Map.of());
     }
 
     @Test

@@ -29,10 +29,7 @@ class ResumeGuardTest {
     Path dir;
 
     private RestorePlan plan(Path pgdata) {
-        return new RestorePlan("file:///r", "b1", Instant.EPOCH, Lsn.parse("0/3000100"), 1, "42", 15, 16 << 20,
-                new RecoveryTarget.Xid(745), false, "latest", pgdata, RestorePlan.stateDirFor(pgdata), 5555,
-                List.of("000000010000000000000003"), 1, 1, 1, 1, Map.of(), List.of(), "test", Optional.empty(), false,
-                Map.of(), RestoreSubject.of("postgres"));
+        return TestPlans.plan(new RecoveryTarget.Xid(745), "latest", pgdata, 5555, List.of("000000010000000000000003"), Map.of());
     }
 
     /** The real steps over an empty file repository and this machine's PostgreSQL binaries. */
@@ -59,7 +56,7 @@ class ResumeGuardTest {
         RestoreJournal.begin(plan(pgdata)).save();
         Path journal = RestorePlan.stateDirFor(pgdata).resolve("journal.json");
         ObjectNode tree = (ObjectNode) Json.mapper().readTree(journal.toFile());
-        ((ObjectNode) tree.get("plan")).put("pgdata", dir.resolve("production").toString());
+        ((ObjectNode) tree.get("plan").get("destination")).put("pgdata", dir.resolve("production").toString());
         Files.write(journal, Json.mapper().writeValueAsBytes(tree));
         assertThatThrownBy(() -> RestoreRunner.loadOwn(RestorePlan.stateDirFor(pgdata))).isInstanceOf(PitrException.class)
                 .hasMessageContaining("it was edited or moved");
@@ -80,23 +77,16 @@ class ResumeGuardTest {
     }
 
     private RestorePlan withTablespaces(Path pgdata, Map<String, Path> tablespaces) {
-        return new RestorePlan("file:///r", "b1", Instant.EPOCH, Lsn.parse("0/3000100"), 1, "42", 15, 16 << 20,
-                new RecoveryTarget.Xid(745), false, "latest", pgdata, RestorePlan.stateDirFor(pgdata), PgCluster.freePort(),
-                List.of("000000010000000000000003"), 1, 1, 1, 1, Map.of(), List.of(), "test", Optional.empty(), false,
-                tablespaces, RestoreSubject.of("postgres"));
+        return TestPlans.plan(new RecoveryTarget.Xid(745), "latest", pgdata, PgCluster.freePort(), List.of("000000010000000000000003"), tablespaces);
     }
 
     @Test
     void replayMustReadIntoTheLastSegmentOfTheTimelineBeingRestored() {
         List<String> wal = List.of("00000001000000000000000A", "00000001000000000000000B", "00000002000000000000000C",
                 "00000002.history");
-        RestorePlan one = new RestorePlan("file:///r", "b1", Instant.EPOCH, Lsn.parse("0/3000100"), 1, "42", 15, 16 << 20,
-                new RecoveryTarget.Latest(), false, "1", dir.resolve("d"), dir.resolve("d.pitr"), 5555, wal, 1, 1, 1, 1,
-                Map.of(), List.of(), "test", Optional.empty(), false, Map.of(), RestoreSubject.of("postgres"));
+        RestorePlan one = TestPlans.plan(new RecoveryTarget.Latest(), "1", dir.resolve("d"), 5555, wal, Map.of());
         assertThat(RestoreSteps.lastPlannedLsn(one)).isEqualTo(Lsn.parse("0/B000001"));
-        RestorePlan latest = new RestorePlan("file:///r", "b1", Instant.EPOCH, Lsn.parse("0/3000100"), 1, "42", 15, 16 << 20,
-                new RecoveryTarget.Latest(), false, "latest", dir.resolve("d"), dir.resolve("d.pitr"), 5555, wal, 1, 1, 1, 1,
-                Map.of(), List.of(), "test", Optional.empty(), false, Map.of(), RestoreSubject.of("postgres"));
+        RestorePlan latest = TestPlans.plan(new RecoveryTarget.Latest(), "latest", dir.resolve("d"), 5555, wal, Map.of());
         assertThat(RestoreSteps.lastPlannedLsn(latest)).isEqualTo(Lsn.parse("0/C000001"));
     }
 
