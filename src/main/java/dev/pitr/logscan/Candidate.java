@@ -9,7 +9,7 @@ import java.util.List;
  * carries, and {@code basis} says how one follows from the other.
  */
 public record Candidate(Instant time, String timeText, LogTime.Precision precision, String database, String user,
-                       Integer pid, String session, Long xid, String sql, String kind, List<String> objects,
+                       Integer pid, String session, Long xid, String sql, DestructiveStatement.Kind kind, List<String> objects,
                        boolean failed, boolean rolledBack, int score, String location, Instant loggedAt,
                        String basis, @com.fasterxml.jackson.annotation.JsonIgnore long offset) {
     Candidate markFailed() {

@@ -7,7 +7,9 @@ public record DestructiveStatement(Kind kind, List<QualifiedName> objects, boole
     public enum Kind {
         DROP_DATABASE(60), DROP_OWNED(58), DROP_SCHEMA(55), DROP_TABLE(50), TRUNCATE(45), DELETE_WITHOUT_WHERE(40),
         UPDATE_WITHOUT_WHERE(35), ALTER_TABLE_DROP_COLUMN(30), DROP_MATERIALIZED_VIEW(25), DROP_VIEW(20),
-        DROP_FUNCTION(15), DROP_INDEX(10);
+        DROP_FUNCTION(15), DROP_INDEX(10),
+        /** Not destructive: a statement that matched --statement. The classifier never says it. */
+        MATCH(0);
 
         private final int weight;
 

@@ -8,7 +8,7 @@ import java.time.Instant;
  * about where the message starts in its (uncompressed) file, -1 where unknown.
  */
 public record LogEntry(Instant time, String timeText, LogTime.Precision precision, String database, String user,
-                       Integer pid, String session, Long xid, String severity, String message, String query,
+                       Integer pid, String session, Long xid, Severity severity, String message, String query,
                        String file, long line, Clock clock, long offset) {
     /** Who wrote the time: PostgreSQL itself, or a log receiver (syslog, journald, a container runtime) later. */
     public enum Clock { SERVER, RECEIVER }
@@ -20,7 +20,7 @@ public record LogEntry(Instant time, String timeText, LogTime.Precision precisio
     }
 
     public LogEntry(Instant time, String timeText, LogTime.Precision precision, String database, String user,
-                    Integer pid, String session, Long xid, String severity, String message, String query,
+                    Integer pid, String session, Long xid, Severity severity, String message, String query,
                     String file, long line) {
         this(time, timeText, precision, database, user, pid, session, xid, severity, message, query, file, line,
                 Clock.SERVER, -1);

@@ -92,8 +92,8 @@ public final class LogMessages {
     }
 
     /** LOG for LOG, FEHLER, ОШИБКА, 日志, ...; the text itself when it is no severity pitr knows. */
-    public String english(String severity) {
-        return severityToEnglish.getOrDefault(severity, severity);
+    public Severity english(String severity) {
+        return Severity.of(severityToEnglish.getOrDefault(severity, severity));
     }
 
     /** Every spelling of these English severities, in every language. */

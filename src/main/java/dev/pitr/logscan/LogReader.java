@@ -41,7 +41,7 @@ public final class LogReader {
     private final Predicate<String> interesting;
     private final LogMessages messages = LogMessages.standard();
     private int year = java.time.Year.now().getValue();
-    private java.util.function.BiPredicate<String, String> wanted = (severity, message) -> true;
+    private java.util.function.BiPredicate<Severity, String> wanted = (severity, message) -> true;
 
     /**
      * {@code interesting} sees each message's raw text before anything is parsed: messages it rejects cost
@@ -64,7 +64,7 @@ public final class LogReader {
      * A second filter, on the English severity and the message once the line is split, before the time is
      * parsed and an entry is made: what a scan does not need costs no more than that.
      */
-    public LogReader keep(java.util.function.BiPredicate<String, String> wanted) {
+    public LogReader keep(java.util.function.BiPredicate<Severity, String> wanted) {
         this.wanted = wanted;
         return this;
     }
@@ -373,7 +373,7 @@ public final class LogReader {
                 return;
             }
             Matcher m = matched.get();
-            String severity = messages.english(m.group("sev"));
+            Severity severity = messages.english(m.group("sev"));
             String message = continuation.length() == 0 ? m.group("msg") : m.group("msg") + continuation;
             if (!wanted.test(severity, message)) {
                 return;
@@ -690,7 +690,7 @@ public final class LogReader {
                 stats.skipped++;
                 continue;
             }
-            String severity = messages.english(fields.get(11));
+            Severity severity = messages.english(fields.get(11));
             if (!wanted.test(severity, fields.get(13))) {
                 stats.entries++;
                 continue;
@@ -775,7 +775,7 @@ public final class LogReader {
 
     private void jsonlog(JsonNode n, JsonNode outer, String file, long lineNo, Consumer<LogEntry> sink, String time,
                          String db, String user, String pid, String session, String xid, String query) {
-        String severity = messages.english(n.path("error_severity").asText(""));
+        Severity severity = messages.english(n.path("error_severity").asText(""));
         if (!wanted.test(severity, n.path("message").asText(""))) {
             stats.entries++;
             return;

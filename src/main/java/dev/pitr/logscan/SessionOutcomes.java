@@ -59,7 +59,7 @@ final class SessionOutcomes {
                 return;
             }
             Control c;
-            if ("ERROR".equals(e.severity()) || "FATAL".equals(e.severity())) {
+            if (e.severity().failure()) {
                 c = Control.OTHER; // an error: the open transaction can only roll back now
             } else {
                 c = messages.statement(e.message()).map(s -> control(s.sql())).orElse(null);

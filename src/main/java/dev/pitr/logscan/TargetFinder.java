@@ -190,7 +190,7 @@ public final class TargetFinder {
     private List<FileScan> readAll(TargetQuery q, List<Path> files, List<LogReader.Sample> samples, LogLinePrefix prefix,
                                    LogZone zone) {
         java.util.function.Predicate<String> interest = interest(q);
-        java.util.function.BiPredicate<String, String> keep = mayMatter(q.statement());
+        java.util.function.BiPredicate<Severity, String> keep = mayMatter(q.statement());
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
         List<Part> parts = parts(files, samples, threads);
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
@@ -252,12 +252,12 @@ public final class TargetFinder {
      * query, or a logged statement that is destructive (or drops files, for the WAL alignment). Runs on the
      * scanning threads, so the SQL is classified in parallel and nothing else is kept.
      */
-    private java.util.function.BiPredicate<String, String> mayMatter(Optional<Pattern> statement) {
+    private java.util.function.BiPredicate<Severity, String> mayMatter(Optional<Pattern> statement) {
         return (severity, message) -> {
-            if ("STATEMENT".equals(severity) || "ERROR".equals(severity) || "FATAL".equals(severity)) {
+            if (severity == Severity.STATEMENT || severity.failure()) {
                 return true;
             }
-            return "LOG".equals(severity) && messages.statement(message).map(s -> !SqlClassifier.classify(s.sql()).isEmpty()
+            return severity == Severity.LOG && messages.statement(message).map(s -> !SqlClassifier.classify(s.sql()).isEmpty()
                     || statement.isPresent() && statement.get().matcher(s.sql()).find()).orElse(false);
         };
     }
@@ -311,15 +311,17 @@ public final class TargetFinder {
             }
             return;
         }
-        if (!"LOG".equals(e.severity()) || e.time() == null) {
+        if (e.severity() != Severity.LOG || e.time() == null) {
             return;
         }
         Optional<LogMessages.LoggedStatement> st = messages.statement(e.message());
-        if (st.isPresent() && SqlClassifier.classify(st.get().sql()).stream().anyMatch(d -> DROPS_FILES.contains(d.kind()))) {
+        Optional<DestructiveStatement.Kind> drops = st.flatMap(s -> SqlClassifier.classify(s.sql()).stream()
+                .map(DestructiveStatement::kind).filter(DROPS_FILES::contains).findFirst());
+        if (drops.isPresent()) {
             Instant start = startBound(e, st.get());
             droppers.add(new Candidate(start, e.timeText(), e.precision(), e.database(), e.user(), e.pid(), e.session(),
-                    e.xid(), st.get().sql().strip(), "", List.of(), false, false, 0, e.file() + ":" + e.line(), e.time(), "",
-                    e.offset()));
+                    e.xid(), st.get().sql().strip(), drops.get(), List.of(), false, false, 0, e.file() + ":" + e.line(),
+                    e.time(), "", e.offset()));
         }
     }
     /**
@@ -403,7 +405,7 @@ public final class TargetFinder {
             }
             return;
         }
-        if (!"LOG".equals(e.severity())) {
+        if (e.severity() != Severity.LOG) {
             return;
         }
         Optional<LogMessages.LoggedStatement> logged = messages.statement(e.message());
@@ -419,7 +421,7 @@ public final class TargetFinder {
         }
         List<DestructiveStatement> destructive = SqlClassifier.classify(sql);
         int score;
-        String kind;
+        DestructiveStatement.Kind kind;
         List<String> objects = new ArrayList<>();
         destructive.forEach(d -> d.objects().forEach(o -> objects.add(o.toString())));
         if (q.table().isPresent()) {
@@ -429,20 +431,20 @@ public final class TargetFinder {
                 return;
             }
             score = 100 + hit.get().kind().weight();
-            kind = hit.get().kind().name();
+            kind = hit.get().kind();
         } else if (q.statement().isPresent()) {
             if (!q.statement().get().matcher(sql).find()) {
                 return;
             }
             score = 20 + destructive.stream().mapToInt(d -> d.kind().weight()).max().orElse(0);
-            kind = destructive.isEmpty() ? "MATCH" : destructive.get(0).kind().name();
+            kind = destructive.isEmpty() ? DestructiveStatement.Kind.MATCH : destructive.get(0).kind();
         } else {
             if (destructive.isEmpty()) {
                 return;
             }
             DestructiveStatement top = destructive.stream().max(Comparator.comparingInt(d -> d.kind().weight())).get();
             score = top.kind().weight() + (top.cascade() ? 5 : 0);
-            kind = top.kind().name();
+            kind = top.kind();
         }
         found.add(new Candidate(startBound(e, logged.get()), e.timeText(), e.precision(), e.database(), e.user(), e.pid(),
                 e.session(), e.xid() != null && e.xid() > 0 ? e.xid() : null, sql.strip(), kind, objects, false, false, score,
@@ -493,10 +495,10 @@ public final class TargetFinder {
 
     /** A STATEMENT line (stderr) or an ERROR row's query column (csv/json): that statement failed. */
     private static Optional<String> failedStatement(LogEntry e) {
-        if ("STATEMENT".equals(e.severity())) {
+        if (e.severity() == Severity.STATEMENT) {
             return Optional.of(e.message());
         }
-        if (("ERROR".equals(e.severity()) || "FATAL".equals(e.severity())) && e.query() != null) {
+        if (e.severity().failure() && e.query() != null) {
             return Optional.of(e.query());
         }
         return Optional.empty();

@@ -67,12 +67,12 @@ public record WalRefinement(SuspectLocator locator, Optional<PgConnection> serve
     }
 
     /** What the statement does to its table's files, for the kinds the WAL search follows. */
-    static Optional<SuspectLocator.Touch> touch(String kind) {
+    static Optional<SuspectLocator.Touch> touch(DestructiveStatement.Kind kind) {
         return switch (kind) {
-            case "DROP_TABLE", "DROP_INDEX", "DROP_MATERIALIZED_VIEW" -> Optional.of(SuspectLocator.Touch.DROP);
-            case "TRUNCATE" -> Optional.of(SuspectLocator.Touch.TRUNCATE);
-            case "DELETE_WITHOUT_WHERE" -> Optional.of(SuspectLocator.Touch.DELETE);
-            case "UPDATE_WITHOUT_WHERE" -> Optional.of(SuspectLocator.Touch.UPDATE);
+            case DROP_TABLE, DROP_INDEX, DROP_MATERIALIZED_VIEW -> Optional.of(SuspectLocator.Touch.DROP);
+            case TRUNCATE -> Optional.of(SuspectLocator.Touch.TRUNCATE);
+            case DELETE_WITHOUT_WHERE -> Optional.of(SuspectLocator.Touch.DELETE);
+            case UPDATE_WITHOUT_WHERE -> Optional.of(SuspectLocator.Touch.UPDATE);
             default -> Optional.empty();
         };
     }

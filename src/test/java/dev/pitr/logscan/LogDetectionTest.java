@@ -77,9 +77,9 @@ class LogDetectionTest {
         assertThat(m.statement("duration: 0.120 ms  execute <unnamed>: DELETE FROM t").orElseThrow().duration())
                 .contains(Duration.ofNanos(120_000));
         assertThat(m.statement("checkpoint starting: time")).isEmpty();
-        assertThat(m.english("FEHLER")).isEqualTo("ERROR");
-        assertThat(m.english("ОШИБКА")).isEqualTo("ERROR");
-        assertThat(m.english("INSTRUCTION ")).isEqualTo("STATEMENT");
+        assertThat(m.english("FEHLER")).isEqualTo(Severity.ERROR);
+        assertThat(m.english("ОШИБКА")).isEqualTo(Severity.ERROR);
+        assertThat(m.english("INSTRUCTION ")).isEqualTo(Severity.STATEMENT);
         LogLinePrefix p = new LogLinePrefix("%m [%p] ");
         assertThat(p.match("2026-12-01 10:00:00.000 UTC [5] ОШИБКА:  отношение не существует")).isPresent();
     }
@@ -87,14 +87,14 @@ class LogDetectionTest {
     @Test
     void theStartOfADurationLineIsItsTimeMinusTheDurationRoundedDown() {
         LogEntry e = new LogEntry(Instant.parse("2026-12-01T10:00:00.010Z"), "t", LogTime.Precision.MILLIS, null, null,
-                1, null, null, "LOG", "duration: 8.854 ms  statement: DELETE FROM t", null, "f", 1);
+                1, null, null, Severity.LOG, "duration: 8.854 ms  statement: DELETE FROM t", null, "f", 1);
         var st = LogMessages.standard().statement(e.message()).orElseThrow();
         assertThat(TargetFinder.startBound(e, st)).isEqualTo(Instant.parse("2026-12-01T10:00:00.001Z"));
         LogEntry seconds = new LogEntry(Instant.parse("2026-12-01T10:00:05Z"), "t", LogTime.Precision.SECONDS, null, null,
-                1, null, null, "LOG", "duration: 0.500 ms  statement: DELETE FROM t", null, "f", 1);
+                1, null, null, Severity.LOG, "duration: 0.500 ms  statement: DELETE FROM t", null, "f", 1);
         assertThat(TargetFinder.startBound(seconds, st)).isEqualTo(Instant.parse("2026-12-01T10:00:04Z"));
         LogEntry received = new LogEntry(Instant.parse("2026-12-01T10:00:05.300Z"), "t", LogTime.Precision.MICROS, null,
-                null, 1, null, null, "LOG", "statement: DELETE FROM t", null, "f", 1, LogEntry.Clock.RECEIVER, -1);
+                null, 1, null, null, Severity.LOG, "statement: DELETE FROM t", null, "f", 1, LogEntry.Clock.RECEIVER, -1);
         assertThat(TargetFinder.startBound(received, LogMessages.standard().statement(received.message()).orElseThrow()))
                 .as("a receiver's stamp has a second of margin").isEqualTo(Instant.parse("2026-12-01T10:00:04.300Z"));
     }

@@ -50,7 +50,7 @@ class TargetFinderTest {
                 "2026-03-25 14:14:01.000 UTC [8] LOG:  statement: DROP TABLE missing",
                 "2026-03-25 14:14:01.001 UTC [8] ERROR:  table \"missing\" does not exist",
                 "2026-03-25 14:14:01.001 UTC [8] STATEMENT:  DROP TABLE missing");
-        assertThat(r.candidates().get(0).kind()).isEqualTo("TRUNCATE");
+        assertThat(r.candidates().get(0).kind()).isEqualTo(DestructiveStatement.Kind.TRUNCATE);
         assertThat(r.candidates().get(1).failed()).isTrue();
         assertThat(r.recommendation().orElseThrow().time()).isEqualTo(Instant.parse("2026-03-25T14:14:00Z"));
     }
@@ -97,14 +97,14 @@ class TargetFinderTest {
         assertThat(rec.notPinned()).hasValueSatisfying(why -> assertThat(why).contains("table's file")
                 .contains("no live server is configured"));
         assertThat(rec.reason()).contains("the WAL could not pin the transaction");
-        assertThat(WalRefinement.touch("TRUNCATE")).contains(SuspectLocator.Touch.TRUNCATE);
-        assertThat(WalRefinement.touch("DROP_VIEW")).isEmpty();
+        assertThat(WalRefinement.touch(DestructiveStatement.Kind.TRUNCATE)).contains(SuspectLocator.Touch.TRUNCATE);
+        assertThat(WalRefinement.touch(DestructiveStatement.Kind.DROP_VIEW)).isEmpty();
     }
 
     @Test
     void theDefaultStopsBeforeThePinnedCommitAndFirstRecordIsAChoiceThatCountsItsLoss() {
         Candidate c = new Candidate(Instant.parse("2026-03-25T14:14:02Z"), "t", LogTime.Precision.MILLIS, "shop", "app",
-                2, null, null, "DROP TABLE t", "DROP_TABLE", List.of("t"), false, false, 150, "pg.log:1",
+                2, null, null, "DROP TABLE t", DestructiveStatement.Kind.DROP_TABLE, List.of("t"), false, false, 150, "pg.log:1",
                 Instant.parse("2026-03-25T14:14:02Z"), "", 0);
         var t = new PinnedTransaction(731, List.of(), Lsn.parse("0/3000100"), true,
                 Lsn.parse("0/3400000"), Instant.parse("2026-03-25T14:14:14Z"), "COMMIT ...", 54,
