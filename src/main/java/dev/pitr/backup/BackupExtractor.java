@@ -105,6 +105,15 @@ public final class BackupExtractor {
 
     public static long extract(InputStream stored, BackupMetadata.BackupFile file, Path pgdata, ProgressBar bar,
                                Optional<Delta> delta) {
+        return extract(stored, file, pgdata, bar, delta, 1);
+    }
+
+    /**
+     * {@code parallel}: writer threads. The stream is decoded, hashed and parsed in this thread; file contents go
+     * to the writers in chunks (bounded memory), every chunk of one file to the same writer, in order.
+     */
+    public static long extract(InputStream stored, BackupMetadata.BackupFile file, Path pgdata, ProgressBar bar,
+                               Optional<Delta> delta, int parallel) {
         MessageDigest sha = Hashing.sha256();
         long[] count = new long[1];
         Path root = pgdata.toAbsolutePath().normalize();
@@ -122,22 +131,26 @@ public final class BackupExtractor {
                 return n;
             }
         }) {
-            TarArchiveInputStream tar = new TarArchiveInputStream(raw);
-            TarArchiveEntry entry;
-            while ((entry = tar.getNextEntry()) != null) {
-                Path target = safeTarget(root, entry);
-                delta.ifPresent(d -> d.listed.add(target));
-                if (entry.isDirectory()) {
-                    Files.createDirectories(target);
-                } else if (delta.isPresent() && Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
-                    delta.get().rewriteChanged(tar, target);
-                } else {
-                    Files.createDirectories(target.getParent());
-                    try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE,
-                            StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-                        tar.transferTo(out);
+            TarArchiveInputStream tar = new TarArchiveInputStream(raw, 1 << 16);
+            try (FileWriters writers = new FileWriters(delta.isPresent() ? 0 : parallel)) {
+                TarArchiveEntry entry;
+                Set<Path> made = new HashSet<>();
+                while ((entry = tar.getNextEntry()) != null) {
+                    Path target = safeTarget(root, entry);
+                    delta.ifPresent(d -> d.listed.add(target));
+                    if (entry.isDirectory()) {
+                        Files.createDirectories(target);
+                        made.add(target);
+                    } else if (delta.isPresent() && Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
+                        delta.get().rewriteChanged(tar, target);
+                    } else {
+                        if (made.add(target.getParent())) {
+                            Files.createDirectories(target.getParent());
+                        }
+                        writers.write(target, tar);
                     }
                 }
+                writers.finish();
             }
             raw.transferTo(OutputStream.nullOutputStream());
             bar.finish();

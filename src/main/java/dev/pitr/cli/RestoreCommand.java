@@ -215,7 +215,7 @@ final class RestoreCommand {
         env.put("PITR_S3_PATH_STYLE", Boolean.toString(s.s3().pathStyle()));
         return new RestoreSteps(session.repository(), new PgCtl(session.binaries()),
                 new RestoreSteps.ServerAccess(Launcher.path(), env, Duration.ofHours(6),
-                        session.output().progressBar("FETCH_BACKUP")), session.output()::progress);
+                        session.output().progressBar("FETCH_BACKUP"), s.processMax()), session.output()::progress);
     }
 
     static Path stateDir(Session session, Path pgdata) {

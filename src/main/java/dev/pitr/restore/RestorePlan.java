@@ -1,6 +1,7 @@
 package dev.pitr.restore;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 import dev.pitr.wal.Lsn;
@@ -16,9 +17,10 @@ import java.util.Optional;
  * Everything a restore will do, decided before anything is changed; the journal keeps it verbatim. In parts:
  * the backup it starts from, where replay stops, where the copy goes, the WAL it needs; and what it is for.
  */
-@JsonIgnoreProperties(value = {"port", "pgdata", "movedAside"}, allowGetters = true)
-public record RestorePlan(Source source, Stop stop, Destination destination, Wal wal, List<String> checks,
-                          String environment, RestoreSubject subject) {
+public record RestorePlan(@JsonIgnore Source source, @JsonIgnore Stop stop, @JsonIgnore Destination destination,
+                          @JsonIgnore Wal wal, @JsonProperty("checks") List<String> checks,
+                          @JsonProperty("environment") String environment,
+                          @JsonProperty("subject") RestoreSubject subject) {
 
     /** The backup the restore starts from, and its cluster. */
     public record Source(String repo, String backupId, Instant stopTime, Lsn stopLsn, int timeline,
@@ -52,64 +54,77 @@ public record RestorePlan(Source source, Stop stop, Destination destination, Wal
 
     // the parts' fields, by the names the steps use
 
+    @JsonProperty("repo")
     public String repo() {
         return source.repo();
     }
 
+    @JsonProperty("backupId")
     public String backupId() {
         return source.backupId();
     }
 
+    @JsonProperty("backupStopTime")
     public Instant backupStopTime() {
         return source.stopTime();
     }
 
+    @JsonProperty("backupStopLsn")
     public Lsn backupStopLsn() {
         return source.stopLsn();
     }
 
+    @JsonProperty("backupTimeline")
     public int backupTimeline() {
         return source.timeline();
     }
 
+    @JsonProperty("systemIdentifier")
     public String systemIdentifier() {
         return source.systemIdentifier();
     }
 
+    @JsonProperty("pgMajor")
     public int pgMajor() {
         return source.pgMajor();
     }
 
+    @JsonProperty("walSegmentSize")
     public int walSegmentSize() {
         return source.walSegmentSize();
     }
 
+    @JsonProperty("backupBytes")
     public long backupBytes() {
         return source.bytes();
     }
 
+    @JsonProperty("target")
     public RecoveryTarget target() {
         return stop.target();
     }
 
+    @JsonProperty("inclusive")
     public boolean inclusive() {
         return stop.inclusive();
     }
 
+    @JsonProperty("timeline")
     public String timeline() {
         return stop.timeline();
     }
 
+    @JsonProperty("recoverySettings")
     public Map<String, String> recoverySettings() {
         return stop.recoverySettings();
     }
 
-    /** Also at the plan's top level in the journal: scripts read {@code plan.port} and {@code plan.pgdata}. */
     @JsonProperty("pgdata")
     public Path pgdata() {
         return destination.pgdata();
     }
 
+    @JsonProperty("stateDir")
     public Path stateDir() {
         return destination.stateDir();
     }
@@ -124,22 +139,27 @@ public record RestorePlan(Source source, Stop stop, Destination destination, Wal
         return destination.movedAside();
     }
 
+    @JsonProperty("tablespaces")
     public Map<String, Path> tablespaces() {
         return destination.tablespaces();
     }
 
+    @JsonProperty("diskNeeded")
     public long diskNeeded() {
         return destination.diskNeeded();
     }
 
+    @JsonProperty("diskFree")
     public long diskFree() {
         return destination.diskFree();
     }
 
+    @JsonProperty("walFiles")
     public List<String> walFiles() {
         return wal.files();
     }
 
+    @JsonProperty("walBytes")
     public long walBytes() {
         return wal.bytes();
     }
@@ -160,6 +180,39 @@ public record RestorePlan(Source source, Stop stop, Destination destination, Wal
      */
     public boolean reusesFiles() {
         return destination.delta();
+    }
+
+    @JsonProperty("delta")
+    boolean delta() {
+        return destination.delta();
+    }
+
+    /**
+     * The plan as the journal and 'restore plan --json' hold it: one flat object (the parts are how the code
+     * reads it), so the scripts that read {@code plan.port} or {@code plan.backupId} keep working.
+     */
+    @JsonCreator
+    static RestorePlan fromJson(@JsonProperty("repo") String repo, @JsonProperty("backupId") String backupId,
+                                @JsonProperty("backupStopTime") Instant backupStopTime,
+                                @JsonProperty("backupStopLsn") Lsn backupStopLsn,
+                                @JsonProperty("backupTimeline") int backupTimeline,
+                                @JsonProperty("systemIdentifier") String systemIdentifier,
+                                @JsonProperty("pgMajor") int pgMajor, @JsonProperty("walSegmentSize") int walSegmentSize,
+                                @JsonProperty("backupBytes") long backupBytes,
+                                @JsonProperty("target") RecoveryTarget target, @JsonProperty("inclusive") boolean inclusive,
+                                @JsonProperty("timeline") String timeline,
+                                @JsonProperty("recoverySettings") Map<String, String> recoverySettings,
+                                @JsonProperty("pgdata") Path pgdata, @JsonProperty("stateDir") Path stateDir,
+                                @JsonProperty("port") int port, @JsonProperty("movedAside") Optional<Path> movedAside,
+                                @JsonProperty("delta") boolean delta, @JsonProperty("tablespaces") Map<String, Path> tablespaces,
+                                @JsonProperty("diskNeeded") long diskNeeded, @JsonProperty("diskFree") long diskFree,
+                                @JsonProperty("walFiles") List<String> walFiles, @JsonProperty("walBytes") long walBytes,
+                                @JsonProperty("checks") List<String> checks, @JsonProperty("environment") String environment,
+                                @JsonProperty("subject") RestoreSubject subject) {
+        return new RestorePlan(new Source(repo, backupId, backupStopTime, backupStopLsn, backupTimeline, systemIdentifier,
+                pgMajor, walSegmentSize, backupBytes), new Stop(target, inclusive, timeline, recoverySettings),
+                new Destination(pgdata, stateDir, port, movedAside == null ? Optional.empty() : movedAside, delta,
+                        tablespaces, diskNeeded, diskFree), new Wal(walFiles, walBytes), checks, environment, subject);
     }
 
     public Path spool() {

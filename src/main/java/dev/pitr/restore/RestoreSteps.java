@@ -18,9 +18,14 @@ import java.util.function.Consumer;
 public final class RestoreSteps {
     /** How the restored server reaches pitr: the launcher for restore_command and its environment. */
     public record ServerAccess(Path launcher, Map<String, String> env, Duration replayTimeout,
-                               ProgressBar bar) {
+                               ProgressBar bar, int writers) {
         public ServerAccess(Path launcher, Map<String, String> env, Duration replayTimeout) {
-            this(launcher, env, replayTimeout, ProgressBar.NONE);
+            this(launcher, env, replayTimeout, ProgressBar.NONE, 2);
+        }
+
+        /** {@code writers}: threads writing the extracted files (process-max), beside the one decoding. */
+        public ServerAccess {
+            writers = Math.max(1, writers);
         }
     }
 

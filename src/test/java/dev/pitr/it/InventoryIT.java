@@ -443,7 +443,7 @@ class InventoryIT {
         Path pgdata = pg.dataDir();
         Cli.Run running = cli.run("--yes", "restore", "run", "--in-place", "--target-latest", "--timeline", "current",
                 "--pgdata", pgdata.toString());
-        assertThat(running.exitCode()).isEqualTo(4);
+        assertThat(running.exitCode()).as(running.stderr()).isEqualTo(4);
         assertThat(running.stderr()).contains("is running: stop it first");
 
         pg.stop();

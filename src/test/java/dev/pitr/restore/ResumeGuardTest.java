@@ -36,7 +36,7 @@ class ResumeGuardTest {
     private RestoreSteps steps() throws Exception {
         FileRepository repo = new FileRepository(Files.createDirectories(dir.resolve("repo")));
         return new RestoreSteps(repo, new PgCtl(PgBinaries.locate(Optional.empty())),
-                new RestoreSteps.ServerAccess(Path.of("pitr"), Map.of(), Duration.ofMinutes(1), ProgressBar.NONE),
+                new RestoreSteps.ServerAccess(Path.of("pitr"), Map.of(), Duration.ofMinutes(1), ProgressBar.NONE, 2),
                 s -> { });
     }
 
@@ -56,7 +56,7 @@ class ResumeGuardTest {
         RestoreJournal.begin(plan(pgdata)).save();
         Path journal = RestorePlan.stateDirFor(pgdata).resolve("journal.json");
         ObjectNode tree = (ObjectNode) Json.mapper().readTree(journal.toFile());
-        ((ObjectNode) tree.get("plan").get("destination")).put("pgdata", dir.resolve("production").toString());
+        ((ObjectNode) tree.get("plan")).put("pgdata", dir.resolve("production").toString());
         Files.write(journal, Json.mapper().writeValueAsBytes(tree));
         assertThatThrownBy(() -> RestoreRunner.loadOwn(RestorePlan.stateDirFor(pgdata))).isInstanceOf(PitrException.class)
                 .hasMessageContaining("it was edited or moved");
