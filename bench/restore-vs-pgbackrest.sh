@@ -23,26 +23,44 @@ archive_mode = on
 archive_command = '$pitr --repo file://$work/pitr-repo wal push %p && pgbackrest --config=$work/pgbackrest.conf --stanza=bench archive-push %p'
 max_wal_size = '1GB'
 CONF
-export PITR_PGPORT="$port" PITR_AUDIT_LOG="$work/audit.jsonl"
-echo "== pgbench -i -s $scale, full backups with both tools"
+# the same parallelism for both: pgBackRest's process-max (pgbackrest.conf) and pitr's writer threads
+export PITR_PGPORT="$port" PITR_AUDIT_LOG="$work/audit.jsonl" PITR_PROCESS_MAX=2
+echo "== pgbench -i -s $scale, full backups with both tools (archive drained first, order alternated)"
 "$pgbin/pgbench" -q -i -s "$scale" -h 127.0.0.1 -p "$port" -U postgres postgres >/dev/null 2>&1
 pgbr stanza-create
 now() { date +%s%N; }
-s=$(now); "$pitr" --repo "file://$work/pitr-repo" backup create >/dev/null; e=$(now); pitr_backup=$(( (e - s) / 1000000 ))
-s=$(now); pgbr backup --type=full; e=$(now); pgbr_backup=$(( (e - s) / 1000000 ))
-echo "== $load s of pgbench load, the target, 5 s more"
+drain() { # every segment written so far is archived by both tools: neither backup waits for the other's backlog
+  local last done_wal
+  last=$(psql_at "$port" -At -c "SELECT pg_walfile_name(pg_switch_wal())")
+  for _ in $(seq 1 3000); do
+    done_wal=$(psql_at "$port" -At -c "SELECT coalesce(last_archived_wal,'') FROM pg_stat_archiver")
+    [[ "$done_wal" > "$last" || "$done_wal" == "$last" ]] && return 0; sleep 0.2
+  done
+}
+backup_pitr() { drain; local s e; s=$(now); "$pitr" --repo "file://$work/pitr-repo" backup create >/dev/null; e=$(now); ms=$(( (e - s) / 1000000 )); }
+backup_pgbr() { drain; local s e; s=$(now); pgbr backup --type=full; e=$(now); ms=$(( (e - s) / 1000000 )); }
+pitr_backup=999999; pgbr_backup=999999
+for n in 1 2; do # alternating, the better run counts (the order effect of a quiet VM's first writes removed)
+  if [ "$n" = 1 ]; then backup_pitr; a=$ms; backup_pgbr; b=$ms; else backup_pgbr; b=$ms; backup_pitr; a=$ms; fi
+  echo "backup run $n: pitr $a ms, pgBackRest $b ms"
+  [ "$a" -lt "$pitr_backup" ] && pitr_backup=$a; [ "$b" -lt "$pgbr_backup" ] && pgbr_backup=$b
+done
+echo "== $load s of pgbench load, the target, 5 s more (-n: no TRUNCATE pgbench_history lock straddling the target)"
 "$pgbin/pgbench" -c 2 -T "$load" -h 127.0.0.1 -p "$port" -U postgres postgres >/dev/null 2>&1
 target=$(psql_at "$port" -At -c "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'")
-"$pgbin/pgbench" -c 2 -T 5 -h 127.0.0.1 -p "$port" -U postgres postgres >/dev/null 2>&1
+"$pgbin/pgbench" -n -c 2 -T 5 -h 127.0.0.1 -p "$port" -U postgres postgres >/dev/null 2>&1
 last=$(psql_at "$port" -At -c "SELECT pg_walfile_name(pg_switch_wal())")
 for _ in $(seq 1 600); do
   done_wal=$(psql_at "$port" -At -c "SELECT coalesce(last_archived_wal,'') FROM pg_stat_archiver")
   [[ "$done_wal" > "$last" || "$done_wal" == "$last" ]] && break; sleep 0.2
 done
 segs=$(find "$work/pitr-repo/wal" -name '*.pitr' | wc -l)
-paused() { # PORT: wait until the server is paused at its target
+paused() { # PORT: wait until the server stopped at its target: paused there, or (pitr, when a replayed lock
+  # would block a table of the paused copy) recovery ended there
+  local state
   for _ in $(seq 1 3000); do
-    [ "$(psql_at "$1" -At -c "SELECT pg_get_wal_replay_pause_state()" 2>/dev/null)" = paused ] && return 0; sleep 0.1
+    state=$(psql_at "$1" -At -c "SELECT CASE WHEN pg_is_in_recovery() THEN pg_get_wal_replay_pause_state() ELSE 'ended' END" 2>/dev/null || true)
+    [ "$state" = paused ] || [ "$state" = ended ] && return 0; sleep 0.1
   done; return 1
 }
 echo "== restore to $target ($segs WAL segments archived), each tool twice, alternating; the faster run counts"
@@ -63,14 +81,34 @@ restore_pgbr() { # N
   s=$(now)
   pgbr restore --pg1-path="$work/r-pgbr-$1/data" --type=time --target="$target" --target-action=pause \
     --recovery-option=port="$port" --recovery-option=archive_mode=off
+  local f; f=$(now); pgbr_files_ms=$(( (f - s) / 1000000 ))
   printf "port = %s\nunix_socket_directories = '%s'\nlisten_addresses = '127.0.0.1'\n" "$port" "$work/r-pgbr-$1" >>"$work/r-pgbr-$1/data/postgresql.auto.conf"
   as_pg "$pgbin/pg_ctl" -D "$work/r-pgbr-$1/data" -l "$work/r-pgbr-$1/log" -W start >/dev/null
-  paused "$port"; e=$(now); ms=$(( (e - s) / 1000000 ))
+  paused "$port"; e=$(now); ms=$(( (e - s) / 1000000 )); pgbr_replay_ms=$(( (e - f) / 1000000 ))
 }
-pitr_restore=999999; pgbr_restore=999999
-for n in 1 2; do
-  restore_pitr "$n"; rport=$port; echo "pitr run $n: $ms ms"; [ "$ms" -lt "$pitr_restore" ] && pitr_restore=$ms
-  restore_pgbr "$n"; gport=$port; echo "pgBackRest run $n: $ms ms"; [ "$ms" -lt "$pgbr_restore" ] && pgbr_restore=$ms
+steps_of() { # PGDATA: pitr's step times from its journal, as JSON
+  "$pitr" --json restore status --pgdata "$1" | python3 -c '
+import json, sys, datetime
+j = json.load(sys.stdin)
+t = lambda s: datetime.datetime.fromisoformat(s.replace("Z", "+00:00"))
+out = {}
+for st in j["steps"]:
+    if st.get("ended_at"):
+        out[st["state"].lower() + "_ms"] = int((t(st["ended_at"]) - t(st["started_at"])).total_seconds() * 1000)
+print(json.dumps(out))'
+}
+pitr_restore=999999; pgbr_restore=999999; pitr_steps='{}'; pgbr_steps='{}'
+for n in 1 2; do # alternating, the better run counts
+  if [ "$n" = 1 ]; then order="pitr pgbr"; else order="pgbr pitr"; fi
+  for tool in $order; do
+    if [ "$tool" = pitr ]; then
+      restore_pitr "$n"; rport=$port; echo "pitr run $n: $ms ms"
+      if [ "$ms" -lt "$pitr_restore" ]; then pitr_restore=$ms; pitr_steps=$(steps_of "$work/r-pitr-$n/data"); fi
+    else
+      restore_pgbr "$n"; gport=$port; echo "pgBackRest run $n: $ms ms (files $pgbr_files_ms ms, replay $pgbr_replay_ms ms)"
+      if [ "$ms" -lt "$pgbr_restore" ]; then pgbr_restore=$ms; pgbr_steps="{\"restore_files_ms\":$pgbr_files_ms,\"replay_ms\":$pgbr_replay_ms}"; fi
+    fi
+  done
   if [ "$n" = 1 ]; then
     "$pitr" restore status --pgdata "$work/r-pitr-1/data" | sed -n '/PREFLIGHT/,/READY/p' # where pitr's time went
     as_pg "$pgbin/pg_ctl" -D "$work/r-pitr-1/data" -m immediate stop >/dev/null
@@ -85,4 +123,4 @@ echo "both copies hold the same data at the target: $same"
 pitr_size=$(du -sb "$work/pitr-repo/backups" | cut -f1)
 pgbr_size=$(du -sb "$work/pgbr-repo/backup" | cut -f1)
 printf '%-40s %10s %10s %8.2f\n' "backup size in the repository (MB)" "$((pitr_size / 1048576))" "$((pgbr_size / 1048576))" "$(awk -v a="$pitr_size" -v b="$pgbr_size" 'BEGIN{print a/b}')"
-echo "BENCH_JSON restore {\"scale\":$scale,\"segments\":$segs,\"pitr_backup_ms\":$pitr_backup,\"pgbackrest_backup_ms\":$pgbr_backup,\"pitr_backup_bytes\":$pitr_size,\"pgbackrest_backup_bytes\":$pgbr_size,\"pitr_restore_ms\":$pitr_restore,\"pgbackrest_restore_ms\":$pgbr_restore,\"restore_ratio\":$(awk -v a="$pitr_restore" -v b="$pgbr_restore" 'BEGIN{printf "%.2f", a/b}'),\"same_data\":\"$same\"}"
+echo "BENCH_JSON restore {\"scale\":$scale,\"segments\":$segs,\"pitr_backup_ms\":$pitr_backup,\"pgbackrest_backup_ms\":$pgbr_backup,\"pitr_backup_bytes\":$pitr_size,\"pgbackrest_backup_bytes\":$pgbr_size,\"pitr_restore_ms\":$pitr_restore,\"pgbackrest_restore_ms\":$pgbr_restore,\"restore_ratio\":$(awk -v a="$pitr_restore" -v b="$pgbr_restore" 'BEGIN{printf "%.2f", a/b}'),\"backup_ratio\":$(awk -v a="$pitr_backup" -v b="$pgbr_backup" 'BEGIN{printf "%.2f", a/b}'),\"pitr_steps\":$pitr_steps,\"pgbackrest_steps\":$pgbr_steps,\"same_data\":\"$same\"}"
