@@ -44,20 +44,30 @@ final class PreflightStep implements Step {
                     ? "something else still listens on the cluster's port" : "choose another --port (a restore never"
                     + " shares a port with a running server)"));
         }
-        if (pg.binaries().major() != plan.pgMajor()) {
-            throw PitrException.usage("backup " + plan.backupId() + " is PostgreSQL " + plan.pgMajor()
-                    + " but the binaries in " + pg.binaries().binDir() + " are " + pg.binaries().major()
-                    + ": set pg-bin to PostgreSQL " + plan.pgMajor());
-        }
+        requireBinaries(pg, plan);
         if (plan.diskFree() > 0 && plan.diskFree() < plan.diskNeeded()) { // in place too: the old one stays beside it
             throw new PitrException(ExitCode.IO_FAILURE, "not enough disk for " + pgdata + ": need about "
                     + plan.diskNeeded() / 1048576 + " MiB, " + plan.diskFree() / 1048576 + " MiB free");
         }
         checkTablespaceTargets(plan);
+        requireRepository(repo);
+        return StepResult.NONE;
+    }
+
+    /** The binaries are the backup's major version (checked again before a resume writes anything). */
+    static void requireBinaries(PgCtl pg, RestorePlan plan) {
+        if (pg.binaries().major() != plan.pgMajor()) {
+            throw PitrException.usage("backup " + plan.backupId() + " is PostgreSQL " + plan.pgMajor()
+                    + " but the binaries in " + pg.binaries().binDir() + " are " + pg.binaries().major()
+                    + ": set pg-bin to PostgreSQL " + plan.pgMajor());
+        }
+    }
+
+    /** The repository is one pitr made (it has an identity), not a mistyped URL. */
+    static void requireRepository(Repository repo) {
         if (repo.head(RepositoryLayout.IDENTITY).isEmpty()) {
             throw new RepositoryException("repository " + repo.url() + " has no identity object: wrong repository?");
         }
-        return StepResult.NONE;
     }
 
     /** Each tablespace goes into a new, empty directory (with --delta: an older copy of it may be there). */

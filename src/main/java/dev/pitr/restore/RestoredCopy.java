@@ -5,9 +5,7 @@ import dev.pitr.core.Wait;
 import dev.pitr.pg.PgConnection;
 import dev.pitr.pg.PgCtl;
 import dev.pitr.pg.ProcessRunner;
-import dev.pitr.repo.RepositoryLayout;
 import dev.pitr.repo.Repository;
-import dev.pitr.repo.RepositoryException;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,13 +39,8 @@ final class RestoredCopy implements CopyLifecycle {
                 throw PitrException.refused("a server is running on " + pgdata + ": resuming at " + next + " would write"
                         + " under it; if it is production, leave it alone and restore into a new directory");
             }
-            if (pg.binaries().major() != plan.pgMajor()) {
-                throw PitrException.usage("backup " + plan.backupId() + " is PostgreSQL " + plan.pgMajor()
-                        + " but the binaries in " + pg.binaries().binDir() + " are " + pg.binaries().major());
-            }
-            if (repo.head(RepositoryLayout.IDENTITY).isEmpty()) {
-                throw new RepositoryException("repository " + repo.url() + " has no identity object: wrong repository?");
-            }
+            PreflightStep.requireBinaries(pg, plan);
+            PreflightStep.requireRepository(repo);
             return;
         }
         // REPLAY and VERIFY talk to a server: it must be this copy's, in recovery with pitr's settings
