@@ -53,9 +53,30 @@ final class TrainCdsCommand implements Runnable {
             } catch (RepositoryException expected) {
                 // nothing listens there: the point was to load the request path's classes
             }
+            trainLogScan(dir);
             Trees.delete(dir);
         } catch (Exception e) {
             throw new IllegalStateException("CDS training run failed", e);
+        }
+    }
+
+    /**
+     * 'target find' on a small log, through the command line as a user runs it (prefix and zone detected, the
+     * server asked on a closed port): an on-call engineer's first command starts without loading its classes.
+     */
+    private static void trainLogScan(Path dir) throws java.io.IOException {
+        StringBuilder log = new StringBuilder();
+        for (int i = 0; i < 2000; i++) {
+            log.append(String.format("2026-03-25 14:%02d:%02d.%03d UTC [%d] app@shop LOG:  statement: %s%n", i / 600,
+                    i / 10 % 60, i % 1000, 1000 + i % 7, i % 3 == 0 ? "UPDATE orders SET paid = true WHERE id = " + i
+                            : "SELECT * FROM customers WHERE id = " + i));
+        }
+        log.append("2026-03-25 14:59:59.999 UTC [1001] app@shop LOG:  statement: DELETE FROM orders;\n");
+        Path file = Files.writeString(dir.resolve("postgresql.log"), log);
+        java.io.PrintWriter quiet = new java.io.PrintWriter(java.io.Writer.nullWriter());
+        for (String json : new String[]{"--json", "--verbose"}) {
+            Main.run(new String[]{json, "target", "find", "--log", file.toString(), "--table", "orders"}, quiet, quiet,
+                    java.util.Map.of("PITR_PGHOST", "127.0.0.1", "PITR_PGPORT", "1"), dir);
         }
     }
 }

@@ -176,45 +176,49 @@ public final class LogLinePrefix {
         return own || alternates.stream().anyMatch(a -> a.mayStart(line));
     }
 
-    /** {@link #mayStart(String)} on a line's raw bytes; empty when only the decoded line can tell. */
-    Optional<Boolean> mayStart(byte[] b, int from, int to) {
-        Optional<Boolean> own = mayStartOwn(b, from, to);
+    /** {@link #separatorAt} when the line cannot start a message. */
+    static final int NO_MESSAGE = -1;
+    /** {@link #separatorAt} when only the decoded line can tell. */
+    static final int UNDECIDED = -2;
+
+    /**
+     * {@link #mayStart(String)} on a line's raw bytes, answered with where its severity separator {@code ":  "}
+     * is (the message's words follow it), {@link #NO_MESSAGE}, or {@link #UNDECIDED}.
+     */
+    int separatorAt(byte[] b, int from, int to) {
+        int own = ownSeparatorAt(b, from, to);
         for (LogLinePrefix alt : alternates) {
-            if (own.orElse(true)) {
+            if (own != NO_MESSAGE) {
                 return own;
             }
-            own = alt.mayStartOwn(b, from, to);
+            own = alt.ownSeparatorAt(b, from, to);
         }
         return own;
     }
 
-    private Optional<Boolean> mayStartOwn(byte[] b, int from, int to) {
+    private int ownSeparatorAt(byte[] b, int from, int to) {
         if (from >= to) {
-            return Optional.of(false);
+            return NO_MESSAGE;
         }
         int c = b[from] & 0xff;
-        boolean first = switch (firstKind) {
-            case DIGIT -> c >= '0' && c <= '9';
+        switch (firstKind) {
+            case DIGIT -> {
+                if (c < '0' || c > '9') {
+                    return NO_MESSAGE;
+                }
+            }
             case LITERAL -> {
                 if (firstLiteral >= 128 || c >= 128) {
-                    yield true; // decide on the decoded line
+                    return UNDECIDED;
                 }
-                yield c == firstLiteral;
+                if (c != firstLiteral) {
+                    return NO_MESSAGE;
+                }
             }
-            case ANY -> true;
-        };
-        if (!first) {
-            return Optional.of(false);
-        }
-        if (firstKind == FirstKind.LITERAL && (firstLiteral >= 128 || c >= 128)) {
-            return Optional.empty();
-        }
-        for (int i = from; i + 2 < to; i++) {
-            if (b[i] == ':' && b[i + 1] == ' ' && b[i + 2] == ' ') {
-                return Optional.of(true);
+            case ANY -> {
             }
         }
-        return Optional.of(false);
+        return ByteSearch.separator(b, from, to);
     }
 
     private enum FirstKind { DIGIT, LITERAL, ANY }

@@ -41,6 +41,10 @@ public final class LogMessages {
     private final List<Language> languages = new ArrayList<>();
     private final Map<String, String> severityToEnglish = new HashMap<>();
     private final String severityRegex;
+    private final String severityAlternatives;
+    /** For the last character of a severity's spelling, the lengths of the spellings ending with it, ascending. */
+    private final Map<Character, int[]> severityLengthsByLastChar = new HashMap<>();
+    private static final int[] NO_LENGTHS = {};
 
     LogMessages(Map<String, Map<String, String>> catalogs) {
         Map<String, Map<String, String>> all = new LinkedHashMap<>();
@@ -66,6 +70,14 @@ public final class LogMessages {
                 .sorted(Comparator.comparing((String w) -> englishWords.contains(w) ? 0 : 1)
                         .thenComparing(Comparator.comparingInt(String::length).reversed()))
                 .map(Pattern::quote).reduce((a, b) -> a + "|" + b).orElseThrow();
+        // a prefix's free-text fields end lazily: at every position the regex would try each of the ~150
+        // severities; a look-ahead for their first characters skips the positions where none can start
+        String firsts = severityToEnglish.keySet().stream().mapToInt(w -> w.codePointAt(0)).distinct().sorted()
+                .mapToObj(c -> "\\x{" + Integer.toHexString(c) + "}").collect(java.util.stream.Collectors.joining());
+        severityAlternatives = "(?=[" + firsts + "])(?:" + severityRegex + ")";
+        severityToEnglish.keySet().stream().collect(java.util.stream.Collectors.groupingBy(w -> w.charAt(w.length() - 1)))
+                .forEach((last, words) -> severityLengthsByLastChar.put(last,
+                        words.stream().mapToInt(String::length).distinct().sorted().toArray()));
     }
 
     /** The catalogs bundled at build time (and, without them, those installed on this machine). */
@@ -86,14 +98,43 @@ public final class LogMessages {
         return languages.size();
     }
 
-    /** An alternation of every severity word in every language, longest first (for the prefix regex). */
+    /**
+     * An alternation of every severity word in every language (English first, then longest first), behind a
+     * look-ahead for their first characters: for the prefix regex.
+     */
     String severityRegex() {
-        return severityRegex;
+        return severityAlternatives;
     }
 
     /** LOG for LOG, FEHLER, ОШИБКА, 日志, ...; the text itself when it is no severity pitr knows. */
     public Severity english(String severity) {
         return Severity.of(severityToEnglish.getOrDefault(severity, severity));
+    }
+
+    /**
+     * The severity whose spelling ends {@code line} just before {@code separator} (its {@code ":  "}), when
+     * every spelling that does so means the same one; empty when none does or they disagree.
+     */
+    public Optional<Severity> severityBefore(String line, int separator) {
+        Severity found = null;
+        if (separator < 1) {
+            return Optional.empty();
+        }
+        int[] lengths = severityLengthsByLastChar.getOrDefault(line.charAt(separator - 1), NO_LENGTHS);
+        for (int len : lengths) {
+            if (len > separator) {
+                break;
+            }
+            String en = severityToEnglish.get(line.substring(separator - len, separator));
+            if (en != null) {
+                Severity s = Severity.of(en);
+                if (found != null && found != s) {
+                    return Optional.empty();
+                }
+                found = s;
+            }
+        }
+        return Optional.ofNullable(found);
     }
 
     /** Every spelling of these English severities, in every language. */

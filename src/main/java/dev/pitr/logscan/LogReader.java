@@ -329,6 +329,7 @@ public final class LogReader {
         private Integer headPid;
         private Supplier<Optional<LogTime.Parsed>> received;
         private final StringBuilder continuation = new StringBuilder();
+        private boolean judged; // the byte path already passed the open message through the keyword filter
 
         Assembler(String file, Consumer<LogEntry> sink) {
             this.file = file;
@@ -347,13 +348,36 @@ public final class LogReader {
             headOffset = offset;
             headPid = envelopePid;
             received = receivedAt;
+            judged = false;
             continuation.setLength(0);
+        }
+
+        void judged() {
+            judged = true;
         }
 
         void continuation(String text) {
             if (continuation.length() + text.length() < MAX_LINE) {
                 continuation.append('\n').append(text);
             }
+        }
+
+        /**
+         * Whether the message may be wanted, judged before the prefix regex (the costly part of a message that
+         * passed the word filter): when the head line has one {@code ":  "} only, the regex can split it nowhere
+         * else, so the severity spelled before it and the text after it are what the regex would give.
+         */
+        private boolean mayBeWanted(String h) {
+            int separator = h.indexOf(":  ");
+            if (separator < 0 || h.indexOf(":  ", separator + 1) >= 0) {
+                return true;
+            }
+            Optional<Severity> severity = messages.severityBefore(h, separator);
+            if (severity.isEmpty()) {
+                return true;
+            }
+            String message = h.substring(separator + 3);
+            return wanted.test(severity.get(), continuation.length() == 0 ? message : message + continuation);
         }
 
         void flush() {
@@ -364,7 +388,10 @@ public final class LogReader {
             head = null;
             stats.entries++;
             String text = continuation.length() == 0 ? h : h + continuation;
-            if (!interesting.test(text)) {
+            if (!judged && !interesting.test(text)) {
+                return;
+            }
+            if (!mayBeWanted(h)) {
                 return;
             }
             Optional<Matcher> matched = prefix.match(h);
@@ -428,13 +455,22 @@ public final class LogReader {
         new ByteMessages(new Assembler(file, sink), words, base).read(in);
     }
 
-    /** The message being gathered by {@link #readStderrBytes}: its lines' bytes, joined as the text path does. */
+    /**
+     * The message being gathered by {@link #readStderrBytes}. Its words are looked for line by line as the
+     * lines arrive; a one-line message (nearly all) stays where it was read and is copied only if it continues.
+     */
     private final class ByteMessages {
         private final Assembler assembler;
         private final KeywordFilter words;
         private final long base;
-        private byte[] message = new byte[4096];
-        private int length = -1; // -1: no message open
+        private boolean open; // a message is being gathered
+        private long found; // the words of the open message so far
+        private byte[] headBuf; // the open message while it is only its first line, in place
+        private int headFrom;
+        private int headTo;
+        private int bodyAt; // where the words start (the severity separator), from the message's first byte
+        private byte[] message = new byte[4096]; // the open message once copied (it continues, or the buffer is refilled)
+        private int length = -1; // -1: not copied
         private long messageLine;
         private long messageOffset;
         private int continuationBytes;
@@ -455,12 +491,10 @@ public final class LogReader {
             int n;
             while ((n = in.readNBytes(buf, 0, buf.length)) > 0) {
                 int start = 0;
-                for (int i = 0; i < n; i++) {
-                    if (buf[i] == '\n') {
-                        endOfLine(buf, start, i, offset + start);
-                        start = i + 1;
-                    }
+                for (int nl; (nl = ByteSearch.indexOf(buf, start, n, (byte) '\n')) >= 0; start = nl + 1) {
+                    endOfLine(buf, start, nl, offset + start);
                 }
+                copyHead(); // buf is about to be read into again
                 keepPartial(buf, start, n, offset + start);
                 offset += n;
             }
@@ -526,22 +560,29 @@ public final class LogReader {
             if (to > from && b[to - 1] == '\r') {
                 to--;
             }
-            if (length >= 0 && to > from && b[from] == '\t') {
+            if (open && to > from && b[from] == '\t') {
                 continuation(b, from + 1, to);
                 return;
             }
-            Optional<Boolean> starts = prefix.mayStart(b, from, to);
-            if (starts.isEmpty()) {
-                starts = Optional.of(prefix.mayStart(decode(b, from, to)));
+            int separator = prefix.separatorAt(b, from, to);
+            if (separator == LogLinePrefix.UNDECIDED) {
+                separator = prefix.mayStart(decode(b, from, to)) ? ByteSearch.separator(b, from, to)
+                        : LogLinePrefix.NO_MESSAGE;
             }
-            if (starts.get()) {
+            if (separator >= 0) {
                 finish();
-                length = 0;
+                open = true;
+                // the words that matter are SQL, after the severity's ":  ": the prefix before it is not searched
+                found = words.find(b, separator, to);
+                headBuf = b;
+                headFrom = from;
+                headTo = to;
+                bodyAt = separator - from;
+                length = -1;
                 continuationBytes = 0;
                 messageLine = lineNo;
                 messageOffset = offset;
-                append(b, from, to);
-            } else if (length >= 0 && !binary(b, from, to)) {
+            } else if (open && !binary(b, from, to)) {
                 continuation(b, from, to);
             } else {
                 stats.skipped++;
@@ -553,8 +594,19 @@ public final class LogReader {
                 return; // the text path bounds a message's continuation the same way
             }
             continuationBytes += to - from + 1;
-            append(new byte[]{'\n'}, 0, 1);
+            copyHead();
+            append(NEWLINE, 0, 1);
             append(b, from, to);
+            found |= words.find(b, from, to);
+        }
+
+        /** The open message's first line into {@link #message}, if it is still only in the buffer it was read into. */
+        private void copyHead() {
+            if (open && length < 0) {
+                length = 0;
+                append(headBuf, headFrom, headTo);
+                headBuf = null;
+            }
         }
 
         private void append(byte[] b, int from, int to) {
@@ -566,24 +618,23 @@ public final class LogReader {
             length += len;
         }
 
-        /** Judges the open message on its bytes; only one that passes is decoded and parsed. */
+        /** Judges the open message by its words; only one that passes is decoded and parsed. */
         private void finish() {
-            if (length < 0) {
+            if (!open) {
                 return;
             }
-            int len = length;
-            length = -1;
-            // the words that matter are SQL, after the severity's ":  ": the prefix before it is not searched
-            int from = 0;
-            while (from + 2 < len && !(message[from] == ':' && message[from + 1] == ' ' && message[from + 2] == ' ')) {
-                from++;
-            }
-            if (!words.test(message, from, len)) {
+            open = false;
+            byte[] b = length < 0 ? headBuf : message;
+            int from = length < 0 ? headFrom : 0;
+            int to = length < 0 ? headTo : length;
+            if (!words.accept(found, b, from + bodyAt, to)) {
                 stats.entries++;
                 return;
             }
-            String[] lines = decode(message, 0, len).split("\n", -1);
+            String text = decode(b, from, to);
+            String[] lines = text.split("\n", -1);
             assembler.head(lines[0], messageLine, messageOffset, null, null);
+            assembler.judged();
             for (int i = 1; i < lines.length; i++) {
                 assembler.continuation(lines[i]);
             }
@@ -600,6 +651,8 @@ public final class LogReader {
             return false;
         }
     }
+
+    private static final byte[] NEWLINE = {'\n'};
 
     private static String decode(byte[] b, int from, int to) {
         return new String(b, from, to - from, StandardCharsets.UTF_8);

@@ -15,8 +15,9 @@ public final class SqlTokenizer {
             return text.toUpperCase(java.util.Locale.ROOT);
         }
 
+        /** This bare word is {@code word} (an upper-case keyword), in any case: compared without copying it. */
         public boolean is(String word) {
-            return kind == Kind.WORD && upper().equals(word);
+            return kind == Kind.WORD && text.length() == word.length() && text.equalsIgnoreCase(word);
         }
     }
 

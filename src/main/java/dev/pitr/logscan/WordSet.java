@@ -18,12 +18,26 @@ final class WordSet {
     private final java.util.BitSet firstThree = new java.util.BitSet(1 << 21);
     private boolean anyTwoLetterWord;
     private static final char[] LOWER = new char[128];
+    /** A byte with ASCII letters in lower case. */
+    private static final byte[] BYTE_FOLD = new byte[256];
 
     static {
         for (char c = 0; c < 128; c++) {
             LOWER[c] = c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
         }
+        for (int c = 0; c < 256; c++) {
+            BYTE_FOLD[c] = (byte) (c < 128 ? LOWER[c] : c);
+        }
     }
+
+    /** The words' bytes (UTF-8, lower case). */
+    private final byte[][] utf8;
+    /** Width of the skip window: the shortest run of leading ASCII characters among the words (at least 2). */
+    private final int window;
+    /** How far the window may move when its last two bytes are this pair: 0 when they end some word's window. */
+    private final byte[] shift = new byte[128 * 128];
+    /** The words whose window ends with this pair. */
+    private final int[][] endingWith = new int[128 * 128][];
 
     WordSet(List<String> words) {
         if (words.size() > 63) {
@@ -50,6 +64,37 @@ final class WordSet {
         }
         for (int c = 0; c < 128; c++) {
             byFirst[c] = lists.get(c).isEmpty() ? null : lists.get(c).stream().mapToInt(Integer::intValue).toArray();
+        }
+        this.utf8 = java.util.Arrays.stream(this.words).map(w -> w.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .toArray(byte[][]::new);
+        int m = Integer.MAX_VALUE;
+        for (String w : this.words) {
+            int ascii = 0;
+            while (ascii < w.length() && w.charAt(ascii) < 128) {
+                ascii++;
+            }
+            m = Math.min(m, ascii);
+        }
+        this.window = Math.min(m, 127);
+        java.util.Arrays.fill(shift, (byte) (window - 1));
+        List<List<Integer>> ending = new ArrayList<>();
+        for (int p = 0; p < 128 * 128; p++) {
+            ending.add(null);
+        }
+        for (int w = 0; w < this.words.length; w++) {
+            String word = this.words[w];
+            for (int j = 1; j < window; j++) { // the pair word[j - 1..j] may be the window's last, j bytes in
+                int pair = pairOf(word.charAt(j - 1), word.charAt(j));
+                shift[pair] = (byte) Math.min(shift[pair], window - 1 - j);
+            }
+            int last = pairOf(word.charAt(window - 2), word.charAt(window - 1));
+            if (ending.get(last) == null) {
+                ending.set(last, new ArrayList<>());
+            }
+            ending.get(last).add(w);
+        }
+        for (int p = 0; p < 128 * 128; p++) {
+            endingWith[p] = ending.get(p) == null ? null : ending.get(p).stream().mapToInt(Integer::intValue).toArray();
         }
     }
 
@@ -81,40 +126,57 @@ final class WordSet {
         return found;
     }
 
-    /** The same over raw bytes {@code [from, to)} (a log not yet decoded: multi-byte characters match no word). */
+    /**
+     * The same over raw bytes {@code [from, to)}, read by skipping (Wu-Manber over pairs of bytes): the window
+     * is as wide as the shortest word, and a pair that ends no word's first characters moves it on by up to
+     * that width, so most bytes of a log are never looked at. Non-ASCII bytes of a word match exactly.
+     */
     long find(byte[] b, int from, int to) {
         long found = 0;
-        int last = to - 1;
-        for (int i = from; i < last; i++) {
-            int c = b[i] & 0xff;
-            int next = b[i + 1] & 0xff;
-            if (c >= 128 || next >= 128 || !firstTwo[LOWER[c] << 7 | LOWER[next]]) {
+        int m = window;
+        byte[] shift = this.shift;
+        for (int i = from + m - 1; i < to; ) { // i: the last byte of the window [i - m + 1, i]
+            int pair = pairAt(b, i);
+            int step = shift[pair];
+            if (step > 0) {
+                i += step;
                 continue;
             }
-            if (!anyTwoLetterWord) {
-                int third = i + 2 < to ? b[i + 2] & 0xff : 0;
-                if (third >= 128 || !firstThree.get(LOWER[c] << 14 | LOWER[next] << 7 | LOWER[third])) {
-                    continue;
-                }
-            }
-            for (int w : byFirst[LOWER[c]]) {
-                String word = words[w];
-                if ((found & (1L << w)) == 0 && matchesAt(b, i, to, word)) {
+            int at = i - m + 1;
+            for (int w : endingWith[pair]) {
+                if ((found & (1L << w)) == 0 && matchesAt(b, at, to, utf8[w])) {
                     found |= 1L << w;
                 }
             }
+            i++;
         }
         return found;
     }
 
-    private static boolean matchesAt(byte[] b, int at, int to, String word) {
-        int len = word.length();
+    /**
+     * The pair of bytes ending at {@code i}, folded cheaply: ASCII letters in lower case ({@code | 0x20}) and to
+     * seven bits, so that some other bytes share a pair with them. That only adds positions to verify, and keeps
+     * the skip loop's chain of dependent loads short.
+     */
+    private static int pairAt(byte[] b, int i) {
+        int two = (short) SHORTS.get(b, i - 1) | 0x2020;
+        return (two & 0x7f) << 7 | (two >>> 8) & 0x7f;
+    }
+
+    private static int pairOf(char first, char second) {
+        return ((first | 0x20) & 0x7f) << 7 | ((second | 0x20) & 0x7f);
+    }
+
+    private static final java.lang.invoke.VarHandle SHORTS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+            short[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    private static boolean matchesAt(byte[] b, int at, int to, byte[] word) {
+        int len = word.length;
         if (at + len > to) {
             return false;
         }
-        for (int k = 2; k < len; k++) {
-            int c = b[at + k] & 0xff;
-            if (c >= 128 || LOWER[c] != word.charAt(k)) {
+        for (int k = 0; k < len; k++) {
+            if (BYTE_FOLD[b[at + k] & 0xff] != word[k]) {
                 return false;
             }
         }

@@ -140,6 +140,35 @@ class LogDetectionTest {
         assertThat(w.find("")).isZero();
     }
 
+    @Test
+    void theSkippingByteSearchFindsWhatAPlainSearchFinds() {
+        List<String> words = List.of("drop", "truncate", "alter", "delete", "update", "orders", "t1", "bestellungenä");
+        java.util.Random random = new java.util.Random(7);
+        String alphabet = "dropTRUNCATEalterDeleteupdatOrderst1 ;äÄbestellungen\n:";
+        for (List<String> set : List.of(words, words.subList(0, 6), words.subList(3, 6), List.of("orders"),
+                List.of("bestellungenä", "orders"))) {
+            WordSet w = new WordSet(set);
+            for (int round = 0; round < 3000; round++) {
+                StringBuilder text = new StringBuilder();
+                int len = random.nextInt(60);
+                for (int i = 0; i < len; i++) {
+                    text.append(random.nextInt(4) == 0 ? set.get(random.nextInt(set.size()))
+                            : String.valueOf(alphabet.charAt(random.nextInt(alphabet.length()))));
+                }
+                byte[] b = ("xx" + text + "yy").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                String lower = new String(b, 2, b.length - 4, java.nio.charset.StandardCharsets.UTF_8)
+                        .toLowerCase(java.util.Locale.ROOT);
+                long expected = 0;
+                for (String word : set) {
+                    if (lower.contains(word)) {
+                        expected |= w.mask(word);
+                    }
+                }
+                assertThat(w.find(b, 2, b.length - 2)).as("%s in '%s'", set, text).isEqualTo(expected);
+            }
+        }
+    }
+
     private Path write(String name, byte[] data) throws Exception {
         return Files.write(dir.resolve(name), data);
     }

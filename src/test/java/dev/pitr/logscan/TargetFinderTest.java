@@ -44,6 +44,18 @@ class TargetFinderTest {
     }
 
     @Test
+    void aSeparatorInsideTheApplicationNameDoesNotHideTheStatement() throws Exception {
+        // the message is judged before the prefix regex only when its head line has one ":  ": here the
+        // application name holds one that a severity precedes, and only the regex splits the line right
+        TargetFinder.Result r = find("%m [%p] %a@%d ", "orders",
+                "2026-03-25 14:14:00.000 UTC [7] psql@shop LOG:  statement: UPDATE orders SET paid = true WHERE id = 1",
+                "2026-03-25 14:14:02.000 UTC [9] LOG:  x@shop LOG:  statement: UPDATE orders SET paid = false");
+        assertThat(r.candidates()).extracting(c -> c.kind().name() + "@" + c.pid())
+                .containsExactly("UPDATE_WITHOUT_WHERE@9");
+        assertThat(r.candidates().get(0).time()).isEqualTo(Instant.parse("2026-03-25T14:14:02Z"));
+    }
+
+    @Test
     void aStatementThatFailedIsNotTheMistake() throws Exception {
         TargetFinder.Result r = find("%m [%p] ", null,
                 "2026-03-25 14:14:00.000 UTC [7] LOG:  statement: TRUNCATE orders",
