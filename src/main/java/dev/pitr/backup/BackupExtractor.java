@@ -114,11 +114,21 @@ public final class BackupExtractor {
      */
     public static long extract(InputStream stored, BackupMetadata.BackupFile file, Path pgdata, ProgressBar bar,
                                Optional<Delta> delta, int parallel) {
+        // what proves the object: the SHA-256 of the bytes as stored (zstd checks each frame's content checksum
+        // as it decodes), or for older backups the SHA-256 of the uncompressed stream
+        boolean storedDigest = file.storedSha256() != null;
         MessageDigest sha = Hashing.sha256();
         long[] count = new long[1];
         Path root = pgdata.toAbsolutePath().normalize();
-        try (InputStream raw = new DigestInputStream(new java.io.BufferedInputStream(
-                new ZstdInputStream(new java.io.BufferedInputStream(stored, 1 << 16)), 1 << 18), sha) {
+        InputStream object = storedDigest ? new DigestInputStream(stored, sha) : stored;
+        InputStream decoded;
+        try {
+            decoded = new java.io.BufferedInputStream(new ZstdInputStream(new java.io.BufferedInputStream(object, 1 << 16)),
+                    1 << 18);
+        } catch (IOException e) {
+            throw PitrException.io("cannot read backup object " + file.key() + ": " + e.getMessage(), e);
+        }
+        try (InputStream raw = new java.io.FilterInputStream(storedDigest ? decoded : new DigestInputStream(decoded, sha)) {
             @Override
             public int read(byte[] b, int off, int len) throws IOException {
                 int n = super.read(b, off, len);
@@ -153,7 +163,11 @@ public final class BackupExtractor {
                 writers.finish();
             }
             raw.transferTo(OutputStream.nullOutputStream());
+            object.transferTo(OutputStream.nullOutputStream()); // whatever the decoder left is part of the object
             bar.finish();
+        } catch (com.github.luben.zstd.ZstdIOException e) { // a frame's content checksum, or bytes zstd cannot decode
+            throw new PitrException(ExitCode.VERIFICATION_FAILED, "backup object " + file.key() + " is damaged ("
+                    + e.getMessage() + "): choose another backup", e);
         } catch (IOException e) {
             String msg = String.valueOf(e.getMessage());
             if (msg.contains("No space left")) {
@@ -163,10 +177,12 @@ public final class BackupExtractor {
             throw PitrException.io("cannot extract backup object " + file.key() + ": " + msg, e);
         }
         String actual = Hashing.hex(sha.digest());
-        if (!actual.equals(file.sha256()) || count[0] != file.rawBytes()) {
+        String expected = storedDigest ? file.storedSha256() : file.sha256();
+        if (!actual.equals(expected) || count[0] != file.rawBytes()) {
             throw new PitrException(ExitCode.VERIFICATION_FAILED, "backup object " + file.key()
-                    + " does not match its metadata (sha256 " + actual + ", " + count[0] + " bytes; expected "
-                    + file.sha256() + ", " + file.rawBytes() + " bytes): the backup is damaged, choose another");
+                    + " does not match its metadata (" + (storedDigest ? "stored sha256 " : "sha256 ") + actual + ", "
+                    + count[0] + " bytes; expected " + expected + ", " + file.rawBytes()
+                    + " bytes): the backup is damaged, choose another");
         }
         return count[0];
     }

@@ -34,7 +34,8 @@ final class BackupCommand {
             Output out = session.output();
             BackupMetadata meta = new BackupService(session.repository(), session.binaries(),
                     session.settings().server(), line -> out.progress(line), out.progressBar("backup"))
-                    .create(new BackupService.Options(label, session.settings().compressLevel(),
+                    .create(new BackupService.Options(label, BackupService.Compression.forProcesses(
+                            session.settings().compressLevel(), session.settings().processMax()),
                             Duration.ofSeconds(archiveWait)));
             if (out.json()) {
                 out.printJson(meta);
@@ -99,7 +100,7 @@ final class BackupCommand {
             out.println("database     " + Format.bytes(m.databaseSize()));
             for (BackupMetadata.BackupFile f : m.files()) {
                 out.println("file         " + f.name() + ": " + Format.bytes(f.rawBytes()) + " -> "
-                        + Format.bytes(f.storedBytes()) + ", sha256 " + f.sha256());
+                        + Format.bytes(f.storedBytes()) + ", " + f.digest());
             }
             out.println("manifest     " + m.manifestKey());
             return 0;

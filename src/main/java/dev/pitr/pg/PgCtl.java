@@ -49,6 +49,13 @@ public final class PgCtl {
         check("pg_ctl stop", ProcessRunner.run(ProcessRunner.asServerUser(cmd), Map.of(), Duration.ofMinutes(3)));
     }
 
+    /** A setting as a stopped server in {@code dataDir} would run with it (postgres -C), in its base unit. */
+    public java.util.Optional<String> configured(Path dataDir, String setting) {
+        List<String> cmd = List.of(bins.tool("postgres").toString(), "-C", setting, "-D", dataDir.toString());
+        ProcessRunner.Result r = ProcessRunner.run(ProcessRunner.asServerUser(cmd), Map.of(), Duration.ofSeconds(30));
+        return r.ok() && !r.stdout().isBlank() ? java.util.Optional.of(r.stdout().strip()) : java.util.Optional.empty();
+    }
+
     public boolean isRunning(Path dataDir) {
         List<String> cmd = List.of(bins.tool("pg_ctl").toString(), "-D", dataDir.toString(), "status");
         return ProcessRunner.run(ProcessRunner.asServerUser(cmd), Map.of(), Duration.ofSeconds(30)).exitCode() == 0;

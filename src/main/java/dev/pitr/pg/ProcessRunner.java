@@ -50,13 +50,38 @@ public final class ProcessRunner {
     }
 
     /** Hands a directory tree to the server's OS user when we are root (PostgreSQL insists on owning PGDATA). */
+    /**
+     * Gives {@code path} and everything under it to the server user, when pitr runs as root. Only what the
+     * server user does not own yet is changed: a chown marks the inode changed even when the owner is already
+     * right, and the server's start-up fsync of every file of a restored copy would then write them all again.
+     */
     public static void giveToServerUser(Path path) {
-        if (runningAsRoot()) {
-            Result r = run(List.of("chown", "-R", SERVER_USER + ":", path.toString()), Map.of(), Duration.ofMinutes(5));
+        if (!runningAsRoot()) {
+            return;
+        }
+        List<String> notYet = new java.util.ArrayList<>();
+        try (java.util.stream.Stream<Path> all = java.nio.file.Files.walk(path)) {
+            all.filter(p -> !ownedByServerUser(p)).forEach(p -> notYet.add(p.toString()));
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            throw new PitrException(ExitCode.IO_FAILURE, "cannot give " + path + " to the '" + SERVER_USER
+                    + "' user: " + e.getMessage());
+        }
+        for (int i = 0; i < notYet.size(); i += 1000) {
+            List<String> command = new java.util.ArrayList<>(List.of("chown", "-h", SERVER_USER + ":"));
+            command.addAll(notYet.subList(i, Math.min(notYet.size(), i + 1000)));
+            Result r = run(command, Map.of(), Duration.ofMinutes(5));
             if (!r.ok()) {
                 throw new PitrException(ExitCode.IO_FAILURE, "cannot give " + path + " to the '" + SERVER_USER
                         + "' user: " + r.stderr().strip());
             }
+        }
+    }
+
+    private static boolean ownedByServerUser(Path p) {
+        try {
+            return java.nio.file.Files.getOwner(p, java.nio.file.LinkOption.NOFOLLOW_LINKS).getName().equals(SERVER_USER);
+        } catch (java.io.IOException e) {
+            return false; // chown says what is wrong with it
         }
     }
 

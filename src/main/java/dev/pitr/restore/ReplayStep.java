@@ -5,6 +5,10 @@ import dev.pitr.core.ExitCode;
 import dev.pitr.core.PitrException;
 import dev.pitr.pg.PgConnection;
 import dev.pitr.pg.PgCtl;
+import dev.pitr.repo.Repository;
+import dev.pitr.wal.SpoolLayout;
+import dev.pitr.wal.WalArchive;
+import dev.pitr.wal.WalPrefetcher;
 import dev.pitr.wal.Lsn;
 import dev.pitr.wal.WalFileName;
 import dev.pitr.wal.WalSegmentName;
@@ -23,15 +27,21 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /** REPLAY: start the copy and follow its replay to the target; end recovery where a paused copy could not read (a replayed lock, the idle tail). */
 final class ReplayStep implements Step {
+    /** Segments fetched ahead of replay past the plan, and how many at a time. */
+    private static final int AHEAD_DEPTH = 16;
+    private static final int AHEAD_PARALLEL = 2;
+    private final Repository repo;
     private final PgCtl pg;
     private final RestoreSteps.ServerAccess access;
     private final Consumer<String> progress;
 
-    ReplayStep(PgCtl pg, RestoreSteps.ServerAccess access, Consumer<String> progress) {
+    ReplayStep(Repository repo, PgCtl pg, RestoreSteps.ServerAccess access, Consumer<String> progress) {
+        this.repo = repo;
         this.pg = pg;
         this.access = access;
         this.progress = progress;
@@ -39,8 +49,19 @@ final class ReplayStep implements Step {
 
     @Override
     public StepResult run(RestorePlan plan) {
+        AtomicLong replayed = new AtomicLong(-1); // the segment number replay is in, once the copy answers
+        int segmentSize = plan.walSegmentSize();
+        Optional<WalSegmentName> last = lastPlannedSegment(plan);
+        try (WalPrefetcher.Ahead ahead = last.isPresent()
+                ? new WalPrefetcher(repo).fetchAhead(last.get(), segmentSize, plan.spool(), AHEAD_DEPTH, AHEAD_PARALLEL,
+                replayed::get) : () -> { }) {
+            return follow(plan, lsn -> replayed.set(Lsn.parse(lsn).segmentNumber(segmentSize)));
+        }
+    }
+
+    private StepResult follow(RestorePlan plan, Consumer<String> replayedLsn) {
         if (!pg.isRunning(plan.pgdata())) { // after a crash of pitr the server may still be replaying: follow it
-            pg.startNoWait(plan.pgdata(), plan.serverLog(), access.env());
+            start(plan);
         }
         PgConnection conn = CopyServer.connection(plan);
         Lsn goal = lastPlannedLsn(plan);
@@ -63,6 +84,7 @@ final class ReplayStep implements Step {
             }
             if (status.isPresent()) {
                 CopyServer.ReplayStatus s = status.get();
+                replayedLsn.accept(s.replayLsn());
                 if (System.nanoTime() - lastReport > 2_000_000_000L) {
                     lastReport = System.nanoTime();
                     progress.accept("REPLAY: at " + s.replayLsn() + " of ~" + goal + " ("
@@ -108,6 +130,36 @@ final class ReplayStep implements Step {
         }
     }
 
+    private void start(RestorePlan plan) {
+        noteAbsentHistories(plan);
+        pg.startNoWait(plan.pgdata(), plan.serverLog(), access.env());
+    }
+
+    /**
+     * A copy following the latest timeline first probes for the history file of a timeline newer than every one
+     * it has; answered by a JVM that asks the repository, that probe costs more than replaying a segment. Just
+     * before the server starts, pitr asks the repository itself and leaves a short-lived note for each history
+     * file that is absent (see {@link SpoolLayout#absent}); the launcher answers from it.
+     */
+    private void noteAbsentHistories(RestorePlan plan) {
+        if (!"latest".equals(plan.timeline())) {
+            return; // a fixed timeline is not probed beyond
+        }
+        int newest = new WalArchive(repo).timelines().stream().max(Integer::compare).orElse(plan.backupTimeline());
+        for (int tl = plan.backupTimeline() + 1; tl <= newest + 1; tl++) {
+            WalFileName history = new WalFileName.TimelineHistory(tl);
+            if (Files.exists(SpoolLayout.prefetched(plan.spool(), history.fileName()))
+                    || repo.head(WalArchive.keyOf(history)).isPresent()) {
+                continue;
+            }
+            try {
+                AtomicFiles.write(SpoolLayout.absent(plan.spool(), history.fileName()), new byte[0]);
+            } catch (IOException e) {
+                return; // without the note the launcher asks the repository: slower, as right
+            }
+        }
+    }
+
     /**
      * Idle tail: PostgreSQL found no commit at or after the time target in the whole archive, so every archived
      * commit precedes it. The plan already refused a target after the last segment was archived, so the archive
@@ -120,11 +172,12 @@ final class ReplayStep implements Step {
                 + last + "), so the copy replayed the whole archive and ended recovery there; a commit the primary made"
                 + " after that and before the target would be in WAL not archived yet (SELECT pg_switch_wal() on the"
                 + " primary, then restore again)");
-        Map<String, String> untargeted = new java.util.LinkedHashMap<>(plan.recoverySettings());
-        untargeted.keySet().removeIf(k -> k.startsWith("recovery_target") && !k.equals("recovery_target_timeline"));
-        ConfigureStep.conf(access.launcher(), plan, untargeted).writeTo(plan.pgdata());
+        // the block CONFIGURE wrote, without the target (what else it set, such as the replay buffers, stays)
+        RecoveryConf written = RecoveryConf.readFrom(plan.pgdata())
+                .orElseGet(() -> ConfigureStep.conf(access.launcher(), plan, plan.recoverySettings()));
+        written.without(k -> k.startsWith("recovery_target") && !k.equals("recovery_target_timeline")).writeTo(plan.pgdata());
         progress.accept("REPLAY: " + readNote(plan).orElse(""));
-        pg.startNoWait(plan.pgdata(), plan.serverLog(), access.env());
+        start(plan);
     }
 
     /**
@@ -200,6 +253,11 @@ final class ReplayStep implements Step {
      * {@code --timeline N} segments of later timelines are in the plan too, and replay never reads them.
      */
     static Lsn lastPlannedLsn(RestorePlan plan) {
+        return lastPlannedSegment(plan).map(s -> new Lsn(s.startLsn(plan.walSegmentSize()).value() + 1)).orElse(new Lsn(0));
+    }
+
+    /** The last planned segment of the timeline being restored (see {@link #lastPlannedLsn}). */
+    static Optional<WalSegmentName> lastPlannedSegment(RestorePlan plan) {
         int upTo = switch (plan.timeline()) {
             case "latest" -> Integer.MAX_VALUE;
             case "current" -> plan.backupTimeline();
@@ -208,8 +266,6 @@ final class ReplayStep implements Step {
         return plan.walFiles().stream().map(WalFileName::parse).flatMap(Optional::stream)
                 .filter(f -> f instanceof WalFileName.Segment).map(f -> ((WalFileName.Segment) f).segment())
                 .filter(s -> s.timeline() <= upTo)
-                .max(Comparator.comparingLong((WalSegmentName s) -> s.segmentNumber(plan.walSegmentSize())))
-                .map(s -> new Lsn(s.startLsn(plan.walSegmentSize()).value() + 1))
-                .orElse(new Lsn(0));
+                .max(Comparator.comparingLong((WalSegmentName s) -> s.segmentNumber(plan.walSegmentSize())));
     }
 }

@@ -37,8 +37,8 @@ public final class RestoreSteps {
         steps.put(RestoreState.PREFLIGHT, new PreflightStep(repo, pg));
         steps.put(RestoreState.FETCH_BACKUP, new FetchBackupStep(repo, pg, access, progress, wal));
         steps.put(RestoreState.PREFETCH_WAL, new PrefetchWalStep(repo, progress, wal));
-        steps.put(RestoreState.CONFIGURE, new ConfigureStep(access));
-        steps.put(RestoreState.REPLAY, new ReplayStep(pg, access, progress));
+        steps.put(RestoreState.CONFIGURE, new ConfigureStep(pg, access));
+        steps.put(RestoreState.REPLAY, new ReplayStep(repo, pg, access, progress));
         steps.put(RestoreState.VERIFY, new VerifyStep(progress));
         lifecycle = new RestoredCopy(repo, pg, access);
     }

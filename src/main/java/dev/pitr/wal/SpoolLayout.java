@@ -12,6 +12,9 @@ import java.nio.file.Path;
  *   <li>the async archiver: {@code <spool>/archive-out/NAME.ok} once NAME is durable (wal push --async);</li>
  *   <li>the async prefetcher: {@code <spool>/archive-in/NAME} ahead of replay, and {@code archive-in/asked}, the
  *       segment replay asked for last (wal fetch --async);</li>
+ *   <li>a restore's {@code <spool>/NAME.absent}: the history file NAME was not in the repository when the copy
+ *       was started; honoured for {@link #ABSENT_MINUTES} minute, so that the server's first probe for a newer
+ *       timeline is answered without a JVM, while a later probe (at promotion) asks the repository again;</li>
  *   <li>the destination is written as {@code DEST.pitr-tmp} and renamed: PostgreSQL never sees half a file.</li>
  * </ul>
  */
@@ -21,6 +24,9 @@ public final class SpoolLayout {
     public static final String ARCHIVE_IN = "archive-in";
     public static final String ASKED = "asked";
     public static final String TEMP_SUFFIX = ".pitr-tmp";
+    public static final String ABSENT_SUFFIX = ".absent";
+    /** How long an absence note answers for the repository (the launcher's {@code find -mmin -1}). */
+    public static final int ABSENT_MINUTES = 1;
 
     private SpoolLayout() {
     }
@@ -28,6 +34,11 @@ public final class SpoolLayout {
     /** A restore's prefetched, verified WAL file. */
     public static Path prefetched(Path spool, String walName) {
         return spool.resolve(walName);
+    }
+
+    /** A restore's note that history file {@code walName} was not in the repository just before the copy started. */
+    public static Path absent(Path spool, String walName) {
+        return spool.resolve(walName + ABSENT_SUFFIX);
     }
 
     public static Path archiveOut(Path spool) {

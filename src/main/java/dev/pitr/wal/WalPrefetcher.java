@@ -183,6 +183,72 @@ public final class WalPrefetcher {
         }
     }
 
+    // ---- restore: past the planned WAL -------------------------------------------------------------------------
+
+    /** The segments a restore fetches ahead of replay, past its plan, until closed. */
+    public interface Ahead extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Replay often reads past the WAL a time target's plan fetched: where the plan stops is judged from when
+     * segments were archived, and archiving lags behind a busy primary. So while replay runs, the segments after
+     * {@code last} on its timeline are fetched into {@code dir} (verified, renamed into place, so that
+     * restore_command copies them without a JVM), at most {@code depth} past the plan and past
+     * {@code replayedSegment} (the segment number replay is in, -1 before it is known). It stops at the first segment the repository does
+     * not hold, or on any error: then restore_command fetches that one itself, and reports what is wrong.
+     */
+    public Ahead fetchAhead(WalSegmentName last, int segmentSize, Path dir, int depth, int parallel,
+                            java.util.function.LongSupplier replayedSegment) {
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallel), daemon("pitr-wal-ahead"));
+        Thread loop = daemon("pitr-wal-ahead-loop").newThread(() -> {
+            long planned = last.segmentNumber(segmentSize);
+            long next = planned + 1;
+            while (!stop.get()) { // from the start, depth past the plan; then depth past replay
+                long room = Math.max(replayedSegment.getAsLong(), planned) + depth - next + 1;
+                if (room <= 0) {
+                    AsyncArchiver.sleep(POLL);
+                    continue;
+                }
+                List<Future<Optional<Long>>> batch = new ArrayList<>();
+                for (long n = next; n < next + Math.min(room, parallel); n++) {
+                    String name = WalSegmentName.of(last.timeline(), n, segmentSize).toString();
+                    batch.add(pool.submit(() -> Files.exists(dir.resolve(name)) ? Optional.of(0L) : fetchOne(name, dir)));
+                }
+                try {
+                    for (Future<Optional<Long>> f : batch) {
+                        if (get(f).isEmpty()) {
+                            return; // the end of the archive
+                        }
+                        next++;
+                    }
+                } catch (RuntimeException e) {
+                    return; // restore_command meets the same error and says what it is
+                }
+            }
+        });
+        loop.start();
+        return () -> {
+            stop.set(true);
+            pool.shutdownNow();
+            try {
+                loop.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
     private static <T> T get(Future<T> f) {
         try {
             return f.get();

@@ -54,6 +54,10 @@ class BackupCatalogTest {
                 "{\"format_version\": 1, \"id\": \"2026".getBytes(StandardCharsets.UTF_8));
         repo.put(BackupCatalog.prefix("20261108T010000Z") + "base.tar.zst", new byte[]{1}); // interrupted: no metadata
         store(repo, "20261109T010000Z", t -> { });
+        store(repo, "20261110T010000Z", t -> ((ObjectNode) t.get("files").get(0)).put("sha256_of_what", "ab"));
+        store(repo, "20261111T010000Z", t -> ((ObjectNode) t.get("files").get(0)).remove("sha256"));
+        store(repo, "20261112T010000Z", t -> ((ObjectNode) t.get("files").get(0)).put("stored_sha256", "cd".repeat(32))
+                .remove("sha256")); // a newer backup: proven by its stored digest
 
         Map<String, BackupCatalog.Entry> entries = new BackupCatalog(repo).list().stream()
                 .collect(Collectors.toMap(BackupCatalog.Entry::id, e -> e));
@@ -72,7 +76,12 @@ class BackupCatalogTest {
         assertThat(entries.get("20261107T010000Z").problem()).hasValueSatisfying(p ->
                 assertThat(p).contains("not valid JSON"));
         assertThat(entries.get("20261108T010000Z").interrupted()).isTrue();
-        assertThat(entries.values().stream().filter(BackupCatalog.Entry::complete).count()).isEqualTo(2);
+        assertThat(entries.get("20261110T010000Z").problem()).hasValueSatisfying(p ->
+                assertThat(p).contains("unknown field 'sha256_of_what'"));
+        assertThat(entries.get("20261111T010000Z").problem()).hasValueSatisfying(p -> assertThat(p).contains("no digest"));
+        assertThat(entries.get("20261112T010000Z").metadata().orElseThrow().files().get(0).storedSha256())
+                .isEqualTo("cd".repeat(32));
+        assertThat(entries.values().stream().filter(BackupCatalog.Entry::complete).count()).isEqualTo(3);
 
         // expire may delete what was interrupted, never a backup it merely cannot read
         Expirer.Plan plan = new Expirer(repo).plan(Optional.of(5), Optional.empty(), Instant.parse("2026-11-24T12:00:00Z"));

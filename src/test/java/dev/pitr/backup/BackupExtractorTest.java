@@ -70,6 +70,42 @@ class BackupExtractorTest {
     }
 
     @Test
+    void aBackupProvenByItsStoredDigestIsCheckedByItAndByZstdsContentChecksum() throws Exception {
+        ByteArrayOutputStream raw = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream t = new TarArchiveOutputStream(raw)) {
+            byte[] body = "x".repeat(100_000).getBytes(StandardCharsets.UTF_8);
+            TarArchiveEntry e = file("base/1");
+            e.setSize(body.length);
+            t.putArchiveEntry(e);
+            t.write(body);
+            t.closeArchiveEntry();
+        }
+        ByteArrayOutputStream z = new ByteArrayOutputStream();
+        try (ZstdOutputStream out = new ZstdOutputStream(z).setChecksum(true)) { // as BackupService writes them
+            out.write(raw.toByteArray());
+        }
+        byte[] stored = z.toByteArray();
+        BackupMetadata.BackupFile good = new BackupMetadata.BackupFile("base.tar", "k", raw.size(), stored.length, null,
+                Hashing.hex(Hashing.sha256(stored, 0, stored.length)));
+        assertThat(BackupExtractor.extract(new ByteArrayInputStream(stored), good, dir.resolve("a"))).isEqualTo(raw.size());
+        assertThat(Files.readString(dir.resolve("a/base/1"))).hasSize(100_000);
+
+        BackupMetadata.BackupFile wrong = new BackupMetadata.BackupFile("base.tar", "k", raw.size(), stored.length, null,
+                "00".repeat(32));
+        assertThatThrownBy(() -> BackupExtractor.extract(new ByteArrayInputStream(stored), wrong, dir.resolve("b")))
+                .isInstanceOf(PitrException.class).hasMessageContaining("stored sha256")
+                .extracting(e -> ((PitrException) e).exitCode()).isEqualTo(ExitCode.VERIFICATION_FAILED);
+
+        byte[] damaged = stored.clone();
+        damaged[damaged.length - 6] ^= 0x40; // inside the last block or the frame's checksum
+        assertThatThrownBy(() -> BackupExtractor.extract(new ByteArrayInputStream(damaged), good, dir.resolve("c")))
+                .isInstanceOf(PitrException.class)
+                .extracting(e -> ((PitrException) e).exitCode()).isEqualTo(ExitCode.VERIFICATION_FAILED);
+        assertThatThrownBy(() -> new BackupMetadata.BackupFile("base.tar", "k", 1, 1, null, null))
+                .as("an object without a digest is refused").isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void rejectsEntriesThatEscapeOrAreNotPlainFiles() throws Exception {
         TarArchiveEntry link = new TarArchiveEntry("pg_tblspc/16384", TarArchiveEntry.LF_SYMLINK);
         link.setLinkName("/etc");

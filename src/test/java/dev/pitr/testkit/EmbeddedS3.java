@@ -42,8 +42,14 @@ public final class EmbeddedS3 {
         if (shared == null) {
             try {
                 Path dir = Files.createTempDirectory("pitr-s3-");
-                dir.toFile().deleteOnExit();
                 shared = new EmbeddedS3(new FilesystemNio2BlobStore(dir.toString()));
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> { // deleteOnExit keeps a directory with files
+                    try {
+                        dev.pitr.core.Trees.delete(dir);
+                    } catch (java.io.IOException | RuntimeException e) {
+                        // a store left in /tmp is untidy, not wrong
+                    }
+                }));
                 // in-process pitr runs read credentials through the SDK chain's system-property step
                 System.setProperty("aws.accessKeyId", ACCESS_KEY);
                 System.setProperty("aws.secretAccessKey", SECRET_KEY);

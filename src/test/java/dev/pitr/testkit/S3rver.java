@@ -107,8 +107,19 @@ public final class S3rver implements AutoCloseable {
         return Files.readAllBytes(dir.resolve(bucket).resolve(key + "._S3rver_object"));
     }
 
+    /** Stops the process and removes what it stored (each test JVM's store would otherwise stay in /tmp). */
     @Override
     public void close() {
         process.destroy();
+        try {
+            process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            dev.pitr.core.Trees.delete(dir);
+            Files.deleteIfExists(dir.resolveSibling(dir.getFileName() + "-launch.js"));
+            Files.deleteIfExists(dir.resolveSibling(dir.getFileName() + ".log"));
+        } catch (IOException | RuntimeException e) {
+            // a store left in /tmp is untidy, not wrong
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

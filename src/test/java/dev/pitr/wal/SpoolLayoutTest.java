@@ -36,7 +36,8 @@ class SpoolLayoutTest {
         String script = Files.readString(LAUNCHER);
         assertThat(script).contains("/" + SpoolLayout.ARCHIVE_OUT + "/").contains(SpoolLayout.ACK_SUFFIX)
                 .contains("/" + SpoolLayout.ARCHIVE_IN + "\"").contains("/" + SpoolLayout.ASKED)
-                .contains(SpoolLayout.TEMP_SUFFIX);
+                .contains(SpoolLayout.TEMP_SUFFIX).contains("$5" + SpoolLayout.ABSENT_SUFFIX)
+                .contains("-mmin -" + SpoolLayout.ABSENT_MINUTES);
     }
 
     @Test
@@ -50,6 +51,22 @@ class SpoolLayoutTest {
         assertThat(dest.resolveSibling(dest.getFileName() + SpoolLayout.TEMP_SUFFIX)).doesNotExist();
         assertThat(launch(List.of("wal", "fetch", "--spool", spool.toString(), "000000010000000000000004",
                 dest.toString()))).as("not in the spool: the slow path (no jar here)").isEqualTo(5);
+    }
+
+    @Test
+    void aHistoryFileFoundAbsentAMomentAgoIsAnsweredWithoutAJvmAndAnOldNoteIsNot() throws Exception {
+        Path spool = Files.createDirectories(dir.resolve("spool"));
+        Path dest = dir.resolve("RECOVERYHISTORY");
+        List<String> probe = List.of("wal", "fetch", "--spool", spool.toString(), "00000002.history", dest.toString());
+        assertThat(launch(probe)).as("no note: the slow path").isEqualTo(5);
+        Path note = Files.writeString(SpoolLayout.absent(spool, "00000002.history"), "");
+        assertThat(launch(probe)).as("not in the repository").isEqualTo(dev.pitr.core.ExitCode.NOT_FOUND.code());
+        assertThat(dest).doesNotExist();
+        Files.setLastModifiedTime(note, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(300)));
+        assertThat(launch(probe)).as("an old note: the repository is asked again").isEqualTo(5);
+        Files.writeString(SpoolLayout.absent(spool, SEGMENT), "");
+        assertThat(launch(List.of("wal", "fetch", "--spool", spool.toString(), SEGMENT, dest.toString())))
+                .as("only history files are answered by a note").isEqualTo(5);
     }
 
     @Test
