@@ -2,6 +2,7 @@ package dev.pitr.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pitr.core.Json;
+import dev.pitr.restore.RestorePlan;
 import dev.pitr.testkit.Cli;
 import dev.pitr.testkit.EmbeddedS3;
 import dev.pitr.testkit.PgCluster;
@@ -163,7 +164,17 @@ class SeedScenarioIT {
         assertThat(queryOn(port, "SELECT count(*) FROM orders WHERE note = 'committed just before the drop'"))
                 .as(run.stderr() + String.join("\n", Files.readAllLines(pg.serverLog()))).isEqualTo("1");
         assertThat(queryOn(port, "SELECT count(*) FROM orders WHERE note LIKE 'after drop%'")).isEqualTo("0");
-        assertThat(Files.readString(pgdata.resolve("postgresql.auto.conf"))).contains("archive_mode = 'off'");
+        assertThat(Files.readString(pgdata.resolve("postgresql.auto.conf"))).contains("archive_mode = 'off'")
+                .contains("recovery_init_sync_method = 'syncfs'");
+        // replay's settings for a copy: more shared buffers than the primary's 128 MB (where memory allows), and
+        // the server's probe for timeline 2 answered from the restore's note, not by a JVM asking the repository
+        long free = Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemAvailable:"))
+                .mapToLong(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst().orElseThrow() * 1024;
+        if (free / 4 > 256L << 20) {
+            assertThat(Long.parseLong(queryOn(port, "SELECT setting::bigint * 8192 FROM pg_settings WHERE name = 'shared_buffers'")))
+                    .isGreaterThan(128L << 20);
+        }
+        assertThat(RestorePlan.stateDirFor(pgdata).resolve("spool/00000002.history.absent")).exists();
 
         // promote: the copy is writable on a new timeline and never archives into the production repository
         assertThat(cli.run("--yes", "restore", "promote", "--pgdata", pgdata.toString()).exitCode()).isZero();
