@@ -29,7 +29,26 @@ public final class LogMessages {
     public record LoggedStatement(String sql, Logged logged, Optional<Duration> duration) {
     }
 
-    private record Language(String name, List<Pattern> atStart, List<Pattern> afterDuration, Pattern parameterChanged) {
+    private record Language(String name, List<Form> atStart, List<Form> afterDuration, Pattern parameterChanged) {
+    }
+
+    /**
+     * A message format as a regex, and the text every such message starts with (empty when it starts with an
+     * argument): most messages are told apart by it without making a Matcher, which costs on every message.
+     */
+    private record Form(Pattern pattern, String start) {
+        static Form of(String format, Map<Integer, String> roles) {
+            Matcher first = CONVERSION.matcher(format);
+            return new Form(compile(format, roles), first.find() ? format.substring(0, first.start()) : format);
+        }
+
+        Optional<Matcher> match(String message) {
+            if (!message.startsWith(start)) {
+                return Optional.empty();
+            }
+            Matcher m = pattern.matcher(message);
+            return m.matches() ? Optional.of(m) : Optional.empty();
+        }
     }
 
     private static final String[] SEVERITIES = {"DEBUG", "LOG", "INFO", "NOTICE", "WARNING", "ERROR", "FATAL", "PANIC",
@@ -152,16 +171,17 @@ public final class LogMessages {
     /** The statement a message carries, in whichever language it was written. */
     public Optional<LoggedStatement> statement(String message) {
         for (Language l : languages) {
-            for (Pattern p : l.afterDuration()) {
-                Matcher m = p.matcher(message);
-                if (m.matches()) {
-                    return Optional.of(new LoggedStatement(m.group("sql"), Logged.AFTER_DURATION, duration(m.group("ms"))));
+            for (Form f : l.afterDuration()) {
+                Optional<Matcher> m = f.match(message);
+                if (m.isPresent()) {
+                    return Optional.of(new LoggedStatement(m.get().group("sql"), Logged.AFTER_DURATION,
+                            duration(m.get().group("ms"))));
                 }
             }
-            for (Pattern p : l.atStart()) {
-                Matcher m = p.matcher(message);
-                if (m.matches()) {
-                    return Optional.of(new LoggedStatement(m.group("sql"), Logged.AT_START, Optional.empty()));
+            for (Form f : l.atStart()) {
+                Optional<Matcher> m = f.match(message);
+                if (m.isPresent()) {
+                    return Optional.of(new LoggedStatement(m.get().group("sql"), Logged.AT_START, Optional.empty()));
                 }
             }
         }
@@ -192,15 +212,15 @@ public final class LogMessages {
                 msgs.getOrDefault("execute", "execute"), "execute fetch from", "execute");
         Map<Integer, String> exec = Map.of(2, "(?:" + execute + ")", 3, ".*?", 4, "/?", 5, ".*?", 6, "(?<sql>.*)");
         Map<Integer, String> execNoDuration = Map.of(1, "(?:" + execute + ")", 2, ".*?", 3, "/?", 4, ".*?", 5, "(?<sql>.*)");
-        List<Pattern> atStart = List.of(
-                compile(msgs.getOrDefault("statement: %s", "statement: %s"), Map.of(1, "(?<sql>.*)")),
-                compile(msgs.getOrDefault("%s %s%s%s: %s", "%s %s%s%s: %s"), execNoDuration));
+        List<Form> atStart = List.of(
+                Form.of(msgs.getOrDefault("statement: %s", "statement: %s"), Map.of(1, "(?<sql>.*)")),
+                Form.of(msgs.getOrDefault("%s %s%s%s: %s", "%s %s%s%s: %s"), execNoDuration));
         Map<Integer, String> durExec = new HashMap<>(exec);
         durExec.put(1, "(?<ms>[0-9.,]+)");
-        List<Pattern> afterDuration = List.of(
-                compile(msgs.getOrDefault("duration: %s ms  statement: %s", "duration: %s ms  statement: %s"),
+        List<Form> afterDuration = List.of(
+                Form.of(msgs.getOrDefault("duration: %s ms  statement: %s", "duration: %s ms  statement: %s"),
                         Map.of(1, "(?<ms>[0-9.,]+)", 2, "(?<sql>.*)")),
-                compile(msgs.getOrDefault("duration: %s ms  %s %s%s%s: %s", "duration: %s ms  %s %s%s%s: %s"), durExec));
+                Form.of(msgs.getOrDefault("duration: %s ms  %s %s%s%s: %s", "duration: %s ms  %s %s%s%s: %s"), durExec));
         Pattern changed = compile(msgs.getOrDefault("parameter \"%s\" changed to \"%s\"", "parameter \"%s\" changed to \"%s\""),
                 Map.of(1, "(?<name>[a-z_]+)", 2, "(?<value>.*)"));
         return new Language(name, atStart, afterDuration, changed);

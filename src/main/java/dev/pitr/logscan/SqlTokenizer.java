@@ -23,6 +23,15 @@ public final class SqlTokenizer {
 
     public enum Kind { WORD, QUOTED_IDENT, LITERAL, SYMBOL }
 
+    /** Single-character symbol texts, made once. */
+    private static final String[] SYMBOLS = new String[128];
+
+    static {
+        for (char c = 0; c < 128; c++) {
+            SYMBOLS[c] = String.valueOf(c);
+        }
+    }
+
     private SqlTokenizer() {
     }
 
@@ -76,6 +85,12 @@ public final class SqlTokenizer {
                     i++;
                 }
                 current.add(new Token(Kind.WORD, sql.substring(start, i)));
+            } else if (c >= '0' && c <= '9') { // a number is one literal (a symbol per digit costs on every UPDATE)
+                int start = i;
+                while (i < n && (Character.isLetterOrDigit(sql.charAt(i)) || sql.charAt(i) == '.' || sql.charAt(i) == '_')) {
+                    i++;
+                }
+                current.add(new Token(Kind.LITERAL, sql.substring(start, i)));
             } else if (c == ';') {
                 if (!current.isEmpty()) {
                     out.add(current);
@@ -83,7 +98,7 @@ public final class SqlTokenizer {
                 }
                 i++;
             } else {
-                current.add(new Token(Kind.SYMBOL, String.valueOf(c)));
+                current.add(new Token(Kind.SYMBOL, c < SYMBOLS.length ? SYMBOLS[c] : String.valueOf(c)));
                 i++;
             }
         }

@@ -132,23 +132,58 @@ final class WordSet {
      * that width, so most bytes of a log are never looked at. Non-ASCII bytes of a word match exactly.
      */
     long find(byte[] b, int from, int to) {
-        long found = 0;
         int m = window;
+        int first = from + m - 1; // the first window's last byte
+        if (to - first < 24) {
+            return skip(b, first, to, to, 0);
+        }
+        // two independent skip chains, one over each half of the window ends: each step waits on the load before
+        // it, so running two at once keeps the core busy (a window may reach back across the middle, never a word
+        // forward past the end: every window end is in exactly one half)
+        int mid = first + (to - first) / 2;
+        long found = 0;
         byte[] shift = this.shift;
-        for (int i = from + m - 1; i < to; ) { // i: the last byte of the window [i - m + 1, i]
-            int pair = pairAt(b, i);
-            int step = shift[pair];
-            if (step > 0) {
-                i += step;
-                continue;
+        int i = first;
+        int j = mid;
+        while (i < mid && j < to) {
+            int si = shift[pairAt(b, i)];
+            int sj = shift[pairAt(b, j)];
+            if (si == 0) {
+                found = verify(b, i, to, found);
+                si = 1;
             }
-            int at = i - m + 1;
-            for (int w : endingWith[pair]) {
-                if ((found & (1L << w)) == 0 && matchesAt(b, at, to, utf8[w])) {
-                    found |= 1L << w;
-                }
+            if (sj == 0) {
+                found = verify(b, j, to, found);
+                sj = 1;
             }
-            i++;
+            i += si;
+            j += sj;
+        }
+        found = skip(b, i, mid, to, found);
+        return skip(b, j, to, to, found);
+    }
+
+    /** The windows ending in {@code [i, end)}, skipping; words may run to {@code to}. */
+    private long skip(byte[] b, int i, int end, int to, long found) {
+        byte[] shift = this.shift;
+        while (i < end) {
+            int step = shift[pairAt(b, i)];
+            if (step == 0) {
+                found = verify(b, i, to, found);
+                step = 1;
+            }
+            i += step;
+        }
+        return found;
+    }
+
+    /** The words whose window ends at {@code i}, checked in full. */
+    private long verify(byte[] b, int i, int to, long found) {
+        int at = i - window + 1;
+        for (int w : endingWith[pairAt(b, i)]) {
+            if ((found & (1L << w)) == 0 && matchesAt(b, at, to, utf8[w])) {
+                found |= 1L << w;
+            }
         }
         return found;
     }
