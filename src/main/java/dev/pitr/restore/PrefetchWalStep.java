@@ -1,11 +1,15 @@
 package dev.pitr.restore;
 
+import dev.pitr.core.PitrException;
 import dev.pitr.repo.Repository;
+import dev.pitr.wal.WalArchive;
+import dev.pitr.wal.WalSegmentName;
 import dev.pitr.wal.WalPrefetcher;
 
+import java.util.List;
 import java.util.function.Consumer;
 
-/** PREFETCH_WAL: every planned WAL file into the spool, verified, ahead of replay. */
+/** PREFETCH_WAL: the start of the planned WAL into the spool, verified; the rest is checked to be archived. */
 final class PrefetchWalStep implements Step {
     private static final int PARALLEL = 4;
     private final Repository repo;
@@ -22,12 +26,30 @@ final class PrefetchWalStep implements Step {
     public StepResult run(RestorePlan plan) {
         wal.awaitEarly().ifPresent(why -> progress.accept("PREFETCH_WAL: the early download stopped (" + why
                 + "); retrying"));
-        int total = plan.walFiles().size();
-        new WalPrefetcher(repo).fetchAll(plan.walFiles(), plan.spool(), PARALLEL, n -> {
+        List<String> before = plan.walBeforeReplay();
+        int total = before.size();
+        new WalPrefetcher(repo).fetchAll(before, plan.spool(), PARALLEL, n -> {
             if (n % 16 == 0 || n == total) {
                 progress.accept("PREFETCH_WAL: " + n + "/" + total + " files in the spool");
             }
         });
-        return StepResult.bytes(plan.walFiles().stream().mapToLong(name -> plan.spool().resolve(name).toFile().length()).sum());
+        stillArchived(plan, before);
+        return StepResult.bytes(before.stream().mapToLong(name -> plan.spool().resolve(name).toFile().length()).sum());
+    }
+
+    /** The planned segments replay fetches later are still in the repository (not expired or moved since). */
+    private void stillArchived(RestorePlan plan, List<String> fetched) {
+        List<WalSegmentName> later = RestorePlan.segments(plan.walFiles()).stream()
+                .filter(s -> !fetched.contains(s.toString())).toList();
+        if (later.isEmpty()) {
+            return;
+        }
+        java.util.Set<WalSegmentName> archived = new WalArchive(repo).segments(later.get(0).timeline()).keySet();
+        later.stream().filter(s -> !archived.contains(s)).findFirst().ifPresent(s -> {
+            throw PitrException.verification("WAL segment " + s + ", planned for replay, is no longer in " + repo.url()
+                    + ": run 'pitr wal verify', then plan the restore again");
+        });
+        progress.accept("PREFETCH_WAL: " + later.size() + " more planned segments are archived; they are fetched"
+                + " ahead of replay");
     }
 }

@@ -51,7 +51,7 @@ final class ReplayStep implements Step {
     public StepResult run(RestorePlan plan) {
         AtomicLong replayed = new AtomicLong(-1); // the segment number replay is in, once the copy answers
         int segmentSize = plan.walSegmentSize();
-        Optional<WalSegmentName> last = lastPlannedSegment(plan);
+        Optional<WalSegmentName> last = lastSegment(plan, plan.walBeforeReplay()); // fetched ahead from there on
         try (WalPrefetcher.Ahead ahead = last.isPresent()
                 ? new WalPrefetcher(repo).fetchAhead(last.get(), segmentSize, plan.spool(), AHEAD_DEPTH, AHEAD_PARALLEL,
                 replayed::get) : () -> { }) {
@@ -77,6 +77,7 @@ final class ReplayStep implements Step {
             if (status.isEmpty() && !pg.isRunning(plan.pgdata())) {
                 if (plan.target() instanceof RecoveryTarget.Time t && !Files.exists(plan.recoveryEndedNote())
                         && ServerLogDiagnosis.endedBeforeTarget(plan.serverLog())) {
+                    shortOfThePlan(plan, goal); // a segment refused or gone is not the end of the archive
                     endAtEndOfArchive(plan, t);
                     continue;
                 }
@@ -157,6 +158,21 @@ final class ReplayStep implements Step {
             } catch (IOException e) {
                 return; // without the note the launcher asks the repository: slower, as right
             }
+        }
+    }
+
+    /**
+     * PostgreSQL ends recovery wherever restore_command stops handing it WAL: at the end of the archive, but also
+     * at a segment pitr refused (another cluster's, damaged) or one that vanished. Only replay that got through
+     * the whole planned WAL, with no refusal in the server log, is the end of the archive.
+     */
+    private static void shortOfThePlan(RestorePlan plan, Lsn goal) {
+        Optional<String> refused = ServerLogDiagnosis.stuck(plan.serverLog());
+        Optional<Lsn> done = ServerLogDiagnosis.redoDoneAt(plan.serverLog());
+        if (refused.isPresent() || done.isEmpty() || done.get().compareTo(goal) < 0) {
+            String why = refused.orElse("a planned WAL segment was not handed to the server; run 'pitr wal verify --deep'");
+            throw new PitrException(ExitCode.IO_FAILURE, "replay stopped at " + done.map(Lsn::toString).orElse("its start")
+                    + ", short of the planned WAL (up to " + goal + "): " + why + " (server log " + plan.serverLog() + ")");
         }
     }
 
@@ -253,17 +269,18 @@ final class ReplayStep implements Step {
      * {@code --timeline N} segments of later timelines are in the plan too, and replay never reads them.
      */
     static Lsn lastPlannedLsn(RestorePlan plan) {
-        return lastPlannedSegment(plan).map(s -> new Lsn(s.startLsn(plan.walSegmentSize()).value() + 1)).orElse(new Lsn(0));
+        return lastSegment(plan, plan.walFiles()).map(s -> new Lsn(s.startLsn(plan.walSegmentSize()).value() + 1))
+                .orElse(new Lsn(0));
     }
 
-    /** The last planned segment of the timeline being restored (see {@link #lastPlannedLsn}). */
-    static Optional<WalSegmentName> lastPlannedSegment(RestorePlan plan) {
+    /** The last segment among {@code names} of the timeline being restored (see {@link #lastPlannedLsn}). */
+    static Optional<WalSegmentName> lastSegment(RestorePlan plan, List<String> names) {
         int upTo = switch (plan.timeline()) {
             case "latest" -> Integer.MAX_VALUE;
             case "current" -> plan.backupTimeline();
             default -> Integer.parseInt(plan.timeline());
         };
-        return plan.walFiles().stream().map(WalFileName::parse).flatMap(Optional::stream)
+        return names.stream().map(WalFileName::parse).flatMap(Optional::stream)
                 .filter(f -> f instanceof WalFileName.Segment).map(f -> ((WalFileName.Segment) f).segment())
                 .filter(s -> s.timeline() <= upTo)
                 .max(Comparator.comparingLong((WalSegmentName s) -> s.segmentNumber(plan.walSegmentSize())));

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.pitr.wal.Lsn;
 
 import dev.pitr.wal.PinnedTransaction;
+import dev.pitr.wal.WalSegmentName;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -157,6 +158,37 @@ public record RestorePlan(@JsonIgnore Source source, @JsonIgnore Stop stop, @Jso
     @JsonProperty("walFiles")
     public List<String> walFiles() {
         return wal.files();
+    }
+
+    /** How many of the planned segments are in the spool before replay starts; the rest follow replay. */
+    public static final int SEGMENTS_BEFORE_REPLAY = 16;
+
+    /**
+     * The WAL fetched before the copy starts: the history files and the first {@link #SEGMENTS_BEFORE_REPLAY}
+     * segments. The rest is fetched while replay runs, a bounded distance ahead of it (REPLAY), so that the
+     * extraction does not share the machine with a download of the whole range, nor the disk and page cache
+     * with all of it at once. A plan over more than one timeline is fetched whole, as before.
+     */
+    @JsonIgnore
+    public List<String> walBeforeReplay() {
+        List<WalSegmentName> segments = segments(walFiles());
+        if (segments.stream().map(WalSegmentName::timeline).distinct().count() > 1) {
+            return walFiles();
+        }
+        List<String> out = new java.util.ArrayList<>();
+        int taken = 0;
+        for (String name : walFiles()) {
+            boolean segment = WalSegmentName.parse(name).isPresent();
+            if (!segment || taken++ < SEGMENTS_BEFORE_REPLAY) {
+                out.add(name);
+            }
+        }
+        return out;
+    }
+
+    /** The segments among {@code names} (history files and others left out). */
+    static List<WalSegmentName> segments(List<String> names) {
+        return names.stream().map(WalSegmentName::parse).flatMap(Optional::stream).toList();
     }
 
     @JsonProperty("walBytes")

@@ -34,8 +34,9 @@ final class ServerLogDiagnosis {
         for (int i = lines.size() - 1; i >= 0 && i >= lines.size() - 200; i--) {
             String line = lines.get(i);
             for (String s : STUCK) {
-                if (line.contains(s)) {
-                    return java.util.Optional.of(line.substring(line.indexOf(s)).trim());
+                if (line.contains(s)) { // pitr's own line names the segment and why; the server's start at the reason
+                    int from = line.startsWith("pitr: ") ? "pitr: ".length() : line.indexOf(s);
+                    return java.util.Optional.of(line.substring(from).trim());
                 }
             }
         }
@@ -45,6 +46,22 @@ final class ServerLogDiagnosis {
     /** The server's last FATAL says it replayed the whole archive without reaching the time target. */
     static boolean endedBeforeTarget(Path serverLog) {
         return lastFatal(lines(serverLog)).contains("recovery ended before configured recovery target was reached");
+    }
+
+    /** Where the server's last redo ended ("redo done at X/Y"), if it said so. */
+    static java.util.Optional<dev.pitr.wal.Lsn> redoDoneAt(Path serverLog) {
+        dev.pitr.wal.Lsn last = null;
+        for (String line : lines(serverLog)) {
+            Matcher r = REDO_DONE.matcher(line);
+            if (r.find()) {
+                try {
+                    last = dev.pitr.wal.Lsn.parse(r.group(1));
+                } catch (RuntimeException e) {
+                    // not an LSN: not this server's line
+                }
+            }
+        }
+        return java.util.Optional.ofNullable(last);
     }
 
     /** "last completed transaction was at log time ...", the newest the server printed. */

@@ -22,7 +22,7 @@ final class WalDownload {
 
     void startEarly(RestorePlan plan) {
         if (early == null && !plan.walFiles().isEmpty()) {
-            early = CompletableFuture.runAsync(() -> new WalPrefetcher(repo).fetchAll(plan.walFiles(), plan.spool(), 2,
+            early = CompletableFuture.runAsync(() -> new WalPrefetcher(repo).fetchAll(plan.walBeforeReplay(), plan.spool(), 2,
                     n -> { }));
         }
     }

@@ -29,6 +29,61 @@ import static org.assertj.core.api.Assertions.assertThat;
  * real restore must stop at it with the reason, not hang in REPLAY nor report READY short of the planned WAL.
  */
 class ForeignSegmentIT {
+    /**
+     * The same past the WAL fetched before replay (the rest follows replay): PostgreSQL ends recovery where
+     * restore_command refuses a segment, and that must fail the restore, not pass for the end of the archive.
+     */
+    @Test
+    void aForeignSegmentFetchedDuringReplayFailsTheRestoreInsteadOfEndingItEarly() throws Exception {
+        EmbeddedS3 s3 = EmbeddedS3.shared();
+        String bucket = s3.newBucket();
+        Path work = TestDirs.shared("pitr-foreign-late-");
+        Path pgdata = work.resolve("restored/data");
+        Cli cli = null;
+        try (PgCluster pg = PgCluster.start(Map.of("wal_level", "replica", "archive_mode", "on",
+                "archive_command", ArchiveIT.archiveCommandTo(s3, bucket)), Map.of())) {
+            Map<String, String> env = new HashMap<>(s3.env(bucket));
+            env.put("PITR_PGPORT", String.valueOf(pg.port()));
+            cli = new Cli(env, work);
+            pg.execute("CREATE TABLE t (g int)");
+            Cli.Run backup = cli.run("backup", "create");
+            assertThat(backup.exitCode()).as(backup.stderr()).isZero();
+            String refused = null;
+            String last = null;
+            int segments = dev.pitr.restore.RestorePlan.SEGMENTS_BEFORE_REPLAY + 6;
+            for (int i = 0; i < segments; i++) { // a commit in each segment, so replay needs all of them
+                pg.execute("INSERT INTO t VALUES (" + i + ")");
+                last = pg.query("SELECT pg_walfile_name(pg_switch_wal())");
+                if (i == segments - 3) {
+                    refused = last;
+                }
+            }
+            ArchiveIT.waitUntilArchived(pg, last);
+            Thread.sleep(1100);
+            String target = pg.query("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'");
+            pg.execute("INSERT INTO t VALUES (-1)");
+            ArchiveIT.waitUntilArchived(pg, pg.query("SELECT pg_walfile_name(pg_switch_wal())"));
+            try (Repository repo = Repositories.open("s3://" + bucket + "/repo",
+                    new S3Settings(Optional.of(s3.endpoint()), "us-east-1", true, 3))) {
+                byte[] foreign = SyntheticWal.segment(42L, WalSegmentName.parse(refused).orElseThrow(), 16 * 1024 * 1024);
+                repo.put(WalArchive.keyOf(WalFileName.parseOrThrow(refused)),
+                        WalObjectFormat.encode(foreign, MessageDigest.getInstance("SHA-256").digest(foreign), 1));
+            }
+            Cli.Run restore = cli.run("restore", "run", "--target-time", target, "--pgdata", pgdata.toString());
+            assertThat(restore.exitCode()).as(restore.stdout() + restore.stderr()).isEqualTo(5);
+            assertThat(restore.stderr()).contains("short of the planned WAL").contains("not handed to PostgreSQL")
+                    .contains(refused);
+            String state = Json.mapper().readTree(pgdata.resolveSibling("data.pitr").resolve("journal.json").toFile())
+                    .get("state").asText();
+            assertThat(state).isEqualTo("FAILED");
+        } finally {
+            if (cli != null) {
+                cli.run("restore", "abort", "--pgdata", pgdata.toString());
+            }
+            TestDirs.delete(work);
+        }
+    }
+
     @Test
     void aRestoreStopsAtAForeignSegmentNamingIt() throws Exception {
         EmbeddedS3 s3 = EmbeddedS3.shared();
