@@ -39,12 +39,16 @@ bytes=$(stat -c %s "$work/big.log")
 cores=$(nproc)
 now() { date +%s%N; }
 cat "$work/big.log" >/dev/null # warm the page cache
-s=$(now); cat "$work/big.log" >/dev/null; e=$(now); cat_ns=$((e - s))
-scan() { # LOG TABLE EXPECTED: nanoseconds of one 'target find' that must find EXPECTED
-  local s e
-  s=$(now); "$pitr" target find --log "$1" --table "$2" --log-timezone UTC >"$work/out.txt" 2>"$work/err.txt"; e=$(now)
-  grep -q "$3" "$work/out.txt" || { echo "benchmark run did not find '$3' in $1" >&2; cat "$work/err.txt" >&2; exit 3; }
-  echo $((e - s))
+cat_ns=0
+for _ in 1 2 3; do s=$(now); cat "$work/big.log" >/dev/null; e=$(now); if [ "$cat_ns" -eq 0 ] || [ $((e - s)) -lt "$cat_ns" ]; then cat_ns=$((e - s)); fi; done
+scan() { # LOG TABLE EXPECTED: nanoseconds of the best of 3 'target find' runs, each of which must find EXPECTED
+  local s e best=0 i
+  for i in 1 2 3; do # a shared VM's neighbours make single runs vary by a fifth; the best of 3 is the tool's
+    s=$(now); "$pitr" target find --log "$1" --table "$2" --log-timezone UTC >"$work/out.txt" 2>"$work/err.txt"; e=$(now)
+    grep -q "$3" "$work/out.txt" || { echo "benchmark run did not find '$3' in $1" >&2; cat "$work/err.txt" >&2; exit 3; }
+    if [ "$best" -eq 0 ] || [ $((e - s)) -lt "$best" ]; then best=$((e - s)); fi
+  done
+  echo "$best"
 }
 rare_one=$(scan "$work/big.log" temp_migration_backup "DROP TABLE temp_migration_backup")
 main_one=$(scan "$work/big.log" orders "DELETE FROM orders")
