@@ -29,15 +29,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  * real restore must stop at it with the reason, not hang in REPLAY nor report READY short of the planned WAL.
  */
 class ForeignSegmentIT {
-    /**
-     * The same past the WAL fetched before replay (the rest follows replay): PostgreSQL ends recovery where
-     * restore_command refuses a segment, and that must fail the restore, not pass for the end of the archive.
-     */
-    @Test
-    void aForeignSegmentFetchedDuringReplayFailsTheRestoreInsteadOfEndingItEarly() throws Exception {
+    /** What a scenario gets: an archiving cluster, its bucket, the CLI against it, and the copy's PGDATA. */
+    private interface Scenario {
+        void run(PgCluster pg, String bucket, Cli cli, Path pgdata) throws Exception;
+    }
+
+    /** Runs {@code scenario} against a fresh bucket and cluster, then aborts the restore and removes it all. */
+    private static void withArchivingCluster(String prefix, Scenario scenario) throws Exception {
         EmbeddedS3 s3 = EmbeddedS3.shared();
         String bucket = s3.newBucket();
-        Path work = TestDirs.shared("pitr-foreign-late-");
+        Path work = TestDirs.shared(prefix);
         Path pgdata = work.resolve("restored/data");
         Cli cli = null;
         try (PgCluster pg = PgCluster.start(Map.of("wal_level", "replica", "archive_mode", "on",
@@ -45,6 +46,56 @@ class ForeignSegmentIT {
             Map<String, String> env = new HashMap<>(s3.env(bucket));
             env.put("PITR_PGPORT", String.valueOf(pg.port()));
             cli = new Cli(env, work);
+            scenario.run(pg, bucket, cli, pgdata);
+        } finally {
+            if (cli != null) {
+                cli.run("restore", "abort", "--pgdata", pgdata.toString());
+            }
+            TestDirs.delete(work);
+        }
+    }
+
+    /** Another cluster's segment (system identifier 42) stored under {@code segment}'s name, correctly encoded. */
+    private static void storeForeign(String bucket, String segment) throws Exception {
+        EmbeddedS3 s3 = EmbeddedS3.shared();
+        try (Repository repo = Repositories.open("s3://" + bucket + "/repo",
+                new S3Settings(Optional.of(s3.endpoint()), "us-east-1", true, 3))) {
+            byte[] foreign = SyntheticWal.segment(42L, WalSegmentName.parse(segment).orElseThrow(), 16 * 1024 * 1024);
+            repo.put(WalArchive.keyOf(WalFileName.parseOrThrow(segment)),
+                    WalObjectFormat.encode(foreign, MessageDigest.getInstance("SHA-256").digest(foreign), 1));
+        }
+    }
+
+    private static void assertFailedWithExit5(Cli.Run restore, Path pgdata) throws Exception {
+        assertThat(restore.exitCode()).as(restore.stdout() + restore.stderr()).isEqualTo(5);
+        String state = Json.mapper().readTree(pgdata.resolveSibling("data.pitr").resolve("journal.json").toFile())
+                .get("state").asText();
+        assertThat(state).isEqualTo("FAILED");
+    }
+
+    @Test
+    void aRestoreStopsAtAForeignSegmentNamingIt() throws Exception {
+        withArchivingCluster("pitr-foreign-", (pg, bucket, cli, pgdata) -> {
+            pg.execute("CREATE TABLE t AS SELECT g FROM generate_series(1, 1000) g");
+            Cli.Run backup = cli.run("backup", "create");
+            assertThat(backup.exitCode()).as(backup.stderr()).isZero();
+            pg.execute("INSERT INTO t SELECT g FROM generate_series(1, 1000) g");
+            String last = pg.query("SELECT pg_walfile_name(pg_switch_wal())");
+            ArchiveIT.waitUntilArchived(pg, last);
+            storeForeign(bucket, last);
+            Cli.Run restore = cli.run("restore", "run", "--target-latest", "--pgdata", pgdata.toString());
+            assertFailedWithExit5(restore, pgdata);
+            assertThat(restore.stderr()).contains(last).contains("system identifier 42").contains("not handed to PostgreSQL");
+        });
+    }
+
+    /**
+     * The same past the WAL fetched before replay (the rest follows replay): PostgreSQL ends recovery where
+     * restore_command refuses a segment, and that must fail the restore, not pass for the end of the archive.
+     */
+    @Test
+    void aForeignSegmentFetchedDuringReplayFailsTheRestoreInsteadOfEndingItEarly() throws Exception {
+        withArchivingCluster("pitr-foreign-late-", (pg, bucket, cli, pgdata) -> {
             pg.execute("CREATE TABLE t (g int)");
             Cli.Run backup = cli.run("backup", "create");
             assertThat(backup.exitCode()).as(backup.stderr()).isZero();
@@ -63,63 +114,11 @@ class ForeignSegmentIT {
             String target = pg.query("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'");
             pg.execute("INSERT INTO t VALUES (-1)");
             ArchiveIT.waitUntilArchived(pg, pg.query("SELECT pg_walfile_name(pg_switch_wal())"));
-            try (Repository repo = Repositories.open("s3://" + bucket + "/repo",
-                    new S3Settings(Optional.of(s3.endpoint()), "us-east-1", true, 3))) {
-                byte[] foreign = SyntheticWal.segment(42L, WalSegmentName.parse(refused).orElseThrow(), 16 * 1024 * 1024);
-                repo.put(WalArchive.keyOf(WalFileName.parseOrThrow(refused)),
-                        WalObjectFormat.encode(foreign, MessageDigest.getInstance("SHA-256").digest(foreign), 1));
-            }
+            storeForeign(bucket, refused);
             Cli.Run restore = cli.run("restore", "run", "--target-time", target, "--pgdata", pgdata.toString());
-            assertThat(restore.exitCode()).as(restore.stdout() + restore.stderr()).isEqualTo(5);
+            assertFailedWithExit5(restore, pgdata);
             assertThat(restore.stderr()).contains("short of the planned WAL").contains("not handed to PostgreSQL")
                     .contains(refused);
-            String state = Json.mapper().readTree(pgdata.resolveSibling("data.pitr").resolve("journal.json").toFile())
-                    .get("state").asText();
-            assertThat(state).isEqualTo("FAILED");
-        } finally {
-            if (cli != null) {
-                cli.run("restore", "abort", "--pgdata", pgdata.toString());
-            }
-            TestDirs.delete(work);
-        }
-    }
-
-    @Test
-    void aRestoreStopsAtAForeignSegmentNamingIt() throws Exception {
-        EmbeddedS3 s3 = EmbeddedS3.shared();
-        String bucket = s3.newBucket();
-        Path work = TestDirs.shared("pitr-foreign-");
-        Path pgdata = work.resolve("restored/data");
-        Cli cli = null;
-        try (PgCluster pg = PgCluster.start(Map.of("wal_level", "replica", "archive_mode", "on",
-                "archive_command", ArchiveIT.archiveCommandTo(s3, bucket)), Map.of())) {
-            Map<String, String> env = new HashMap<>(s3.env(bucket));
-            env.put("PITR_PGPORT", String.valueOf(pg.port()));
-            cli = new Cli(env, work);
-            pg.execute("CREATE TABLE t AS SELECT g FROM generate_series(1, 1000) g");
-            Cli.Run backup = cli.run("backup", "create");
-            assertThat(backup.exitCode()).as(backup.stderr()).isZero();
-            pg.execute("INSERT INTO t SELECT g FROM generate_series(1, 1000) g");
-            String last = pg.query("SELECT pg_walfile_name(pg_switch_wal())");
-            ArchiveIT.waitUntilArchived(pg, last);
-            try (Repository repo = Repositories.open("s3://" + bucket + "/repo",
-                    new S3Settings(Optional.of(s3.endpoint()), "us-east-1", true, 3))) {
-                WalSegmentName name = WalSegmentName.parse(last).orElseThrow();
-                byte[] foreign = SyntheticWal.segment(42L, name, 16 * 1024 * 1024);
-                repo.put(WalArchive.keyOf(WalFileName.parseOrThrow(last)),
-                        WalObjectFormat.encode(foreign, MessageDigest.getInstance("SHA-256").digest(foreign), 1));
-            }
-            Cli.Run restore = cli.run("restore", "run", "--target-latest", "--pgdata", pgdata.toString());
-            assertThat(restore.exitCode()).as(restore.stderr()).isEqualTo(5);
-            assertThat(restore.stderr()).contains(last).contains("system identifier 42").contains("not handed to PostgreSQL");
-            String state = Json.mapper().readTree(pgdata.resolveSibling("data.pitr").resolve("journal.json").toFile())
-                    .get("state").asText();
-            assertThat(state).isEqualTo("FAILED");
-        } finally {
-            if (cli != null) {
-                cli.run("restore", "abort", "--pgdata", pgdata.toString());
-            }
-            TestDirs.delete(work);
-        }
+        });
     }
 }
