@@ -15,6 +15,8 @@ import java.nio.file.Path;
  *   <li>a restore's {@code <spool>/NAME.absent}: the history file NAME was not in the repository when the copy
  *       was started; honoured for {@link #ABSENT_MINUTES} minute, so that the server's first probe for a newer
  *       timeline is answered without a JVM, while a later probe (at promotion) asks the repository again;</li>
+ *   <li>a restore's {@code <spool>/NAME.fetching} while REPLAY's fetch-ahead downloads NAME: the launcher waits
+ *       for it (up to {@link #FETCHING_WAIT_SECONDS} s) instead of starting a JVM to download it a second time;</li>
  *   <li>the destination is written as {@code DEST.pitr-tmp} and renamed: PostgreSQL never sees half a file.</li>
  * </ul>
  */
@@ -25,6 +27,9 @@ public final class SpoolLayout {
     public static final String ASKED = "asked";
     public static final String TEMP_SUFFIX = ".pitr-tmp";
     public static final String ABSENT_SUFFIX = ".absent";
+    public static final String FETCHING_SUFFIX = ".fetching";
+    /** How long the launcher waits for a segment being fetched ahead (the loop in {@code scripts/pitr}). */
+    public static final int FETCHING_WAIT_SECONDS = 10;
     /** How long an absence note answers for the repository (the launcher's {@code find -mmin -1}). */
     public static final int ABSENT_MINUTES = 1;
 
@@ -39,6 +44,11 @@ public final class SpoolLayout {
     /** A restore's note that history file {@code walName} was not in the repository just before the copy started. */
     public static Path absent(Path spool, String walName) {
         return spool.resolve(walName + ABSENT_SUFFIX);
+    }
+
+    /** A restore's note that REPLAY's fetch-ahead is downloading {@code walName} into the spool right now. */
+    public static Path fetching(Path spool, String walName) {
+        return spool.resolve(walName + FETCHING_SUFFIX);
     }
 
     public static Path archiveOut(Path spool) {

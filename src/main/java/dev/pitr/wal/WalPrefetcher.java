@@ -215,7 +215,7 @@ public final class WalPrefetcher {
                 List<Future<Optional<Long>>> batch = new ArrayList<>();
                 for (long n = next; n < next + Math.min(room, parallel); n++) {
                     String name = WalSegmentName.of(last.timeline(), n, segmentSize).toString();
-                    batch.add(pool.submit(() -> Files.exists(dir.resolve(name)) ? Optional.of(0L) : fetchOne(name, dir)));
+                    batch.add(pool.submit(() -> Files.exists(dir.resolve(name)) ? Optional.of(0L) : fetchAnnounced(name, dir)));
                 }
                 try {
                     for (Future<Optional<Long>> f : batch) {
@@ -239,6 +239,20 @@ public final class WalPrefetcher {
                 Thread.currentThread().interrupt();
             }
         };
+    }
+
+    /**
+     * {@link #fetchOne}, with a note while it runs: replay asking for this segment meanwhile waits for it in the
+     * launcher rather than downloading it again through a JVM.
+     */
+    private Optional<Long> fetchAnnounced(String name, Path dir) throws IOException {
+        Path note = SpoolLayout.fetching(dir, name);
+        Files.write(note, new byte[0]);
+        try {
+            return fetchOne(name, dir);
+        } finally {
+            Files.deleteIfExists(note);
+        }
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {

@@ -37,7 +37,8 @@ class SpoolLayoutTest {
         assertThat(script).contains("/" + SpoolLayout.ARCHIVE_OUT + "/").contains(SpoolLayout.ACK_SUFFIX)
                 .contains("/" + SpoolLayout.ARCHIVE_IN + "\"").contains("/" + SpoolLayout.ASKED)
                 .contains(SpoolLayout.TEMP_SUFFIX).contains("$5" + SpoolLayout.ABSENT_SUFFIX)
-                .contains("-mmin -" + SpoolLayout.ABSENT_MINUTES);
+                .contains("-mmin -" + SpoolLayout.ABSENT_MINUTES).contains("$5" + SpoolLayout.FETCHING_SUFFIX)
+                .contains("-lt " + SpoolLayout.FETCHING_WAIT_SECONDS * 20 + " ]"); // 20 waits of 0.05 s per second
     }
 
     @Test
@@ -51,6 +52,30 @@ class SpoolLayoutTest {
         assertThat(dest.resolveSibling(dest.getFileName() + SpoolLayout.TEMP_SUFFIX)).doesNotExist();
         assertThat(launch(List.of("wal", "fetch", "--spool", spool.toString(), "000000010000000000000004",
                 dest.toString()))).as("not in the spool: the slow path (no jar here)").isEqualTo(5);
+    }
+
+    @Test
+    void aSegmentBeingFetchedAheadIsWaitedForAndHandedOverWithoutAJvm() throws Exception {
+        Path spool = Files.createDirectories(dir.resolve("spool"));
+        Path note = Files.writeString(SpoolLayout.fetching(spool, SEGMENT), "");
+        Path dest = dir.resolve("RECOVERYXLOG");
+        Thread fetcher = new Thread(() -> { // the fetch-ahead finishing its download half a second later
+            try {
+                Thread.sleep(500);
+                Files.writeString(SpoolLayout.prefetched(spool, SEGMENT), "fetched ahead");
+                Files.delete(note);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        fetcher.start();
+        long t0 = System.nanoTime();
+        assertThat(launch(List.of("wal", "fetch", "--spool", spool.toString(), SEGMENT, dest.toString()))).isZero();
+        fetcher.join();
+        assertThat(Files.readString(dest)).isEqualTo("fetched ahead");
+        assertThat(System.nanoTime() - t0).as("it waited for the download").isGreaterThan(400_000_000L);
+        assertThat(launch(List.of("wal", "fetch", "--spool", spool.toString(), "000000010000000000000009",
+                dest.toString()))).as("no note: the slow path at once (no jar here)").isEqualTo(5);
     }
 
     @Test
