@@ -14,6 +14,8 @@ import java.util.regex.Pattern;
 final class ServerLogDiagnosis {
     private static final Pattern LAST_XACT = Pattern.compile("last completed transaction was at log time (.+)");
     private static final Pattern REDO_DONE = Pattern.compile("redo done at (\\S+)");
+    /** The postmaster's first line at each start. */
+    private static final String STARTING = "LOG:  starting PostgreSQL ";
 
     private ServerLogDiagnosis() {
     }
@@ -23,15 +25,20 @@ final class ServerLogDiagnosis {
             "invalid magic number", "incorrect resource manager data checksum",
             "not handed to PostgreSQL"); // pitr's own refusal, written by restore_command into the server log
 
-    /** The last line saying why replay cannot go on, when the server keeps retrying a segment it rejects. */
+    /**
+     * The last line saying why replay cannot go on, when the server keeps retrying a segment it rejects: among
+     * the last 200 lines since the server last started (the log spans restarts, such as the idle tail's).
+     */
     static java.util.Optional<String> stuck(Path serverLog) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(serverLog);
-        } catch (IOException e) {
-            return java.util.Optional.empty();
+        List<String> lines = lines(serverLog);
+        int since = 0;
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            if (lines.get(i).contains(STARTING)) {
+                since = i;
+                break;
+            }
         }
-        for (int i = lines.size() - 1; i >= 0 && i >= lines.size() - 200; i--) {
+        for (int i = lines.size() - 1; i >= since && i >= lines.size() - 200; i--) {
             String line = lines.get(i);
             for (String s : STUCK) {
                 if (line.contains(s)) { // pitr's own line names the segment and why; the server's start at the reason
