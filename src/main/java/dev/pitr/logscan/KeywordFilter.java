@@ -34,10 +34,6 @@ final class KeywordFilter implements Predicate<String> {
         return (found & anyOf) != 0 || (found & named) != 0 && withNamed.find(text) != 0;
     }
 
-    boolean test(byte[] b, int from, int to) {
-        return accept(find(b, from, to), b, from, to);
-    }
-
     /** The first step's words in {@code b[from, to)}, as bits: a message's lines may be searched one by one and or-ed. */
     long find(byte[] b, int from, int to) {
         return first.find(b, from, to);

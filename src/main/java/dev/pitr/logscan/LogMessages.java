@@ -59,7 +59,6 @@ public final class LogMessages {
 
     private final List<Language> languages = new ArrayList<>();
     private final Map<String, String> severityToEnglish = new HashMap<>();
-    private final String severityRegex;
     private final String severityAlternatives;
     /** For the last character of a severity's spelling, the lengths of the spellings ending with it, ascending. */
     private final Map<Character, int[]> severityLengthsByLastChar = new HashMap<>();
@@ -85,7 +84,7 @@ public final class LogMessages {
         });
         // English first (most logs), then the rest longest first: the regex tries the alternatives in order
         List<String> englishWords = java.util.Arrays.asList(SEVERITIES);
-        severityRegex = severityToEnglish.keySet().stream()
+        String severityRegex = severityToEnglish.keySet().stream()
                 .sorted(Comparator.comparing((String w) -> englishWords.contains(w) ? 0 : 1)
                         .thenComparing(Comparator.comparingInt(String::length).reversed()))
                 .map(Pattern::quote).reduce((a, b) -> a + "|" + b).orElseThrow();
