@@ -51,12 +51,12 @@ public final class BackupExtractor {
      * Restore into an older copy of the cluster: every path the backup has is recorded, a file that exists is
      * compared block by block and only differing blocks are written, so an unchanged relation costs a read.
      */
-    public static final class Delta {
-        private final Set<Path> listed = new HashSet<>();
-        private long reused;
+    public static final class Delta { // shared by the parts of a backup, extracted side by side
+        private final Set<Path> listed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private final java.util.concurrent.atomic.AtomicLong reused = new java.util.concurrent.atomic.AtomicLong();
 
         public long reusedBytes() {
-            return reused;
+            return reused.get();
         }
 
         /** Removes what the backup does not have (stale relations, old WAL); returns the number of files removed. */
@@ -92,7 +92,7 @@ public final class BackupExtractor {
                         // fill the block from the file as it is
                     }
                     if (existing.position() == n && Arrays.equals(incoming, 0, n, existing.array(), 0, n)) {
-                        reused += n;
+                        reused.addAndGet(n);
                     } else {
                         ch.write(ByteBuffer.wrap(incoming, 0, n), pos);
                     }

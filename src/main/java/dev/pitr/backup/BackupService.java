@@ -66,8 +66,18 @@ public final class BackupService {
         this.progress = progress;
     }
 
-    /** Options of one backup run. */
-    public record Options(String label, Compression compression, Duration archiveWait) {
+    /**
+     * Options of one backup run. {@code partBytes}: the stream is cut into another object at the first file
+     * boundary past this size, so a restore extracts the parts side by side.
+     */
+    public record Options(String label, Compression compression, long partBytes, Duration archiveWait) {
+        public static final long DEFAULT_PART_BYTES = 128L << 20;
+
+        public Options {
+            if (partBytes < 1) {
+                throw PitrException.usage("the backup part size must be at least 1 byte, not " + partBytes);
+            }
+        }
     }
 
     /** zstd's level, and how many threads compress beside the one reading the stream (0: that one alone). */
@@ -112,11 +122,11 @@ public final class BackupService {
         if (tablespaces == 0) {
             progress.accept("backup " + id + ": streaming pg_basebackup from " + server.host() + ":" + server.port()
                     + " into " + repo.url() + "/" + key);
-            taken = streamed(label, key, options.compression(), dbSize);
+            taken = streamed(label, key, options, dbSize);
         } else { // pg_basebackup writes one tar per tablespace, which only a directory can take
             progress.accept("backup " + id + ": " + tablespaces + " tablespace(s): pg_basebackup into a local"
                     + " staging directory, then each tar into " + repo.url());
-            taken = staged(label, id, options.compression(), dbSize);
+            taken = staged(label, id, options, dbSize);
         }
         bar.finish();
         Instant stop = Instant.now();
@@ -174,7 +184,7 @@ public final class BackupService {
     private static final List<String> PICKED = List.of("backup_label", "backup_manifest", "tablespace_map");
 
     /** One tar compressed into the repository, with the {@link #PICKED} files found in it. */
-    private record Uploaded(BackupMetadata.BackupFile file, Map<String, byte[]> picked) {
+    private record Uploaded(List<BackupMetadata.BackupFile> files, Map<String, byte[]> picked) {
         String backupLabel() {
             return picked.containsKey("backup_label") ? new String(picked.get("backup_label"), StandardCharsets.UTF_8) : null;
         }
@@ -192,7 +202,7 @@ public final class BackupService {
     }
 
     /** The usual path: pg_basebackup's tar on stdout, straight into the repository. */
-    private Taken streamed(String label, String key, Compression compression, long expectedBytes) {
+    private Taken streamed(String label, String key, Options options, long expectedBytes) {
         Process process;
         try {
             process = new ProcessBuilder(basebackup(label, "-")).start();
@@ -202,7 +212,7 @@ public final class BackupService {
         }
         CompletableFuture<String> stderr = stderrOf(process);
         try {
-            Uploaded up = upload(process.getInputStream(), "base.tar", key, compression, expectedBytes);
+            Uploaded up = upload(process.getInputStream(), "base.tar", key, options, expectedBytes);
             int exit = process.waitFor();
             if (exit != 0) {
                 throw new PitrException(ExitCode.IO_FAILURE, "pg_basebackup failed (exit " + exit + "): "
@@ -212,7 +222,7 @@ public final class BackupService {
                 throw new PitrException(ExitCode.IO_FAILURE, "pg_basebackup's stream had no backup_label/backup_manifest"
                         + " (is the server PostgreSQL 13+?)");
             }
-            return new Taken(List.of(up.file()), up.backupLabel(), up.picked().get("backup_manifest"),
+            return new Taken(up.files(), up.backupLabel(), up.picked().get("backup_manifest"),
                     java.util.Optional.empty());
         } catch (PitrException e) {
             process.destroyForcibly();
@@ -230,7 +240,7 @@ public final class BackupService {
      * With tablespaces: pg_basebackup writes base.tar, one OID.tar per tablespace and backup_manifest into a
      * staging directory (removed afterwards); each tar is then stored like the streamed one.
      */
-    private Taken staged(String label, String id, Compression compression, long expectedBytes) {
+    private Taken staged(String label, String id, Options options, long expectedBytes) {
         Path staging;
         try {
             staging = Files.createTempDirectory("pitr-backup-");
@@ -256,8 +266,8 @@ public final class BackupService {
             for (Path tar : tars) {
                 String name = tar.getFileName().toString();
                 try (InputStream in = Files.newInputStream(tar)) {
-                    Uploaded up = upload(in, name, BackupCatalog.prefix(id) + name + ".zst", compression, expectedBytes);
-                    stored.add(up.file());
+                    Uploaded up = upload(in, name, BackupCatalog.prefix(id) + name + ".zst", options, expectedBytes);
+                    stored.addAll(up.files());
                     up.picked().forEach(picked::putIfAbsent);
                 }
             }
@@ -293,25 +303,91 @@ public final class BackupService {
     }
 
     /**
-     * Compresses one tar into the repository under {@code key} as it is read, hashing the raw bytes and picking
-     * backup_label and backup_manifest out of it. A failure of the source fails the upload: a short stream never
-     * becomes an object.
+     * Compresses one tar into the repository as it is read, cut into parts of about {@code partBytes} at file
+     * boundaries ({@link TarParts}; part 1 under {@code key}), picking backup_label and backup_manifest out of it.
+     * Each part is uploaded beside the reading. A failure of the source fails the upload of the part being
+     * written: a short stream never becomes an object.
      */
-    private Uploaded upload(InputStream source, String name, String key, Compression compression, long expectedBytes) {
-        MessageDigest sha = Hashing.sha256();
-        AtomicLong raw = new AtomicLong();
-        Map<String, byte[]> picked = new java.util.concurrent.ConcurrentHashMap<>();
-        java.util.concurrent.atomic.AtomicReference<Throwable> producerFailure = new java.util.concurrent.atomic.AtomicReference<>();
-        try (PipedInputStream pipeIn = new PipedInputStream(1 << 20)) {
-            PipedOutputStream pipe = new PipedOutputStream(pipeIn);
+    private Uploaded upload(InputStream source, String name, String key, Options options, long expectedBytes) {
+        List<PartUpload> parts = new ArrayList<>();
+        java.util.concurrent.ExecutorService uploaders = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "backup-upload");
+            t.setDaemon(true);
+            return t;
+        });
+        try (InputStream counted = new ProgressInputStream(new java.io.BufferedInputStream(source, 1 << 20), progress,
+                bar, expectedBytes)) {
+            TarParts.Result cut;
+            try {
+                cut = TarParts.split(counted, options.partBytes(), java.util.Set.copyOf(PICKED), n -> {
+                    PartUpload part = new PartUpload(partKey(key, n), options.compression(), uploaders);
+                    parts.add(part);
+                    return part.raw();
+                });
+            } catch (IOException | RuntimeException e) {
+                parts.forEach(p -> p.fail(e));
+                for (PartUpload p : parts) {
+                    p.uploadFailure().ifPresent(f -> { // the store's own error is the reason, not the closed pipe
+                        throw f;
+                    });
+                }
+                throw new PitrException(ExitCode.IO_FAILURE, "backup stream failed: " + e.getMessage(), e);
+            }
+            List<BackupMetadata.BackupFile> files = new ArrayList<>();
+            for (int i = 0; i < parts.size(); i++) {
+                files.add(parts.get(i).await(name, cut.rawSizes().get(i)));
+            }
+            return new Uploaded(files, cut.picked());
+        } catch (IOException e) {
+            throw PitrException.io("backup stream failed: " + e.getMessage(), e);
+        } finally {
+            uploaders.shutdownNow();
+        }
+    }
+
+    /** Part 1 keeps the single-object name, so a backup of one part is stored as before; part n is NAME.n.zst. */
+    static String partKey(String key, int part) {
+        return part == 1 ? key : key.replaceFirst("\\.zst$", "") + "." + part + ".zst";
+    }
+
+    /**
+     * One part on its way into the repository: what is written to {@link #raw()} is compressed (zstd with frame
+     * checksums) into a pipe that an uploader thread streams into the object, hashing the stored bytes.
+     */
+    private final class PartUpload {
+        private final String key;
+        private final PipedOutputStream pipe;
+        private final OutputStream raw;
+        private final MessageDigest sha = Hashing.sha256();
+        private final java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        private final java.util.concurrent.atomic.AtomicReference<RuntimeException> ownFailure =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        private final java.util.concurrent.Future<Long> stored;
+
+        PartUpload(String key, Compression compression, java.util.concurrent.ExecutorService uploaders) throws IOException {
+            this.key = key;
+            PipedInputStream pipeIn = new PipedInputStream(1 << 20);
+            pipe = new PipedOutputStream(pipeIn);
+            ZstdOutputStream z = new ZstdOutputStream(pipe, compression.level()) {
+                @Override
+                public synchronized void close() throws IOException {
+                    if (failure.get() == null) {
+                        super.close();
+                    } else {
+                        pipe.close();
+                    }
+                }
+            };
+            z.setChecksum(true).setWorkers(compression.workers());
+            raw = new java.io.BufferedOutputStream(z, 1 << 20); // large writes: each is a JNI call
             // the uploader must see a failed stream as an error, never as a short but "complete" object
-            // and the object is proven by the SHA-256 of what is stored (zstd's frames carry a content checksum)
             InputStream compressed = new FilterInputStream(pipeIn) {
                 @Override
                 public int read(byte[] b, int off, int len) throws IOException {
                     int n = super.read(b, off, len);
-                    if (n < 0 && producerFailure.get() != null) {
-                        throw new IOException("backup stream failed: " + producerFailure.get().getMessage());
+                    if (n < 0 && failure.get() != null) {
+                        throw new IOException("backup stream failed: " + failure.get().getMessage());
                     }
                     if (n > 0) {
                         sha.update(b, off, n);
@@ -325,61 +401,58 @@ public final class BackupService {
                     return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
                 }
             };
-            CompletableFuture<Void> producer = CompletableFuture.runAsync(() -> {
-                try (OutputStream z = new ZstdOutputStream(pipe, compression.level()) {
-                    @Override
-                    public synchronized void close() throws IOException {
-                        if (producerFailure.get() == null) {
-                            super.close();
-                        } else {
-                            pipe.close();
-                        }
+            stored = uploaders.submit(() -> {
+                try (compressed) {
+                    return repo.putStream(key, compressed);
+                } catch (RuntimeException e) {
+                    if (failure.get() == null) {
+                        ownFailure.set(e);
                     }
-                }.setChecksum(true).setWorkers(compression.workers());
-                     // large writes into zstd and large reads from the pipe: the tar reader skips file data in
-                     // small steps, and each step would otherwise be a JNI call and a read(2)
-                     OutputStream chunked = new java.io.BufferedOutputStream(z, 1 << 20);
-                     InputStream tee = new TeeInputStream(new java.io.BufferedInputStream(source, 1 << 20), chunked,
-                             raw, progress, bar, expectedBytes)) {
-                    try {
-                        TarArchiveInputStream tar = new TarArchiveInputStream(tee);
-                        TarArchiveEntry entry;
-                        byte[] through = new byte[1 << 20];
-                        while ((entry = tar.getNextEntry()) != null) {
-                            if (PICKED.contains(entry.getName())) {
-                                picked.put(entry.getName(), tar.readAllBytes());
-                            }
-                            // read through what is not kept in large steps: left to getNextEntry, it is skipped
-                            // 8 KiB at a time into a new buffer each (commons-io), a third of a backup's time
-                            while (tar.read(through, 0, through.length) > 0) {
-                                // the tee has compressed it
-                            }
-                        }
-                        tee.transferTo(OutputStream.nullOutputStream()); // tar padding after the end marker
-                    } catch (IOException | RuntimeException e) {
-                        producerFailure.set(e); // before the streams close: the uploader must not see a clean end
-                        throw e;
-                    }
-                } catch (IOException | RuntimeException e) {
-                    throw new java.io.UncheckedIOException(new IOException(e.getMessage(), e));
+                    throw e;
                 }
             });
-            long stored;
+        }
+
+        OutputStream raw() {
+            return raw;
+        }
+
+        /** The source failed: the uploader sees an error at the end of what it has, and stores nothing. */
+        void fail(Throwable why) {
+            failure.compareAndSet(null, why);
             try {
-                stored = repo.putStream(key, compressed);
-            } finally {
-                compressed.close();
+                pipe.close();
+            } catch (IOException ignored) {
+                // the uploader has already gone
             }
-            producer.get();
-            return new Uploaded(new BackupMetadata.BackupFile(name, key, raw.get(), stored, null, Hashing.hex(sha.digest())),
-                    Map.copyOf(picked));
-        } catch (ExecutionException e) {
-            throw new PitrException(ExitCode.IO_FAILURE, "backup stream failed: " + e.getCause().getMessage(), e.getCause());
-        } catch (IOException e) {
-            throw PitrException.io("backup stream failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw PitrException.io("interrupted during backup", e);
+        }
+
+        /** The repository's own error, when the upload failed by itself (before the source did). */
+        java.util.Optional<RuntimeException> uploadFailure() {
+            try {
+                stored.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                // its own failure, if any, was recorded when it happened
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return java.util.Optional.ofNullable(ownFailure.get());
+        }
+
+        BackupMetadata.BackupFile await(String name, long rawBytes) {
+            try {
+                long size = stored.get();
+                return new BackupMetadata.BackupFile(name, key, rawBytes, size, null, Hashing.hex(sha.digest()));
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new PitrException(ExitCode.IO_FAILURE, "storing " + key + " failed: " + e.getCause().getMessage(),
+                        e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw PitrException.io("interrupted during backup", e);
+            }
         }
     }
 
@@ -401,23 +474,19 @@ public final class BackupService {
                 + " is left incomplete"));
     }
 
-    /** Copies every byte read into the compressor, counting it, with a progress line every 5 s. */
-    private static final class TeeInputStream extends FilterInputStream {
-        private final OutputStream copy;
-        private final AtomicLong count;
+    /** Counts what is read, with a progress line every 5 s (or the bar). */
+    private static final class ProgressInputStream extends FilterInputStream {
         private final Consumer<String> progress;
         private final ProgressBar bar;
         private final long expected;
+        private long count;
         private long lastReport = System.nanoTime();
         private long lastBar;
 
-        TeeInputStream(InputStream in, OutputStream copy, AtomicLong count, Consumer<String> progress,
-                       ProgressBar bar, long expected) {
+        ProgressInputStream(InputStream in, Consumer<String> progress, ProgressBar bar, long expected) {
             super(in);
             this.bar = bar;
             this.expected = expected;
-            this.copy = copy;
-            this.count = count;
             this.progress = progress;
         }
 
@@ -431,33 +500,17 @@ public final class BackupService {
         public int read(byte[] b, int off, int len) throws IOException {
             int n = super.read(b, off, len);
             if (n > 0) {
-                copy.write(b, off, n);
-                long total = count.addAndGet(n);
+                count += n;
                 long now = System.nanoTime();
                 if (bar != ProgressBar.NONE && now - lastBar > 100_000_000L) {
                     lastBar = now;
-                    bar.update(total, expected);
+                    bar.update(count, expected);
                 } else if (bar == ProgressBar.NONE && now - lastReport > 5_000_000_000L) {
                     lastReport = now;
-                    progress.accept("backup: " + total / 1048576 + " of ~" + expected / 1048576 + " MiB read");
+                    progress.accept("backup: " + count / 1048576 + " of ~" + expected / 1048576 + " MiB read");
                 }
             }
             return n;
         }
-
-        @Override
-        public long skip(long n) throws IOException {
-            byte[] buf = new byte[8192];
-            long done = 0;
-            while (done < n) {
-                int r = read(buf, 0, (int) Math.min(buf.length, n - done));
-                if (r < 0) {
-                    break;
-                }
-                done += r;
-            }
-            return done;
-        }
     }
-
 }

@@ -24,6 +24,11 @@ final class BackupCommand {
                 description = "how long to wait for the backup's last WAL segment to be archived (default ${DEFAULT-VALUE})")
         long archiveWait;
 
+        @Option(names = "--part-size", paramLabel = "MIB", defaultValue = "128",
+                description = "cut the backup into another stored object at the first file boundary past this size,"
+                        + " so a restore extracts the parts side by side (default ${DEFAULT-VALUE})")
+        long partSizeMib;
+
         @Override
         boolean audited() {
             return true;
@@ -31,12 +36,15 @@ final class BackupCommand {
 
         @Override
         int execute(Session session) {
+            if (partSizeMib < 1) {
+                throw dev.pitr.core.PitrException.usage("--part-size " + partSizeMib + ": give a size of at least 1 MiB");
+            }
             Output out = session.output();
             BackupMetadata meta = new BackupService(session.repository(), session.binaries(),
                     session.settings().server(), line -> out.progress(line), out.progressBar("backup"))
                     .create(new BackupService.Options(label, BackupService.Compression.forProcesses(
                             session.settings().compressLevel(), session.settings().processMax()),
-                            Duration.ofSeconds(archiveWait)));
+                            partSizeMib << 20, Duration.ofSeconds(archiveWait)));
             if (out.json()) {
                 out.printJson(meta);
             } else {
@@ -99,7 +107,7 @@ final class BackupCommand {
             out.println("stop         " + m.stopLsn() + " at " + m.stopTime() + " (" + m.stopSegment() + ")");
             out.println("database     " + Format.bytes(m.databaseSize()));
             for (BackupMetadata.BackupFile f : m.files()) {
-                out.println("file         " + f.name() + ": " + Format.bytes(f.rawBytes()) + " -> "
+                out.println("file         " + f.key() + " (" + f.name() + "): " + Format.bytes(f.rawBytes()) + " -> "
                         + Format.bytes(f.storedBytes()) + ", " + f.digest());
             }
             out.println("manifest     " + m.manifestKey());

@@ -55,21 +55,7 @@ final class FetchBackupStep implements Step {
             clearDirectory(pgdata);
             plan.tablespaces().values().forEach(FetchBackupStep::clearDirectory);
         }
-        long total = 0;
-        for (BackupMetadata.BackupFile file : backup.files()) {
-            try (InputStream in = repo.get(file.key()).orElseThrow(() -> new RepositoryException(
-                    "backup object " + file.key() + " is missing from " + repo.url()))) {
-                progress.accept("FETCH_BACKUP: " + file.key() + " (" + file.storedBytes() / 1048576 + " MiB stored, "
-                        + file.rawBytes() / 1048576 + " MiB to extract)");
-                long t0 = System.nanoTime();
-                total += BackupExtractor.extract(in, file, destinationOf(file, plan), access.bar(), delta,
-                        access.writers());
-                progress.accept(String.format("FETCH_BACKUP: %s extracted and its SHA-256 checked (%.1f s)", file.name(),
-                        (System.nanoTime() - t0) / 1e9));
-            } catch (IOException e) {
-                throw PitrException.io("reading " + file.key() + ": " + e.getMessage(), e);
-            }
-        }
+        long total = extractAll(backup, plan, delta);
         delta.ifPresent(d -> {
             long removed = d.removeUnlisted(pgdata)
                     + plan.tablespaces().values().stream().mapToLong(d::removeUnlisted).sum();
@@ -91,6 +77,68 @@ final class FetchBackupStep implements Step {
         plan.tablespaces().values().forEach(ProcessRunner::giveToServerUser);
         syncFileSystems(plan);
         return StepResult.bytes(total);
+    }
+
+    /**
+     * Extracts every stored object of the backup. The parts of a backup hold distinct files, so up to
+     * {@code writers} of them are extracted side by side, largest first (one relation segment is one file,
+     * written by one thread); a backup of one object gets all the writers for it.
+     */
+    private long extractAll(BackupMetadata backup, RestorePlan plan, Optional<BackupExtractor.Delta> delta) {
+        List<BackupMetadata.BackupFile> files = backup.files().stream()
+                .sorted(java.util.Comparator.comparingLong(BackupMetadata.BackupFile::rawBytes).reversed()).toList();
+        int sideBySide = Math.min(access.writers(), files.size());
+        int writersEach = Math.max(1, access.writers() / sideBySide);
+        progress.accept("FETCH_BACKUP: " + files.size() + " object(s) of backup " + backup.id() + ", "
+                + backup.storedBytes() / 1048576 + " MiB stored, " + backup.rawBytes() / 1048576 + " MiB to extract"
+                + (sideBySide > 1 ? ", " + sideBySide + " at a time" : ""));
+        long t0 = System.nanoTime();
+        SharedProgress bar = new SharedProgress(access.bar(), backup.rawBytes());
+        long total = dev.pitr.core.Parallel.map(files, sideBySide, file -> {
+            Path destination = destinationOf(file, plan);
+            try (InputStream in = repo.get(file.key()).orElseThrow(() -> new RepositoryException(
+                    "backup object " + file.key() + " is missing from " + repo.url()))) {
+                return BackupExtractor.extract(in, file, destination, bar.part(), delta, writersEach);
+            } catch (IOException e) {
+                throw PitrException.io("reading " + file.key() + ": " + e.getMessage(), e);
+            }
+        }).stream().mapToLong(Long::longValue).sum();
+        access.bar().finish();
+        progress.accept(String.format("FETCH_BACKUP: extracted, every object's SHA-256 checked (%.1f s)",
+                (System.nanoTime() - t0) / 1e9));
+        return total;
+    }
+
+    /** One bar for the objects extracted side by side: each part reports its own count, the bar shows the sum. */
+    private static final class SharedProgress {
+        private final dev.pitr.core.ProgressBar bar;
+        private final long total;
+        private final java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
+
+        SharedProgress(dev.pitr.core.ProgressBar bar, long total) {
+            this.bar = bar;
+            this.total = total;
+        }
+
+        dev.pitr.core.ProgressBar part() {
+            return new dev.pitr.core.ProgressBar() {
+                private long reported;
+
+                @Override
+                public void update(long partDone, long partTotal) {
+                    long sum = done.addAndGet(partDone - reported);
+                    reported = partDone;
+                    synchronized (bar) {
+                        bar.update(sum, total);
+                    }
+                }
+
+                @Override
+                public void finish() {
+                    // the step finishes the bar once every part is extracted
+                }
+            };
+        }
     }
 
     /**

@@ -30,10 +30,11 @@ class TablespaceIT {
             pg.execute("CREATE TABLESPACE ts1 LOCATION '" + location + "'",
                     "CREATE TABLE items TABLESPACE ts1 AS SELECT g FROM generate_series(1, 5000) g");
             String oid = pg.query("SELECT oid FROM pg_tablespace WHERE spcname = 'ts1'");
-            Cli.Run backup = cli.run("backup", "create");
+            Cli.Run backup = cli.run("backup", "create", "--part-size", "1");
             assertThat(backup.exitCode()).as(backup.stderr()).isZero();
             assertThat(backup.stderr()).contains("1 tablespace(s)");
             assertThat(repoDir.resolve("backups")).isDirectoryRecursivelyContaining("glob:**/" + oid + ".tar.zst")
+                    .isDirectoryRecursivelyContaining("glob:**/base.tar.2.zst")
                     .isDirectoryRecursivelyContaining("glob:**/tablespace_map");
             pg.execute("INSERT INTO items SELECT g FROM generate_series(5001, 6000) g");
             ArchiveIT.waitUntilArchived(pg, pg.query("SELECT pg_walfile_name(pg_switch_wal())"));
