@@ -37,8 +37,15 @@ drain() { # every segment written so far is archived by both tools: neither back
     [[ "$done_wal" > "$last" || "$done_wal" == "$last" ]] && return 0; sleep 0.2
   done
 }
-backup_pitr() { drain; local s e; s=$(now); "$pitr" --repo "file://$work/pitr-repo" backup create >/dev/null; e=$(now); ms=$(( (e - s) / 1000000 )); }
-backup_pgbr() { drain; local s e; s=$(now); pgbr backup --type=full; e=$(now); ms=$(( (e - s) / 1000000 )); }
+settle() { # every timed run starts from the same memory: nothing dirty, nothing cached (the repositories, the
+  # copies restored before it, the binaries). Without it a later run pays for reclaiming and writing back an
+  # earlier one's pages: with 'sync' alone, replay of the same WAL took 2.0 to 7.1 s (BENCH_DROP_CACHES=0 keeps
+  # the caches; dropping them needs root)
+  sync
+  if [ "${BENCH_DROP_CACHES:-1}" = 1 ] && [ -w /proc/sys/vm/drop_caches ]; then echo 3 > /proc/sys/vm/drop_caches; fi
+}
+backup_pitr() { drain; settle; local s e; s=$(now); "$pitr" --repo "file://$work/pitr-repo" backup create >/dev/null; e=$(now); ms=$(( (e - s) / 1000000 )); }
+backup_pgbr() { drain; settle; local s e; s=$(now); pgbr backup --type=full; e=$(now); ms=$(( (e - s) / 1000000 )); }
 pitr_backup=999999; pgbr_backup=999999
 for n in 1 2; do # alternating, the better run counts (the order effect of a quiet VM's first writes removed)
   if [ "$n" = 1 ]; then backup_pitr; a=$ms; backup_pgbr; b=$ms; else backup_pgbr; b=$ms; backup_pitr; a=$ms; fi
@@ -69,6 +76,7 @@ echo "== restore to $target ($segs WAL segments archived), each tool twice, alte
 restore_pitr() { # N: restore into r-pitr-N, sets ms and port
   port=$(free_port)
   mkdir -p "$work/r-pitr-$1"; chown postgres: "$work/r-pitr-$1"
+  settle
   local s e
   s=$(now)
   "$pitr" --repo "file://$work/pitr-repo" restore run --target-time "$target" --pgdata "$work/r-pitr-$1/data" --port "$port" >/dev/null
@@ -77,6 +85,7 @@ restore_pitr() { # N: restore into r-pitr-N, sets ms and port
 restore_pgbr() { # N
   port=$(free_port)
   mkdir -p "$work/r-pgbr-$1/data"; chmod 700 "$work/r-pgbr-$1/data"; chown -R postgres: "$work/r-pgbr-$1"
+  settle
   local s e
   s=$(now)
   pgbr restore --pg1-path="$work/r-pgbr-$1/data" --type=time --target="$target" --target-action=pause \
