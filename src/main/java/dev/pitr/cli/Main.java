@@ -25,8 +25,9 @@ public final class Main {
     /** Runs pitr in-process; tests call this with their own streams and environment. */
     public static int run(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env, Path cwd) {
         PitrCommand root = new PitrCommand(env, cwd);
-        CommandLine cli = new CommandLine(root)
-                .setOut(out)
+        CommandLine cli = new CommandLine(root);
+        PitrCommand.commandsFor(args).forEach(cli::addSubcommand);
+        cli.setOut(out)
                 .setErr(err)
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler((e, commandLine, parseResult) -> {

@@ -13,14 +13,46 @@ import java.util.Optional;
 
 @Command(name = "pitr", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Point-in-time recovery for PostgreSQL: archive WAL, find the mistake, restore just before it.",
-        subcommands = {WalCommand.class, BackupCommand.class, InfoCommand.class, ExpireCommand.class, TargetCommand.class,
-                RestoreCommand.class, VerifyCommand.class, DrillCommand.class, SalvageCommand.class, CheckCommand.class,
-                AuditCommand.class,
-                TrainCdsCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         footer = {"%nConfiguration: --config FILE, PITR_CONFIG, ./pitr.yaml or /etc/pitr/pitr.yaml.",
                 "Flags override PITR_* environment variables, which override the file."})
 public final class PitrCommand implements Runnable {
+    /**
+     * The commands, in the order --help lists them. They are registered by {@link #commandsFor}, not in the
+     * annotation: picocli builds the model of every command it is given, which took 0.15 s of each run.
+     */
+    static final java.util.List<Class<?>> COMMANDS = java.util.List.of(WalCommand.class, BackupCommand.class,
+            InfoCommand.class, ExpireCommand.class, TargetCommand.class, RestoreCommand.class, VerifyCommand.class,
+            DrillCommand.class, SalvageCommand.class, CheckCommand.class, AuditCommand.class, TrainCdsCommand.class);
+
+    /** The global options that take a value: the word after one is never the command's name. */
+    private static final java.util.Set<String> WITH_VALUE = java.util.Set.of("--config", "--cluster", "--repo",
+            "--confirm-cluster");
+
+    /**
+     * The command {@code args} name, alone, when the first word that is neither an option nor an option's
+     * value names one; every command otherwise (--help, a mistyped name: picocli lists or suggests them).
+     */
+    static java.util.List<Class<?>> commandsFor(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--")) {
+                break;
+            }
+            if (WITH_VALUE.contains(a)) {
+                i++;
+            } else if (!a.startsWith("-")) {
+                for (Class<?> c : COMMANDS) {
+                    if (c.getAnnotation(Command.class).name().equals(a)) {
+                        return java.util.List.of(c);
+                    }
+                }
+                break;
+            }
+        }
+        return COMMANDS;
+    }
+
     @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,
             description = "pitr.yaml to read (default: PITR_CONFIG, ./pitr.yaml, /etc/pitr/pitr.yaml)")
     Path config;

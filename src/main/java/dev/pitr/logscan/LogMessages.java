@@ -36,19 +36,41 @@ public final class LogMessages {
      * A message format as a regex, and the text every such message starts with (empty when it starts with an
      * argument): most messages are told apart by it without making a Matcher, which costs on every message.
      */
-    private record Form(Pattern pattern, String start) {
+    /**
+     * One message format as a regex, and its text before the first argument. A format that is that text and
+     * then the SQL ({@code statement: %s}, the most logged message there is) is split without the regex.
+     */
+    private record Form(Pattern pattern, String start, boolean startThenSql, boolean hasMs) {
+        private static final String SQL = "(?<sql>.*)";
+
         static Form of(String format, Map<Integer, String> roles) {
             Matcher first = CONVERSION.matcher(format);
-            return new Form(compile(format, roles), first.find() ? format.substring(0, first.start()) : format);
+            boolean found = first.find();
+            String start = found ? format.substring(0, first.start()) : format;
+            boolean startThenSql = found && first.end() == format.length() && SQL.equals(roles.get(
+                    first.group(1) != null ? Integer.parseInt(first.group(1)) : 1));
+            return new Form(compile(format, roles), start, startThenSql,
+                    roles.values().stream().anyMatch(r -> r.startsWith("(?<ms>")));
         }
 
-        Optional<Matcher> match(String message) {
+        /** The message's SQL and duration (null where the format has none), when it has this form. */
+        Optional<Fields> match(String message) {
             if (!message.startsWith(start)) {
                 return Optional.empty();
             }
+            if (startThenSql) { // what the regex (the text, then .* with DOTALL) would give
+                return Optional.of(new Fields(message.substring(start.length()), null));
+            }
             Matcher m = pattern.matcher(message);
-            return m.matches() ? Optional.of(m) : Optional.empty();
+            if (!m.matches()) {
+                return Optional.empty();
+            }
+            return Optional.of(new Fields(m.group("sql"), hasMs ? m.group("ms") : null));
         }
+    }
+
+    /** What a message format's arguments held. */
+    private record Fields(String sql, String ms) {
     }
 
     private static final String[] SEVERITIES = {"DEBUG", "LOG", "INFO", "NOTICE", "WARNING", "ERROR", "FATAL", "PANIC",
@@ -60,9 +82,13 @@ public final class LogMessages {
     private final List<Language> languages = new ArrayList<>();
     private final Map<String, String> severityToEnglish = new HashMap<>();
     private final String severityAlternatives;
-    /** For the last character of a severity's spelling, the lengths of the spellings ending with it, ascending. */
-    private final Map<Character, int[]> severityLengthsByLastChar = new HashMap<>();
-    private static final int[] NO_LENGTHS = {};
+    /** The spellings of the severities that end with one character, shortest first, and what each means. */
+    private record Spellings(String[] words, Severity[] severities) {
+    }
+
+    /** By the last character of a severity's spelling: ASCII in the array, the rest in the map. */
+    private final Spellings[] spellingsByAsciiLastChar = new Spellings[128];
+    private final Map<Character, Spellings> spellingsByLastChar = new HashMap<>();
 
     LogMessages(Map<String, Map<String, String>> catalogs) {
         Map<String, Map<String, String>> all = new LinkedHashMap<>();
@@ -94,8 +120,17 @@ public final class LogMessages {
                 .mapToObj(c -> "\\x{" + Integer.toHexString(c) + "}").collect(java.util.stream.Collectors.joining());
         severityAlternatives = "(?=[" + firsts + "])(?:" + severityRegex + ")";
         severityToEnglish.keySet().stream().collect(java.util.stream.Collectors.groupingBy(w -> w.charAt(w.length() - 1)))
-                .forEach((last, words) -> severityLengthsByLastChar.put(last,
-                        words.stream().mapToInt(String::length).distinct().sorted().toArray()));
+                .forEach((last, words) -> {
+                    String[] sorted = words.stream().sorted(Comparator.comparingInt(String::length)).toArray(String[]::new);
+                    Severity[] meanings = java.util.Arrays.stream(sorted).map(w -> Severity.of(severityToEnglish.get(w)))
+                            .toArray(Severity[]::new);
+                    Spellings spellings = new Spellings(sorted, meanings);
+                    if (last < spellingsByAsciiLastChar.length) {
+                        spellingsByAsciiLastChar[last] = spellings;
+                    } else {
+                        spellingsByLastChar.put(last, spellings);
+                    }
+                });
     }
 
     /** The catalogs bundled at build time (and, without them, those installed on this machine). */
@@ -138,14 +173,20 @@ public final class LogMessages {
         if (separator < 1) {
             return Optional.empty();
         }
-        int[] lengths = severityLengthsByLastChar.getOrDefault(line.charAt(separator - 1), NO_LENGTHS);
-        for (int len : lengths) {
-            if (len > separator) {
+        char last = line.charAt(separator - 1);
+        Spellings spellings = last < spellingsByAsciiLastChar.length ? spellingsByAsciiLastChar[last]
+                : spellingsByLastChar.get(last);
+        if (spellings == null) {
+            return Optional.empty();
+        }
+        String[] words = spellings.words();
+        for (int k = 0; k < words.length; k++) {
+            String word = words[k];
+            if (word.length() > separator) {
                 break;
             }
-            String en = severityToEnglish.get(line.substring(separator - len, separator));
-            if (en != null) {
-                Severity s = Severity.of(en);
+            if (line.startsWith(word, separator - word.length())) { // compared in place: no substring, no hash
+                Severity s = spellings.severities()[k];
                 if (found != null && found != s) {
                     return Optional.empty();
                 }
@@ -171,16 +212,15 @@ public final class LogMessages {
     public Optional<LoggedStatement> statement(String message) {
         for (Language l : languages) {
             for (Form f : l.afterDuration()) {
-                Optional<Matcher> m = f.match(message);
+                Optional<Fields> m = f.match(message);
                 if (m.isPresent()) {
-                    return Optional.of(new LoggedStatement(m.get().group("sql"), Logged.AFTER_DURATION,
-                            duration(m.get().group("ms"))));
+                    return Optional.of(new LoggedStatement(m.get().sql(), Logged.AFTER_DURATION, duration(m.get().ms())));
                 }
             }
             for (Form f : l.atStart()) {
-                Optional<Matcher> m = f.match(message);
+                Optional<Fields> m = f.match(message);
                 if (m.isPresent()) {
-                    return Optional.of(new LoggedStatement(m.get().group("sql"), Logged.AT_START, Optional.empty()));
+                    return Optional.of(new LoggedStatement(m.get().sql(), Logged.AT_START, Optional.empty()));
                 }
             }
         }

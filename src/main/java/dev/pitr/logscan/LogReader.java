@@ -572,8 +572,9 @@ public final class LogReader {
             if (separator >= 0) {
                 finish();
                 open = true;
-                // the words that matter are SQL, after the severity's ":  ": the prefix before it is not searched
-                found = words.find(b, separator, to);
+                // the words that matter are SQL, after the severity's ":  " (and after "statement: ", the most
+                // logged text there is): the prefix before it is not searched
+                found = words.find(b, sqlStart(b, separator, to), to);
                 headBuf = b;
                 headFrom = from;
                 headTo = to;
@@ -599,6 +600,15 @@ public final class LogReader {
             append(b, from, to);
             found |= words.find(b, from, to);
         }
+
+        /** Where the words of a message whose severity separator is at {@code separator} are looked for. */
+        private static int sqlStart(byte[] b, int separator, int to) {
+            int text = separator + 3;
+            int after = text + STATEMENT.length;
+            return after <= to && java.util.Arrays.equals(b, text, after, STATEMENT, 0, STATEMENT.length) ? after : separator;
+        }
+
+        private static final byte[] STATEMENT = "statement: ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
         /** The open message's first line into {@link #message}, if it is still only in the buffer it was read into. */
         private void copyHead() {

@@ -63,45 +63,41 @@ public final class PrefixDetector {
     }
 
     /**
-     * Picks the prefix for {@code heads} (sampled first lines of messages, envelopes removed). {@code where} and
+     * Picks the prefix for {@code sampledHeads} (first lines of messages, envelopes removed; each candidate is
+     * scored on at most {@link #SCORED_HEADS} of them, spread evenly). {@code where} and
      * a sample line go into the refusal when nothing reads most of them.
      */
-    public static Detected detect(List<String> heads, String where) {
+    public static Detected detect(List<String> sampledHeads, String where) {
+        List<String> heads = spread(sampledHeads, SCORED_HEADS);
         if (heads.isEmpty()) {
             return new Detected(LogSearchDefaults.PREFIX, "PostgreSQL default; the log has no message lines to detect from",
                     0, 0);
         }
         Map<String, String> tries = new LinkedHashMap<>();
-        fromLog(heads).forEach(p -> tries.putIfAbsent(p, "from the log's own log_line_prefix change"));
+        // a reload's change line is one line: looked for in every sampled head, not only the scored ones
+        fromLog(sampledHeads).forEach(p -> tries.putIfAbsent(p, "from the log's own log_line_prefix change"));
         SHIPPED.forEach(tries::putIfAbsent);
         infer(heads).ifPresent(p -> tries.putIfAbsent(p, "inferred from the lines"));
+        // each candidate reads every sampled head (a regex each): scored side by side, chosen in order
+        List<Map.Entry<String, String>> candidates = List.copyOf(tries.entrySet());
+        List<Score> scores = dev.pitr.core.Parallel.map(candidates, Runtime.getRuntime().availableProcessors(),
+                t -> score(t.getKey(), heads));
         Detected best = null;
         long bestFields = -1;
         int bestGroups = 0;
-        for (Map.Entry<String, String> t : tries.entrySet()) {
-            LogLinePrefix p = new LogLinePrefix(t.getKey());
-            int n = 0;
-            long fields = 0;
-            for (String h : heads) {
-                Optional<Matcher> m = p.match(h);
-                if (m.isPresent()) {
-                    n++;
-                    for (String g : FIELDS) {
-                        fields += p.group(m.get(), g) == null ? 0 : 1;
-                    }
-                }
-            }
+        for (int i = 0; i < candidates.size(); i++) {
+            Score sc = scores.get(i);
             // most lines read; then the most fields filled (Debian's %q%u@%d over the bare default when sessions
             // log); then the simplest (the bare default when they never do)
-            boolean better = best == null || n > best.matched() || n == best.matched() && (fields > bestFields
-                    || fields == bestFields && p.fieldCount() < bestGroups);
+            boolean better = best == null || sc.matched() > best.matched() || sc.matched() == best.matched()
+                    && (sc.fields() > bestFields || sc.fields() == bestFields && sc.groups() < bestGroups);
             if (better) {
-                best = new Detected(t.getKey(), t.getValue(), n, heads.size());
-                bestFields = fields;
-                bestGroups = p.fieldCount();
+                best = new Detected(candidates.get(i).getKey(), candidates.get(i).getValue(), sc.matched(), heads.size());
+                bestFields = sc.fields();
+                bestGroups = sc.groups();
             }
         }
-        List<String> others = alternatesFor(best.prefix(), heads);
+        List<String> others = alternatesFor(best.prefix(), sampledHeads);
         if (!others.isEmpty()) { // lines before (or after) a reload: read with the log's other prefixes too
             LogLinePrefix all = new LogLinePrefix(best.prefix(), others);
             int n = (int) heads.stream().filter(h -> all.match(h).isPresent()).count();
@@ -114,6 +110,41 @@ public final class PrefixDetector {
                     + "\"; pass --log-line-prefix with the server's value (SHOW log_line_prefix)");
         }
         return best;
+    }
+
+    /** Heads each candidate is scored on: every candidate is a regex over each, the costly part of detection. */
+    static final int SCORED_HEADS = 1000;
+
+    /** At most {@code max} of {@code heads}, evenly spread over them (the oldest file's and the newest's alike). */
+    static List<String> spread(List<String> heads, int max) {
+        if (heads.size() <= max) {
+            return heads;
+        }
+        List<String> out = new java.util.ArrayList<>(max);
+        for (int i = 0; i < max; i++) {
+            out.add(heads.get((int) ((long) i * heads.size() / max)));
+        }
+        return out;
+    }
+
+    /** How a candidate prefix reads the sampled heads: lines read, fields filled, and its field count. */
+    private record Score(int matched, long fields, int groups) {
+    }
+
+    private static Score score(String prefix, List<String> heads) {
+        LogLinePrefix p = new LogLinePrefix(prefix);
+        int n = 0;
+        long fields = 0;
+        for (String h : heads) {
+            Optional<Matcher> m = p.match(h);
+            if (m.isPresent()) {
+                n++;
+                for (String g : FIELDS) {
+                    fields += p.group(m.get(), g) == null ? 0 : 1;
+                }
+            }
+        }
+        return new Score(n, fields, p.fieldCount());
     }
 
     /** Whether {@code given} reads most of {@code heads}; a wrong flag is as silent as a wrong guess otherwise. */

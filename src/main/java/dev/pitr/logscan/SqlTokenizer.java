@@ -35,10 +35,44 @@ public final class SqlTokenizer {
     private SqlTokenizer() {
     }
 
+    /** What the lexer finds, as ranges of the text: no token is made unless the receiver makes it. */
+    interface Sink {
+        /** A token at {@code [start, end)}; for a quoted identifier the range is inside the quotes. */
+        void token(Kind kind, int start, int end);
+
+        /** A top-level semicolon or the end of the text. */
+        void endOfStatement();
+    }
+
     /** The statements in {@code sql}, each as its list of tokens (empty statements dropped). */
     public static List<List<Token>> statements(String sql) {
         List<List<Token>> out = new ArrayList<>();
-        List<Token> current = new ArrayList<>();
+        scan(sql, new Sink() {
+            private List<Token> current = new ArrayList<>();
+
+            @Override
+            public void token(Kind kind, int start, int end) {
+                String text = switch (kind) {
+                    case QUOTED_IDENT -> sql.substring(start, end).replace("\"\"", "\"");
+                    case SYMBOL -> sql.charAt(start) < SYMBOLS.length ? SYMBOLS[sql.charAt(start)] : sql.substring(start, end);
+                    default -> sql.substring(start, end);
+                };
+                current.add(new Token(kind, text));
+            }
+
+            @Override
+            public void endOfStatement() {
+                if (!current.isEmpty()) {
+                    out.add(current);
+                    current = new ArrayList<>();
+                }
+            }
+        });
+        return out;
+    }
+
+    /** Lexes {@code sql} into {@code sink}. */
+    static void scan(String sql, Sink sink) {
         int i = 0;
         int n = sql.length();
         while (i < n) {
@@ -67,45 +101,39 @@ public final class SqlTokenizer {
                 boolean escapes = c != '\'';
                 int start = i;
                 i = skipQuoted(sql, escapes ? i + 2 : i + 1, '\'', escapes);
-                current.add(new Token(Kind.LITERAL, sql.substring(start, Math.min(i, n))));
+                sink.token(Kind.LITERAL, start, Math.min(i, n));
             } else if (c == '"') {
                 int start = i + 1;
                 i = skipQuoted(sql, i + 1, '"', false);
-                current.add(new Token(Kind.QUOTED_IDENT, sql.substring(start, Math.max(start, i - 1)).replace("\"\"", "\"")));
+                sink.token(Kind.QUOTED_IDENT, start, Math.max(start, i - 1));
             } else if (c == '$' && dollarTagEnd(sql, i) > 0) {
                 int tagEnd = dollarTagEnd(sql, i);
                 String tag = sql.substring(i, tagEnd);
                 int close = sql.indexOf(tag, tagEnd);
                 int end = close < 0 ? n : close + tag.length();
-                current.add(new Token(Kind.LITERAL, sql.substring(i, end)));
+                sink.token(Kind.LITERAL, i, end);
                 i = end;
             } else if (Character.isLetter(c) || c == '_') {
                 int start = i;
                 while (i < n && (Character.isLetterOrDigit(sql.charAt(i)) || sql.charAt(i) == '_' || sql.charAt(i) == '$')) {
                     i++;
                 }
-                current.add(new Token(Kind.WORD, sql.substring(start, i)));
+                sink.token(Kind.WORD, start, i);
             } else if (c >= '0' && c <= '9') { // a number is one literal (a symbol per digit costs on every UPDATE)
                 int start = i;
                 while (i < n && (Character.isLetterOrDigit(sql.charAt(i)) || sql.charAt(i) == '.' || sql.charAt(i) == '_')) {
                     i++;
                 }
-                current.add(new Token(Kind.LITERAL, sql.substring(start, i)));
+                sink.token(Kind.LITERAL, start, i);
             } else if (c == ';') {
-                if (!current.isEmpty()) {
-                    out.add(current);
-                    current = new ArrayList<>();
-                }
+                sink.endOfStatement();
                 i++;
             } else {
-                current.add(new Token(Kind.SYMBOL, c < SYMBOLS.length ? SYMBOLS[c] : String.valueOf(c)));
+                sink.token(Kind.SYMBOL, i, i + 1);
                 i++;
             }
         }
-        if (!current.isEmpty()) {
-            out.add(current);
-        }
-        return out;
+        sink.endOfStatement();
     }
 
     private static int skipQuoted(String sql, int i, char quote, boolean backslashEscapes) {

@@ -54,6 +54,24 @@ class LogDetectionTest {
     }
 
     @Test
+    void aLargeSampleIsScoredOnAnEvenSpreadButTheLogsPrefixChangeIsFoundAnywhereInIt() {
+        List<String> heads = new java.util.ArrayList<>();
+        for (int i = 0; i < 2999; i++) {
+            heads.add(i % 2 == 0 ? "2026-12-01 10:00:00.101 UTC [7] app@shop LOG:  statement: SELECT " + i
+                    : "2026-12-01 10:00:00.101 UTC [8] LOG:  checkpoint starting: time");
+        }
+        // at index 1 the change line is not among the 1,000 heads scored (every third one)
+        heads.add(1, "2026-12-01 10:00:00.101 UTC [1] LOG:  parameter \"log_line_prefix\" changed to \"%m|%p|%d| \"");
+        List<String> scored = PrefixDetector.spread(heads, PrefixDetector.SCORED_HEADS);
+        assertThat(scored).hasSize(1000).doesNotContain(heads.get(1)).contains(heads.get(0), heads.get(2997));
+
+        PrefixDetector.Detected d = PrefixDetector.detect(heads, "big.log");
+        assertThat(d.prefix()).isEqualTo("%m [%p] %q%u@%d ");
+        assertThat(d.sampled()).isEqualTo(1000);
+        assertThat(d.alternates()).containsExactly("%m|%p|%d| ");
+    }
+
+    @Test
     void prefixesPastedFromTheConfigAreNormalised() {
         assertThat(LogLinePrefix.normalize("'%m [%p] '")).isEqualTo("%m [%p]");
         assertThat(LogLinePrefix.normalize("log_line_prefix = '%m [%p] %q%u@%d '  # Debian")).isEqualTo("%m [%p] %q%u@%d");

@@ -90,4 +90,24 @@ class SqlClassifierTest {
             SqlClassifier.classify(s);
         }
     }
+
+    @Test
+    void theTokenlessFastPathAgreesWithTheFullPath() {
+        String[] harmless = {"UPDATE orders SET status = 'paid' WHERE id = 5", "delete from orders where id in (1, 2)",
+                "SELECT * FROM orders", "INSERT INTO orders VALUES (1)", "BEGIN; UPDATE t SET a = 1 WHERE b = 2; COMMIT",
+                "UPDATE t SET a = (SELECT x FROM y WHERE z) WHERE id = 1", "/* DROP TABLE t */ SELECT 1"};
+        String[] destructive = {"UPDATE orders SET status = 'paid'", "UPDATE t SET note = 'x WHERE y'",
+                "UPDATE t SET a = (SELECT x FROM y WHERE z)", "DELETE FROM t -- WHERE id = 1",
+                "SELECT 1; DELETE FROM t", "WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d",
+                "UPDATE t SET \"where\" = 1", "DROP TABLE t", "truncate t", "ALTER TABLE t DROP COLUMN c",
+                "UPDATE t SET a = $$ WHERE $$", "DELETE FROM t; UPDATE u SET a = 1 WHERE b = 2"};
+        for (String sql : harmless) {
+            assertThat(SqlClassifier.plainlyHarmless(sql)).as(sql).isTrue();
+            assertThat(SqlClassifier.classifyTokens(sql)).as(sql).isEmpty();
+        }
+        for (String sql : destructive) {
+            assertThat(SqlClassifier.plainlyHarmless(sql)).as(sql).isFalse();
+            assertThat(SqlClassifier.classify(sql)).as(sql).isNotEmpty().isEqualTo(SqlClassifier.classifyTokens(sql));
+        }
+    }
 }
