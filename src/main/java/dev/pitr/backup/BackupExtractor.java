@@ -128,17 +128,14 @@ public final class BackupExtractor {
         } catch (IOException e) {
             throw PitrException.io("cannot read backup object " + file.key() + ": " + e.getMessage(), e);
         }
-        try (InputStream raw = new java.io.FilterInputStream(storedDigest ? decoded : new DigestInputStream(decoded, sha)) {
+        try (InputStream raw = new dev.pitr.core.ObservedInputStream(storedDigest ? decoded
+                : new DigestInputStream(decoded, sha)) {
             @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                int n = super.read(b, off, len);
-                if (n > 0) {
-                    count[0] += n;
-                    if ((count[0] & 0xFFFFF) < n) { // about once per MiB
-                        bar.update(count[0], file.rawBytes());
-                    }
+            protected void observe(byte[] b, int off, int n) {
+                count[0] += n;
+                if ((count[0] & 0xFFFFF) < n) { // about once per MiB
+                    bar.update(count[0], file.rawBytes());
                 }
-                return n;
             }
         }) {
             TarArchiveInputStream tar = new TarArchiveInputStream(raw, 1 << 16);

@@ -22,7 +22,6 @@ import dev.pitr.wal.WalSegmentName;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -382,23 +381,17 @@ public final class BackupService {
             z.setChecksum(true).setWorkers(compression.workers());
             raw = new java.io.BufferedOutputStream(z, 1 << 20); // large writes: each is a JNI call
             // the uploader must see a failed stream as an error, never as a short but "complete" object
-            InputStream compressed = new FilterInputStream(pipeIn) {
+            InputStream compressed = new dev.pitr.core.ObservedInputStream(pipeIn) {
                 @Override
-                public int read(byte[] b, int off, int len) throws IOException {
-                    int n = super.read(b, off, len);
-                    if (n < 0 && failure.get() != null) {
-                        throw new IOException("backup stream failed: " + failure.get().getMessage());
-                    }
-                    if (n > 0) {
-                        sha.update(b, off, n);
-                    }
-                    return n;
+                protected void observe(byte[] b, int off, int n) {
+                    sha.update(b, off, n);
                 }
 
                 @Override
-                public int read() throws IOException {
-                    byte[] one = new byte[1];
-                    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+                protected void atEnd() throws IOException {
+                    if (failure.get() != null) {
+                        throw new IOException("backup stream failed: " + failure.get().getMessage());
+                    }
                 }
             };
             stored = uploaders.submit(() -> {
@@ -475,7 +468,7 @@ public final class BackupService {
     }
 
     /** Counts what is read, with a progress line every 5 s (or the bar). */
-    private static final class ProgressInputStream extends FilterInputStream {
+    private static final class ProgressInputStream extends dev.pitr.core.ObservedInputStream {
         private final Consumer<String> progress;
         private final ProgressBar bar;
         private final long expected;
@@ -491,26 +484,16 @@ public final class BackupService {
         }
 
         @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) {
-                count += n;
-                long now = System.nanoTime();
-                if (bar != ProgressBar.NONE && now - lastBar > 100_000_000L) {
-                    lastBar = now;
-                    bar.update(count, expected);
-                } else if (bar == ProgressBar.NONE && now - lastReport > 5_000_000_000L) {
-                    lastReport = now;
-                    progress.accept("backup: " + count / 1048576 + " of ~" + expected / 1048576 + " MiB read");
-                }
+        protected void observe(byte[] b, int off, int n) {
+            count += n;
+            long now = System.nanoTime();
+            if (bar != ProgressBar.NONE && now - lastBar > 100_000_000L) {
+                lastBar = now;
+                bar.update(count, expected);
+            } else if (bar == ProgressBar.NONE && now - lastReport > 5_000_000_000L) {
+                lastReport = now;
+                progress.accept("backup: " + count / 1048576 + " of ~" + expected / 1048576 + " MiB read");
             }
-            return n;
         }
     }
 }

@@ -5,7 +5,6 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarUtils;
 
 import java.io.ByteArrayOutputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -66,7 +65,7 @@ public final class TarParts {
     }
 
     /** Passes every byte read on to the cutter, counting the position in the source. */
-    private static final class Counting extends FilterInputStream {
+    private static final class Counting extends dev.pitr.core.ObservedInputStream {
         private final Cutter cutter;
         long position;
 
@@ -76,33 +75,9 @@ public final class TarParts {
         }
 
         @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) {
-                cutter.write(b, off, n);
-                position += n;
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            byte[] buf = new byte[(int) Math.min(n, 1 << 16)];
-            long done = 0;
-            while (done < n) {
-                int r = read(buf, 0, (int) Math.min(buf.length, n - done));
-                if (r < 0) {
-                    break;
-                }
-                done += r;
-            }
-            return done;
+        protected void observe(byte[] b, int off, int n) throws IOException {
+            cutter.write(b, off, n);
+            position += n;
         }
     }
 
