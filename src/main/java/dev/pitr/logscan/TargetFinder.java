@@ -65,15 +65,25 @@ public final class TargetFinder {
         });
         List<Path> files = new ArrayList<>();
         List<LogReader.Sample> samples = new ArrayList<>();
-        for (LogFile f : logFiles(q.logs())) {
+        // the first lines of every file, read side by side (a directory of rotated logs is many files)
+        List<LogFile> logFiles = logFiles(q.logs());
+        List<Object> sampled = dev.pitr.core.Parallel.map(logFiles, Runtime.getRuntime().availableProcessors(), f -> {
             try {
-                samples.add(LogReader.sample(f.path(), q.format(), SAMPLE_LINES));
-                files.add(f.path());
+                return LogReader.sample(f.path(), q.format(), SAMPLE_LINES);
             } catch (PitrException unreadable) {
+                return unreadable;
+            }
+        });
+        for (int i = 0; i < logFiles.size(); i++) {
+            LogFile f = logFiles.get(i);
+            if (sampled.get(i) instanceof PitrException unreadable) {
                 if (f.named()) {
                     throw unreadable;
                 }
                 warnings.add("skipped " + f.path() + ": " + unreadable.getMessage());
+            } else {
+                samples.add((LogReader.Sample) sampled.get(i));
+                files.add(f.path());
             }
         }
         if (files.isEmpty()) {

@@ -51,8 +51,11 @@ final class ConfigureStep implements Step {
         }
         long wanted = Math.min(REPLAY_BUFFERS_MAX, memoryAvailable().orElse(0L) / REPLAY_BUFFERS_SHARE_OF_FREE);
         try {
-            long block = Long.parseLong(pg.configured(plan.pgdata(), "block_size").orElse("8192"));
-            long has = Long.parseLong(pg.configured(plan.pgdata(), "shared_buffers").orElse("0")) * block;
+            // two runs of the server binary: side by side (each reads the whole configuration)
+            java.util.concurrent.CompletableFuture<java.util.Optional<String>> blockSize =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> pg.configured(plan.pgdata(), "block_size"));
+            long buffers = Long.parseLong(pg.configured(plan.pgdata(), "shared_buffers").orElse("0"));
+            long has = buffers * Long.parseLong(blockSize.join().orElse("8192"));
             return has > 0 && has < wanted ? java.util.Optional.of((wanted >> 20) + "MB") : java.util.Optional.empty();
         } catch (NumberFormatException e) {
             return java.util.Optional.empty(); // a setting pitr cannot read is left as it is
