@@ -20,6 +20,15 @@ final class ByteSearch {
     static int indexOf(byte[] b, int from, int to, byte x) {
         long pattern = (x & 0xffL) * ONES;
         int i = from;
+        for (; i + 16 <= to; i += 16) { // sixteen bytes a step: one branch for two words
+            long v = (long) LONGS.get(b, i) ^ pattern;
+            long w = (long) LONGS.get(b, i + 8) ^ pattern;
+            long zv = (v - ONES) & ~v & HIGHS;
+            long zw = (w - ONES) & ~w & HIGHS;
+            if ((zv | zw) != 0) {
+                return zv != 0 ? i + (Long.numberOfTrailingZeros(zv) >>> 3) : i + 8 + (Long.numberOfTrailingZeros(zw) >>> 3);
+            }
+        }
         for (; i + 8 <= to; i += 8) {
             long v = (long) LONGS.get(b, i) ^ pattern;
             long zero = (v - ONES) & ~v & HIGHS; // the lowest set bit marks the first byte equal to x
