@@ -158,7 +158,7 @@ class InventoryIT {
                 .get("backupId").asText()).isEqualTo(backups.get(2));
         // the next night's backup succeeds
         Thread.sleep(1100);
-        Cli.Run next = cli.run("--json", "backup", "create");
+        Cli.Run next = cli.run("--json", "backup", "create", "--part-size", "1"); // in parts: the delta restore reads it
         assertThat(next.exitCode()).as(next.stderr()).isZero();
         backups.add(Json.mapper().readTree(next.stdout()).get("id").asText());
     }
@@ -335,6 +335,8 @@ class InventoryIT {
                     "--check", "SELECT count(*) = " + rows + " FROM t");
             assertThat(delta.exitCode()).as(delta.stderr() + delta.stdout()).isZero();
             assertThat(delta.stderr()).containsPattern("delta: [1-9][0-9]* MiB already matched and were kept, [1-9][0-9]* files");
+            assertThat(delta.stderr()).as("the newest backup's parts, extracted side by side").containsPattern(
+                    "FETCH_BACKUP: [1-9][0-9]+ object\\(s\\) of backup .* at a time");
             assertThat(stale).doesNotExist();
             try (var history = Files.list(work.resolve("delta/data.pitr"))) {
                 assertThat(history.map(p -> p.getFileName().toString())).anyMatch(n -> n.startsWith("journal-"));
