@@ -24,8 +24,6 @@ public final class LogLinePrefix {
     private final boolean hasXid;
     private final boolean hasMillis;
     private final FirstKind firstKind;
-    /** The prefix starts with %m or %t: "YYYY-MM-DD HH:MM:SS", which holds no ":  ", comes first. */
-    private final boolean startsWithTime;
     private final char firstLiteral;
     /** Other prefixes the same log was written with (a reload changed log_line_prefix), tried in turn. */
     private final List<LogLinePrefix> alternates;
@@ -103,7 +101,6 @@ public final class LogLinePrefix {
         this.hasXid = xid;
         this.hasMillis = millis;
         this.firstKind = firstKind(prefix);
-        this.startsWithTime = prefix.startsWith("%m") || prefix.startsWith("%t");
         this.firstLiteral = prefix.isEmpty() ? 0 : prefix.charAt(0);
     }
 
@@ -221,25 +218,7 @@ public final class LogLinePrefix {
             case ANY -> {
             }
         }
-        // the colons of the time would each stop the search for ":  ": start after the time when it is there
-        return ByteSearch.separator(b, startsWithTime && timeAt(b, from, to) ? from + TIME.length() : from, to);
-    }
-
-    private static final String TIME = "YYYY-MM-DD HH:MM:SS";
-
-    /** Whether {@code b[from..]} starts with a time shaped like {@link #TIME} (digits where it has letters). */
-    static boolean timeAt(byte[] b, int from, int to) {
-        if (to - from < TIME.length()) {
-            return false;
-        }
-        for (int k = 0; k < TIME.length(); k++) {
-            byte c = b[from + k];
-            char shape = TIME.charAt(k);
-            if (Character.isLetter(shape) ? c < '0' || c > '9' : c != shape) {
-                return false;
-            }
-        }
-        return true;
+        return ByteSearch.separator(b, from, to);
     }
 
     private enum FirstKind { DIGIT, LITERAL, ANY }
