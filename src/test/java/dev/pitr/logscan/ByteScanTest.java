@@ -75,7 +75,11 @@ class ByteScanTest {
         String[] pieces = {"2026-03-25 14:14:02.345 UTC [2] app@shop LOG:  statement: DELETE FROM orders",
                 "2026-03-25 14:14:02.345 UTC [7] LOG:  statement: DROP TABLE t", "\tcontinued drop", "plain text",
                 "2026-03-25 14:14:02.345 UTC [8] app@shop LOG:  statement: UPDATE orders SET a = 'ü€'",
-                "\u0000\u0001garbage\u0002", "2026-03-25 14:14:02.345 UTC [9] app@shop LOG:  statement: SELECT 1\r", ""};
+                "\u0000\u0001garbage\u0002", "2026-03-25 14:14:02.345 UTC [9] app@shop LOG:  statement: SELECT 1\r", "",
+                // the shortcuts: a line starting with a digit and a separator but no time, a time with no message,
+                // the SQL after "statement: " only, a message that is only "statement:"
+                "1:  DELETE FROM orders", "2026-03-25 14:14:02:  UPDATE orders SET a = 1", "2026-03-25 14:14:02.345",
+                "2026-03-25 14:14:02.345 UTC [9] app@shop LOG:  statement: ", "2026-03-25 14:14:02.345 UTC [9] LOG:  statement:"};
         for (int round = 0; round < 20; round++) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             if (round % 5 == 4) {
