@@ -19,8 +19,6 @@ import dev.pitr.repo.Repository;
 import dev.pitr.wal.Lsn;
 import dev.pitr.wal.WalFileName;
 import dev.pitr.wal.WalSegmentName;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,7 +38,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -70,8 +67,6 @@ public final class BackupService {
      * boundary past this size, so a restore extracts the parts side by side.
      */
     public record Options(String label, Compression compression, long partBytes, Duration archiveWait) {
-        public static final long DEFAULT_PART_BYTES = 128L << 20;
-
         public Options {
             if (partBytes < 1) {
                 throw PitrException.usage("the backup part size must be at least 1 byte, not " + partBytes);
