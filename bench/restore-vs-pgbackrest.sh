@@ -29,14 +29,7 @@ echo "== pgbench -i -s $scale, full backups with both tools (archive drained fir
 "$pgbin/pgbench" -q -i -s "$scale" -h 127.0.0.1 -p "$port" -U postgres postgres >/dev/null 2>&1
 pgbr stanza-create
 now() { date +%s%N; }
-drain() { # every segment written so far is archived by both tools: neither backup waits for the other's backlog
-  local last done_wal
-  last=$(psql_at "$port" -At -c "SELECT pg_walfile_name(pg_switch_wal())")
-  for _ in $(seq 1 3000); do
-    done_wal=$(psql_at "$port" -At -c "SELECT coalesce(last_archived_wal,'') FROM pg_stat_archiver")
-    [[ "$done_wal" > "$last" || "$done_wal" == "$last" ]] && return 0; sleep 0.2
-  done
-}
+drain() { wait_archived "$port" 3000; } # every segment so far archived by both tools: neither backup waits for the other's backlog
 settle() { # every timed run starts from the same memory: nothing dirty, nothing cached (the repositories, the
   # copies restored before it, the binaries). Without it a later run pays for reclaiming and writing back an
   # earlier one's pages: with 'sync' alone, replay of the same WAL took 2.0 to 7.1 s (BENCH_DROP_CACHES=0 keeps
@@ -56,11 +49,7 @@ echo "== $load s of pgbench load, the target, 5 s more (-n: no TRUNCATE pgbench_
 "$pgbin/pgbench" -c 2 -T "$load" -h 127.0.0.1 -p "$port" -U postgres postgres >/dev/null 2>&1
 target=$(psql_at "$port" -At -c "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'")
 "$pgbin/pgbench" -n -c 2 -T 5 -h 127.0.0.1 -p "$port" -U postgres postgres >/dev/null 2>&1
-last=$(psql_at "$port" -At -c "SELECT pg_walfile_name(pg_switch_wal())")
-for _ in $(seq 1 600); do
-  done_wal=$(psql_at "$port" -At -c "SELECT coalesce(last_archived_wal,'') FROM pg_stat_archiver")
-  [[ "$done_wal" > "$last" || "$done_wal" == "$last" ]] && break; sleep 0.2
-done
+wait_archived "$port" 600
 segs=$(find "$work/pitr-repo/wal" -name '*.pitr' | wc -l)
 paused() { # PORT: wait until the server stopped at its target: paused there, or (pitr, when a replayed lock
   # would block a table of the paused copy) recovery ended there

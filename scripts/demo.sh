@@ -65,14 +65,8 @@ psql_at "$port" -c "INSERT INTO orders(note) VALUES ('committed just before the 
 echo "== 14:14 wrong terminal tab: DROP TABLE temp_migration_backup on production"
 psql_at "$port" -c "DROP TABLE temp_migration_backup"
 psql_at "$port" -c "INSERT INTO orders(note) SELECT 'after drop ' || g FROM generate_series(1, 50) g"
-last=$(psql_at "$port" -At -c "SELECT pg_walfile_name(pg_switch_wal())")
-
-echo "== waiting until PostgreSQL has archived $last through pitr"
-for _ in $(seq 1 300); do
-  done_wal=$(psql_at "$port" -At -c "SELECT coalesce(last_archived_wal,'') FROM pg_stat_archiver")
-  [[ "$done_wal" > "$last" || "$done_wal" == "$last" ]] && break
-  sleep 0.2
-done
+echo "== waiting until PostgreSQL has archived the current WAL through pitr"
+wait_archived "$port"
 psql_at "$port" -At -c "SELECT 'archived: ' || archived_count || ' files, failed: ' || failed_count FROM pg_stat_archiver"
 
 echo "== pitr wal list"

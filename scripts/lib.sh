@@ -49,6 +49,19 @@ start_pg() { # DIR PORT
   as_pg "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null
 }
 
+# Switches to a new WAL segment and waits (at most TRIES x 0.2 s) until the archiver has none left to archive.
+# No '.ready' left, rather than last_archived_wal compared with the switched segment's name: the archiver takes
+# a backup's '.backup' file before the segments ahead of it, so the name it archived last can stay smaller.
+wait_archived() { # PORT [TRIES]
+  local port=$1 tries=${2:-300}
+  psql_at "$port" -At -c "SELECT pg_switch_wal()" >/dev/null
+  for _ in $(seq 1 "$tries"); do
+    [ "$(psql_at "$port" -At -c "SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'")" = 0 ] && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
 psql_at() { # PORT SQL...
   local port=$1; shift
   "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d postgres "$@"

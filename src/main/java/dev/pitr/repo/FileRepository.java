@@ -43,7 +43,7 @@ public final class FileRepository implements Repository {
      */
     private record Access(java.util.Set<java.nio.file.attribute.PosixFilePermission> dirs,
                           java.util.Set<java.nio.file.attribute.PosixFilePermission> files,
-                          Optional<java.nio.file.attribute.PosixFileAttributes> owner) {
+                          dev.pitr.core.Ownership owner) {
         static Access of(Path root) {
             try {
                 var attrs = Files.readAttributes(root, java.nio.file.attribute.PosixFileAttributes.class);
@@ -55,11 +55,9 @@ public final class FileRepository implements Repository {
                         files.add(p);
                     }
                 }
-                boolean asRoot = "root".equals(System.getProperty("user.name"));
-                return new Access(dirs, files, asRoot && !"root".equals(attrs.owner().getName())
-                        ? Optional.of(attrs) : Optional.empty());
+                return new Access(dirs, files, dev.pitr.core.Ownership.of(root));
             } catch (IOException | UnsupportedOperationException e) {
-                return new Access(java.util.Set.of(), java.util.Set.of(), Optional.empty()); // not POSIX: as created
+                return new Access(java.util.Set.of(), java.util.Set.of(), new dev.pitr.core.Ownership(Optional.empty())); // not POSIX: as created
             }
         }
 
@@ -72,11 +70,7 @@ public final class FileRepository implements Repository {
                 return;
             }
             Files.setPosixFilePermissions(p, perms);
-            if (owner.isPresent()) {
-                Files.setOwner(p, owner.get().owner());
-                Files.getFileAttributeView(p, java.nio.file.attribute.PosixFileAttributeView.class)
-                        .setGroup(owner.get().group());
-            }
+            owner.apply(p);
         }
     }
 

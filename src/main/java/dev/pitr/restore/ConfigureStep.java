@@ -4,6 +4,7 @@ import dev.pitr.core.AtomicFiles;
 import dev.pitr.core.PitrException;
 import dev.pitr.pg.PgCtl;
 import dev.pitr.pg.ProcessRunner;
+import dev.pitr.wal.SpoolLayout;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -74,7 +75,7 @@ final class ConfigureStep implements Step {
     /** pitr's block for this copy: the launcher as restore_command, the recovery settings, a port of its own. */
     static RecoveryConf conf(Path launcher, RestorePlan plan, Map<String, String> recovery) {
         Map<String, String> s = new java.util.LinkedHashMap<>();
-        s.put("restore_command", launcher + " wal fetch --spool " + plan.spool() + " %f %p");
+        s.put("restore_command", SpoolLayout.restoreCommand(launcher, plan.spool()));
         s.putAll(recovery);
         s.put("port", Integer.toString(plan.port()));
         if (!plan.inPlace()) { // a side-by-side copy stays on loopback; the cluster itself keeps its own addresses

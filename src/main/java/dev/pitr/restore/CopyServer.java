@@ -45,16 +45,63 @@ final class CopyServer {
     }
 
     static Optional<ReplayStatus> status(PgConnection conn) {
-        try (Connection c = conn.open(); Statement st = c.createStatement();
+        try (Connection c = conn.open()) {
+            return Optional.of(query(c));
+        } catch (PitrException | SQLException e) {
+            return Optional.empty(); // not accepting connections yet (not consistent), or gone
+        }
+    }
+
+    private static ReplayStatus query(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery(), CASE WHEN pg_is_in_recovery() THEN "
                      + "pg_get_wal_replay_pause_state() ELSE 'promoted' END, "
                      + "coalesce(pg_last_wal_replay_lsn(), pg_current_wal_lsn())::text, pg_last_xact_replay_timestamp()")) {
             rs.next();
             Timestamp ts = rs.getTimestamp(4);
-            return Optional.of(new ReplayStatus(rs.getBoolean(1), rs.getString(2), rs.getString(3),
-                    ts == null ? null : ts.toInstant()));
-        } catch (PitrException | SQLException e) {
-            return Optional.empty(); // not accepting connections yet (not consistent), or gone
+            return new ReplayStatus(rs.getBoolean(1), rs.getString(2), rs.getString(3), ts == null ? null : ts.toInstant());
+        }
+    }
+
+    /**
+     * The replay status asked again and again over one connection: a poll is then a query, not a backend started
+     * on a copy busy replaying. Reconnects when the server was not answering, or has dropped it.
+     */
+    static final class StatusProbe implements AutoCloseable {
+        private final PgConnection conn;
+        private Optional<Connection> open = Optional.empty();
+
+        StatusProbe(PgConnection conn) {
+            this.conn = conn;
+        }
+
+        /** Whether the last question was answered over an open connection. */
+        boolean connected() {
+            return open.isPresent();
+        }
+
+        Optional<ReplayStatus> status() {
+            try {
+                if (open.isEmpty()) {
+                    open = Optional.of(conn.open());
+                }
+                return Optional.of(query(open.get()));
+            } catch (PitrException | SQLException e) {
+                close();
+                return Optional.empty(); // not accepting connections yet (not consistent), or gone
+            }
+        }
+
+        @Override
+        public void close() {
+            open.ifPresent(c -> {
+                try {
+                    c.close();
+                } catch (SQLException e) {
+                    // a connection to a server that went away: nothing left to close
+                }
+            });
+            open = Optional.empty();
         }
     }
 

@@ -66,66 +66,75 @@ final class ReplayStep implements Step {
         Lsn goal = lastPlannedLsn(plan);
         long deadline = System.nanoTime() + access.replayTimeout().toNanos();
         long lastReport = 0;
+        long lastAlive = System.nanoTime(); // when the server last answered, or pg_ctl said it runs
         String lastLsn = "";
-        int stableRounds = 0;
-        int stalledRounds = 0;
-        while (true) {
-            CopyServer.sleep(100);
-            Optional<CopyServer.ReplayStatus> status = CopyServer.status(conn);
-            // a server that answers is alive; only when it does not, ask pg_ctl whether it died
-            if (status.isEmpty() && !pg.isRunning(plan.pgdata())) {
-                if (plan.target() instanceof RecoveryTarget.Time t && !Files.exists(plan.recoveryEndedNote())
-                        && ServerLogDiagnosis.endedBeforeTarget(plan.serverLog())) {
-                    shortOfThePlan(plan, goal); // a segment refused or gone is not the end of the archive
-                    endAtEndOfArchive(plan, t);
-                    continue;
+        long lastMove = System.nanoTime();
+        try (CopyServer.StatusProbe probe = new CopyServer.StatusProbe(conn)) {
+            while (true) {
+                // a query over the open connection every 20 ms: the pause at the target is seen at once; while the
+                // server is not answering, every 100 ms, since each attempt makes it start a backend to refuse it
+                CopyServer.sleep(probe.connected() ? 20 : 100);
+                Optional<CopyServer.ReplayStatus> status = probe.status();
+                // a server that answers is alive; only when it has not for a while, ask pg_ctl whether it died
+                if (status.isEmpty() && System.nanoTime() - lastAlive > 500_000_000L) {
+                    if (!pg.isRunning(plan.pgdata())) {
+                        if (plan.target() instanceof RecoveryTarget.Time t && !Files.exists(plan.recoveryEndedNote())
+                                && ServerLogDiagnosis.endedBeforeTarget(plan.serverLog())) {
+                            shortOfThePlan(plan, goal); // a segment refused or gone is not the end of the archive
+                            endAtEndOfArchive(plan, t);
+                            continue;
+                        }
+                        throw ServerLogDiagnosis.replayFailed(plan.serverLog());
+                    }
+                    lastAlive = System.nanoTime();
                 }
-                throw ServerLogDiagnosis.replayFailed(plan.serverLog());
-            }
-            if (status.isPresent()) {
-                CopyServer.ReplayStatus s = status.get();
-                replayedLsn.accept(s.replayLsn());
-                if (System.nanoTime() - lastReport > 2_000_000_000L) {
-                    lastReport = System.nanoTime();
-                    progress.accept("REPLAY: at " + s.replayLsn() + " of ~" + goal + " ("
-                            + Optional.ofNullable(s.lastXact()).map(Instant::toString).orElse("no commit yet") + ")");
-                }
-                if ("paused".equals(s.pauseState())) {
-                    endRecoveryIfLocked(plan, conn);
-                    return StepResult.NONE;
-                }
-                if (!s.inRecovery()) {
-                    return StepResult.NONE;
-                }
-                boolean moved = !s.replayLsn().equals(lastLsn);
-                stalledRounds = moved ? 0 : stalledRounds + 1;
-                if (plan.target() instanceof RecoveryTarget.Latest) {
-                    stableRounds = !moved && Lsn.parse(s.replayLsn()).compareTo(goal) >= 0 ? stableRounds + 1 : 0;
-                    if (stableRounds >= 30) { // everything archived is replayed (3 s unchanged); the standby waits for more
-                        lastLsn = s.replayLsn();
+                if (status.isPresent()) {
+                    lastAlive = System.nanoTime();
+                    CopyServer.ReplayStatus s = status.get();
+                    replayedLsn.accept(s.replayLsn());
+                    if (System.nanoTime() - lastReport > 2_000_000_000L) {
+                        lastReport = System.nanoTime();
+                        progress.accept("REPLAY: at " + s.replayLsn() + " of ~" + goal + " ("
+                                + Optional.ofNullable(s.lastXact()).map(Instant::toString).orElse("no commit yet") + ")");
+                    }
+                    if ("paused".equals(s.pauseState())) {
+                        probe.close();
+                        endRecoveryIfLocked(plan, conn);
                         return StepResult.NONE;
                     }
-                }
-                lastLsn = s.replayLsn();
-                if (stalledRounds >= 300 && plan.target() instanceof RecoveryTarget.Latest
-                        && Lsn.parse(s.replayLsn()).compareTo(goal) < 0) { // 30 s waiting short of the planned WAL
-                    throw new PitrException(ExitCode.IO_FAILURE, "replay waits at " + s.replayLsn() + " for WAL the"
-                            + " archive does not hand it (planned up to " + goal + "): " + ServerLogDiagnosis.stuck(
-                            plan.serverLog()).orElse("see the server log " + plan.serverLog())
-                            + "; run 'pitr wal verify --deep'");
-                }
-                if (stalledRounds >= 100) { // 10 s without progress: a server that retries a bad segment forever
-                    Optional<String> why = ServerLogDiagnosis.stuck(plan.serverLog());
-                    if (why.isPresent()) {
-                        throw new PitrException(ExitCode.IO_FAILURE, "replay is stuck at " + s.replayLsn() + ": "
-                                + why.get() + " (server log " + plan.serverLog() + "); run 'pitr wal verify --deep'");
+                    if (!s.inRecovery()) {
+                        return StepResult.NONE;
+                    }
+                    if (!s.replayLsn().equals(lastLsn)) {
+                        lastMove = System.nanoTime();
+                        lastLsn = s.replayLsn();
+                    }
+                    Duration still = Duration.ofNanos(System.nanoTime() - lastMove);
+                    boolean pastPlan = Lsn.parse(s.replayLsn()).compareTo(goal) >= 0;
+                    if (plan.target() instanceof RecoveryTarget.Latest) {
+                        if (pastPlan && still.toMillis() >= 3000) { // everything archived is replayed; the standby waits for more
+                            return StepResult.NONE;
+                        }
+                        if (!pastPlan && still.toSeconds() >= 30) { // waiting short of the planned WAL
+                            throw new PitrException(ExitCode.IO_FAILURE, "replay waits at " + s.replayLsn() + " for WAL the"
+                                    + " archive does not hand it (planned up to " + goal + "): " + ServerLogDiagnosis.stuck(
+                                    plan.serverLog()).orElse("see the server log " + plan.serverLog())
+                                    + "; run 'pitr wal verify --deep'");
+                        }
+                    }
+                    if (still.toSeconds() >= 10) { // without progress: a server that retries a bad segment forever
+                        Optional<String> why = ServerLogDiagnosis.stuck(plan.serverLog());
+                        if (why.isPresent()) {
+                            throw new PitrException(ExitCode.IO_FAILURE, "replay is stuck at " + s.replayLsn() + ": "
+                                    + why.get() + " (server log " + plan.serverLog() + "); run 'pitr wal verify --deep'");
+                        }
                     }
                 }
-            }
-            if (System.nanoTime() > deadline) {
-                throw new PitrException(ExitCode.IO_FAILURE, "replay did not reach the target within "
-                        + access.replayTimeout().toMinutes() + " min; the server is still running ('pitr restore"
-                        + " resume' keeps following it, server log: " + plan.serverLog() + ")");
+                if (System.nanoTime() > deadline) {
+                    throw new PitrException(ExitCode.IO_FAILURE, "replay did not reach the target within "
+                            + access.replayTimeout().toMinutes() + " min; the server is still running ('pitr restore"
+                            + " resume' keeps following it, server log: " + plan.serverLog() + ")");
+                }
             }
         }
     }

@@ -2,6 +2,7 @@ package dev.pitr.wal;
 
 import dev.pitr.repo.RepositoryException;
 import dev.pitr.core.AtomicFiles;
+import dev.pitr.core.Ownership;
 import dev.pitr.core.PitrException;
 import dev.pitr.repo.IdentityStore;
 import dev.pitr.repo.Repository;
@@ -75,8 +76,8 @@ public final class WalPrefetcher {
         }
         byte[] raw = fetcher.decodeOrThrow(key, object.get());
         fetcher.checkSegment(file, key, raw);
-        try {
-            AtomicFiles.write(dir.resolve(name), raw);
+        try { // a restore run as root writes into the server user's spool: the file is the server's, to rename and reuse
+            AtomicFiles.writeStream(dir.resolve(name), out -> out.write(raw), Ownership.of(dir)::apply);
         } catch (IOException e) {
             throw PitrException.io("cannot write " + dir.resolve(name) + ": " + e.getMessage(), e);
         }

@@ -109,4 +109,40 @@ class SpoolLayoutTest {
         assertThat(WalPrefetcher.Queue.in(spool).lastAsked()).as("the prefetcher reads where replay is")
                 .contains(WalSegmentName.parse(SEGMENT).orElseThrow());
     }
+
+    /** restore_command as PostgreSQL runs it: %f and %p substituted, through sh, in the data directory. */
+    static int restoreCommand(Path spool, Path pgdata, String walName) throws Exception {
+        String command = SpoolLayout.restoreCommand(LAUNCHER.toAbsolutePath(), spool)
+                .replace("%f", walName).replace("%p", "pg_wal/RECOVERYXLOG");
+        ProcessBuilder pb = new ProcessBuilder("sh", "-c", command).directory(pgdata.toFile()).redirectErrorStream(true);
+        pb.environment().put("PITR_JAR", "/nonexistent/pitr.jar"); // a JVM start would fail (exit 5)
+        Process p = pb.start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor();
+    }
+
+    @Test
+    void theRestoreCommandRenamesAPrefetchedSegmentIntoPlaceAndLeavesTheRestToTheLauncher() throws Exception {
+        Path spool = Files.createDirectories(dir.resolve("it's a spool; $HOME `x`")); // quoting for sh and the server
+        Path pgdata = Files.createDirectories(dir.resolve("data"));
+        Path dest = Files.createDirectories(pgdata.resolve("pg_wal")).resolve("RECOVERYXLOG");
+        Files.writeString(SpoolLayout.prefetched(spool, SEGMENT), "segment bytes");
+        assertThat(restoreCommand(spool, pgdata, SEGMENT)).isZero();
+        assertThat(Files.readString(dest)).isEqualTo("segment bytes");
+        assertThat(SpoolLayout.prefetched(spool, SEGMENT)).as("consumed").doesNotExist();
+        assertThat(restoreCommand(spool, pgdata, SEGMENT)).as("asked again: the launcher's slow path").isEqualTo(5);
+
+        Files.writeString(SpoolLayout.prefetched(spool, "00000002.history"), "1\t0/3000000\tno recovery target\n");
+        assertThat(restoreCommand(spool, pgdata, "00000002.history")).as("the launcher copies it").isZero();
+        assertThat(Files.readString(dest)).startsWith("1\t0/3000000");
+        assertThat(SpoolLayout.prefetched(spool, "00000002.history")).as("asked more than once: kept").exists();
+        Files.writeString(SpoolLayout.absent(spool, "00000003.history"), "");
+        assertThat(restoreCommand(spool, pgdata, "00000003.history")).isEqualTo(dev.pitr.core.ExitCode.NOT_FOUND.code());
+    }
+
+    @Test
+    void theRestoreCommandSurvivesTheServersConfigurationParser() {
+        String command = SpoolLayout.restoreCommand(Path.of("/opt/pitr/pitr"), Path.of("/srv/it's here"));
+        assertThat(command).doesNotContain("\\").contains("'/srv/it'\"'\"'s here'/%f");
+    }
 }
