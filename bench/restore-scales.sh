@@ -18,10 +18,11 @@ for s in "${scales[@]}"; do
 done
 mkdir -p "$here/results"
 python3 - "$here/results/latest.json" "${rows[@]}" <<'PY'
-import json, os, sys
+import datetime, json, os, sys
 path, rows = sys.argv[1], [json.loads(r) for r in sys.argv[2:]]
 doc = json.load(open(path)) if os.path.exists(path) else {}
 doc["restore_scales"] = rows
+doc["restore_scales_date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 tmp = path + ".tmp"
 with open(tmp, "w") as f:
     json.dump(doc, f)

@@ -57,12 +57,14 @@ public final class SpoolLayout {
      * The restore_command of a restore with this spool. Replay waits for it once per segment, and each process it
      * starts costs milliseconds (the launcher's path took 23 ms a segment here, this one 10 ms): a prefetched
      * segment is renamed into place by the server's shell itself, consumed, as the async queue's are (a second
-     * request for it, rare, goes to the repository). Everything else (history files, which the server asks for
-     * more than once, a segment still being fetched, one not prefetched) goes to the launcher.
+     * request for it, rare, goes to the repository). Only one the server user owns: the server later reuses a
+     * restored segment's file for new WAL, and must be able to write it. Everything else (history files, which
+     * the server asks for more than once, a segment still being fetched, one not prefetched, one another user
+     * owns) goes to the launcher, which copies as the server user.
      */
     public static String restoreCommand(Path launcher, Path spool) {
         String s = shellQuoted(spool.toString());
-        return "case %f in *.*) ;; *) test -f " + s + "/%f && mv -f " + s + "/%f %p && exit 0 ;; esac; exec "
+        return "case %f in *.*) ;; *) test -O " + s + "/%f && mv -f " + s + "/%f %p && exit 0 ;; esac; exec "
                 + shellQuoted(launcher.toString()) + " wal fetch --spool " + s + " %f %p";
     }
 

@@ -132,6 +132,16 @@ class SpoolLayoutTest {
         assertThat(SpoolLayout.prefetched(spool, SEGMENT)).as("consumed").doesNotExist();
         assertThat(restoreCommand(spool, pgdata, SEGMENT)).as("asked again: the launcher's slow path").isEqualTo(5);
 
+        if ("root".equals(System.getProperty("user.name"))) { // as CI runs: a segment another user owns is copied
+            Path other = Files.writeString(SpoolLayout.prefetched(spool, SEGMENT), "someone else's");
+            Files.setOwner(other, other.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postgres"));
+            assertThat(restoreCommand(spool, pgdata, SEGMENT)).isZero();
+            assertThat(Files.readString(dest)).isEqualTo("someone else's");
+            assertThat(Files.getOwner(dest).getName()).as("the copy is the server user's own").isEqualTo("root");
+            assertThat(other).as("left where it was").exists();
+            Files.delete(other);
+        }
+
         Files.writeString(SpoolLayout.prefetched(spool, "00000002.history"), "1\t0/3000000\tno recovery target\n");
         assertThat(restoreCommand(spool, pgdata, "00000002.history")).as("the launcher copies it").isZero();
         assertThat(Files.readString(dest)).startsWith("1\t0/3000000");
