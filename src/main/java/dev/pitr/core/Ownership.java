@@ -13,16 +13,27 @@ import java.util.Optional;
  * read, rename and later reuse it. Anyone else's files stay as created.
  */
 public record Ownership(Optional<PosixFileAttributes> giveTo) {
+    /** Files stay as created. */
+    public static final Ownership AS_CREATED = new Ownership(Optional.empty());
+
     public static Ownership of(Path dir) {
-        if (!"root".equals(System.getProperty("user.name"))) {
-            return new Ownership(Optional.empty());
+        if (!asRoot()) {
+            return AS_CREATED;
         }
         try {
-            PosixFileAttributes attrs = Files.readAttributes(dir, PosixFileAttributes.class);
-            return new Ownership("root".equals(attrs.owner().getName()) ? Optional.empty() : Optional.of(attrs));
+            return of(Files.readAttributes(dir, PosixFileAttributes.class));
         } catch (IOException | UnsupportedOperationException e) {
-            return new Ownership(Optional.empty()); // not POSIX: as created
+            return AS_CREATED; // not POSIX: as created
         }
+    }
+
+    /** For a directory whose attributes were read already. */
+    public static Ownership of(PosixFileAttributes dir) {
+        return asRoot() && !"root".equals(dir.owner().getName()) ? new Ownership(Optional.of(dir)) : AS_CREATED;
+    }
+
+    private static boolean asRoot() {
+        return "root".equals(System.getProperty("user.name"));
     }
 
     /** Gives {@code file} the directory's owner and group (before it is renamed into place). */

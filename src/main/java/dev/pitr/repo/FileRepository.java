@@ -55,9 +55,9 @@ public final class FileRepository implements Repository {
                         files.add(p);
                     }
                 }
-                return new Access(dirs, files, dev.pitr.core.Ownership.of(root));
+                return new Access(dirs, files, dev.pitr.core.Ownership.of(attrs));
             } catch (IOException | UnsupportedOperationException e) {
-                return new Access(java.util.Set.of(), java.util.Set.of(), new dev.pitr.core.Ownership(Optional.empty())); // not POSIX: as created
+                return new Access(java.util.Set.of(), java.util.Set.of(), dev.pitr.core.Ownership.AS_CREATED); // not POSIX: as created
             }
         }
 

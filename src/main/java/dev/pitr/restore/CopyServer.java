@@ -45,10 +45,8 @@ final class CopyServer {
     }
 
     static Optional<ReplayStatus> status(PgConnection conn) {
-        try (Connection c = conn.open()) {
-            return Optional.of(query(c));
-        } catch (PitrException | SQLException e) {
-            return Optional.empty(); // not accepting connections yet (not consistent), or gone
+        try (StatusProbe once = new StatusProbe(conn)) {
+            return once.status();
         }
     }
 

@@ -45,13 +45,14 @@ public final class WalPrefetcher {
     public long fetchAll(List<String> names, Path dir, int parallel, Consumer<Integer> done) {
         AtomicLong bytes = new AtomicLong();
         AtomicLong count = new AtomicLong();
+        Ownership owner = Ownership.of(dir);
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallel));
         try {
             List<Future<?>> jobs = new ArrayList<>();
             for (String name : names) {
                 jobs.add(pool.submit(() -> {
                     if (!Files.exists(dir.resolve(name))) {
-                        bytes.addAndGet(fetchOne(name, dir).orElseThrow(() -> new RepositoryException(
+                        bytes.addAndGet(fetchOne(name, dir, owner).orElseThrow(() -> new RepositoryException(
                                 "WAL object " + WalArchive.keyOf(WalFileName.parseOrThrow(name))
                                         + " vanished from " + repo.url() + " during the restore")));
                     }
@@ -66,8 +67,11 @@ public final class WalPrefetcher {
         }
     }
 
-    /** One file into the spool, verified; empty when the repository does not have it (yet). */
-    private Optional<Long> fetchOne(String name, Path dir) {
+    /**
+     * One file into the spool, verified; empty when the repository does not have it (yet). A restore run as root
+     * writes into the server user's spool: {@code owner} makes the file the server's, to rename and reuse.
+     */
+    private Optional<Long> fetchOne(String name, Path dir, Ownership owner) {
         WalFileName file = WalFileName.parseOrThrow(name);
         String key = WalArchive.keyOf(file);
         Optional<byte[]> object = repo.getBytes(key);
@@ -76,8 +80,8 @@ public final class WalPrefetcher {
         }
         byte[] raw = fetcher.decodeOrThrow(key, object.get());
         fetcher.checkSegment(file, key, raw);
-        try { // a restore run as root writes into the server user's spool: the file is the server's, to rename and reuse
-            AtomicFiles.writeStream(dir.resolve(name), out -> out.write(raw), Ownership.of(dir)::apply);
+        try {
+            AtomicFiles.writeStream(dir.resolve(name), out -> out.write(raw), owner::apply);
         } catch (IOException e) {
             throw PitrException.io("cannot write " + dir.resolve(name) + ": " + e.getMessage(), e);
         }
@@ -143,6 +147,7 @@ public final class WalPrefetcher {
             return; // another prefetcher serves this spool
         }
         int segmentSize = new IdentityStore(repo).read().map(RepositoryIdentity::walSegmentSize).orElse(16 * 1024 * 1024);
+        Ownership owner = Ownership.of(queue.dir());
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallel));
         try {
             long lastProgress = System.nanoTime();
@@ -163,7 +168,7 @@ public final class WalPrefetcher {
                 for (long n = first; n < first + depth; n++) {
                     String name = WalSegmentName.of(from.timeline(), n, segmentSize).toString();
                     if (!Files.exists(queue.dir().resolve(name))) {
-                        batch.add(pool.submit(() -> fetchOne(name, queue.dir())));
+                        batch.add(pool.submit(() -> fetchOne(name, queue.dir(), owner)));
                     }
                 }
                 boolean fetched = false;
@@ -203,6 +208,7 @@ public final class WalPrefetcher {
     public Ahead fetchAhead(WalSegmentName last, int segmentSize, Path dir, int depth, int parallel,
                             java.util.function.LongSupplier replayedSegment) {
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Ownership owner = Ownership.of(dir);
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallel), daemon("pitr-wal-ahead"));
         Thread loop = daemon("pitr-wal-ahead-loop").newThread(() -> {
             long planned = last.segmentNumber(segmentSize);
@@ -216,7 +222,7 @@ public final class WalPrefetcher {
                 List<Future<Optional<Long>>> batch = new ArrayList<>();
                 for (long n = next; n < next + Math.min(room, parallel); n++) {
                     String name = WalSegmentName.of(last.timeline(), n, segmentSize).toString();
-                    batch.add(pool.submit(() -> Files.exists(dir.resolve(name)) ? Optional.of(0L) : fetchAnnounced(name, dir)));
+                    batch.add(pool.submit(() -> Files.exists(dir.resolve(name)) ? Optional.of(0L) : fetchAnnounced(name, dir, owner)));
                 }
                 try {
                     for (Future<Optional<Long>> f : batch) {
@@ -246,11 +252,11 @@ public final class WalPrefetcher {
      * {@link #fetchOne}, with a note while it runs: replay asking for this segment meanwhile waits for it in the
      * launcher rather than downloading it again through a JVM.
      */
-    private Optional<Long> fetchAnnounced(String name, Path dir) throws IOException {
+    private Optional<Long> fetchAnnounced(String name, Path dir, Ownership owner) throws IOException {
         Path note = SpoolLayout.fetching(dir, name);
         Files.write(note, new byte[0]);
         try {
-            return fetchOne(name, dir);
+            return fetchOne(name, dir, owner);
         } finally {
             Files.deleteIfExists(note);
         }
