@@ -31,6 +31,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -66,13 +67,22 @@ public final class BackupService {
      * Options of one backup run. {@code partBytes}: the stream is cut into another object at the first file
      * boundary past this size, so a restore extracts the parts side by side.
      */
-    public record Options(String label, Compression compression, long partBytes, Duration archiveWait) {
+    public record Options(String label, Compression compression, long partBytes, Duration archiveWait,
+                          CompressAt compressAt) {
         public Options {
             if (partBytes < 1) {
                 throw PitrException.usage("the backup part size must be at least 1 byte, not " + partBytes);
             }
         }
     }
+
+    /**
+     * Where the backup is compressed. {@code SERVER}: by the walsender (PostgreSQL 15+), staged compressed in the
+     * temporary directory ({@link ServerCompressedBackup}); {@code CLIENT}: by pitr from pg_basebackup's raw tar,
+     * streamed with nothing staged and cut into parts; {@code AUTO}: the server where it can, and where the
+     * staging directory has room for the whole database uncompressed (so a backup never fills that disk).
+     */
+    public enum CompressAt { AUTO, SERVER, CLIENT }
 
     /** zstd's level, and how many threads compress beside the one reading the stream (0: that one alone). */
     public record Compression(int level, int workers) {
@@ -113,7 +123,16 @@ public final class BackupService {
         int tablespaces = Integer.parseInt(server.queryOne(
                 "SELECT count(*) FROM pg_tablespace WHERE spcname NOT IN ('pg_default', 'pg_global')").orElse("0"));
         Taken taken;
-        if (tablespaces == 0) {
+        Optional<String> serverRefusal = serverCompressionRefusal(major, dbSize);
+        if (options.compressAt() == CompressAt.SERVER && serverRefusal.isPresent()) {
+            throw PitrException.usage("--compress-at server: " + serverRefusal.get() + "; use --compress-at client");
+        }
+        if (options.compressAt() != CompressAt.CLIENT && serverRefusal.isEmpty()) {
+            progress.accept("backup " + id + ": the server compresses (zstd " + options.compression().level()
+                    + "), each archive stored from " + System.getProperty("java.io.tmpdir") + " into " + repo.url()
+                    + " as pg_basebackup writes it");
+            taken = serverCompressed(label, id, options, dbSize);
+        } else if (tablespaces == 0) {
             progress.accept("backup " + id + ": streaming pg_basebackup from " + server.host() + ":" + server.port()
                     + " into " + repo.url() + "/" + key);
             taken = streamed(label, key, options, dbSize);
@@ -170,12 +189,12 @@ public final class BackupService {
     }
 
     /** What pg_basebackup produced: the stored tars, its backup_label and its manifest. */
-    private record Taken(List<BackupMetadata.BackupFile> files, String backupLabel, byte[] manifest,
+    record Taken(List<BackupMetadata.BackupFile> files, String backupLabel, byte[] manifest,
                          java.util.Optional<byte[]> tablespaceMap) {
     }
 
     /** The files pitr reads out of pg_basebackup's tar as it passes. */
-    private static final List<String> PICKED = List.of("backup_label", "backup_manifest", "tablespace_map");
+    static final List<String> PICKED = List.of("backup_label", "backup_manifest", "tablespace_map");
 
     /** One tar compressed into the repository, with the {@link #PICKED} files found in it. */
     private record Uploaded(List<BackupMetadata.BackupFile> files, Map<String, byte[]> picked) {
@@ -278,6 +297,40 @@ public final class BackupService {
         }
     }
 
+    /** Why the server cannot compress this backup, if it cannot. */
+    private Optional<String> serverCompressionRefusal(int major, long dbSize) {
+        if (major < 15) {
+            return Optional.of("PostgreSQL " + major + " cannot compress a base backup (15 and later can)");
+        }
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        try {
+            long free = Files.getFileStore(tmp).getUsableSpace();
+            return free >= dbSize ? Optional.empty() : Optional.of("the staging directory " + tmp + " has "
+                    + free / 1048576 + " MiB free, less than the database's " + dbSize / 1048576 + " MiB");
+        } catch (IOException e) {
+            return Optional.of("cannot tell the free space of the staging directory " + tmp + ": " + e.getMessage());
+        }
+    }
+
+    /** The server compresses; each archive is stored while pg_basebackup writes it into a staging directory. */
+    private Taken serverCompressed(String label, String id, Options options, long expectedBytes) {
+        Path staging;
+        try {
+            staging = Files.createTempDirectory("pitr-backup-");
+        } catch (IOException e) {
+            throw PitrException.io("cannot create a staging directory in " + System.getProperty("java.io.tmpdir")
+                    + ": " + e.getMessage(), e);
+        }
+        List<String> command = new ArrayList<>(basebackup(label, staging.resolve("out").toString()));
+        command.add(ServerCompressedBackup.compressOption(options.compression()));
+        try (BasebackupProgress watch = new BasebackupProgress(server, progress, bar, expectedBytes)) {
+            return new ServerCompressedBackup(repo, BackupCatalog.prefix(id)).take(command, staging.resolve("out"),
+                    watch::tick);
+        } finally {
+            deleteTree(staging);
+        }
+    }
+
     private static void deleteTree(Path dir) {
         try {
             Trees.delete(dir);
@@ -286,7 +339,7 @@ public final class BackupService {
         }
     }
 
-    private static CompletableFuture<String> stderrOf(Process process) {
+    static CompletableFuture<String> stderrOf(Process process) {
         return CompletableFuture.supplyAsync(() -> {
             try (InputStream err = process.getErrorStream()) {
                 return new String(err.readAllBytes(), StandardCharsets.UTF_8);
@@ -464,31 +517,18 @@ public final class BackupService {
 
     /** Counts what is read, with a progress line every 5 s (or the bar). */
     private static final class ProgressInputStream extends dev.pitr.core.ObservedInputStream {
-        private final Consumer<String> progress;
-        private final ProgressBar bar;
-        private final long expected;
+        private final BytesProgress report;
         private long count;
-        private long lastReport = System.nanoTime();
-        private long lastBar;
 
         ProgressInputStream(InputStream in, Consumer<String> progress, ProgressBar bar, long expected) {
             super(in);
-            this.bar = bar;
-            this.expected = expected;
-            this.progress = progress;
+            this.report = new BytesProgress(progress, bar, expected);
         }
 
         @Override
         protected void observe(byte[] b, int off, int n) {
             count += n;
-            long now = System.nanoTime();
-            if (bar != ProgressBar.NONE && now - lastBar > 100_000_000L) {
-                lastBar = now;
-                bar.update(count, expected);
-            } else if (bar == ProgressBar.NONE && now - lastReport > 5_000_000_000L) {
-                lastReport = now;
-                progress.accept("backup: " + count / 1048576 + " of ~" + expected / 1048576 + " MiB read");
-            }
+            report.at(count);
         }
     }
 }

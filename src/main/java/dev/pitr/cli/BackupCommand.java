@@ -15,7 +15,7 @@ import java.util.List;
 final class BackupCommand {
 
     @Command(name = "create", mixinStandardHelpOptions = true,
-            description = "Take a base backup with pg_basebackup, streamed (zstd) into the repository.")
+            description = "Take a base backup with pg_basebackup, compressed (zstd) into the repository.")
     static final class Create extends BaseCommand {
         @Option(names = "--label", description = "backup label (default: pitr <id>)")
         String label;
@@ -26,8 +26,16 @@ final class BackupCommand {
 
         @Option(names = "--part-size", paramLabel = "MIB", defaultValue = "128",
                 description = "cut the backup into another stored object at the first file boundary past this size,"
-                        + " so a restore extracts the parts side by side (default ${DEFAULT-VALUE})")
+                        + " so a restore extracts the parts side by side (default ${DEFAULT-VALUE}; when pitr"
+                        + " compresses, see --compress-at)")
         long partSizeMib;
+
+        @Option(names = "--compress-at", paramLabel = "WHERE", defaultValue = "auto",
+                description = "server: the server compresses (PostgreSQL 15+), each archive staged compressed in the"
+                        + " temporary directory and stored as it is written; client: pitr compresses pg_basebackup's"
+                        + " stream, nothing staged; auto (default): server where the temporary directory has room for"
+                        + " the whole database, else client")
+        String compressAt;
 
         @Override
         boolean audited() {
@@ -44,7 +52,7 @@ final class BackupCommand {
                     session.settings().server(), line -> out.progress(line), out.progressBar("backup"))
                     .create(new BackupService.Options(label, BackupService.Compression.forProcesses(
                             session.settings().compressLevel(), session.settings().processMax()),
-                            partSizeMib << 20, Duration.ofSeconds(archiveWait)));
+                            partSizeMib << 20, Duration.ofSeconds(archiveWait), compressAt()));
             if (out.json()) {
                 out.printJson(meta);
             } else {
@@ -52,6 +60,14 @@ final class BackupCommand {
                         + " on timeline " + meta.timeline() + ", " + Format.bytes(meta.storedBytes()) + " stored");
             }
             return 0;
+        }
+
+        private BackupService.CompressAt compressAt() {
+            try {
+                return BackupService.CompressAt.valueOf(compressAt.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw dev.pitr.core.PitrException.usage("--compress-at " + compressAt + ": give server, client or auto");
+            }
         }
     }
 

@@ -66,8 +66,8 @@ class IncidentsIT {
                 "CREATE TABLE accounts (id int PRIMARY KEY, balance int NOT NULL)",
                 "INSERT INTO accounts SELECT g, g * 100 FROM generate_series(1, 400) g",
                 "CREATE TABLE ledger (id bigserial PRIMARY KEY, at timestamptz DEFAULT clock_timestamp())");
-        // in parts of 1 MiB: every incident is restored from many objects extracted side by side
-        Cli.Run backup = cli.run("--json", "backup", "create", "--part-size", "1");
+        // compressed by pitr in parts of 1 MiB: every incident is restored from many objects extracted side by side
+        Cli.Run backup = cli.run("--json", "backup", "create", "--compress-at", "client", "--part-size", "1");
         assertThat(backup.exitCode()).as(backup.stderr()).isZero();
         assertThat(backup.stdout().split("\"key\"").length - 1).as("stored objects").isGreaterThan(5);
         application = Application.start(pg, "shop", 25, "INSERT INTO ledger DEFAULT VALUES",

@@ -158,7 +158,7 @@ class InventoryIT {
                 .get("backupId").asText()).isEqualTo(backups.get(2));
         // the next night's backup succeeds
         Thread.sleep(1100);
-        Cli.Run next = cli.run("--json", "backup", "create", "--part-size", "1"); // in parts: the delta restore reads it
+        Cli.Run next = cli.run("--json", "backup", "create", "--compress-at", "client", "--part-size", "1"); // in parts: the delta restore reads it
         assertThat(next.exitCode()).as(next.stderr()).isZero();
         backups.add(Json.mapper().readTree(next.stdout()).get("id").asText());
     }

@@ -23,6 +23,7 @@ class TablespaceIT {
         repoDir.toFile().setWritable(true, false);
         String archive = "'" + ArchiveIT.LAUNCHER + " --repo file://" + repoDir + " wal push %p'";
         Path restored = work.resolve("restored/data");
+        Path fromClient = work.resolve("from-client/data");
         Cli cli = null;
         try (PgCluster pg = PgCluster.start(Map.of("wal_level", "replica", "archive_mode", "on", "archive_command", archive),
                 Map.of())) {
@@ -30,12 +31,23 @@ class TablespaceIT {
             pg.execute("CREATE TABLESPACE ts1 LOCATION '" + location + "'",
                     "CREATE TABLE items TABLESPACE ts1 AS SELECT g FROM generate_series(1, 5000) g");
             String oid = pg.query("SELECT oid FROM pg_tablespace WHERE spcname = 'ts1'");
-            Cli.Run backup = cli.run("backup", "create", "--part-size", "1");
-            assertThat(backup.exitCode()).as(backup.stderr()).isZero();
-            assertThat(backup.stderr()).contains("1 tablespace(s)");
-            assertThat(repoDir.resolve("backups")).isDirectoryRecursivelyContaining("glob:**/" + oid + ".tar.zst")
-                    .isDirectoryRecursivelyContaining("glob:**/base.tar.2.zst")
-                    .isDirectoryRecursivelyContaining("glob:**/tablespace_map");
+            // pitr compresses the tars pg_basebackup staged, in parts
+            Cli.Run byPitr = cli.run("--json", "backup", "create", "--compress-at", "client", "--part-size", "1");
+            assertThat(byPitr.exitCode()).as(byPitr.stderr()).isZero();
+            assertThat(byPitr.stderr()).contains("1 tablespace(s)");
+            Path clientDir = repoDir.resolve("backups").resolve(id(byPitr));
+            assertThat(clientDir).isDirectoryContaining("glob:**/" + oid + ".tar.zst")
+                    .isDirectoryContaining("glob:**/base.tar.2.zst").isDirectoryContaining("glob:**/tablespace_map");
+            Thread.sleep(1100); // backup ids are to the second
+            // the server compresses (the default on PostgreSQL 15): one archive per tablespace, as written
+            Cli.Run byServer = cli.run("--json", "backup", "create");
+            assertThat(byServer.exitCode()).as(byServer.stderr()).isZero();
+            assertThat(byServer.stderr()).contains("the server compresses");
+            Path serverDir = repoDir.resolve("backups").resolve(id(byServer));
+            assertThat(serverDir).isDirectoryContaining("glob:**/" + oid + ".tar.zst")
+                    .isDirectoryContaining("glob:**/base.tar.zst").isDirectoryContaining("glob:**/tablespace_map")
+                    .isDirectoryNotContaining("glob:**/base.tar.2.zst");
+            assertThat(Files.readString(serverDir.resolve("tablespace_map"))).contains(oid + " " + location);
             pg.execute("INSERT INTO items SELECT g FROM generate_series(5001, 6000) g");
             ArchiveIT.waitUntilArchived(pg, pg.query("SELECT pg_walfile_name(pg_switch_wal())"));
             List<String> before = listing(location);
@@ -53,13 +65,26 @@ class TablespaceIT {
             assertThat(Files.readSymbolicLink(restored.resolve("pg_tblspc").resolve(oid))).isEqualTo(newLocation);
             assertThat(newLocation).isDirectoryContaining("glob:**/PG_15_*");
             assertThat(listing(location)).as("the live cluster's tablespace is untouched").isEqualTo(before);
+            assertThat(run.stdout() + run.stderr()).contains(id(byServer));
+
+            Path clientLocation = work.resolve("from-client/ts1");
+            Cli.Run older = cli.run("restore", "run", "--target-latest", "--backup", id(byPitr), "--pgdata",
+                    fromClient.toString(), "--tablespace-map", location + "=" + clientLocation,
+                    "--check", "SELECT count(*) = 6000 FROM items");
+            assertThat(older.exitCode()).as(older.stderr() + older.stdout()).isZero();
+            assertThat(Files.readSymbolicLink(fromClient.resolve("pg_tblspc").resolve(oid))).isEqualTo(clientLocation);
         } finally {
             if (cli != null) {
                 cli.run("restore", "abort", "--pgdata", restored.toString());
+                cli.run("restore", "abort", "--pgdata", fromClient.toString());
             }
             TestDirs.delete(work);
             TestDirs.delete(location);
         }
+    }
+
+    private static String id(Cli.Run backup) throws java.io.IOException {
+        return dev.pitr.core.Json.mapper().readTree(backup.stdout()).get("id").asText();
     }
 
     private static List<String> listing(Path dir) throws java.io.IOException {
