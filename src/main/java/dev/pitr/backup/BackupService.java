@@ -96,13 +96,17 @@ public final class BackupService {
     }
 
     public BackupMetadata create(Options options) {
-        String sysid = server.queryOne("SELECT system_identifier::text FROM pg_control_system()").orElseThrow();
-        int major = Integer.parseInt(server.queryOne("SHOW server_version_num").orElseThrow()) / 10000;
-        String version = server.queryOne("SHOW server_version").orElseThrow();
-        int segSize = Integer.parseInt(server.queryOne(
-                "SELECT setting FROM pg_settings WHERE name = 'wal_segment_size'").orElseThrow());
-        long dbSize = Long.parseLong(server.queryOne("SELECT sum(pg_database_size(oid))::bigint FROM pg_database")
-                .orElse("0"));
+        List<String> facts = server.queryRow("SELECT (SELECT system_identifier::text FROM pg_control_system()),"
+                + " current_setting('server_version_num'), current_setting('server_version'),"
+                + " (SELECT setting FROM pg_settings WHERE name = 'wal_segment_size'),"
+                + " (SELECT coalesce(sum(pg_database_size(oid)), 0)::bigint FROM pg_database),"
+                + " (SELECT count(*) FROM pg_tablespace WHERE spcname NOT IN ('pg_default', 'pg_global'))").orElseThrow();
+        String sysid = facts.get(0);
+        int major = Integer.parseInt(facts.get(1)) / 10000;
+        String version = facts.get(2);
+        int segSize = Integer.parseInt(facts.get(3));
+        long dbSize = Long.parseLong(facts.get(4));
+        int tablespaces = Integer.parseInt(facts.get(5));
         if (major != bins.major()) {
             throw PitrException.usage("server is PostgreSQL " + major + " but pg_basebackup is " + bins.major()
                     + ": set pg-bin to the matching version");
@@ -112,16 +116,14 @@ public final class BackupService {
         // the start marker is visible at once, so an interrupted backup shows up as incomplete; the heartbeat
         // keeps 'expire' off it while it runs
         try (BackupLease lease = BackupLease.claim(repo, Instant.now())) {
-            return create(options, lease.id(), sysid, major, version, segSize, dbSize);
+            return create(options, lease.id(), sysid, major, version, segSize, dbSize, tablespaces);
         }
     }
 
     private BackupMetadata create(Options options, String id, String sysid, int major, String version, int segSize,
-                                  long dbSize) {
+                                  long dbSize, int tablespaces) {
         String label = options.label() == null ? "pitr " + id : options.label();
         String key = BackupCatalog.prefix(id) + "base.tar.zst";
-        int tablespaces = Integer.parseInt(server.queryOne(
-                "SELECT count(*) FROM pg_tablespace WHERE spcname NOT IN ('pg_default', 'pg_global')").orElse("0"));
         Taken taken;
         Optional<String> serverRefusal = serverCompressionRefusal(major, dbSize);
         if (options.compressAt() == CompressAt.SERVER && serverRefusal.isPresent()) {
@@ -254,13 +256,7 @@ public final class BackupService {
      * staging directory (removed afterwards); each tar is then stored like the streamed one.
      */
     private Taken staged(String label, String id, Options options, long expectedBytes) {
-        Path staging;
-        try {
-            staging = Files.createTempDirectory("pitr-backup-");
-        } catch (IOException e) {
-            throw PitrException.io("cannot create a staging directory in " + System.getProperty("java.io.tmpdir")
-                    + ": " + e.getMessage(), e);
-        }
+        Path staging = stagingDirectory();
         try {
             ProcessRunner.Result r = ProcessRunner.run(basebackup(label, staging.resolve("out").toString()), Map.of(),
                     Duration.ofHours(24));
@@ -305,8 +301,9 @@ public final class BackupService {
         Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
         try {
             long free = Files.getFileStore(tmp).getUsableSpace();
-            return free >= dbSize ? Optional.empty() : Optional.of("the staging directory " + tmp + " has "
-                    + free / 1048576 + " MiB free, less than the database's " + dbSize / 1048576 + " MiB");
+            // compressed it is smaller, but an incompressible database is not: never fill that disk
+            return free >= dbSize + dbSize / 10 ? Optional.empty() : Optional.of("the staging directory " + tmp + " has "
+                    + free / 1048576 + " MiB free, less than the database's " + dbSize / 1048576 + " MiB and a tenth");
         } catch (IOException e) {
             return Optional.of("cannot tell the free space of the staging directory " + tmp + ": " + e.getMessage());
         }
@@ -314,13 +311,7 @@ public final class BackupService {
 
     /** The server compresses; each archive is stored while pg_basebackup writes it into a staging directory. */
     private Taken serverCompressed(String label, String id, Options options, long expectedBytes) {
-        Path staging;
-        try {
-            staging = Files.createTempDirectory("pitr-backup-");
-        } catch (IOException e) {
-            throw PitrException.io("cannot create a staging directory in " + System.getProperty("java.io.tmpdir")
-                    + ": " + e.getMessage(), e);
-        }
+        Path staging = stagingDirectory();
         List<String> command = new ArrayList<>(basebackup(label, staging.resolve("out").toString()));
         command.add(ServerCompressedBackup.compressOption(options.compression()));
         try (BasebackupProgress watch = new BasebackupProgress(server, progress, bar, expectedBytes)) {
@@ -328,6 +319,15 @@ public final class BackupService {
                     watch::tick);
         } finally {
             deleteTree(staging);
+        }
+    }
+
+    private static Path stagingDirectory() {
+        try {
+            return Files.createTempDirectory("pitr-backup-");
+        } catch (IOException e) {
+            throw PitrException.io("cannot create a staging directory in " + System.getProperty("java.io.tmpdir")
+                    + ": " + e.getMessage(), e);
         }
     }
 

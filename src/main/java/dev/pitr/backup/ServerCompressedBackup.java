@@ -78,6 +78,18 @@ final class ServerCompressedBackup {
             throw PitrException.io("cannot start pg_basebackup: " + e.getMessage(), e);
         }
         java.util.concurrent.CompletableFuture<String> stderr = BackupService.stderrOf(process);
+        // stopped by a signal (Ctrl-C, SIGTERM): pg_basebackup writes into files, not into pitr, so it would
+        // run on and leave its archives behind
+        Thread onSignal = new Thread(() -> {
+            process.destroyForcibly();
+            try {
+                process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+                dev.pitr.core.Trees.delete(out);
+            } catch (IOException | InterruptedException e) {
+                // the JVM is going away: a leftover staging directory wastes space, it makes nothing wrong
+            }
+        }, "backup-stop");
+        Runtime.getRuntime().addShutdownHook(onSignal);
         Map<Path, Future<Stored>> following = new LinkedHashMap<>();
         try {
             while (true) {
@@ -97,8 +109,10 @@ final class ServerCompressedBackup {
             }
             int exit = process.waitFor();
             if (exit != 0) {
-                throw new PitrException(ExitCode.IO_FAILURE, "pg_basebackup failed (exit " + exit + "): "
-                        + stderr.join().strip().replace('\n', ' '));
+                String err = stderr.join().strip().replace('\n', ' ');
+                // a server built without zstd ("... is not supported by this build")
+                throw new PitrException(ExitCode.IO_FAILURE, "pg_basebackup failed (exit " + exit + "): " + err
+                        + (err.contains("not supported") ? "; back up with --compress-at client" : ""));
             }
             return taken(out, following);
         } catch (IOException e) {
@@ -109,6 +123,11 @@ final class ServerCompressedBackup {
         } finally {
             process.destroyForcibly();
             readers.shutdownNow();
+            try {
+                Runtime.getRuntime().removeShutdownHook(onSignal);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it stops pg_basebackup
+            }
         }
     }
 

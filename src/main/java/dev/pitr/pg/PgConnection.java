@@ -32,6 +32,23 @@ public record PgConnection(String host, int port, String user, String database) 
         return queryOne(sql, java.time.Duration.ZERO);
     }
 
+    /** Every column of the first row (one connection for several facts), or empty when there is no row. */
+    public Optional<java.util.List<String>> queryRow(String sql) {
+        try (Connection c = open(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            if (!rs.next()) {
+                return Optional.empty();
+            }
+            java.util.List<String> row = new java.util.ArrayList<>();
+            for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                row.add(rs.getString(i));
+            }
+            return Optional.of(row);
+        } catch (SQLException e) {
+            throw new PitrException(ExitCode.IO_FAILURE, "query on " + host + ":" + port + " failed: "
+                    + e.getMessage().lines().findFirst().orElse(""), e);
+        }
+    }
+
     /** As {@link #queryOne(String)}, giving up on a lock after {@code lockTimeout} (zero: wait forever). */
     public Optional<String> queryOne(String sql, java.time.Duration lockTimeout) {
         try (Connection c = open(); Statement s = c.createStatement()) {

@@ -73,6 +73,8 @@ class TablespaceIT {
                     "--check", "SELECT count(*) = 6000 FROM items");
             assertThat(older.exitCode()).as(older.stderr() + older.stdout()).isZero();
             assertThat(Files.readSymbolicLink(fromClient.resolve("pg_tblspc").resolve(oid))).isEqualTo(clientLocation);
+
+            stoppedBySignalLeavesNoStagingBehind(pg, repoDir, work, archive);
         } finally {
             if (cli != null) {
                 cli.run("restore", "abort", "--pgdata", restored.toString());
@@ -80,6 +82,45 @@ class TablespaceIT {
             }
             TestDirs.delete(work);
             TestDirs.delete(location);
+        }
+    }
+
+    /**
+     * A server-compressed backup stopped by SIGTERM (as Ctrl-C or a scheduler would) stops pg_basebackup, which
+     * writes into files rather than into pitr and would otherwise run on, and removes what it staged.
+     */
+    private static void stoppedBySignalLeavesNoStagingBehind(PgCluster pg, Path repoDir, Path work, String archive)
+            throws Exception {
+        Path tmp = Files.createDirectories(work.resolve("tmp"));
+        pg.execute("ALTER SYSTEM SET archive_command = 'false'", "SELECT pg_reload_conf()");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(ArchiveIT.LAUNCHER, "--repo", "file://" + repoDir, "backup", "create")
+                    .redirectErrorStream(true).redirectOutput(work.resolve("stopped.out").toFile());
+            pb.environment().put("PITR_PGPORT", String.valueOf(pg.port()));
+            pb.environment().put("PITR_JAVA_OPTS", "-Djava.io.tmpdir=" + tmp);
+            Process p = pb.start();
+            // with archiving broken, pg_basebackup has written its archives and waits for the WAL: stop pitr there
+            long deadline = System.nanoTime() + java.time.Duration.ofMinutes(1).toNanos();
+            while (System.nanoTime() < deadline && !"t".equals(pg.query("SELECT count(*) > 0 FROM"
+                    + " pg_stat_progress_basebackup WHERE phase LIKE 'waiting for wal archiving%'"))) {
+                Thread.sleep(50);
+            }
+            assertThat(stagedFiles(tmp)).as("pg_basebackup writes into the staging directory").isNotEmpty();
+            p.destroy(); // SIGTERM to the JVM the launcher exec'd
+            assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).isNotZero();
+            assertThat(ProcessHandle.allProcesses().filter(ph -> ph.info().commandLine()
+                    .map(c -> c.contains("pg_basebackup") && c.contains("-p " + pg.port())).orElse(false)))
+                    .as("pg_basebackup stopped with pitr").isEmpty();
+            assertThat(stagedFiles(tmp)).as("nothing staged is left").isEmpty();
+        } finally {
+            pg.execute("ALTER SYSTEM SET archive_command = " + archive, "SELECT pg_reload_conf()");
+        }
+    }
+
+    private static List<Path> stagedFiles(Path tmp) throws java.io.IOException {
+        try (Stream<Path> walk = Files.walk(tmp)) {
+            return walk.filter(Files::isRegularFile).toList();
         }
     }
 
