@@ -96,59 +96,46 @@ public final class BackupService {
     }
 
     public BackupMetadata create(Options options) {
-        List<String> facts = server.queryRow("SELECT (SELECT system_identifier::text FROM pg_control_system()),"
-                + " current_setting('server_version_num'), current_setting('server_version'),"
-                + " (SELECT setting FROM pg_settings WHERE name = 'wal_segment_size'),"
-                + " (SELECT coalesce(sum(pg_database_size(oid)), 0)::bigint FROM pg_database),"
-                + " (SELECT count(*) FROM pg_tablespace WHERE spcname NOT IN ('pg_default', 'pg_global'))").orElseThrow();
-        String sysid = facts.get(0);
-        int major = Integer.parseInt(facts.get(1)) / 10000;
-        String version = facts.get(2);
-        int segSize = Integer.parseInt(facts.get(3));
-        long dbSize = Long.parseLong(facts.get(4));
-        int tablespaces = Integer.parseInt(facts.get(5));
-        if (major != bins.major()) {
-            throw PitrException.usage("server is PostgreSQL " + major + " but pg_basebackup is " + bins.major()
+        Server db = Server.of(server);
+        if (db.major() != bins.major()) {
+            throw PitrException.usage("server is PostgreSQL " + db.major() + " but pg_basebackup is " + bins.major()
                     + ": set pg-bin to the matching version");
         }
-        new IdentityStore(repo).bind(sysid, major, segSize);
+        serverCompresses(options, db); // refused before anything is written
+        new IdentityStore(repo).bind(db.systemIdentifier(), db.major(), db.segmentSize());
 
         // the start marker is visible at once, so an interrupted backup shows up as incomplete; the heartbeat
         // keeps 'expire' off it while it runs
         try (BackupLease lease = BackupLease.claim(repo, Instant.now())) {
-            return create(options, lease.id(), sysid, major, version, segSize, dbSize, tablespaces);
+            return create(options, lease.id(), db);
         }
     }
 
-    private BackupMetadata create(Options options, String id, String sysid, int major, String version, int segSize,
-                                  long dbSize, int tablespaces) {
+    private BackupMetadata create(Options options, String id, Server db) {
         String label = options.label() == null ? "pitr " + id : options.label();
         String key = BackupCatalog.prefix(id) + "base.tar.zst";
         Taken taken;
-        Optional<String> serverRefusal = serverCompressionRefusal(major, dbSize);
-        if (options.compressAt() == CompressAt.SERVER && serverRefusal.isPresent()) {
-            throw PitrException.usage("--compress-at server: " + serverRefusal.get() + "; use --compress-at client");
-        }
-        if (options.compressAt() != CompressAt.CLIENT && serverRefusal.isEmpty()) {
+        if (serverCompresses(options, db)) {
             progress.accept("backup " + id + ": the server compresses (zstd " + options.compression().level()
                     + "), each archive stored from " + System.getProperty("java.io.tmpdir") + " into " + repo.url()
                     + " as pg_basebackup writes it");
-            taken = serverCompressed(label, id, options, dbSize);
-        } else if (tablespaces == 0) {
+            taken = serverCompressed(label, id, options, db.size());
+        } else if (db.tablespaces() == 0) {
             progress.accept("backup " + id + ": streaming pg_basebackup from " + server.host() + ":" + server.port()
                     + " into " + repo.url() + "/" + key);
-            taken = streamed(label, key, options, dbSize);
+            taken = streamed(label, key, options, db.size());
         } else { // pg_basebackup writes one tar per tablespace, which only a directory can take
-            progress.accept("backup " + id + ": " + tablespaces + " tablespace(s): pg_basebackup into a local"
+            progress.accept("backup " + id + ": " + db.tablespaces() + " tablespace(s): pg_basebackup into a local"
                     + " staging directory, then each tar into " + repo.url());
-            taken = staged(label, id, options, dbSize);
+            taken = staged(label, id, options, db.size());
         }
         bar.finish();
         Instant stop = Instant.now();
 
         BackupLabel start = BackupLabel.parse(taken.backupLabel());
         Lsn stopLsn = stopLsn(taken.manifest());
-        WalSegmentName stopSegment = WalSegmentName.containing(start.timeline(), new Lsn(stopLsn.value() - 1), segSize);
+        WalSegmentName stopSegment = WalSegmentName.containing(start.timeline(), new Lsn(stopLsn.value() - 1),
+                db.segmentSize());
         waitForArchive(stopSegment, options.archiveWait());
 
         String manifestKey = BackupCatalog.prefix(id) + "backup_manifest";
@@ -160,7 +147,7 @@ public final class BackupService {
         verifyStored(repo, id, taken.files(), manifestKey);
         BackupMetadata meta = new BackupMetadata(BackupMetadata.FORMAT_VERSION, id, label, start.startLsn(),
                 stopLsn, start.startTime(), stop, start.timeline(), start.startSegment(), stopSegment,
-                sysid, major, version, segSize, dbSize, taken.files(), manifestKey);
+                db.systemIdentifier(), db.major(), db.version(), db.segmentSize(), db.size(), taken.files(), manifestKey);
         try {
             repo.put(BackupCatalog.prefix(id) + BackupCatalog.METADATA, Json.mapper().writeValueAsBytes(meta));
         } catch (IOException e) {
@@ -187,6 +174,20 @@ public final class BackupService {
         if (repo.head(manifestKey).isEmpty()) {
             throw PitrException.io("backup " + id + ": " + manifestKey + " is missing from " + repo.url()
                     + "; the backup is not marked complete: run 'pitr backup create' again", null);
+        }
+    }
+
+    /** What a backup needs to know of the server, asked over one connection. */
+    record Server(String systemIdentifier, int major, String version, int segmentSize, long size, int tablespaces) {
+        static Server of(PgConnection server) {
+            List<String> row = server.queryRow("SELECT (SELECT system_identifier::text FROM pg_control_system()),"
+                    + " current_setting('server_version_num'), current_setting('server_version'),"
+                    + " (SELECT setting FROM pg_settings WHERE name = 'wal_segment_size'),"
+                    + " (SELECT coalesce(sum(pg_database_size(oid)), 0)::bigint FROM pg_database),"
+                    + " (SELECT count(*) FROM pg_tablespace WHERE spcname NOT IN ('pg_default', 'pg_global'))")
+                    .orElseThrow();
+            return new Server(row.get(0), Integer.parseInt(row.get(1)) / 10000, row.get(2), Integer.parseInt(row.get(3)),
+                    Long.parseLong(row.get(4)), Integer.parseInt(row.get(5)));
         }
     }
 
@@ -291,6 +292,15 @@ public final class BackupService {
         } finally {
             deleteTree(staging);
         }
+    }
+
+    /** Whether the server compresses this backup; a usage error when it was asked to and cannot. */
+    private boolean serverCompresses(Options options, Server db) {
+        Optional<String> refusal = serverCompressionRefusal(db.major(), db.size());
+        if (options.compressAt() == CompressAt.SERVER && refusal.isPresent()) {
+            throw PitrException.usage("--compress-at server: " + refusal.get() + "; use --compress-at client");
+        }
+        return options.compressAt() != CompressAt.CLIENT && refusal.isEmpty();
     }
 
     /** Why the server cannot compress this backup, if it cannot. */

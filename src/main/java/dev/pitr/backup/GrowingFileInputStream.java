@@ -1,7 +1,6 @@
 package dev.pitr.backup;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -13,7 +12,7 @@ import java.nio.file.StandardOpenOption;
  * it wrote has been read. A writer that failed makes the read fail, so a half-written file never passes for
  * a whole one.
  */
-final class GrowingFileInputStream extends InputStream {
+final class GrowingFileInputStream extends dev.pitr.core.BlockInputStream {
 
     /** Whether the writer has finished the file; throws when it failed. */
     @FunctionalInterface
@@ -29,12 +28,6 @@ final class GrowingFileInputStream extends InputStream {
     GrowingFileInputStream(Path file, Writer writer) throws IOException {
         this.channel = FileChannel.open(file, StandardOpenOption.READ);
         this.writer = writer;
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
     }
 
     @Override

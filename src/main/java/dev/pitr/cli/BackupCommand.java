@@ -47,12 +47,13 @@ final class BackupCommand {
             if (partSizeMib < 1) {
                 throw dev.pitr.core.PitrException.usage("--part-size " + partSizeMib + ": give a size of at least 1 MiB");
             }
+            BackupService.CompressAt at = compressAt();
             Output out = session.output();
             BackupMetadata meta = new BackupService(session.repository(), session.binaries(),
                     session.settings().server(), line -> out.progress(line), out.progressBar("backup"))
                     .create(new BackupService.Options(label, BackupService.Compression.forProcesses(
                             session.settings().compressLevel(), session.settings().processMax()),
-                            partSizeMib << 20, Duration.ofSeconds(archiveWait), compressAt()));
+                            partSizeMib << 20, Duration.ofSeconds(archiveWait), at));
             if (out.json()) {
                 out.printJson(meta);
             } else {

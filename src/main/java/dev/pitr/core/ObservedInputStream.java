@@ -22,8 +22,7 @@ public abstract class ObservedInputStream extends FilterInputStream {
 
     @Override
     public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+        return BlockInputStream.readOne(this);
     }
 
     @Override

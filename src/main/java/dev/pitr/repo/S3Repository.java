@@ -181,7 +181,7 @@ public final class S3Repository implements Repository {
      * its body starts, so a failure while reading re-opens the object from the current offset (same ETag) up to
      * {@code maxAttempts} times. A short body is never passed off as the whole object.
      */
-    private final class ResumingInputStream extends InputStream {
+    private final class ResumingInputStream extends dev.pitr.core.BlockInputStream {
         private final String key;
         private final long length;
         private final String etag;
@@ -194,13 +194,6 @@ public final class S3Repository implements Repository {
             this.in = first;
             this.length = first.response().contentLength() == null ? -1 : first.response().contentLength();
             this.etag = first.response().eTag();
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override

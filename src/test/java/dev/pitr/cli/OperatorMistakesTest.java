@@ -30,6 +30,15 @@ class OperatorMistakesTest {
     }
 
     @Test
+    void anUnknownCompressionPlaceIsAUsageErrorBeforeAnythingStarts() throws Exception {
+        Path repo = Files.createDirectories(dir.resolve("repo"));
+        Cli.Run run = cli(repo).run("backup", "create", "--compress-at", "sideways");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.stderr()).contains("--compress-at sideways: give server, client or auto");
+        assertThat(repo.resolve("backups")).as("no backup was started").doesNotExist();
+    }
+
+    @Test
     void aDataDirectoryInsideTheRepositoryIsRefused() throws Exception {
         Path repo = Files.createDirectories(dir.resolve("repo"));
         Cli.Run run = cli(repo).run("restore", "plan", "--target-latest", "--pgdata", repo.resolve("restore").toString());

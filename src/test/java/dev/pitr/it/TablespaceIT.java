@@ -75,6 +75,7 @@ class TablespaceIT {
             assertThat(Files.readSymbolicLink(fromClient.resolve("pg_tblspc").resolve(oid))).isEqualTo(clientLocation);
 
             stoppedBySignalLeavesNoStagingBehind(pg, repoDir, work, archive);
+            serverCompressionIsRefusedWhereTheDatabaseWouldNotFit(pg, repoDir, work);
         } finally {
             if (cli != null) {
                 cli.run("restore", "abort", "--pgdata", restored.toString());
@@ -115,6 +116,33 @@ class TablespaceIT {
             assertThat(stagedFiles(tmp)).as("nothing staged is left").isEmpty();
         } finally {
             pg.execute("ALTER SYSTEM SET archive_command = " + archive, "SELECT pg_reload_conf()");
+        }
+    }
+
+    /** A staging directory smaller than the database: asked to compress on the server, pitr says why not. */
+    private static void serverCompressionIsRefusedWhereTheDatabaseWouldNotFit(PgCluster pg, Path repoDir, Path work)
+            throws Exception {
+        Path small = Files.createDirectories(work.resolve("small-tmp"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", small.toString())
+                .redirectErrorStream(true).start();
+        if (mount.waitFor() != 0) {
+            return; // mounting needs root with CAP_SYS_ADMIN, as the CI image has; the rest of the test stands
+        }
+        try {
+            ProcessBuilder pb = new ProcessBuilder(ArchiveIT.LAUNCHER, "--repo", "file://" + repoDir, "backup", "create",
+                    "--compress-at", "server").redirectErrorStream(true).redirectOutput(work.resolve("refused.out").toFile());
+            pb.environment().put("PITR_PGPORT", String.valueOf(pg.port()));
+            pb.environment().put("PITR_JAVA_OPTS", "-Djava.io.tmpdir=" + small);
+            assertThat(pb.start().waitFor()).isEqualTo(2);
+            assertThat(Files.readString(work.resolve("refused.out"))).contains("--compress-at server: the staging"
+                    + " directory " + small + " has 1 MiB free, less than the database's").contains("use --compress-at client");
+            assertThat(stagedFiles(small)).isEmpty();
+            try (Stream<Path> backups = Files.list(repoDir.resolve("backups"))) {
+                assertThat(backups.filter(b -> !Files.exists(b.resolve("backup.json"))).toList())
+                        .as("only the backup stopped by a signal is incomplete: the refused one never started").hasSize(1);
+            }
+        } finally {
+            new ProcessBuilder("umount", small.toString()).start().waitFor();
         }
     }
 
