@@ -8,7 +8,6 @@ import dev.pitr.core.ExitCode;
 import dev.pitr.core.Hashing;
 import dev.pitr.core.Json;
 import dev.pitr.core.PitrException;
-import dev.pitr.core.Trees;
 import dev.pitr.core.Wait;
 import dev.pitr.core.ProgressBar;
 import dev.pitr.pg.PgBinaries;
@@ -257,8 +256,8 @@ public final class BackupService {
      * staging directory (removed afterwards); each tar is then stored like the streamed one.
      */
     private Taken staged(String label, String id, Options options, long expectedBytes) {
-        Path staging = stagingDirectory();
-        try {
+        try (StagingDirectory dir = staging()) {
+            Path staging = dir.path();
             ProcessRunner.Result r = ProcessRunner.run(basebackup(label, staging.resolve("out").toString()), Map.of(),
                     Duration.ofHours(24));
             if (!r.ok()) {
@@ -288,9 +287,8 @@ public final class BackupService {
             return new Taken(stored, new String(picked.get("backup_label"), StandardCharsets.UTF_8), manifest,
                     java.util.Optional.of(picked.get("tablespace_map")));
         } catch (IOException e) {
-            throw PitrException.io("backup staging in " + staging + " failed: " + e.getMessage(), e);
-        } finally {
-            deleteTree(staging);
+            throw PitrException.io("backup staging in " + System.getProperty("java.io.tmpdir") + " failed: "
+                    + e.getMessage(), e);
         }
     }
 
@@ -321,32 +319,17 @@ public final class BackupService {
 
     /** The server compresses; each archive is stored while pg_basebackup writes it into a staging directory. */
     private Taken serverCompressed(String label, String id, Options options, long expectedBytes) {
-        Path staging = stagingDirectory();
-        List<String> command = new ArrayList<>(basebackup(label, staging.resolve("out").toString()));
-        command.add(ServerCompressedBackup.compressOption(options.compression()));
-        try (BasebackupProgress watch = new BasebackupProgress(server, progress, bar, expectedBytes)) {
-            return new ServerCompressedBackup(repo, BackupCatalog.prefix(id)).take(command, staging.resolve("out"),
-                    watch::tick);
-        } finally {
-            deleteTree(staging);
+        try (StagingDirectory staging = staging();
+             BasebackupProgress watch = new BasebackupProgress(server, progress, bar, expectedBytes)) {
+            Path out = staging.path().resolve("out");
+            List<String> command = new ArrayList<>(basebackup(label, out.toString()));
+            command.add(ServerCompressedBackup.compressOption(options.compression()));
+            return new ServerCompressedBackup(repo, BackupCatalog.prefix(id)).take(command, out, watch::tick);
         }
     }
 
-    private static Path stagingDirectory() {
-        try {
-            return Files.createTempDirectory("pitr-backup-");
-        } catch (IOException e) {
-            throw PitrException.io("cannot create a staging directory in " + System.getProperty("java.io.tmpdir")
-                    + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        try {
-            Trees.delete(dir);
-        } catch (IOException e) {
-            // a leftover staging directory in the temp dir wastes space but cannot make a backup wrong
-        }
+    private static StagingDirectory staging() {
+        return StagingDirectory.create(Path.of(System.getProperty("java.io.tmpdir")));
     }
 
     static CompletableFuture<String> stderrOf(Process process) {

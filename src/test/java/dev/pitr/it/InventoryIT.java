@@ -161,6 +161,7 @@ class InventoryIT {
         Cli.Run next = cli.run("--json", "backup", "create", "--compress-at", "client", "--part-size", "1"); // in parts: the delta restore reads it
         assertThat(next.exitCode()).as(next.stderr()).isZero();
         backups.add(Json.mapper().readTree(next.stdout()).get("id").asText());
+        assertThat(stagingOwnedBy(killed.pid())).as("what the killed pitr staged is removed by the next backup").isEmpty();
     }
 
     @Test
@@ -480,5 +481,19 @@ class InventoryIT {
     private static String repoBucket() {
         String url = repo.url();
         return url.substring("s3://".length(), url.indexOf('/', "s3://".length()));
+    }
+
+    /** Staging directories (pitr-backup-*) in the temporary directory that name {@code pid} as their owner. */
+    private static java.util.List<Path> stagingOwnedBy(long pid) throws java.io.IOException {
+        java.util.List<Path> owned = new java.util.ArrayList<>();
+        try (var dirs = Files.newDirectoryStream(Path.of(System.getProperty("java.io.tmpdir")), "pitr-backup-*")) {
+            for (Path dir : dirs) {
+                Path owner = dir.resolve("pitr.pid");
+                if (Files.exists(owner) && Files.readString(owner).strip().equals(Long.toString(pid))) {
+                    owned.add(dir);
+                }
+            }
+        }
+        return owned;
     }
 }
