@@ -101,6 +101,7 @@ public final class BackupService {
                     + ": set pg-bin to the matching version");
         }
         serverCompresses(options, db); // refused before anything is written
+        StagingDirectory.removeAbandoned(Path.of(System.getProperty("java.io.tmpdir"))); // whichever way this one goes
         new IdentityStore(repo).bind(db.systemIdentifier(), db.major(), db.segmentSize());
 
         // the start marker is visible at once, so an interrupted backup shows up as incomplete; the heartbeat
