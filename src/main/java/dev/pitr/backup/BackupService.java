@@ -79,7 +79,7 @@ public final class BackupService {
      * Where the backup is compressed. {@code SERVER}: by the walsender (PostgreSQL 15+), staged compressed in the
      * temporary directory ({@link ServerCompressedBackup}); {@code CLIENT}: by pitr from pg_basebackup's raw tar,
      * streamed with nothing staged and cut into parts; {@code AUTO}: the server where it can, and where the
-     * staging directory has room for the whole database uncompressed (so a backup never fills that disk).
+     * staging directory has room for the whole database uncompressed and a tenth (so a backup never fills that disk).
      */
     public enum CompressAt { AUTO, SERVER, CLIENT }
 
@@ -258,15 +258,14 @@ public final class BackupService {
      */
     private Taken staged(String label, String id, Options options, long expectedBytes) {
         try (StagingDirectory dir = staging()) {
-            Path staging = dir.path();
-            ProcessRunner.Result r = ProcessRunner.run(basebackup(label, staging.resolve("out").toString()), Map.of(),
+            ProcessRunner.Result r = ProcessRunner.run(basebackup(label, dir.output().toString()), Map.of(),
                     Duration.ofHours(24));
             if (!r.ok()) {
                 throw new PitrException(ExitCode.IO_FAILURE, "pg_basebackup failed (exit " + r.exitCode() + "): "
                         + r.stderr().strip().replace('\n', ' '));
             }
             List<Path> tars;
-            try (Stream<Path> files = Files.list(staging.resolve("out"))) {
+            try (Stream<Path> files = Files.list(dir.output())) {
                 tars = files.filter(f -> f.getFileName().toString().endsWith(".tar"))
                         .sorted(Comparator.comparing((Path f) -> !f.getFileName().toString().equals("base.tar"))
                                 .thenComparing(Path::toString)).toList();
@@ -281,7 +280,7 @@ public final class BackupService {
                     up.picked().forEach(picked::putIfAbsent);
                 }
             }
-            byte[] manifest = Files.readAllBytes(staging.resolve("out/backup_manifest"));
+            byte[] manifest = Files.readAllBytes(dir.output().resolve("backup_manifest"));
             if (!picked.containsKey("backup_label") || !picked.containsKey("tablespace_map")) {
                 throw new PitrException(ExitCode.IO_FAILURE, "pg_basebackup's base.tar had no backup_label/tablespace_map");
             }
@@ -322,10 +321,9 @@ public final class BackupService {
     private Taken serverCompressed(String label, String id, Options options, long expectedBytes) {
         try (StagingDirectory staging = staging();
              BasebackupProgress watch = new BasebackupProgress(server, progress, bar, expectedBytes)) {
-            Path out = staging.path().resolve("out");
-            List<String> command = new ArrayList<>(basebackup(label, out.toString()));
+            List<String> command = new ArrayList<>(basebackup(label, staging.output().toString()));
             command.add(ServerCompressedBackup.compressOption(options.compression()));
-            return new ServerCompressedBackup(repo, BackupCatalog.prefix(id)).take(command, out, watch::tick);
+            return new ServerCompressedBackup(repo, BackupCatalog.prefix(id)).take(command, staging, watch::tick);
         }
     }
 

@@ -66,10 +66,11 @@ final class ServerCompressedBackup {
     }
 
     /**
-     * Runs {@code command} (pg_basebackup writing tar archives into {@code out}) and stores every archive it
+     * Runs {@code command} (pg_basebackup writing tar archives into the staging output) and stores every archive it
      * writes while it writes it; {@code tick} runs every few milliseconds meanwhile (progress).
      */
-    BackupService.Taken take(List<String> command, Path out, Runnable tick) {
+    BackupService.Taken take(List<String> command, StagingDirectory staging, Runnable tick) {
+        Path out = staging.output();
         Process process;
         try {
             process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -84,8 +85,8 @@ final class ServerCompressedBackup {
             process.destroyForcibly();
             try {
                 process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
-                dev.pitr.core.Trees.delete(out);
-            } catch (IOException | InterruptedException e) {
+                staging.close();
+            } catch (InterruptedException e) {
                 // the JVM is going away: a leftover staging directory wastes space, it makes nothing wrong
             }
         }, "backup-stop");

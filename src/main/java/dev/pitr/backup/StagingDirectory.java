@@ -30,6 +30,11 @@ final class StagingDirectory implements AutoCloseable {
         return path;
     }
 
+    /** Where pg_basebackup writes: a directory it creates itself. */
+    Path output() {
+        return path.resolve("out");
+    }
+
     /** A new staging directory in {@code parent}, after removing those whose pitr is gone. */
     static StagingDirectory create(Path parent) {
         removeAbandoned(parent);
