@@ -105,6 +105,10 @@ final class ServerCompressedBackup {
                 if (exited) {
                     break;
                 }
+                Optional<PitrException> failed = firstFailure(following);
+                if (failed.isPresent() && process.isAlive()) { // the repository refused: stop now, not at its end
+                    throw failed.get(); // (a reader that failed because pg_basebackup did: its error says more)
+                }
                 tick.run();
                 Thread.sleep(TICK_MILLIS);
             }
@@ -195,6 +199,25 @@ final class ServerCompressedBackup {
         }
     }
 
+    /** The failure of a reader that has already ended with one. */
+    private static Optional<PitrException> firstFailure(Map<Path, Future<Stored>> following) throws InterruptedException {
+        for (Map.Entry<Path, Future<Stored>> f : following.entrySet()) {
+            if (f.getValue().isDone()) {
+                try {
+                    f.getValue().get();
+                } catch (ExecutionException e) {
+                    return Optional.of(storingFailed(f.getKey(), e.getCause()));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static PitrException storingFailed(Path archive, Throwable cause) {
+        return cause instanceof PitrException pe ? pe : new PitrException(ExitCode.IO_FAILURE, "storing "
+                + archive.getFileName() + " from pg_basebackup failed: " + cause.getMessage(), cause);
+    }
+
     /** base.tar first (it holds backup_label), the tablespaces after it in OID order. */
     private static BackupService.Taken taken(Path out, Map<Path, Future<Stored>> following) throws InterruptedException {
         List<Path> order = following.keySet().stream().sorted(Comparator
@@ -208,12 +231,7 @@ final class ServerCompressedBackup {
                 files.add(s.file());
                 s.picked().forEach(picked::putIfAbsent);
             } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                if (cause instanceof PitrException pe) {
-                    throw pe;
-                }
-                throw new PitrException(ExitCode.IO_FAILURE, "storing " + archive.getFileName() + " from pg_basebackup"
-                        + " failed: " + cause.getMessage(), cause);
+                throw storingFailed(archive, e.getCause());
             }
         }
         if (!picked.containsKey("backup_label") || files.isEmpty()) {
