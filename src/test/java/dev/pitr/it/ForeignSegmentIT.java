@@ -34,8 +34,11 @@ class ForeignSegmentIT {
         void run(PgCluster pg, String bucket, Cli cli, Path pgdata) throws Exception;
     }
 
-    /** Runs {@code scenario} against a fresh bucket and cluster, then aborts the restore and removes it all. */
-    private static void withArchivingCluster(String prefix, Scenario scenario) throws Exception {
+    /**
+     * Runs {@code scenario} against a fresh bucket and cluster, backed up after {@code setup} ran, then aborts
+     * the restore and removes it all.
+     */
+    private static void withBackedUpCluster(String prefix, String setup, Scenario scenario) throws Exception {
         EmbeddedS3 s3 = EmbeddedS3.shared();
         String bucket = s3.newBucket();
         Path work = TestDirs.shared(prefix);
@@ -46,6 +49,9 @@ class ForeignSegmentIT {
             Map<String, String> env = new HashMap<>(s3.env(bucket));
             env.put("PITR_PGPORT", String.valueOf(pg.port()));
             cli = new Cli(env, work);
+            pg.execute(setup);
+            Cli.Run backup = cli.run("backup", "create");
+            assertThat(backup.exitCode()).as(backup.stderr()).isZero();
             scenario.run(pg, bucket, cli, pgdata);
         } finally {
             if (cli != null) {
@@ -75,10 +81,8 @@ class ForeignSegmentIT {
 
     @Test
     void aRestoreStopsAtAForeignSegmentNamingIt() throws Exception {
-        withArchivingCluster("pitr-foreign-", (pg, bucket, cli, pgdata) -> {
-            pg.execute("CREATE TABLE t AS SELECT g FROM generate_series(1, 1000) g");
-            Cli.Run backup = cli.run("backup", "create");
-            assertThat(backup.exitCode()).as(backup.stderr()).isZero();
+        withBackedUpCluster("pitr-foreign-", "CREATE TABLE t AS SELECT g FROM generate_series(1, 1000) g",
+                (pg, bucket, cli, pgdata) -> {
             pg.execute("INSERT INTO t SELECT g FROM generate_series(1, 1000) g");
             String last = pg.query("SELECT pg_walfile_name(pg_switch_wal())");
             ArchiveIT.waitUntilArchived(pg, last);
@@ -95,10 +99,7 @@ class ForeignSegmentIT {
      */
     @Test
     void aForeignSegmentFetchedDuringReplayFailsTheRestoreInsteadOfEndingItEarly() throws Exception {
-        withArchivingCluster("pitr-foreign-late-", (pg, bucket, cli, pgdata) -> {
-            pg.execute("CREATE TABLE t (g int)");
-            Cli.Run backup = cli.run("backup", "create");
-            assertThat(backup.exitCode()).as(backup.stderr()).isZero();
+        withBackedUpCluster("pitr-foreign-late-", "CREATE TABLE t (g int)", (pg, bucket, cli, pgdata) -> {
             String refused = null;
             String last = null;
             int segments = dev.pitr.restore.RestorePlan.SEGMENTS_BEFORE_REPLAY + 6;
