@@ -63,8 +63,8 @@ public final class BackupService {
     }
 
     /**
-     * Options of one backup run. {@code partBytes}: the stream is cut into another object at the first file
-     * boundary past this size, so a restore extracts the parts side by side.
+     * Options of one backup run. {@code partBytes}: when pitr compresses, the stream is cut into another object
+     * at the first file boundary past this size, so a restore extracts the parts side by side.
      */
     public record Options(String label, Compression compression, long partBytes, Duration archiveWait,
                           CompressAt compressAt) {
@@ -100,24 +100,24 @@ public final class BackupService {
             throw PitrException.usage("server is PostgreSQL " + db.major() + " but pg_basebackup is " + bins.major()
                     + ": set pg-bin to the matching version");
         }
-        serverCompresses(options, db); // refused before anything is written
-        StagingDirectory.removeAbandoned(Path.of(System.getProperty("java.io.tmpdir"))); // whichever way this one goes
+        boolean byServer = serverCompresses(options, db); // refused before anything is written
+        StagingDirectory.removeAbandoned(temporaryDirectory()); // whichever way this one goes
         new IdentityStore(repo).bind(db.systemIdentifier(), db.major(), db.segmentSize());
 
         // the start marker is visible at once, so an interrupted backup shows up as incomplete; the heartbeat
         // keeps 'expire' off it while it runs
         try (BackupLease lease = BackupLease.claim(repo, Instant.now())) {
-            return create(options, lease.id(), db);
+            return create(options, lease.id(), db, byServer);
         }
     }
 
-    private BackupMetadata create(Options options, String id, Server db) {
+    private BackupMetadata create(Options options, String id, Server db, boolean byServer) {
         String label = options.label() == null ? "pitr " + id : options.label();
         String key = BackupCatalog.prefix(id) + "base.tar.zst";
         Taken taken;
-        if (serverCompresses(options, db)) {
+        if (byServer) {
             progress.accept("backup " + id + ": the server compresses (zstd " + options.compression().level()
-                    + "), each archive stored from " + System.getProperty("java.io.tmpdir") + " into " + repo.url()
+                    + "), each archive stored from " + temporaryDirectory() + " into " + repo.url()
                     + " as pg_basebackup writes it");
             taken = serverCompressed(label, id, options, db.size());
         } else if (db.tablespaces() == 0) {
@@ -287,7 +287,7 @@ public final class BackupService {
             return new Taken(stored, new String(picked.get("backup_label"), StandardCharsets.UTF_8), manifest,
                     java.util.Optional.of(picked.get("tablespace_map")));
         } catch (IOException e) {
-            throw PitrException.io("backup staging in " + System.getProperty("java.io.tmpdir") + " failed: "
+            throw PitrException.io("backup staging in " + temporaryDirectory() + " failed: "
                     + e.getMessage(), e);
         }
     }
@@ -306,7 +306,7 @@ public final class BackupService {
         if (major < 15) {
             return Optional.of("PostgreSQL " + major + " cannot compress a base backup (15 and later can)");
         }
-        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        Path tmp = temporaryDirectory();
         try {
             long free = Files.getFileStore(tmp).getUsableSpace();
             // compressed it is smaller, but an incompressible database is not: never fill that disk
@@ -328,7 +328,12 @@ public final class BackupService {
     }
 
     private static StagingDirectory staging() {
-        return StagingDirectory.create(Path.of(System.getProperty("java.io.tmpdir")));
+        return StagingDirectory.create(temporaryDirectory());
+    }
+
+    /** Where backups stage: java.io.tmpdir (-Djava.io.tmpdir in PITR_JAVA_OPTS moves it). */
+    private static Path temporaryDirectory() {
+        return Path.of(System.getProperty("java.io.tmpdir"));
     }
 
     static CompletableFuture<String> stderrOf(Process process) {

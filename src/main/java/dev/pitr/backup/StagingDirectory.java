@@ -13,8 +13,8 @@ import java.util.Optional;
 /**
  * Where pg_basebackup writes when its output cannot be streamed: {@code pitr-backup-*} in the temporary
  * directory, removed when the backup ends. Each one names the pitr process that owns it, so one left behind by
- * a pitr that was killed outright (SIGKILL, a crash: no code of it runs) is removed by the next backup,
- * instead of filling the disk one backup at a time.
+ * a pitr that was killed outright (SIGKILL, a crash: no code of it runs) is removed by the next backup
+ * ({@link #removeAbandoned}), instead of filling the disk one backup at a time.
  */
 final class StagingDirectory implements AutoCloseable {
     static final String PREFIX = "pitr-backup-";
@@ -35,9 +35,8 @@ final class StagingDirectory implements AutoCloseable {
         return path.resolve("out");
     }
 
-    /** A new staging directory in {@code parent}, after removing those whose pitr is gone. */
+    /** A new staging directory in {@code parent}, owned by this process. */
     static StagingDirectory create(Path parent) {
-        removeAbandoned(parent);
         try {
             Path dir = Files.createTempDirectory(parent, PREFIX);
             Files.writeString(dir.resolve(OWNER), Long.toString(ProcessHandle.current().pid()));
