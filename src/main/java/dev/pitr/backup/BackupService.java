@@ -193,7 +193,7 @@ public final class BackupService {
 
     /** What pg_basebackup produced: the stored tars, its backup_label and its manifest. */
     record Taken(List<BackupMetadata.BackupFile> files, String backupLabel, byte[] manifest,
-                         java.util.Optional<byte[]> tablespaceMap) {
+                         Optional<byte[]> tablespaceMap) {
     }
 
     /** The files pitr reads out of pg_basebackup's tar as it passes. */
@@ -239,7 +239,7 @@ public final class BackupService {
                         + " (is the server PostgreSQL 13+?)");
             }
             return new Taken(up.files(), up.backupLabel(), up.picked().get("backup_manifest"),
-                    java.util.Optional.empty());
+                    Optional.empty());
         } catch (PitrException e) {
             process.destroyForcibly();
             String err = stderr.join().strip().replace('\n', ' ');
@@ -285,7 +285,7 @@ public final class BackupService {
                 throw new PitrException(ExitCode.IO_FAILURE, "pg_basebackup's base.tar had no backup_label/tablespace_map");
             }
             return new Taken(stored, new String(picked.get("backup_label"), StandardCharsets.UTF_8), manifest,
-                    java.util.Optional.of(picked.get("tablespace_map")));
+                    Optional.of(picked.get("tablespace_map")));
         } catch (IOException e) {
             throw PitrException.io("backup staging in " + temporaryDirectory() + " failed: "
                     + e.getMessage(), e);
@@ -466,7 +466,7 @@ public final class BackupService {
         }
 
         /** The repository's own error, when the upload failed by itself (before the source did). */
-        java.util.Optional<RuntimeException> uploadFailure() {
+        Optional<RuntimeException> uploadFailure() {
             try {
                 stored.get(30, java.util.concurrent.TimeUnit.SECONDS);
             } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
@@ -474,7 +474,7 @@ public final class BackupService {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            return java.util.Optional.ofNullable(ownFailure.get());
+            return Optional.ofNullable(ownFailure.get());
         }
 
         BackupMetadata.BackupFile await(String name, long rawBytes) {

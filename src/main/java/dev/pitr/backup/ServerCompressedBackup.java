@@ -12,6 +12,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -174,12 +175,7 @@ final class ServerCompressedBackup {
         });
         MessageDigest sha = Hashing.sha256();
         long stored;
-        try (InputStream compressed = new dev.pitr.core.ObservedInputStream(new GrowingFileInputStream(archive, writer)) {
-            @Override
-            protected void observe(byte[] b, int off, int n) {
-                sha.update(b, off, n);
-            }
-        }) {
+        try (InputStream compressed = new DigestInputStream(new GrowingFileInputStream(archive, writer), sha)) {
             stored = repo.putStream(key, compressed);
         }
         TarParts.Result tar = result(decoded, archive);
