@@ -99,7 +99,7 @@ final class TargetCommand {
             for (Candidate c : result.candidates().subList(0, Math.min(limit, result.candidates().size()))) {
                 out.println(String.format("#%d %s  %s  db=%s user=%s pid=%s%s%s%s", rank++, c.timeText(), c.kind(),
                         c.database(), c.user(), c.pid(), c.session() == null ? "" : " session=" + c.session(),
-                        c.xid() == null ? "" : " xid=" + c.xid(), c.failed() ? "  (FAILED, did not commit)" : c.rolledBack() ? "  (ROLLED BACK by its session)" : ""));
+                        c.xid() == null ? "" : " xid=" + c.xid(), c.committed() ? "" : "  (" + c.outcome().setAsideBecause() + ": set aside)"));
                 out.println("   " + c.sql().replace("\n", "\n   ") + "   [" + c.location() + "]");
             }
             result.recommendation().ifPresent(r -> printRecommendation(out, r));

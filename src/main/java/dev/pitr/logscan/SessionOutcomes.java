@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -29,8 +30,8 @@ final class SessionOutcomes {
     static Set<String> rolledBack(List<Candidate> candidates, Set<Path> splittable, Function<Path, LogReader> readers) {
         Map<String, List<Candidate>> byFile = new HashMap<>();
         for (Candidate c : candidates) {
-            if (c.pid() != null && !c.failed()) {
-                byFile.computeIfAbsent(file(c), f -> new ArrayList<>()).add(c);
+            if (c.pid() != null && c.committed()) {
+                byFile.computeIfAbsent(c.place().file(), f -> new ArrayList<>()).add(c);
             }
         }
         Set<String> out = new HashSet<>();
@@ -45,7 +46,18 @@ final class SessionOutcomes {
      */
     static final long WINDOW_BYTES = 8L << 20;
 
+    /**
+     * A control statement at a place in the log: the message's position (byte offset or line) times
+     * {@link #STATEMENTS}, plus the statement's index in its query string, so a string's own statements keep their
+     * order around a candidate inside it.
+     */
     private record Event(long position, Control control) {
+    }
+
+    private static final long STATEMENTS = 4096;
+
+    private static long position(long message, int statement) {
+        return message * STATEMENTS + Math.min(statement, STATEMENTS - 1);
     }
 
     private static Set<String> inFile(Path file, List<Candidate> candidates, boolean splittable,
@@ -58,15 +70,21 @@ final class SessionOutcomes {
             if (e.pid() == null || !pids.contains(e.pid())) {
                 return;
             }
-            Control c;
-            if (e.severity().failure()) {
-                c = Control.OTHER; // an error: the open transaction can only roll back now
-            } else {
-                c = messages.statement(e.message()).map(s -> control(s.sql())).orElse(null);
+            long at = splittable ? e.offset() : e.line();
+            List<Event> mine = events.computeIfAbsent(e.pid(), p -> new ArrayList<>());
+            if (e.severity().failure()) { // an error: the open transaction can only roll back now
+                mine.add(new Event(position(at, 0), Control.OTHER));
+                return;
             }
-            if (c != null) {
-                events.computeIfAbsent(e.pid(), p -> new ArrayList<>()).add(new Event(splittable ? e.offset() : e.line(), c));
-            }
+            messages.statement(e.message()).ifPresent(st -> {
+                List<Optional<TransactionControl>> controls = TransactionControl.ofEach(SqlTokenizer.statements(st.sql()));
+                for (int i = 0; i < controls.size(); i++) {
+                    Control c = controls.get(i).map(SessionOutcomes::control).orElse(null);
+                    if (c != null) {
+                        mine.add(new Event(position(at, i), c));
+                    }
+                }
+            });
         };
         boolean byOffset = splittable && candidates.stream().allMatch(c -> c.offset() >= 0);
         if (byOffset) { // only the neighbourhood of each candidate, not the whole (maybe huge) file
@@ -89,7 +107,7 @@ final class SessionOutcomes {
         for (Candidate c : candidates) {
             List<Event> mine = events.getOrDefault(c.pid(), List.of());
             if (rolledBack(mine.stream().sorted(java.util.Comparator.comparingLong(Event::position)).toList(),
-                    byOffset ? c.offset() : line(c))) {
+                    position(byOffset ? c.offset() : c.place().line(), c.place().statement()))) {
                 out.add(c.location());
             }
         }
@@ -143,22 +161,13 @@ final class SessionOutcomes {
         return false;
     }
 
-    /** A transaction-control statement, or null for any other SQL. */
-    private static Control control(String sql) {
-        List<List<SqlTokenizer.Token>> statements = SqlTokenizer.statements(sql);
-        if (statements.size() != 1 || statements.get(0).isEmpty()) {
-            return null;
-        }
-        List<SqlTokenizer.Token> t = statements.get(0);
-        String first = t.get(0).upper();
-        String second = t.size() > 1 ? t.get(1).upper() : "";
-        return switch (first) {
-            case "BEGIN" -> Control.BEGIN;
-            case "START" -> second.equals("TRANSACTION") ? Control.BEGIN : null;
-            case "COMMIT", "END" -> second.equals("PREPARED") ? null : Control.COMMIT;
-            case "ROLLBACK", "ABORT" -> second.equals("TO") || second.equals("PREPARED") ? null : Control.ROLLBACK;
-            case "PREPARE" -> second.equals("TRANSACTION") ? Control.COMMIT : null; // out of the session's hands
-            default -> null;
+    /** How a session's control statement moves its transaction; savepoints do not end it (null). */
+    private static Control control(TransactionControl c) {
+        return switch (c.kind()) {
+            case BEGIN -> Control.BEGIN;
+            case COMMIT -> Control.COMMIT;
+            case ROLLBACK -> Control.ROLLBACK;
+            case SAVEPOINT, RELEASE, ROLLBACK_TO -> null;
         };
     }
 
@@ -182,12 +191,4 @@ final class SessionOutcomes {
     private static final WordSet CONTROL = new WordSet(CONTROL_WORDS);
     /** ERROR and FATAL in every language the catalogs have (FEHLER, ОШИБКА, 错误, ...). */
     private static final List<String> ERRORS = LogMessages.standard().translations("ERROR", "FATAL");
-
-    private static String file(Candidate c) {
-        return c.location().substring(0, c.location().lastIndexOf(':'));
-    }
-
-    private static long line(Candidate c) {
-        return Long.parseLong(c.location().substring(c.location().lastIndexOf(':') + 1));
-    }
 }

@@ -143,7 +143,7 @@ public final class TargetFinder {
         }
         Set<String> rolledBack = SessionOutcomes.rolledBack(unique, plainStderr, file -> new LogReader(q.format(), compiled,
                 zone, new ScanStats(), SessionOutcomes::mayMatter).year(q.year().orElse(yearOf(file))));
-        unique.replaceAll(c -> rolledBack.contains(c.location()) ? c.markRolledBack() : c);
+        unique.replaceAll(c -> rolledBack.contains(c.location()) ? c.settle(Candidate.Outcome.ROLLED_BACK_BY_SESSION) : c);
         unique.sort(Comparator.comparingInt(Candidate::score).reversed()
                 .thenComparing(Candidate::time, Comparator.nullsLast(Comparator.reverseOrder())));
         return new Result(unique, unique.stream().filter(Candidate::committed).findFirst()
@@ -330,8 +330,8 @@ public final class TargetFinder {
         if (drops.isPresent()) {
             Instant start = startBound(e, st.get());
             droppers.add(new Candidate(start, e.timeText(), e.precision(), e.database(), e.user(), e.pid(), e.session(),
-                    e.xid(), st.get().sql().strip(), drops.get(), List.of(), false, false, 0, e.file() + ":" + e.line(),
-                    e.time(), "", e.offset()));
+                    e.xid(), st.get().sql().strip(), drops.get(), List.of(), Candidate.Outcome.MAY_HAVE_COMMITTED, 0,
+                    new Candidate.Place(e.file() + ":" + e.line(), e.offset(), 0), e.time(), ""));
         }
     }
     /**
@@ -429,39 +429,69 @@ public final class TargetFinder {
                 || q.until().isPresent() && e.time() != null && e.time().isAfter(q.until().get())) {
             return;
         }
-        List<DestructiveStatement> destructive = SqlClassifier.classify(sql);
-        int score;
-        DestructiveStatement.Kind kind;
-        List<String> objects = new ArrayList<>();
-        destructive.forEach(d -> d.objects().forEach(o -> objects.add(o.toString())));
-        if (q.table().isPresent()) {
-            Optional<DestructiveStatement> hit = destructive.stream()
-                    .filter(d -> d.objects().stream().anyMatch(o -> o.matches(q.table().get()))).findFirst();
-            if (hit.isEmpty()) {
-                return;
-            }
-            score = 100 + hit.get().kind().weight();
-            kind = hit.get().kind();
-        } else if (q.statement().isPresent()) {
-            if (!q.statement().get().matcher(sql).find()) {
-                return;
-            }
-            score = 20 + destructive.stream().mapToInt(d -> d.kind().weight()).max().orElse(0);
-            kind = destructive.isEmpty() ? DestructiveStatement.Kind.MATCH : destructive.get(0).kind();
-        } else {
-            if (destructive.isEmpty()) {
-                return;
-            }
-            DestructiveStatement top = destructive.stream().max(Comparator.comparingInt(d -> d.kind().weight())).get();
-            score = top.kind().weight() + (top.cascade() ? 5 : 0);
-            kind = top.kind();
+        Optional<Hit> hit = hit(q, sql);
+        if (hit.isEmpty()) {
+            return;
         }
-        found.add(new Candidate(startBound(e, logged.get()), e.timeText(), e.precision(), e.database(), e.user(), e.pid(),
-                e.session(), e.xid() != null && e.xid() > 0 ? e.xid() : null, sql.strip(), kind, objects, false, false, score,
-                e.file() + ":" + e.line(), e.time(), basis(e, logged.get()), e.offset()));
+        Candidate c = new Candidate(startBound(e, logged.get()), e.timeText(), e.precision(), e.database(), e.user(),
+                e.pid(), e.session(), e.xid() != null && e.xid() > 0 ? e.xid() : null, sql.strip(), hit.get().kind(),
+                hit.get().objects(), Candidate.Outcome.MAY_HAVE_COMMITTED, hit.get().score(),
+                new Candidate.Place(e.file() + ":" + e.line(), e.offset(), hit.get().statement()), e.time(),
+                basis(e, logged.get()));
+        found.add(hit.get().undoneWithin() ? c.settle(Candidate.Outcome.ROLLED_BACK_IN_QUERY) : c);
         if (e.pid() != null) {
             lastByPid.put(e.pid(), found.size() - 1);
         }
+    }
+
+    /**
+     * What in one logged query string matches the query: the statement, its kind and score, every object the
+     * string destroys, and whether the string's own transaction control undoes it. A string may hold several
+     * statements ({@code BEGIN; DELETE FROM t; ROLLBACK}); one that it does not undo is preferred.
+     */
+    private record Hit(int statement, DestructiveStatement.Kind kind, int score, List<String> objects,
+                       boolean undoneWithin) {
+    }
+
+    static Optional<Hit> hit(TargetQuery q, String sql) {
+        boolean matches = q.statement().map(p -> p.matcher(sql).find()).orElse(true);
+        if (!matches || q.statement().isEmpty() && SqlClassifier.plainlyHarmless(sql)) {
+            return Optional.empty();
+        }
+        List<List<SqlTokenizer.Token>> statements = SqlTokenizer.statements(sql);
+        List<Optional<TransactionControl>> controls = TransactionControl.ofEach(statements);
+        List<String> objects = new ArrayList<>();
+        List<Hit> hits = new ArrayList<>();
+        for (int i = 0; i < statements.size(); i++) {
+            List<DestructiveStatement> destructive = SqlClassifier.withCtes(statements.get(i));
+            destructive.forEach(d -> d.objects().forEach(o -> objects.add(o.toString())));
+            int index = i;
+            scoreOf(q, destructive).ifPresent(top -> hits.add(new Hit(index, top.kind(), top.score(), objects,
+                    TransactionControl.undoneWithin(controls, index))));
+        }
+        if (hits.isEmpty() && q.statement().isPresent()) {
+            hits.add(new Hit(0, DestructiveStatement.Kind.MATCH, 20, objects, false));
+        }
+        return hits.stream().min(Comparator.comparing(Hit::undoneWithin)
+                        .thenComparing(Comparator.comparingInt(Hit::score).reversed()))
+                .map(h -> new Hit(h.statement(), h.kind(), h.score(), List.copyOf(objects), h.undoneWithin()));
+    }
+
+    private record Scored(DestructiveStatement.Kind kind, int score) {
+    }
+
+    /** How one statement's destructive parts rank for the query: the named table first, then by what they destroy. */
+    private static Optional<Scored> scoreOf(TargetQuery q, List<DestructiveStatement> destructive) {
+        if (q.table().isPresent()) {
+            return destructive.stream().filter(d -> d.objects().stream().anyMatch(o -> o.matches(q.table().get())))
+                    .findFirst().map(d -> new Scored(d.kind(), 100 + d.kind().weight()));
+        }
+        if (q.statement().isPresent()) {
+            return destructive.stream().findFirst().map(d -> new Scored(d.kind(),
+                    20 + destructive.stream().mapToInt(x -> x.kind().weight()).max().orElse(0)));
+        }
+        return destructive.stream().max(Comparator.comparingInt(d -> d.kind().weight()))
+                .map(d -> new Scored(d.kind(), d.kind().weight() + (d.cascade() ? 5 : 0)));
     }
 
     /**

@@ -60,7 +60,7 @@ final class UnarchivedWal {
         }
         try {
             WalPageHeader h = WalPageHeader.read(head, f.toString());
-            return h.systemIdentifierText().equals(systemIdentifier) && h.timeline() == name.timeline()
+            return h.systemIdentifierText().equals(systemIdentifier) && h.timelineFits(name)
                     && Integer.bitCount(h.segmentSize()) == 1 && h.pageAddress() == name.startLsn(h.segmentSize()).value();
         } catch (PitrException notWal) {
             return false;

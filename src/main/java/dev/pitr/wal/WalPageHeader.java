@@ -41,6 +41,17 @@ public record WalPageHeader(int magic, int info, int timeline, long pageAddress,
         return Long.toUnsignedString(systemIdentifier);
     }
 
+    /**
+     * Whether the first page's timeline can be the named segment's: the same, or an earlier one. A server that
+     * leaves recovery (a promoted standby, an end of recovery) anywhere but on a segment boundary starts the new
+     * timeline's first segment as a copy of the old timeline's pages up to the switch point, so that segment's
+     * first page still says the old timeline; PostgreSQL's own reader only refuses a timeline that goes
+     * backwards from page to page.
+     */
+    public boolean timelineFits(WalSegmentName name) {
+        return timeline >= 1 && timeline <= name.timeline();
+    }
+
     /** Checks the header against the file's name and length, as PostgreSQL itself would on replay. */
     public void checkMatches(WalSegmentName name, long fileLength, String what) {
         if (Integer.bitCount(segmentSize) != 1 || segmentSize < (1 << 20)) {
@@ -50,9 +61,9 @@ public record WalPageHeader(int magic, int info, int timeline, long pageAddress,
             throw PitrException.usage(what + " is " + fileLength + " bytes but its header says segments are "
                     + segmentSize + " bytes: the file is truncated or damaged");
         }
-        if (timeline != name.timeline()) {
+        if (!timelineFits(name)) {
             throw PitrException.usage(what + ": header says timeline " + timeline + " but the name says "
-                    + name.timeline());
+                    + name.timeline() + ": a segment's pages never belong to a later timeline than its name");
         }
         Lsn expected = name.startLsn(segmentSize);
         if (pageAddress != expected.value()) {

@@ -77,7 +77,7 @@ class RealLogsIT {
     @AfterAll
     static void cleanUp() {
         if (cli != null) {
-            for (String d : List.of("duration", "german")) {
+            for (String d : List.of("duration", "german", "onestring")) {
                 cli.run("restore", "abort", "--pgdata", work.resolve(d + "/data").toString());
             }
         }
@@ -287,6 +287,31 @@ class RealLogsIT {
         assertThat(decoy.get("sql").asText()).isEqualTo("DELETE FROM accounts");
         assertThat(decoy.get("rolledBack").asBoolean()).isTrue();
         assertKeepsBeforeAndExcludesMistake(i, found);
+    }
+
+    @Test
+    void aDeleteRolledBackInsideOneQueryStringAfterTheCommittedOneIsSetAside() throws Exception {
+        settings(Map.of("log_line_prefix", "'%m [%p] %q%u@%d '", "log_statement", "'all'",
+                "log_min_duration_statement", "-1", "log_timezone", "'UTC'", "lc_messages", "'C'"));
+        pg.execute("CREATE TABLE carts AS SELECT g AS id FROM generate_series(1, 150) g");
+        Incident i = incident("onestring", 100, s -> {
+            s.execute("DELETE FROM carts"); // the mistake, in autocommit
+            try (Connection simple = pg.connectSimple("postgres"); Statement one = simple.createStatement()) {
+                one.execute("BEGIN; DELETE FROM carts; ROLLBACK;"); // later, undone by its own query string
+            }
+        });
+        assertThat(Files.readString(i.stderr())).as("one logged statement").contains("BEGIN; DELETE FROM carts; ROLLBACK;");
+        JsonNode found = find(i.stderr(), "--table", "carts");
+        JsonNode first = found.get("candidates").get(0);
+        assertThat(first.get("sql").asText()).isEqualTo("DELETE FROM carts");
+        assertThat(first.get("outcome").asText()).isEqualTo("MAY_HAVE_COMMITTED");
+        JsonNode decoy = found.get("candidates").get(1);
+        assertThat(decoy.get("sql").asText()).startsWith("BEGIN; DELETE FROM carts; ROLLBACK");
+        assertThat(decoy.get("outcome").asText()).isEqualTo("ROLLED_BACK_IN_QUERY");
+        assertThat(cli.run("target", "find", "--log", i.stderr().toString(), "--table", "carts").stdout())
+                .contains("ROLLED BACK by its own query string: set aside");
+        assertKeepsBeforeAndExcludesMistake(i, found);
+        assertRestored(i, "carts", "150", "--table", "carts");
     }
 
     @Test

@@ -68,6 +68,31 @@ class TargetFinderTest {
     }
 
     @Test
+    void aDeleteRolledBackByItsOwnQueryStringNeverOutranksTheCommittedOne() throws Exception {
+        TargetFinder.Result r = find("%m [%p] ", "carts",
+                "2026-03-25 14:14:00.000 UTC [7] LOG:  statement: DELETE FROM carts",
+                "2026-03-25 14:15:00.000 UTC [8] LOG:  statement: BEGIN; DELETE FROM carts; ROLLBACK;",
+                "2026-03-25 14:16:00.000 UTC [9] LOG:  statement: SELECT 1; DELETE FROM carts; ROLLBACK; DELETE FROM carts");
+        assertThat(r.candidates()).extracting(c -> c.pid() + ":" + c.outcome())
+                .containsExactly("9:MAY_HAVE_COMMITTED", "7:MAY_HAVE_COMMITTED", "8:ROLLED_BACK_IN_QUERY");
+        assertThat(r.candidates().get(0).place().statement()).as("the DELETE after the ROLLBACK").isEqualTo(3);
+        assertThat(r.recommendation().orElseThrow().time()).isEqualTo(Instant.parse("2026-03-25T14:16:00Z"));
+    }
+
+    @Test
+    void aTransactionOpenedInOneStringAndRolledBackByTheNextIsSetAside() throws Exception {
+        TargetFinder.Result r = find("%m [%p] ", "carts",
+                "2026-03-25 14:14:00.000 UTC [7] LOG:  statement: DELETE FROM carts",
+                "2026-03-25 14:15:00.000 UTC [8] LOG:  statement: BEGIN; DELETE FROM carts",
+                "2026-03-25 14:15:01.000 UTC [8] LOG:  statement: ROLLBACK",
+                "2026-03-25 14:16:00.000 UTC [9] LOG:  statement: DELETE FROM carts; COMMIT",
+                "2026-03-25 14:16:01.000 UTC [9] LOG:  statement: BEGIN",
+                "2026-03-25 14:16:02.000 UTC [9] LOG:  statement: ROLLBACK");
+        assertThat(r.candidates()).extracting(c -> c.pid() + ":" + c.outcome())
+                .containsExactly("9:MAY_HAVE_COMMITTED", "7:MAY_HAVE_COMMITTED", "8:ROLLED_BACK_BY_SESSION");
+    }
+
+    @Test
     void aKnownXidGivesAnExactTargetAndSecondsPrecisionIsReported() throws Exception {
         TargetFinder.Result withXid = find("%m [%p] xid=%x ", "t",
                 "2026-03-25 14:14:00.000 UTC [7] xid=745 LOG:  statement: DROP TABLE t");
@@ -116,8 +141,8 @@ class TargetFinderTest {
     @Test
     void theDefaultStopsBeforeThePinnedCommitAndFirstRecordIsAChoiceThatCountsItsLoss() {
         Candidate c = new Candidate(Instant.parse("2026-03-25T14:14:02Z"), "t", LogTime.Precision.MILLIS, "shop", "app",
-                2, null, null, "DROP TABLE t", DestructiveStatement.Kind.DROP_TABLE, List.of("t"), false, false, 150, "pg.log:1",
-                Instant.parse("2026-03-25T14:14:02Z"), "", 0);
+                2, null, null, "DROP TABLE t", DestructiveStatement.Kind.DROP_TABLE, List.of("t"), Candidate.Outcome.MAY_HAVE_COMMITTED, 150,
+                new Candidate.Place("pg.log:1", 0, 0), Instant.parse("2026-03-25T14:14:02Z"), "");
         var t = new PinnedTransaction(731, List.of(), Lsn.parse("0/3000100"), true,
                 Lsn.parse("0/3400000"), Instant.parse("2026-03-25T14:14:14Z"), "COMMIT ...", 54,
                 Optional.of(Instant.parse("2026-03-25T14:14:02.1Z")), Optional.of(Instant.parse("2026-03-25T14:14:13.9Z")),

@@ -114,6 +114,15 @@ public final class PgCluster implements AutoCloseable {
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, "postgres", "");
     }
 
+    /**
+     * A connection that sends each query string as it is (the simple protocol), as psql and most drivers of other
+     * languages do: {@code BEGIN; DELETE ...; ROLLBACK} is then one message and one logged statement.
+     */
+    public Connection connectSimple(String database) throws SQLException {
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database
+                + "?preferQueryMode=simple", "postgres", "");
+    }
+
     /** Runs {@code sql} in {@code database}, in order, each in autocommit. */
     public void executeIn(String database, String... sql) {
         try (Connection c = connect(database); Statement s = c.createStatement()) {

@@ -23,6 +23,15 @@ class WalPageHeaderTest {
     }
 
     @Test
+    void theFirstSegmentOfALaterTimelineStartsWithItsParentsPages() {
+        byte[] seg = SyntheticWal.segment(7L, name, MB16);
+        WalPageHeader h = WalPageHeader.read(seg, "seg");
+        WalSegmentName promotedMidSegment = WalSegmentName.parse("000000040000000200000005").orElseThrow();
+        h.checkMatches(promotedMidSegment, MB16, "seg");
+        assertThat(h.timelineFits(promotedMidSegment)).isTrue();
+    }
+
+    @Test
     void refusesTruncatedRenamedAndForeignFiles() {
         byte[] seg = SyntheticWal.segment(7L, name, MB16);
         WalPageHeader h = WalPageHeader.read(seg, "seg");
@@ -30,8 +39,8 @@ class WalPageHeaderTest {
                 .isInstanceOf(PitrException.class).hasMessageContaining("truncated");
         WalSegmentName other = WalSegmentName.parse("000000030000000200000006").orElseThrow();
         assertThatThrownBy(() -> h.checkMatches(other, MB16, "seg")).hasMessageContaining("renamed or damaged");
-        WalSegmentName otherTli = WalSegmentName.parse("000000040000000200000005").orElseThrow();
-        assertThatThrownBy(() -> h.checkMatches(otherTli, MB16, "seg")).hasMessageContaining("timeline");
+        WalSegmentName earlierTli = WalSegmentName.parse("000000020000000200000005").orElseThrow();
+        assertThatThrownBy(() -> h.checkMatches(earlierTli, MB16, "seg")).hasMessageContaining("timeline");
         byte[] text = Arrays.copyOf("hello, this is not WAL at all, not even close".getBytes(), 64);
         assertThatThrownBy(() -> WalPageHeader.read(text, "notwal")).hasMessageContaining("not a PostgreSQL 13+ WAL");
         assertThatThrownBy(() -> WalPageHeader.read(new byte[3], "tiny")).hasMessageContaining("too short");
