@@ -72,6 +72,7 @@ public final class ArchiveVerifier {
         long checked = 0;
         if (deep) {
             checked = deepCheck(problems, parallel, snap.identity().map(i -> i.systemIdentifier()));
+            checked += checkBackupsReadBack(snap, parallel, problems);
         }
         return new Report(problems, switches, checked);
     }
@@ -102,6 +103,19 @@ public final class ArchiveVerifier {
                 }
             }
         }
+    }
+
+    /** Every complete backup read back whole ({@link BackupVerifier}): a damaged one is found before a restore needs it. */
+    private long checkBackupsReadBack(Inventory.Snapshot snap, int parallel, List<Problem> problems) {
+        BackupVerifier verifier = new BackupVerifier(repo);
+        long objects = 0;
+        for (BackupMetadata b : snap.backups().stream().flatMap(e -> e.metadata().stream()).toList()) {
+            BackupVerifier.Result r = verifier.verify(b, parallel);
+            objects += r.objects();
+            r.damage().forEach(d -> problems.add(new Problem("damaged-backup", d.key(), "backup " + b.id() + ": "
+                    + d.detail() + "; it cannot be restored (see 'pitr backup verify')", true)));
+        }
+        return objects;
     }
 
     /**

@@ -32,6 +32,16 @@ public record BackupMetadata(@JsonProperty("format_version") int formatVersion,
     public static final int FORMAT_VERSION = 1;
 
     /**
+     * The earliest time target this backup restores to: its stop time rounded up to the microsecond, the
+     * precision of PostgreSQL's timestamps and of every time pitr prints, so the start it shows is accepted.
+     */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public Instant restorableFrom() {
+        Instant micros = stopTime.truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+        return micros.equals(stopTime) ? micros : micros.plus(1, java.time.temporal.ChronoUnit.MICROS);
+    }
+
+    /**
      * One stored object of the backup (a zstd-compressed tar stream) and how it is proven whole: backups since
      * the stored digest carry the SHA-256 of the object as stored (and zstd's content checksum in its frames),
      * which costs a twentieth of hashing the uncompressed stream; older ones carry the SHA-256 of the

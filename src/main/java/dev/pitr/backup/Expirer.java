@@ -79,8 +79,30 @@ public final class Expirer {
         return new Plan(retained, expired, incomplete, wal, keepFrom.map(WalSegmentName::toString));
     }
 
-    /** Deletes what the plan names; a backup's metadata goes first, so a half-deleted backup is never "complete". */
+    /** Backups of the repository kept by the plan, read back newest first until one is whole; refuses otherwise. */
+    private void requireAWholeRetainedBackup(Plan plan) {
+        BackupCatalog catalog = new BackupCatalog(repo);
+        List<BackupMetadata> retained = plan.retained().stream().map(catalog::require)
+                .sorted(Comparator.comparing(BackupMetadata::stopTime)).toList();
+        if (new BackupVerifier(repo).newestWhole(retained, VERIFY_PARALLEL).isEmpty()) {
+            throw PitrException.verification("every backup expire would keep (" + String.join(", ", plan.retained())
+                    + ") is damaged (see 'pitr backup verify'): nothing was deleted; take a new backup with 'pitr backup"
+                    + " create' first, or keep more with --keep-full");
+        }
+    }
+
+    /** Objects read back at once while checking the retained backups. */
+    private static final int VERIFY_PARALLEL = 4;
+
+    /**
+     * Deletes what the plan names; a backup's metadata goes first, so a half-deleted backup is never "complete".
+     * Before any backup goes, the backups kept are read back (newest first) until one proves whole: expiring must
+     * never leave only damaged backups behind.
+     */
     public void execute(Plan plan) {
+        if (!plan.expiredBackups().isEmpty()) {
+            requireAWholeRetainedBackup(plan);
+        }
         List<String> backups = new ArrayList<>(plan.expiredBackups());
         backups.addAll(plan.incompleteBackups());
         for (String id : backups) {

@@ -3,6 +3,7 @@ package dev.pitr.backup;
 import dev.pitr.core.Parallel;
 import dev.pitr.wal.SegmentRuns;
 import dev.pitr.wal.WalObjectFormat;
+import dev.pitr.wal.ArchiveHorizon;
 import dev.pitr.wal.WalArchive;
 import dev.pitr.repo.IdentityStore;
 import dev.pitr.repo.ObjectInfo;
@@ -34,7 +35,10 @@ public final class Inventory {
     public record Gap(String firstMissing, String lastMissing, long count) {
     }
 
-    /** From a backup to the end of the WAL that follows it without a gap. */
+    /**
+     * From a backup (its end, to the microsecond) to the newest commit in the WAL archived after it without a gap:
+     * the times a time target reaches.
+     */
     public record Window(String backupId, Instant from, Instant to, WalSegmentName fromSegment, WalSegmentName toSegment) {
     }
 
@@ -49,9 +53,20 @@ public final class Inventory {
     }
 
     private final Repository repo;
+    private final Optional<ArchiveHorizon> horizon;
 
+    /** Timelines, runs and gaps only: no restorable windows (their ends are read from the WAL itself). */
     public Inventory(Repository repo) {
+        this(repo, Optional.empty());
+    }
+
+    /**
+     * With restorable windows: each from its backup's end to the newest commit archived after it (read with
+     * pg_waldump through {@code horizon}), the last time a time target reaches.
+     */
+    public Inventory(Repository repo, Optional<ArchiveHorizon> horizon) {
         this.repo = repo;
+        this.horizon = horizon;
     }
 
     public Snapshot snapshot() {
@@ -103,6 +118,7 @@ public final class Inventory {
         }
         List<String> onTimeline = new ArrayList<>();
         List<Window> windows = new ArrayList<>();
+        java.util.Map<WalSegmentName, Optional<Instant>> newestCommit = new java.util.HashMap<>(); // by a run's end
         for (BackupCatalog.Entry e : backups) {
             if (e.metadata().isEmpty() || e.metadata().get().timeline() != tl) {
                 continue;
@@ -117,9 +133,12 @@ public final class Inventory {
                 end = cursor;
                 cursor = cursor.next(segSize);
             }
-            if (end != null && end.compareTo(stop) >= 0) {
-                Instant to = segs.get(end).lastModified().isAfter(b.stopTime()) ? segs.get(end).lastModified() : b.stopTime();
-                windows.add(new Window(b.id(), b.stopTime(), to, b.stopSegment(), end));
+            if (end != null && end.compareTo(stop) >= 0 && horizon.isPresent()) {
+                Instant from = b.restorableFrom();
+                List<WalSegmentName> run = new ArrayList<>(segs.subMap(start, true, end, true).keySet());
+                Instant to = newestCommit.computeIfAbsent(end, last -> horizon.get().lastCommit(run)
+                        .map(ArchiveHorizon.Horizon::lastCommit)).filter(t -> t.isAfter(from)).orElse(from);
+                windows.add(new Window(b.id(), from, to, b.stopSegment(), end));
             }
         }
         return new Timeline(tl, parent, fork, history, segs.size(), runs, gaps, onTimeline, windows, unrecognized);

@@ -3,6 +3,8 @@ package dev.pitr.cli;
 import dev.pitr.backup.BackupCatalog;
 import dev.pitr.backup.BackupMetadata;
 import dev.pitr.backup.BackupService;
+import dev.pitr.backup.BackupVerifier;
+import dev.pitr.core.ExitCode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -10,8 +12,9 @@ import picocli.CommandLine.Parameters;
 import java.time.Duration;
 import java.util.List;
 
-@Command(name = "backup", description = "Base backups: create, list, show.", mixinStandardHelpOptions = true,
-        subcommands = {BackupCommand.Create.class, BackupCommand.ListBackups.class, BackupCommand.Show.class})
+@Command(name = "backup", description = "Base backups: create, list, show, verify.", mixinStandardHelpOptions = true,
+        subcommands = {BackupCommand.Create.class, BackupCommand.ListBackups.class, BackupCommand.Show.class,
+                BackupCommand.Verify.class})
 final class BackupCommand {
 
     @Command(name = "create", mixinStandardHelpOptions = true,
@@ -129,6 +132,33 @@ final class BackupCommand {
             }
             out.println("manifest     " + m.manifestKey());
             return 0;
+        }
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = {"Read every object of backups back and prove it against the metadata, without restoring.",
+                    "Exit 0 when every backup checked is whole, 3 when one is damaged or missing an object."})
+    static final class Verify extends BaseCommand {
+        @Parameters(paramLabel = "ID", arity = "0..*", description = "the backups to check (default: every complete one)")
+        List<String> ids = new java.util.ArrayList<>();
+
+        @Option(names = "--parallel", defaultValue = "4", description = "objects read at once (default ${DEFAULT-VALUE})")
+        int parallel;
+
+        @Override
+        int execute(Session session) {
+            List<BackupVerifier.Result> results = new BackupVerifier(session.repository()).verify(ids, parallel);
+            Output out = session.output();
+            if (out.json()) {
+                out.printJson(results);
+            } else {
+                for (BackupVerifier.Result r : results) {
+                    out.println("backup " + r.backupId() + ": " + (r.whole() ? "whole" : "DAMAGED") + " (" + r.objects()
+                            + " object(s), " + Format.bytes(r.storedBytes()) + " read back)");
+                    r.damage().forEach(d -> out.println("  " + d.key() + ": " + d.detail()));
+                }
+            }
+            return results.stream().allMatch(BackupVerifier.Result::whole) ? 0 : ExitCode.VERIFICATION_FAILED.code();
         }
     }
 }

@@ -3,12 +3,15 @@ package dev.pitr.cli;
 import dev.pitr.wal.WalSegmentName;
 import dev.pitr.backup.BackupCatalog;
 import dev.pitr.backup.Inventory;
+import dev.pitr.core.PitrException;
+import dev.pitr.wal.ArchiveHorizon;
 import picocli.CommandLine.Command;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = "What can I restore to? Timelines, backups, WAL coverage, gaps and the age of the newest WAL.")
@@ -17,7 +20,7 @@ final class InfoCommand extends BaseCommand {
 
     @Override
     int execute(Session session) {
-        Inventory.Snapshot snap = new Inventory(session.repository()).snapshot();
+        Inventory.Snapshot snap = new Inventory(session.repository(), horizon(session)).snapshot();
         Output out = session.output();
         if (out.json()) {
             out.printJson(snap);
@@ -72,6 +75,20 @@ final class InfoCommand extends BaseCommand {
                     + " apart; archive from one cluster at a time", out.color()));
         }
         return 0;
+    }
+
+    /**
+     * Where the restorable windows end is read from the archived WAL with pg_waldump; without PostgreSQL's
+     * programs on this machine info shows none, and says why.
+     */
+    private static Optional<ArchiveHorizon> horizon(Session session) {
+        try {
+            return Optional.of(new ArchiveHorizon(session.repository(), session.binaries()));
+        } catch (PitrException noPrograms) {
+            session.output().progress("no restorable windows: they are read from the archived WAL with pg_waldump, and "
+                    + noPrograms.getMessage());
+            return Optional.empty();
+        }
     }
 
     /** One row per timeline: '=' archived, '.' gap (red), 'B' where a backup starts; segment numbers left to right. */

@@ -12,6 +12,7 @@ import dev.pitr.restore.RecoveryTarget;
 import dev.pitr.restore.RestoreJournal;
 import dev.pitr.restore.RestorePlan;
 import dev.pitr.restore.RestorePlanner;
+import dev.pitr.wal.ArchiveHorizon;
 import dev.pitr.restore.RestoreRequest;
 import dev.pitr.restore.RestoreRunner;
 import dev.pitr.restore.RestoreState;
@@ -198,7 +199,8 @@ final class RestoreCommand {
         if (!options.timeline.matches("latest|current|\\d+")) {
             throw PitrException.usage("--timeline '" + options.timeline + "' must be latest, current or a number");
         }
-        return new RestorePlanner(session.repository(), session.settings().environment()).plan(options.request(session));
+        return new RestorePlanner(session.repository(), session.settings().environment(),
+                new ArchiveHorizon(session.repository(), session.binaries())).plan(options.request(session));
     }
 
     static RestoreRunner runner(Session session) {

@@ -14,6 +14,7 @@ import dev.pitr.restore.RestorePlanner;
 import dev.pitr.restore.RestoreRequest;
 import dev.pitr.restore.RestoreRunner;
 import dev.pitr.restore.RestoreSteps;
+import dev.pitr.wal.ArchiveHorizon;
 import dev.pitr.verify.Check;
 import dev.pitr.verify.CheckResult;
 import dev.pitr.verify.Verifier;
@@ -60,7 +61,7 @@ public final class DrillService {
 
     public DrillReport run(Options o) {
         Instant started = Instant.now();
-        Inventory.Snapshot snap = new Inventory(repo).snapshot();
+        Inventory.Snapshot snap = new Inventory(repo, Optional.of(new ArchiveHorizon(repo, steps.binaries()))).snapshot();
         Double walAge = snap.newestSegmentAt().map(t -> Duration.between(t, started).toMillis() / 1000.0).orElse(null);
         List<BackupMetadata> complete = snap.backups().stream().flatMap(e -> e.metadata().stream())
                 .sorted(Comparator.comparing(BackupMetadata::stopTime)).toList();
@@ -82,7 +83,8 @@ public final class DrillService {
             targetText = target.describe();
             progress.accept("drill: backup " + backupId + " to " + targetText + " in " + dir);
             Files.createDirectories(dir);
-            RestorePlan plan = new RestorePlanner(repo, o.environment()).plan(new RestoreRequest(target, false, "latest",
+            RestorePlan plan = new RestorePlanner(repo, o.environment(),
+                    new ArchiveHorizon(repo, steps.binaries())).plan(new RestoreRequest(target, false, "latest",
                     pgdata, Optional.empty(), Optional.of(backupId), List.of()));
             RestoreJournal journal = runner.run(plan);
             if (o.checks().stream().anyMatch(c -> Boolean.TRUE.equals(c.amcheck()))) {
@@ -144,6 +146,10 @@ public final class DrillService {
                     .filter(x -> x.backupId().equals(backup.id())).findFirst().orElseThrow(() ->
                             PitrException.verification("backup " + backup.id() + " has no restorable window (WAL missing"
                                     + " right after it): run 'pitr wal verify'"));
+            if (!w.to().isAfter(w.from())) { // no commit archived after the backup: nothing between to pick from
+                progress.accept("drill: no commit archived after backup " + backup.id() + ": restoring to the latest WAL");
+                return new RecoveryTarget.Latest();
+            }
             long span = Math.max(1, Duration.between(w.from(), w.to()).toMillis());
             return new RecoveryTarget.Time(w.from().plusMillis((long) (random.nextDouble() * span)));
         }

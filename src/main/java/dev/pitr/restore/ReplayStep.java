@@ -29,7 +29,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
-/** REPLAY: start the copy and follow its replay to the target; end recovery where a paused copy could not read (a replayed lock, the idle tail). */
+/** REPLAY: start the copy and follow its replay to the target; end recovery where a paused copy could not read (a replayed lock). */
 final class ReplayStep implements Step {
     /** Segments fetched ahead of replay past the plan, and how many at a time. */
     private static final int AHEAD_DEPTH = 16;
@@ -81,8 +81,7 @@ final class ReplayStep implements Step {
                         if (plan.target() instanceof RecoveryTarget.Time t && !Files.exists(plan.recoveryEndedNote())
                                 && ServerLogDiagnosis.endedBeforeTarget(plan.serverLog())) {
                             shortOfThePlan(plan, goal); // a segment refused or gone is not the end of the archive
-                            endAtEndOfArchive(plan, t);
-                            continue;
+                            throw endedBeforeTarget(plan, t);
                         }
                         throw ServerLogDiagnosis.replayFailed(plan.serverLog());
                     }
@@ -185,23 +184,15 @@ final class ReplayStep implements Step {
     }
 
     /**
-     * Idle tail: PostgreSQL found no commit at or after the time target in the whole archive, so every archived
-     * commit precedes it. The plan already refused a target after the last segment was archived, so the archive
-     * holds WAL written up to the target: replaying all of it is the state at the target. The copy replays to
-     * the end of the archive and ends recovery there, and says so.
+     * PostgreSQL replayed the whole archive without meeting a commit at or after the time target. The plan
+     * refuses such a target, so the archive changed since (WAL removed, a timeline chosen differently): the copy
+     * is not at the target, and saying READY would hide the commits between the last one replayed and the target.
      */
-    private void endAtEndOfArchive(RestorePlan plan, RecoveryTarget.Time t) {
+    private static PitrException endedBeforeTarget(RestorePlan plan, RecoveryTarget.Time t) {
         String last = ServerLogDiagnosis.lastReplayedCommit(plan.serverLog()).orElse("none in the WAL replayed");
-        note(plan, "every archived commit precedes the target " + RecoveryTarget.PG_TIME.format(t.at()) + " (last: "
-                + last + "), so the copy replayed the whole archive and ended recovery there; a commit the primary made"
-                + " after that and before the target would be in WAL not archived yet (SELECT pg_switch_wal() on the"
-                + " primary, then restore again)");
-        // the block CONFIGURE wrote, without the target (what else it set, such as the replay buffers, stays)
-        RecoveryConf written = RecoveryConf.readFrom(plan.pgdata())
-                .orElseGet(() -> ConfigureStep.conf(access.launcher(), plan, plan.recoverySettings()));
-        written.without(k -> k.startsWith("recovery_target") && !k.equals("recovery_target_timeline")).writeTo(plan.pgdata());
-        progress.accept("REPLAY: " + readNote(plan).orElse(""));
-        start(plan);
+        return PitrException.verification("replay reached the end of the archived WAL before the target "
+                + RecoveryTarget.PG_TIME.format(t.at()) + " (last commit replayed: " + last + "): the copy is not at the"
+                + " target; run 'pitr info' for the restorable window and plan again (server log " + plan.serverLog() + ")");
     }
 
     /**

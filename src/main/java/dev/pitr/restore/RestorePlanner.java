@@ -1,5 +1,7 @@
 package dev.pitr.restore;
 
+import dev.pitr.wal.ArchiveHorizon;
+import dev.pitr.wal.HistoryFile;
 import dev.pitr.wal.WalArchive;
 import dev.pitr.backup.BackupCatalog;
 import dev.pitr.backup.BackupMetadata;
@@ -28,15 +30,26 @@ import java.util.TreeMap;
 
 /**
  * Chooses the backup and the WAL for a target, and refuses targets the repository cannot reach (before the
- * first backup, inside a WAL gap, after the last archived WAL) before anything is changed.
+ * first backup, inside a WAL gap, after the newest archived commit) before anything is changed.
  */
 public final class RestorePlanner {
     private final Repository repo;
     private final String environment;
+    private final ArchiveHorizon horizon;
 
-    public RestorePlanner(Repository repo, String environment) {
+    public RestorePlanner(Repository repo, String environment, ArchiveHorizon horizon) {
         this.repo = repo;
         this.environment = environment;
+        this.horizon = horizon;
+    }
+
+    /**
+     * Where replay ends: the timeline it follows to the end and, on it, the run of archived segments it replays
+     * last (from where that timeline begins, or from the backup on the backup's own timeline), then the first
+     * segment missing after that run and where the archive resumes after the gap, if it does.
+     */
+    record ReplayPath(int timeline, List<WalSegmentName> run, WalSegmentName firstMissing,
+                      Optional<WalSegmentName> afterGap) {
     }
 
     public RestorePlan plan(RestoreRequest req) {
@@ -81,7 +94,8 @@ public final class RestorePlanner {
         WalSegmentName firstMissing = cursor;
         Optional<WalSegmentName> afterGap = onTimeline.ceilingKey(firstMissing) == null ? Optional.empty()
                 : Optional.of(onTimeline.ceilingKey(firstMissing));
-        checkReachable(req.target(), lastInRun, firstMissing, afterGap, backup);
+        ReplayPath path = replayPath(req.timeline(), backup, onTimeline, firstMissing, segSize);
+        checkReachable(req, path, backup);
         files.addAll(laterTimelines(backup.timeline(), start, segSize));
 
         Map<String, String> settings = new LinkedHashMap<>(req.target().settings());
@@ -145,10 +159,10 @@ public final class RestorePlanner {
         RecoveryTarget t = req.target();
         List<BackupMetadata> candidates = backups;
         if (t instanceof RecoveryTarget.Time time) {
-            candidates = backups.stream().filter(b -> b.stopTime().isBefore(time.at())).toList();
+            candidates = backups.stream().filter(b -> !b.restorableFrom().isAfter(time.at())).toList();
             if (candidates.isEmpty()) {
                 throw PitrException.usage("target " + t.describe() + " is before the first backup finished ("
-                        + backups.get(0).id() + " at " + backups.get(0).stopTime() + "): nothing can restore to it; "
+                        + backups.get(0).id() + " at " + backups.get(0).restorableFrom() + "): nothing can restore to it; "
                         + windows(backups));
             }
         } else if (t instanceof RecoveryTarget.AtLsn lsn) {
@@ -162,29 +176,97 @@ public final class RestorePlanner {
         return candidates.get(candidates.size() - 1);
     }
 
-    private void checkReachable(RecoveryTarget t, ObjectInfo lastInRun, WalSegmentName firstMissing,
-                                Optional<WalSegmentName> afterGap, BackupMetadata backup) {
-        if (t instanceof RecoveryTarget.Latest && afterGap.isPresent()) {
+    /**
+     * The timeline replay follows to its end, as PostgreSQL chooses it ({@code latest}: the newest history file
+     * probed upwards), and the archived run it ends with. A later timeline must have left the backup's timeline
+     * after the backup ended, and the backup's timeline must be archived up to the segment where it was left
+     * (the first segment of the new timeline holds the rest of the old one's pages).
+     */
+    private ReplayPath replayPath(String timeline, BackupMetadata backup, TreeMap<WalSegmentName, ObjectInfo> onBackupTl,
+                                  WalSegmentName firstMissing, int segSize) {
+        WalArchive archive = new WalArchive(repo);
+        int target = switch (timeline) {
+            case "current" -> backup.timeline();
+            case "latest" -> archive.latestFrom(backup.timeline());
+            default -> Integer.parseInt(timeline);
+        };
+        if (target == backup.timeline()) {
+            return new ReplayPath(target, runFrom(onBackupTl, backup.startSegment(), segSize), firstMissing,
+                    Optional.ofNullable(onBackupTl.ceilingKey(firstMissing)));
+        }
+        HistoryFile history = archive.history(target).orElseThrow(() -> PitrException.verification("timeline " + target
+                + " has no readable history file in " + repo.url() + ": recovery cannot follow it (run 'pitr wal verify"
+                + " --deep')"));
+        HistoryFile.Entry leaving = history.entries().stream().filter(e -> e.parent() == backup.timeline()).findFirst()
+                .orElseThrow(() -> PitrException.usage("timeline " + target + " does not descend from timeline "
+                        + backup.timeline() + " of backup " + backup.id() + ": restore with --timeline "
+                        + backup.timeline() + ", or from a backup taken on timeline " + target + "'s line"));
+        if (leaving.switchPoint().compareTo(backup.stopLsn()) < 0) {
+            throw PitrException.usage("timeline " + target + " left timeline " + backup.timeline() + " at "
+                    + leaving.switchPoint() + ", before backup " + backup.id() + " ended (" + backup.stopLsn()
+                    + "): restore from a backup taken after the switch, or with --timeline " + backup.timeline());
+        }
+        WalSegmentName forkSegment = WalSegmentName.containing(backup.timeline(), leaving.switchPoint(), segSize);
+        if (firstMissing.compareTo(forkSegment) < 0) {
+            throw PitrException.verification("WAL segment " + firstMissing + " is missing from " + repo.url()
+                    + ", before timeline " + target + " left timeline " + backup.timeline() + " at "
+                    + leaving.switchPoint() + ": timeline " + target + " cannot be reached from backup " + backup.id()
+                    + " (run 'pitr wal verify')");
+        }
+        Lsn began = history.entries().get(history.entries().size() - 1).switchPoint();
+        TreeMap<WalSegmentName, ObjectInfo> segments = archive.segments(target);
+        List<WalSegmentName> run = runFrom(segments, WalSegmentName.containing(target, began, segSize), segSize);
+        WalSegmentName missing = run.isEmpty() ? WalSegmentName.containing(target, began, segSize)
+                : run.get(run.size() - 1).next(segSize);
+        return new ReplayPath(target, run, missing, Optional.ofNullable(segments.ceilingKey(missing)));
+    }
+
+    /** The segments archived one after the other from {@code first}. */
+    private static List<WalSegmentName> runFrom(TreeMap<WalSegmentName, ObjectInfo> segments, WalSegmentName first,
+                                                int segSize) {
+        List<WalSegmentName> run = new ArrayList<>();
+        for (WalSegmentName s = first; segments.containsKey(s); s = s.next(segSize)) {
+            run.add(s);
+        }
+        return run;
+    }
+
+    /**
+     * Whether replay can reach the target. A time target is reached only at a commit (or abort) at or after it
+     * (after it, with an inclusive target), so the archive must hold one: a target past the newest archived
+     * commit would replay to the end of the archive and end there, missing whatever the primary committed
+     * before the target in WAL not archived yet (archiving lags a busy primary, so the last segment's archive
+     * time proves nothing about the WAL after it).
+     */
+    private void checkReachable(RestoreRequest req, ReplayPath path, BackupMetadata backup) {
+        RecoveryTarget t = req.target();
+        if (t instanceof RecoveryTarget.Latest && path.afterGap().isPresent()) {
             throw PitrException.verification("the latest archived WAL cannot be reached from backup " + backup.id()
-                    + ": WAL segment " + firstMissing + " is missing (segments resume at " + afterGap.get()
+                    + ": WAL segment " + path.firstMissing() + " is missing (segments resume at " + path.afterGap().get()
                     + "); run 'pitr wal verify', or restore to a time before the gap");
         }
         if (!(t instanceof RecoveryTarget.Time time)) {
             return;
         }
-        // a segment's archive time bounds the commit times inside it: WAL after it is not in the repository.
-        // Object stores report that time in whole seconds, so the bound is the next second.
-        Instant coveredUntil = lastInRun.lastModified().plusSeconds(1);
-        if (time.at().isAfter(coveredUntil)) {
-            String where = afterGap.isPresent()
-                    ? "inside a WAL gap: segments " + firstMissing + " .. before " + afterGap.get() + " are missing"
-                    : "after the last archived WAL (" + WalArchive.fileOf(lastInRun.key())
-                    .map(WalFileName::fileName).orElse(lastInRun.key()) + ", archived " + coveredUntil + ")";
-            throw PitrException.usage("target " + t.describe() + " lies " + where + "; restorable from backup "
-                    + backup.id() + ": " + backup.stopTime() + " .. " + coveredUntil + (afterGap.isPresent() ? ""
-                    : "; the WAL after that is not archived yet: run SELECT pg_switch_wal() on the primary, wait"
-                    + " for it to be archived, and plan again ('pitr check' shows archive_timeout)"));
+        Optional<ArchiveHorizon.Horizon> newest = horizon.lastCommit(path.run());
+        boolean reached = newest.map(h -> req.inclusive() ? h.lastCommit().isAfter(time.at())
+                : !h.lastCommit().isBefore(time.at())).orElse(false);
+        if (reached) {
+            return;
         }
+        String lastCommit = newest.map(h -> "the newest archived commit (" + h.lastCommit() + ", in " + h.segment() + ")")
+                .orElse("every commit archived on timeline " + path.timeline() + " (none in its last "
+                        + Math.min(path.run().size(), 16) + " segment(s))");
+        String where = path.afterGap().isPresent()
+                ? "inside a WAL gap: segments " + path.firstMissing() + " .. before " + path.afterGap().get()
+                + " are missing, and it lies after " + lastCommit + " before them"
+                : "after " + lastCommit;
+        throw PitrException.usage("target " + t.describe() + " lies " + where + ": nothing archived shows what was"
+                + " committed between that commit and the target, so a restore would end short of it; restorable from"
+                + " backup " + backup.id() + ": " + backup.restorableFrom() + " .. " + newest.map(h -> h.lastCommit()
+                .toString()).orElse("(no commit)") + (path.afterGap().isPresent() ? "" : "; the WAL after it is not"
+                + " archived yet: run SELECT pg_switch_wal() on the primary, wait for it to be archived and plan"
+                + " again, or restore everything archived with --target-latest"));
     }
 
     private String windows(List<BackupMetadata> backups) {

@@ -31,6 +31,7 @@ public final class RestoreSteps {
 
     private final Map<RestoreState, Step> steps = new EnumMap<>(RestoreState.class);
     private final CopyLifecycle lifecycle;
+    private final PgCtl pg;
 
     public RestoreSteps(Repository repo, PgCtl pg, ServerAccess access, Consumer<String> progress) {
         WalDownload wal = new WalDownload(repo); // begun with FETCH_BACKUP, owned by PREFETCH_WAL
@@ -41,6 +42,12 @@ public final class RestoreSteps {
         steps.put(RestoreState.REPLAY, new ReplayStep(repo, pg, access, progress));
         steps.put(RestoreState.VERIFY, new VerifyStep(progress));
         lifecycle = new RestoredCopy(repo, pg, access);
+        this.pg = pg;
+    }
+
+    /** PostgreSQL's programs the steps run (pg_waldump too, for what the archive proves). */
+    public dev.pitr.pg.PgBinaries binaries() {
+        return pg.binaries();
     }
 
     /** The step of each working state. */

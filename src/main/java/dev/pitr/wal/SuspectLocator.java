@@ -6,10 +6,7 @@ import dev.pitr.repo.ObjectInfo;
 import dev.pitr.repo.Repository;
 import dev.pitr.repo.RepositoryLayout;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -20,7 +17,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
@@ -174,51 +170,11 @@ public final class SuspectLocator {
     /** Runs pg_waldump over the chunk, feeding each record past {@code resume} to the scan; the last LSN read. */
     private Optional<Lsn> dump(Path dir, List<WalSegmentName> chunk, Optional<Lsn> resume, SuspectScan scan,
                                List<WalSegmentName> readSoFar) {
-        List<String> cmd = new ArrayList<>(List.of(bins.tool("pg_waldump").toString(), "-p", dir.toString()));
-        resume.ifPresent(l -> cmd.addAll(List.of("-s", l.toString())));
-        cmd.add(chunk.get(0).toString());
-        cmd.add(chunk.get(chunk.size() - 1).toString());
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("TZ", "UTC");
         List<String> segments = readSoFar.stream().map(WalSegmentName::toString).toList();
-        Optional<Lsn> last = Optional.empty();
-        Process p = null;
-        try {
-            p = pb.start();
-            p.getOutputStream().close();
-            Process proc = p;
-            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return new String(proc.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-                } catch (IOException e) {
-                    return "";
-                }
-            });
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = out.readLine()) != null) {
-                    Optional<WaldumpRecord> r = WaldumpRecord.parse(line);
-                    if (r.isEmpty() || resume.isPresent() && r.get().lsn().compareTo(resume.get()) <= 0) {
-                        continue;
-                    }
-                    last = Optional.of(r.get().lsn());
-                    scan.offer(r.get(), segments);
-                    if (scan.done()) {
-                        break;
-                    }
-                }
-            }
-            // pg_waldump exits non-zero at the end of valid WAL; what it printed before that is what counts
-            p.destroy();
-            err.join();
-            return last.or(() -> resume);
-        } catch (IOException e) {
-            throw PitrException.io("cannot run pg_waldump: " + e.getMessage(), e);
-        } finally {
-            if (p != null) {
-                p.destroyForcibly();
-            }
-        }
+        return Waldump.read(bins, dir, chunk.get(0), chunk.get(chunk.size() - 1), resume, r -> {
+            scan.offer(r, segments);
+            return !scan.done();
+        });
     }
 
     private static int segmentSize(Path dir, WalSegmentName segment) {

@@ -52,6 +52,30 @@ public final class WalArchive {
                 .map(t -> (int) Long.parseLong(t, 16)).sorted().toList();
     }
 
+    /** A timeline's history file, parsed; empty when the repository holds none (or a damaged one). */
+    public Optional<HistoryFile> history(int timeline) {
+        String key = keyOf(new WalFileName.TimelineHistory(timeline));
+        return repo.getBytes(key).flatMap(stored -> {
+            try {
+                return Optional.of(HistoryFile.parse(timeline, WalObjectFormat.decode(stored), key));
+            } catch (WalObjectFormat.CorruptObjectException | dev.pitr.core.PitrException damaged) {
+                return Optional.empty(); // 'wal verify --deep' names it
+            }
+        });
+    }
+
+    /**
+     * The timeline PostgreSQL's {@code recovery_target_timeline = 'latest'} follows from {@code from}: history
+     * files are probed from the next timeline up until one is missing, the last found wins.
+     */
+    public int latestFrom(int from) {
+        int newest = from;
+        while (repo.head(keyOf(new WalFileName.TimelineHistory(newest + 1))).isPresent()) {
+            newest++;
+        }
+        return newest;
+    }
+
     /** Every WAL object of every timeline. */
     public List<ObjectInfo> all() {
         return repo.list(PREFIX);

@@ -408,7 +408,7 @@ class ExactStopIT {
 
     @Test
     @Order(7)
-    void aTimeTargetAfterTheLastArchivedCommitReachesReadyAtTheEndOfTheArchive() throws Exception {
+    void aTimeTargetAfterTheLastArchivedCommitIsRefusedAndLatestRestoresEverythingArchived() throws Exception {
         application.close();
         exec("shop", "INSERT INTO ledger DEFAULT VALUES"); // the last commit; the target lies after it
         Thread.sleep(1500);
@@ -418,12 +418,17 @@ class ExactStopIT {
         ArchiveIT.waitUntilArchived(pg, last);
         Path pgdata = work.resolve("idle/data");
         restores.add(pgdata);
-        Cli.Run run = cli.run("restore", "run", "--target-time", target.toString(), "--pgdata", pgdata.toString());
+        // nothing archived shows what was committed between the last archived commit and the target
+        Cli.Run refused = cli.run("restore", "run", "--target-time", target.toString(), "--pgdata", pgdata.toString());
+        assertThat(refused.exitCode()).as(refused.stderr() + refused.stdout()).isEqualTo(2);
+        assertThat(refused.stderr()).contains("after the newest archived commit").contains("--target-latest");
+        assertThat(pgdata).as("nothing was written").doesNotExist();
+
+        Cli.Run run = cli.run("restore", "run", "--target-latest", "--pgdata", pgdata.toString());
         assertThat(run.exitCode()).as(run.stderr() + run.stdout()).isZero();
-        assertThat(run.stdout()).contains("READY: recovery ended at").contains("every archived commit precedes the target");
         int port = Json.mapper().readTree(cli.run("--json", "restore", "status", "--pgdata", pgdata.toString()).stdout())
                 .get("plan").get("port").asInt();
-        assertThat(queryOn(port, "SELECT count(*) FROM ledger")).as("every commit before the target")
+        assertThat(queryOn(port, "SELECT count(*) FROM ledger")).as("every archived commit")
                 .isEqualTo(query("shop", "SELECT count(*) FROM ledger"));
     }
 }

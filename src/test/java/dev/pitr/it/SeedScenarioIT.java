@@ -197,7 +197,7 @@ class SeedScenarioIT {
         Cli.Run after = cli.run("restore", "plan", "--target-time", Instant.now().plusSeconds(3600).toString(),
                 "--pgdata", early.toString());
         assertThat(after.exitCode()).isEqualTo(2);
-        assertThat(after.stderr()).contains("after the last archived WAL");
+        assertThat(after.stderr()).contains("after the newest archived commit").contains("--target-latest");
     }
 
     @Test

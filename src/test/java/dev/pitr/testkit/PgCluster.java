@@ -70,6 +70,33 @@ public final class PgCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * A streaming standby of {@code primary}, made by pg_basebackup -R as the server user, started with its own
+     * port and {@code settings}; it follows the primary until it is promoted.
+     */
+    public static PgCluster standbyOf(PgCluster primary, Map<String, String> settings, Map<String, String> env) {
+        try {
+            Path dir = TestDirs.serverOwned("pitr-standby-");
+            PgCluster c = new PgCluster(new PgCtl(binaries()), dir, freePort(), env);
+            ProcessRunner.Result r = ProcessRunner.run(ProcessRunner.asServerUser(List.of(
+                    binaries().tool("pg_basebackup").toString(), "-h", "127.0.0.1", "-p", String.valueOf(primary.port),
+                    "-U", "postgres", "-D", c.data.toString(), "-R", "-X", "stream", "--no-sync")), Map.of(),
+                    Duration.ofMinutes(5));
+            if (!r.ok()) {
+                throw new IllegalStateException("pg_basebackup of the standby failed: " + r.stderr());
+            }
+            Map<String, String> conf = new LinkedHashMap<>();
+            conf.put("port", String.valueOf(c.port));
+            conf.put("unix_socket_directories", "'" + dir + "'");
+            conf.putAll(settings);
+            c.appendConf(conf);
+            c.start();
+            return c;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public void appendConf(Map<String, String> conf) throws IOException {
         StringBuilder sb = new StringBuilder("\n# pitr test fixture\n");
         conf.forEach((k, v) -> sb.append(k).append(" = ").append(v).append('\n'));
