@@ -79,7 +79,7 @@ public final class BackupVerifier {
     }
 
     private static final java.util.regex.Pattern MANIFEST_CHECKSUM =
-            java.util.regex.Pattern.compile("\n\"Manifest-Checksum\": \"([0-9a-f]{64})\"");
+            java.util.regex.Pattern.compile("\n\"Manifest-Checksum\": \"([0-9a-f]{64})\"}\n\\z");
 
     /**
      * PostgreSQL's backup manifest carries the SHA-256 of everything before its {@code Manifest-Checksum} line:
@@ -89,7 +89,7 @@ public final class BackupVerifier {
         String text = new String(manifest, java.nio.charset.StandardCharsets.UTF_8);
         java.util.regex.Matcher m = MANIFEST_CHECKSUM.matcher(text);
         if (!m.find()) {
-            return Optional.of("has no Manifest-Checksum line: not a whole backup manifest");
+            return Optional.of("does not end with its Manifest-Checksum line: damaged or cut short");
         }
         int covered = text.substring(0, m.start() + 1).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
         String actual = Hashing.hex(Hashing.sha256(manifest, 0, covered));

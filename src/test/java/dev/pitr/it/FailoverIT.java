@@ -90,6 +90,10 @@ class FailoverIT {
         assertThat(verify.exitCode()).as(verify.stdout() + verify.stderr()).isZero();
         JsonNode info = Json.mapper().readTree(cli.run("--json", "info").stdout());
         assertThat(info.get("timelines").toString()).contains("\"timeline\":2");
+        String windowStart = info.get("timelines").get(0).get("windows").get(0).get("from").asText();
+        Cli.Run fromStart = cli.run("restore", "plan", "--target-time", windowStart, "--timeline", "current",
+                "--pgdata", work.resolve("start/data").toString());
+        assertThat(fromStart.exitCode()).as("the window's printed start is a target: " + fromStart.stderr()).isZero();
 
         Cli.Run oldLine = cli.run("restore", "plan", "--target-time", target.toString(), "--timeline", "current",
                 "--pgdata", work.resolve("current/data").toString());
