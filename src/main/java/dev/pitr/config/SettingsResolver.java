@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
@@ -129,12 +130,96 @@ public final class SettingsResolver {
             ConfigFile f = Yaml.MAPPER.readValue(path.toFile(), ConfigFile.class);
             return f == null ? new ConfigFile(null, Map.of()) : f;
         } catch (UnrecognizedPropertyException e) {
-            throw PitrException.usage(path + ": unknown key '" + e.getPropertyName() + "' at "
-                    + e.getPathReference().replaceAll("dev\\.pitr\\.config\\.", "")
-                    + " (see README, Configuration)");
+            throw PitrException.usage(path + line(path, e) + ": unknown key '" + keyPath(e)
+                    + "'" + closest(e.getPropertyName(), e.getKnownPropertyIds()).map(k -> ": did you mean '" + k + "'?")
+                    .orElse("") + " (see README, Configuration)");
+        } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+            String expected = e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException m
+                    && m.getTargetType() != null ? "must be " + describe(m.getTargetType()) : "has a value pitr cannot read";
+            throw PitrException.usage(path + line(path, e) + ": '" + keyPath(e) + "' " + expected + " (see README, Configuration)");
         } catch (IOException e) {
-            throw PitrException.usage(path + " is not valid pitr YAML: " + e.getMessage().lines().findFirst().orElse(""));
+            throw PitrException.usage(path + " is not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
         }
+    }
+
+    /**
+     * " line N" of the key that was wrong, found by following its keys down the file (the YAML mapper reads a
+     * cluster's block ahead, so where it stood when it complained is not that key's line), or nothing.
+     */
+    private static String line(Path file, com.fasterxml.jackson.databind.JsonMappingException e) {
+        try {
+            List<String> lines = Files.readAllLines(file);
+            int at = -1;
+            for (com.fasterxml.jackson.databind.JsonMappingException.Reference r : e.getPath()) {
+                if (r.getFieldName() == null) {
+                    return "";
+                }
+                int i = at + 1;
+                while (i < lines.size() && !lines.get(i).strip().replace("\"", "").replace("'", "")
+                        .startsWith(r.getFieldName() + ":")) {
+                    i++;
+                }
+                if (i == lines.size()) {
+                    return "";
+                }
+                at = i;
+            }
+            return at < 0 ? "" : " line " + (at + 1);
+        } catch (IOException | RuntimeException unreadable) {
+            return "";
+        }
+    }
+
+    /** {@code clusters.shop.s3.endpoint}: the keys leading to what was wrong. */
+    private static String keyPath(com.fasterxml.jackson.databind.JsonMappingException e) {
+        return e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(java.util.stream.Collectors.joining("."));
+    }
+
+    private static String describe(Class<?> type) {
+        if (type == String.class) {
+            return "text";
+        }
+        if (Number.class.isAssignableFrom(type) || type.isPrimitive() && type != boolean.class) {
+            return "a number";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        return Map.class.isAssignableFrom(type) ? "a mapping of keys" : "a " + type.getSimpleName();
+    }
+
+    /** The known key nearest to a mistyped one (at most a third of its letters changed), if any. */
+    static Optional<String> closest(String typed, java.util.Collection<Object> known) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (Object k : known) {
+            int d = distance(typed, k.toString());
+            if (d < bestDistance) {
+                best = k.toString();
+                bestDistance = d;
+            }
+        }
+        return best != null && bestDistance <= Math.max(2, typed.length() / 3) ? Optional.of(best) : Optional.empty();
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
     }
 
     private static URI parseEndpoint(String e) {

@@ -178,8 +178,11 @@ final class ReplayStep implements Step {
         Optional<Lsn> done = ServerLogDiagnosis.redoDoneAt(plan.serverLog());
         if (refused.isPresent() || done.isEmpty() || done.get().compareTo(goal) < 0) {
             String why = refused.orElse("a planned WAL segment was not handed to the server; run 'pitr wal verify --deep'");
+            boolean shortOfPlan = done.map(d -> d.compareTo(goal) < 0).orElse(true);
+            String where = lastSegment(plan, plan.walFiles()).map(s -> "the planned WAL ends in segment " + s).orElse("");
             throw new PitrException(ExitCode.IO_FAILURE, "replay stopped at " + done.map(Lsn::toString).orElse("its start")
-                    + ", short of the planned WAL (up to " + goal + "): " + why + " (server log " + plan.serverLog() + ")");
+                    + (shortOfPlan ? ", short of the planned WAL (" + where + ")" : "") + ": " + why + " (server log "
+                    + plan.serverLog() + ")");
         }
     }
 

@@ -53,6 +53,11 @@ public final class RestorePlanner {
     }
 
     public RestorePlan plan(RestoreRequest req) {
+        Path pgdata = req.pgdata().toAbsolutePath().normalize();
+        if (Files.exists(pgdata) && !Files.isDirectory(pgdata)) {
+            throw PitrException.usage("--pgdata " + pgdata + " is a file, not a directory: give a new or empty directory"
+                    + " for the restored copy; nothing was changed");
+        }
         RepositoryIdentity identity = new IdentityStore(repo).read().orElseThrow(() -> PitrException.usage(
                 "repository " + repo.url() + " is empty (no pitr.json): nothing has been archived there yet"));
         List<BackupMetadata> backups = new BackupCatalog(repo).complete().stream()
@@ -109,7 +114,6 @@ public final class RestorePlanner {
         settings.put("archive_mode", "off");
         settings.put("hot_standby", "on");
 
-        Path pgdata = req.pgdata().toAbsolutePath().normalize();
         long walBytes = (long) files.size() * segSize;
         long needed = (long) ((backup.rawBytes() + 2 * walBytes) * 1.1);
         int port = req.port().orElseGet(RestorePlanner::freePort);

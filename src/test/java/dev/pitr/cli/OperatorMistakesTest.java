@@ -39,6 +39,16 @@ class OperatorMistakesTest {
     }
 
     @Test
+    void aDataDirectoryThatIsAFileIsAUsageErrorNamingIt() throws Exception {
+        Path repo = Files.createDirectories(dir.resolve("repo"));
+        Path file = Files.writeString(dir.resolve("notes.txt"), "keep me");
+        Cli.Run run = cli(repo).run("restore", "run", "--target-latest", "--pgdata", file.toString());
+        assertThat(run.exitCode()).as(run.stderr()).isEqualTo(2);
+        assertThat(run.stderr()).contains(file + " is a file, not a directory");
+        assertThat(Files.readString(file)).isEqualTo("keep me");
+    }
+
+    @Test
     void aDataDirectoryInsideTheRepositoryIsRefused() throws Exception {
         Path repo = Files.createDirectories(dir.resolve("repo"));
         Cli.Run run = cli(repo).run("restore", "plan", "--target-latest", "--pgdata", repo.resolve("restore").toString());

@@ -75,7 +75,13 @@ class SettingsResolverTest {
         Files.writeString(dir.resolve("typo.yaml"), "clusters:\n  a:\n    repoo: s3://x\n");
         assertThatThrownBy(() -> new SettingsResolver(Map.of(), dir).resolve(
                 new SettingsResolver.Flags(Optional.of(Path.of("typo.yaml")), Optional.empty(), Optional.empty())))
-                .hasMessageContaining("unknown key 'repoo'");
+                .hasMessageContaining("typo.yaml line 3: unknown key 'clusters.a.repoo': did you mean 'repo'?")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("java.util").doesNotContain("\n"));
+        Files.writeString(dir.resolve("shape.yaml"), "clusters:\n  a:\n    compress-level: [3]\n");
+        assertThatThrownBy(() -> new SettingsResolver(Map.of(), dir).resolve(
+                new SettingsResolver.Flags(Optional.of(Path.of("shape.yaml")), Optional.empty(), Optional.empty())))
+                .hasMessageContaining("shape.yaml line 3: 'clusters.a.compress-level' must be a number")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("java.lang"));
         assertThatThrownBy(() -> new SettingsResolver(Map.of("PITR_CONFIG", "/nope.yaml"), dir).resolve(NO_FLAGS))
                 .hasMessageContaining("config file /nope.yaml does not exist");
     }
