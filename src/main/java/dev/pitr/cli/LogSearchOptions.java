@@ -2,6 +2,10 @@ package dev.pitr.cli;
 
 import dev.pitr.logscan.StopBefore;
 import dev.pitr.logscan.WalRefinement;
+import dev.pitr.logscan.TargetFromWal;
+import dev.pitr.restore.CatalogAtBackup;
+import dev.pitr.wal.LiveRelations;
+import dev.pitr.wal.TableForensics;
 import dev.pitr.wal.SuspectLocator;
 import dev.pitr.core.PitrException;
 import dev.pitr.logscan.DestructiveStatement;
@@ -69,10 +73,32 @@ final class LogSearchOptions {
                 StopBefore.parse(stopBefore));
     }
 
+    @Option(names = "--xid-from-wal", paramLabel = "XID",
+            description = "when the WAL alone is searched: the transaction to stop before, among those it lists")
+    Long xidFromWal;
+
+    /**
+     * The search in the WAL alone, for when no log shows the statement: the table's files from the live server,
+     * or for a dropped table from the newest backup ended before --since.
+     */
+    TargetFromWal walAlone(Session session) {
+        String db = Optional.ofNullable(database).orElse(session.settings().applicationDatabase());
+        var server = session.settings().server();
+        Optional<java.time.Instant> before = Optional.ofNullable(since).map(s -> RecoveryTarget.parseTime(s,
+                ZoneId.systemDefault()));
+        return new TargetFromWal(new TableForensics(session.repository(), session.binaries(), session.output()::progress),
+                (d, schema, name) -> LiveRelations.of(server, d, schema, name),
+                new CatalogAtBackup(session.repository(), RestoreCommand.steps(session), session.settings().environment(),
+                        before, session.output()::progress), db, StopBefore.parse(stopBefore));
+    }
+
+    Optional<Long> pick() {
+        return Optional.ofNullable(xidFromWal);
+    }
+
     TargetQuery query(Session session) {
         List<Path> files = logs.isEmpty()
-                ? session.settings().logDirectory().map(List::of).orElseThrow(() -> PitrException.usage(
-                "no logs given: pass --log FILE|DIR or set log-directory for the cluster in pitr.yaml"))
+                ? session.settings().logDirectory().map(List::of).orElse(List.of()) // none: the WAL alone, with --table
                 : logs.stream().map(session::resolve).toList();
         // the prefix: the flag, the config, the running server; else detected from the log itself
         Optional<String> prefix = Optional.ofNullable(logLinePrefix);

@@ -149,7 +149,7 @@ final class RestoreCommand {
                     throw PitrException.usage("--target-from-log needs the log search flags, e.g. --log DIR --table NAME");
                 }
                 var result = TargetFromLog.search(search.query(session), Optional.of(search.walRefinement(session)),
-                        session.output()::progress);
+                        Optional.of(search.walAlone(session)), search.pick(), session.output()::progress);
                 TargetFromLog.Choice choice = TargetFromLog.choose(result);
                 Candidate best = choice.candidate();
                 session.output().progress("target from log: " + best.kind() + " at " + best.timeText() + " ["

@@ -38,7 +38,8 @@ final class TargetCommand {
         @Override
         int execute(Session session) {
             TargetFinder.Result result = TargetFromLog.search(search.query(session), wal
-                    ? Optional.of(search.walRefinement(session)) : Optional.empty(), session.output()::progress);
+                    ? Optional.of(search.walRefinement(session)) : Optional.empty(), wal
+                    ? Optional.of(search.walAlone(session)) : Optional.empty(), search.pick(), session.output()::progress);
             Output out = session.output();
             if (out.json()) {
                 Map<String, Object> json = new LinkedHashMap<>();
@@ -55,7 +56,7 @@ final class TargetCommand {
                 result.recommendation().ifPresent(r -> out.println(r.configLines().strip()));
             } else {
                 print(out, result);
-                if (result.candidates().isEmpty()) {
+                if (result.candidates().isEmpty() && !result.stats().files().isEmpty()) {
                     out.println(whyNothing(session));
                 }
             }
@@ -74,12 +75,18 @@ final class TargetCommand {
         private static String whyNothing(Session session) {
             try {
                 String level = session.settings().server().queryOne("SHOW log_statement").orElse("?");
+                String walAlone = "'pitr target find --wal --table NAME' finds it in the archived WAL alone";
                 if (level.equals("none")) {
-                    return "the server logs no statements (log_statement = none): set log_statement = 'mod' so the"
-                            + " next mistake is found; for this one give the target by hand (--target-time); see 'pitr check'";
+                    return "the server logs no statements (log_statement = none): " + walAlone + "; set log_statement ="
+                            + " 'mod' so the next mistake is in the log too";
+                }
+                if (level.equals("ddl")) {
+                    return "the server logs only DDL (log_statement = ddl): DELETE, UPDATE and TRUNCATE are logged only at"
+                            + " 'mod'; " + walAlone;
                 }
                 return "the server logs statements (log_statement = " + level + "): check --table/--database/--since,"
-                        + " and that these are the logs of the time of the mistake";
+                        + " and that these are the logs of the time of the mistake; a statement run inside a function is"
+                        + " not logged itself: " + walAlone;
             } catch (PitrException unreachable) {
                 return "if the server's log_statement is 'none' (Debian's default) no statement is logged; 'pitr check'"
                         + " on the server shows what its log holds";
@@ -88,11 +95,17 @@ final class TargetCommand {
 
         private void print(Output out, TargetFinder.Result result) {
             var s = result.stats();
-            out.println("scanned " + s.files().size() + " file(s), " + s.lines() + " lines, " + s.entries() + " messages"
-                    + (s.skipped() > 0 ? ", skipped " + s.skipped() + " unreadable lines" : "")
-                    + (s.truncated() > 0 ? ", " + s.truncated() + " over-long lines truncated" : ""));
+            boolean walAlone = s.files().isEmpty() && !result.warnings().isEmpty();
+            if (walAlone) { // what the log did not show and what of the WAL was read: never "nothing" unsaid
+                result.warnings().forEach(out::println);
+            } else {
+                out.println("scanned " + s.files().size() + " file(s), " + s.lines() + " lines, " + s.entries() + " messages"
+                        + (s.skipped() > 0 ? ", skipped " + s.skipped() + " unreadable lines" : "")
+                        + (s.truncated() > 0 ? ", " + s.truncated() + " over-long lines truncated" : ""));
+            }
             if (result.candidates().isEmpty()) {
-                out.println("no matching statement found");
+                out.println(walAlone ? "no committed transaction in the WAL read destroyed rows or files of the table"
+                        : "no matching statement found");
                 return;
             }
             int rank = 1;

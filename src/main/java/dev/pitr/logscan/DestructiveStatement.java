@@ -2,8 +2,19 @@ package dev.pitr.logscan;
 
 import java.util.List;
 
-/** A statement that destroys data, with the objects it names (schema-qualified where the SQL said so). */
-public record DestructiveStatement(Kind kind, List<QualifiedName> objects, boolean cascade) {
+/**
+ * A statement that destroys data, with the objects it names (schema-qualified where the SQL said so);
+ * {@code inBlock}: it runs inside a DO block, written there or in a string the block EXECUTEs.
+ */
+public record DestructiveStatement(Kind kind, List<QualifiedName> objects, boolean cascade, boolean inBlock) {
+    public DestructiveStatement(Kind kind, List<QualifiedName> objects, boolean cascade) {
+        this(kind, objects, cascade, false);
+    }
+
+    DestructiveStatement insideBlock() {
+        return new DestructiveStatement(kind, objects, cascade, true);
+    }
+
     public enum Kind {
         DROP_DATABASE(60), DROP_OWNED(58), DROP_SCHEMA(55), DROP_TABLE(50), TRUNCATE(45), DELETE_WITHOUT_WHERE(40),
         UPDATE_WITHOUT_WHERE(35), ALTER_TABLE_DROP_COLUMN(30), DROP_MATERIALIZED_VIEW(25), DROP_VIEW(20),

@@ -706,7 +706,15 @@ public final class LogReader {
                 continue;
             }
             SyslogEnvelope e = env.get();
-            enveloped(a, e, lineNo, lines.lastStart(), () -> e.time(year, zone.logTimezone()));
+            long at = lineNo;
+            enveloped(a, e, lineNo, lines.lastStart(), () -> {
+                if (!e.stampHasZone() && zone.logTimezone().isEmpty()) { // asked only when the prefix has no time
+                    throw PitrException.usage(file + " line " + at + ": syslog's time stamp '" + e.stamp() + "' has"
+                            + " no zone (a syslog daemon stamps in its own local time) and log_line_prefix prints no time:"
+                            + " give the zone with --log-timezone (or log-timezone in pitr.yaml)");
+                }
+                return e.time(year, zone.logTimezone());
+            });
         }
         a.flush();
     }

@@ -53,7 +53,7 @@ public final class SqlClassifier {
                         if (word(start, end, "UPDATE") || word(start, end, "DELETE")) {
                             restricted = true;
                         } else if (word(start, end, "DROP") || word(start, end, "TRUNCATE") || word(start, end, "ALTER")
-                                || word(start, end, "WITH")) {
+                                || word(start, end, "WITH") || word(start, end, "DO")) {
                             harmless = false;
                         }
                     }
@@ -93,6 +93,9 @@ public final class SqlClassifier {
      */
     static List<DestructiveStatement> withCtes(List<Token> t) {
         List<DestructiveStatement> out = new ArrayList<>();
+        if (!t.isEmpty() && t.get(0).is("DO")) {
+            return doBlock(t);
+        }
         if (t.isEmpty() || !t.get(0).is("WITH")) {
             classify(t).ifPresent(out::add);
             return out;
@@ -117,6 +120,71 @@ public final class SqlClassifier {
             }
         }
         return out;
+    }
+
+    /** How deep strings EXECUTEd inside strings are followed. */
+    private static final int MAX_NESTING = 4;
+
+    /**
+     * {@code DO [LANGUAGE l] 'body'}: the destructive statements of the body, and of the strings it EXECUTEs
+     * (a literal, or the format string of {@code format(...)}), each marked as inside a block.
+     */
+    static List<DestructiveStatement> doBlock(List<Token> t) {
+        return t.stream().filter(tok -> tok.kind() == SqlTokenizer.Kind.LITERAL && isString(tok.text())).findFirst()
+                .map(body -> block(literalContent(body.text()), 0)).orElse(List.of());
+    }
+
+    private static List<DestructiveStatement> block(String code, int depth) {
+        List<DestructiveStatement> out = new ArrayList<>();
+        if (depth > MAX_NESTING) {
+            return out;
+        }
+        for (List<Token> st : SqlTokenizer.statements(code)) {
+            for (int i = 0; i < st.size(); i++) {
+                // a statement starts the body's text, or follows a block word (BEGIN DROP ..., IF .. THEN DELETE ...)
+                if (i == 0 || st.get(i - 1).is("BEGIN") || st.get(i - 1).is("THEN") || st.get(i - 1).is("ELSE")
+                        || st.get(i - 1).is("LOOP") || st.get(i - 1).is("DECLARE")) {
+                    withCtes(st.subList(i, st.size())).forEach(d -> out.add(d.insideBlock()));
+                }
+                if (st.get(i).is("EXECUTE")) {
+                    executed(st, i + 1).ifPresent(sql -> block(sql, depth + 1).forEach(out::add));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The SQL text an EXECUTE at {@code i} runs when it is written out: a literal, or format()'s format string. */
+    private static Optional<String> executed(List<Token> st, int i) {
+        if (i < st.size() && st.get(i).kind() == SqlTokenizer.Kind.LITERAL && isString(st.get(i).text())) {
+            return Optional.of(literalContent(st.get(i).text()));
+        }
+        if (i + 2 < st.size() && st.get(i).is("FORMAT") && symbol(st.get(i + 1), "(")
+                && st.get(i + 2).kind() == SqlTokenizer.Kind.LITERAL && isString(st.get(i + 2).text())) {
+            return Optional.of(literalContent(st.get(i + 2).text()));
+        }
+        return Optional.empty();
+    }
+
+    private static boolean isString(String literal) {
+        return literal.startsWith("'") || literal.startsWith("$") || literal.length() > 1
+                && (literal.charAt(0) == 'E' || literal.charAt(0) == 'e') && literal.charAt(1) == '\'';
+    }
+
+    /** A string literal's content: quotes (or the dollar tags) off, doubled quotes (and E'' escapes) undone. */
+    static String literalContent(String literal) {
+        if (literal.startsWith("$")) {
+            int tagEnd = literal.indexOf('$', 1) + 1;
+            String tag = literal.substring(0, tagEnd);
+            int end = literal.length() >= 2 * tag.length() && literal.endsWith(tag) ? literal.length() - tag.length()
+                    : literal.length();
+            return literal.substring(tagEnd, Math.max(tagEnd, end));
+        }
+        boolean escapes = !literal.startsWith("'");
+        String inner = literal.substring(escapes ? 2 : 1, literal.endsWith("'") && literal.length() > (escapes ? 2 : 1)
+                ? literal.length() - 1 : literal.length());
+        inner = inner.replace("''", "'");
+        return escapes ? inner.replace("\\'", "'").replace("\\\\", "\\") : inner;
     }
 
     /** {@code AS (}, {@code AS MATERIALIZED (} or {@code AS NOT MATERIALIZED (} just before {@code open}. */

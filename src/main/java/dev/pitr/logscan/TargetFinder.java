@@ -437,7 +437,8 @@ public final class TargetFinder {
                 e.pid(), e.session(), e.xid() != null && e.xid() > 0 ? e.xid() : null, sql.strip(), hit.get().kind(),
                 hit.get().objects(), Candidate.Outcome.MAY_HAVE_COMMITTED, hit.get().score(),
                 new Candidate.Place(e.file() + ":" + e.line(), e.offset(), hit.get().statement()), e.time(),
-                basis(e, logged.get()));
+                basis(e, logged.get()) + (hit.get().inBlock() ? "; the " + hit.get().kind() + " runs inside a DO block"
+                        + " (written in its body or in a string it EXECUTEs), in the block's transaction" : ""));
         found.add(hit.get().undoneWithin() ? c.settle(Candidate.Outcome.ROLLED_BACK_IN_QUERY) : c);
         if (e.pid() != null) {
             lastByPid.put(e.pid(), found.size() - 1);
@@ -450,7 +451,7 @@ public final class TargetFinder {
      * statements ({@code BEGIN; DELETE FROM t; ROLLBACK}); one that it does not undo is preferred.
      */
     private record Hit(int statement, DestructiveStatement.Kind kind, int score, List<String> objects,
-                       boolean undoneWithin) {
+                       boolean undoneWithin, boolean inBlock) {
     }
 
     static Optional<Hit> hit(TargetQuery q, String sql) {
@@ -466,32 +467,32 @@ public final class TargetFinder {
             List<DestructiveStatement> destructive = SqlClassifier.withCtes(statements.get(i));
             destructive.forEach(d -> d.objects().forEach(o -> objects.add(o.toString())));
             int index = i;
-            scoreOf(q, destructive).ifPresent(top -> hits.add(new Hit(index, top.kind(), top.score(), objects,
-                    TransactionControl.undoneWithin(controls, index))));
+            scoreOf(q, destructive).ifPresent(top -> hits.add(new Hit(index, top.statement().kind(), top.score(), objects,
+                    TransactionControl.undoneWithin(controls, index), top.statement().inBlock())));
         }
         if (hits.isEmpty() && q.statement().isPresent()) {
-            hits.add(new Hit(0, DestructiveStatement.Kind.MATCH, 20, objects, false));
+            hits.add(new Hit(0, DestructiveStatement.Kind.MATCH, 20, objects, false, false));
         }
         return hits.stream().min(Comparator.comparing(Hit::undoneWithin)
                         .thenComparing(Comparator.comparingInt(Hit::score).reversed()))
-                .map(h -> new Hit(h.statement(), h.kind(), h.score(), List.copyOf(objects), h.undoneWithin()));
+                .map(h -> new Hit(h.statement(), h.kind(), h.score(), List.copyOf(objects), h.undoneWithin(), h.inBlock()));
     }
 
-    private record Scored(DestructiveStatement.Kind kind, int score) {
+    private record Scored(DestructiveStatement statement, int score) {
     }
 
     /** How one statement's destructive parts rank for the query: the named table first, then by what they destroy. */
     private static Optional<Scored> scoreOf(TargetQuery q, List<DestructiveStatement> destructive) {
         if (q.table().isPresent()) {
             return destructive.stream().filter(d -> d.objects().stream().anyMatch(o -> o.matches(q.table().get())))
-                    .findFirst().map(d -> new Scored(d.kind(), 100 + d.kind().weight()));
+                    .findFirst().map(d -> new Scored(d, 100 + d.kind().weight()));
         }
         if (q.statement().isPresent()) {
-            return destructive.stream().findFirst().map(d -> new Scored(d.kind(),
+            return destructive.stream().findFirst().map(d -> new Scored(d,
                     20 + destructive.stream().mapToInt(x -> x.kind().weight()).max().orElse(0)));
         }
         return destructive.stream().max(Comparator.comparingInt(d -> d.kind().weight()))
-                .map(d -> new Scored(d.kind(), d.kind().weight() + (d.cascade() ? 5 : 0)));
+                .map(d -> new Scored(d, d.kind().weight() + (d.cascade() ? 5 : 0)));
     }
 
     /**

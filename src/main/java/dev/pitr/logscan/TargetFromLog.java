@@ -26,9 +26,32 @@ public final class TargetFromLog {
     /** Scans the logs and, with the WAL at hand, refines the best candidate through it. */
     public static TargetFinder.Result search(TargetQuery query, Optional<WalRefinement> wal,
                                              java.util.function.Consumer<String> notices) {
-        TargetFinder finder = new TargetFinder(notices);
-        TargetFinder.Result result = finder.find(query);
-        return wal.map(w -> w.refine(result, query.table())).orElse(result);
+        return search(query, wal, Optional.empty(), Optional.empty(), notices);
+    }
+
+    /**
+     * As above; and when the logs show no statement on the table that may have committed (none read, or
+     * {@code log_statement} did not log it, or it ran inside a function), the table is looked for in the WAL
+     * alone through {@code walAlone}; {@code pick} names a transaction among those it finds.
+     */
+    public static TargetFinder.Result search(TargetQuery query, Optional<WalRefinement> wal,
+                                             Optional<TargetFromWal> walAlone, Optional<Long> pick,
+                                             java.util.function.Consumer<String> notices) {
+        Optional<TargetFinder.Result> fromLog = query.logs().isEmpty() ? Optional.empty()
+                : Optional.of(new TargetFinder(notices).find(query));
+        boolean logShowsIt = fromLog.map(r -> r.candidates().stream().anyMatch(Candidate::committed)).orElse(false);
+        if (logShowsIt || walAlone.isEmpty() || query.table().isEmpty()) {
+            TargetFinder.Result result = fromLog.orElseThrow(() -> PitrException.usage("no logs given: pass --log"
+                    + " FILE|DIR or set log-directory for the cluster in pitr.yaml (or --table with --wal: the WAL alone)"));
+            return wal.map(w -> w.refine(result, query.table())).orElse(result);
+        }
+        String why = fromLog.map(r -> "the logs (" + r.stats().files().size() + " file(s), " + r.stats().lines()
+                + " lines) show no statement on " + query.table().get() + " that may have committed"
+                + (r.candidates().isEmpty() ? "" : " (" + r.candidates().size() + " set aside: rolled back or failed)"))
+                .orElse("no log was read");
+        notices.accept(why + ": searching the archived WAL alone");
+        return walAlone.get().find(new TargetFromWal.Search(query.table().get(), query.since(), query.until(), pick),
+                java.util.List.of(why));
     }
 
     /** The recommendation as a target; refused when nothing matched or the log cannot bound the statement. */

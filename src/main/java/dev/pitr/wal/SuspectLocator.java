@@ -1,14 +1,9 @@
 package dev.pitr.wal;
 
-import dev.pitr.core.PitrException;
 import dev.pitr.pg.PgBinaries;
 import dev.pitr.repo.ObjectInfo;
 import dev.pitr.repo.Repository;
-import dev.pitr.repo.RepositoryLayout;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -54,7 +49,6 @@ public final class SuspectLocator {
         }
     }
 
-    private static final int CHUNK = 16;
 
     private final Repository repo;
     private final PgBinaries bins;
@@ -108,106 +102,21 @@ public final class SuspectLocator {
                     + " SELECT pg_switch_wal() on the primary, let it archive, and try again");
         }
         SuspectScan scan = new SuspectScan(suspect);
-        Path dir = tempDir();
-        try {
-            int start = first;
-            Optional<Lsn> resume = Optional.empty();
-            int read = 0;
-            while (start < names.size() && !scan.done()) {
-                List<WalSegmentName> chunk = contiguous(names, start, CHUNK);
-                new WalPrefetcher(repo).fetchAll(chunk.stream().map(WalSegmentName::toString).toList(), dir, 4, n -> { });
-                Optional<Lsn> lastSeen = dump(dir, chunk, resume, scan, names.subList(first, start + chunk.size()));
-                read = start + chunk.size() - first;
-                if (!scan.done()) {
-                    progress.accept("WAL: read " + read + " segment(s) up to " + chunk.get(chunk.size() - 1)
-                            + scan.lastCommit().map(t -> ", commits up to " + t).orElse("") + "; reading on");
-                }
-                if (lastSeen.isEmpty() || resume.isPresent() && lastSeen.get().compareTo(resume.get()) <= 0
-                        || chunk.size() < CHUNK && start + chunk.size() < names.size() && !contiguousAt(names, start + chunk.size())) {
-                    break; // no progress (damaged WAL) or a gap in the archive: nothing further can be read in order
-                }
-                int segSize = segmentSize(dir, chunk.get(0));
-                WalSegmentName holding = WalSegmentName.containing(chunk.get(0).timeline(), lastSeen.get(), segSize);
-                int next = names.indexOf(holding); // the record there may continue into the next chunk
-                if (next < start) {
-                    next = start + chunk.size();
-                }
-                removeBefore(dir, names.get(Math.min(next, names.size() - 1)));
-                start = next;
-                resume = lastSeen;
-            }
-            if (scan.found().isPresent()) {
-                return new Outcome.Pinned(scan.found().get());
-            }
-            if (scan.abandoned().isPresent()) {
-                return new Outcome.NotPinned(scan.abandoned().get());
-            }
-            return new Outcome.NotPinned("read " + read + " WAL segment(s) from " + names.get(first) + " to the end of"
-                    + " the archive" + scan.lastCommit().map(t -> " (commits up to " + t + ")").orElse("")
-                    + " and no transaction fits: if the statement committed later, its WAL is not archived yet (run"
-                    + " SELECT pg_switch_wal() on the primary and try again)");
-        } finally {
-            deleteAll(dir);
-        }
-    }
-
-    /** Up to {@code max} names from {@code start} without a gap between them. */
-    private static List<WalSegmentName> contiguous(List<WalSegmentName> names, int start, int max) {
-        List<WalSegmentName> out = new ArrayList<>(List.of(names.get(start)));
-        for (int i = start + 1; i < names.size() && out.size() < max && contiguousAt(names, i); i++) {
-            out.add(names.get(i));
-        }
-        return out;
-    }
-
-    private static boolean contiguousAt(List<WalSegmentName> names, int i) {
-        WalSegmentName a = names.get(i - 1);
-        WalSegmentName b = names.get(i);
-        return b.log() == a.log() && b.segmentInLog() == a.segmentInLog() + 1
-                || b.log() == a.log() + 1 && b.segmentInLog() == 0;
-    }
-
-    /** Runs pg_waldump over the chunk, feeding each record past {@code resume} to the scan; the last LSN read. */
-    private Optional<Lsn> dump(Path dir, List<WalSegmentName> chunk, Optional<Lsn> resume, SuspectScan scan,
-                               List<WalSegmentName> readSoFar) {
-        List<String> segments = readSoFar.stream().map(WalSegmentName::toString).toList();
-        return Waldump.read(bins, dir, chunk.get(0), chunk.get(chunk.size() - 1), resume, r -> {
-            scan.offer(r, segments);
+        ArchiveReader.Read read = new ArchiveReader(repo, bins).read(names, first, (r, soFar) -> {
+            scan.offer(r, soFar.stream().map(WalSegmentName::toString).toList());
             return !scan.done();
-        });
+        }, soFar -> progress.accept("WAL: read " + soFar.size() + " segment(s) up to " + soFar.get(soFar.size() - 1)
+                + scan.lastCommit().map(t -> ", commits up to " + t).orElse("") + "; reading on"));
+        if (scan.found().isPresent()) {
+            return new Outcome.Pinned(scan.found().get());
+        }
+        if (scan.abandoned().isPresent()) {
+            return new Outcome.NotPinned(scan.abandoned().get());
+        }
+        return new Outcome.NotPinned("read " + read.segments().size() + " WAL segment(s) from " + names.get(first)
+                + " to the end of the archive" + scan.lastCommit().map(t -> " (commits up to " + t + ")").orElse("")
+                + " and no transaction fits: if the statement committed later, its WAL is not archived yet (run"
+                + " SELECT pg_switch_wal() on the primary and try again)");
     }
 
-    private static int segmentSize(Path dir, WalSegmentName segment) {
-        try {
-            return (int) Files.size(dir.resolve(segment.toString()));
-        } catch (IOException e) {
-            return 16 << 20;
-        }
-    }
-
-    private static Path tempDir() {
-        try {
-            return Files.createTempDirectory("pitr-waldump-");
-        } catch (IOException e) {
-            throw PitrException.io("cannot create a temp dir for pg_waldump: " + e.getMessage(), e);
-        }
-    }
-
-    private static void removeBefore(Path dir, WalSegmentName keepFrom) {
-        try (var files = Files.list(dir)) {
-            files.filter(f -> WalSegmentName.parse(f.getFileName().toString()).map(s -> s.compareTo(keepFrom) < 0)
-                    .orElse(false)).forEach(f -> f.toFile().delete());
-        } catch (IOException ignored) {
-            // temp files; the final cleanup removes them
-        }
-    }
-
-    private static void deleteAll(Path dir) {
-        try (var files = Files.list(dir)) {
-            files.forEach(p -> p.toFile().delete());
-            Files.deleteIfExists(dir);
-        } catch (IOException ignored) {
-            // temp files; the OS reclaims them
-        }
-    }
 }

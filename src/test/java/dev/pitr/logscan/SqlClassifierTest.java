@@ -14,6 +14,25 @@ class SqlClassifierTest {
     }
 
     @Test
+    void lookIntoDoBlocksAndTheStringsTheyExecute() {
+        assertThat(c("DO $$ BEGIN EXECUTE 'DROP TABLE ledger'; END $$;")).singleElement().satisfies(d -> {
+            assertThat(d.kind()).isEqualTo(Kind.DROP_TABLE);
+            assertThat(d.objects()).containsExactly(new QualifiedName(null, "ledger"));
+            assertThat(d.inBlock()).isTrue();
+        });
+        assertThat(c("DO LANGUAGE plpgsql $body$ BEGIN TRUNCATE carts; END $body$"))
+                .extracting(DestructiveStatement::kind).containsExactly(Kind.TRUNCATE);
+        assertThat(c("DO $x$ DECLARE n int; BEGIN IF true THEN DELETE FROM carts; END IF; END $x$"))
+                .extracting(DestructiveStatement::kind).containsExactly(Kind.DELETE_WITHOUT_WHERE);
+        assertThat(c("DO 'BEGIN EXECUTE ''DROP TABLE \"Odd Name\"''; END'")).singleElement()
+                .satisfies(d -> assertThat(d.objects()).containsExactly(new QualifiedName(null, "Odd Name")));
+        assertThat(c("DO $$ BEGIN EXECUTE format('TRUNCATE %I', 'x'); EXECUTE format('DROP TABLE orders_%s', 2); END $$"))
+                .extracting(DestructiveStatement::kind).containsExactly(Kind.TRUNCATE, Kind.DROP_TABLE);
+        assertThat(c("DO $$ BEGIN RAISE NOTICE 'DROP TABLE ledger'; DELETE FROM t WHERE id = 1; END $$")).isEmpty();
+        assertThat(c("DROP TABLE ledger")).singleElement().satisfies(d -> assertThat(d.inBlock()).isFalse());
+    }
+
+    @Test
     void recognisesEveryDestructiveKind() {
         assertThat(c("DROP TABLE IF EXISTS public.temp_migration_backup CASCADE")).singleElement().satisfies(d -> {
             assertThat(d.kind()).isEqualTo(Kind.DROP_TABLE);
