@@ -211,14 +211,13 @@ public final class RestorePlanner {
                     + "): restore from a backup taken after the switch, or with --timeline " + backup.timeline());
         }
         WalSegmentName forkSegment = WalSegmentName.containing(backup.timeline(), leaving.switchPoint(), segSize);
-        if (firstMissing.compareTo(forkSegment) < 0) {
-            throw PitrException.verification("WAL segment " + firstMissing + " is missing from " + repo.url()
-                    + ", before timeline " + target + " left timeline " + backup.timeline() + " at "
-                    + leaving.switchPoint() + ": timeline " + target + " cannot be reached from backup " + backup.id()
-                    + " (run 'pitr wal verify')");
-        }
         Lsn began = history.entries().get(history.entries().size() - 1).switchPoint();
         TreeMap<WalSegmentName, ObjectInfo> segments = archive.segments(target);
+        if (firstMissing.compareTo(forkSegment) < 0) { // replay stops at the gap, before it reaches the later timeline
+            return new ReplayPath(backup.timeline(), runFrom(onBackupTl, backup.startSegment(), segSize), firstMissing,
+                    Optional.ofNullable(onBackupTl.ceilingKey(firstMissing))
+                            .or(() -> Optional.ofNullable(segments.ceilingKey(WalSegmentName.containing(target, began, segSize)))));
+        }
         List<WalSegmentName> run = runFrom(segments, WalSegmentName.containing(target, began, segSize), segSize);
         WalSegmentName missing = run.isEmpty() ? WalSegmentName.containing(target, began, segSize)
                 : run.get(run.size() - 1).next(segSize);

@@ -398,6 +398,11 @@ class RealLogsIT {
             assertThat(found.get("recommendation").get("reason").asText()).contains("receiver");
             assertKeepsBeforeAndExcludesMistake(i, found);
         }
+        // a traditional stamp has no zone and this prefix prints no time: without a zone pitr refuses, naming the flag
+        Cli.Run zoneless = cli.run("target", "find", "--log", dir.resolve("syslog").toString(), "--table", "shipments");
+        assertThat(zoneless.exitCode()).as(zoneless.stdout() + zoneless.stderr()).isEqualTo(2);
+        assertThat(zoneless.stderr()).contains("has no zone").contains("--log-timezone")
+                .doesNotContain("log_line_prefix without %m");
         // CloudNativePG and Docker wrap what the server wrote in JSON of their own
         Path cnpg = dir.resolve("cnpg.json");
         writeCloudNativePg(i.csv(), cnpg);
