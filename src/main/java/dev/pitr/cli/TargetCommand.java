@@ -41,6 +41,13 @@ final class TargetCommand {
                     ? Optional.of(search.walRefinement(session)) : Optional.empty(), wal
                     ? Optional.of(search.walAlone(session)) : Optional.empty(), search.pick(), session.output()::progress);
             Output out = session.output();
+            Optional<Candidate> best = result.candidates().stream().filter(Candidate::committed).findFirst();
+            if (result.recommendation().isEmpty() && best.isPresent()) {
+                // found, but the log cannot say when it ran: that is no "nothing found", and one document says so
+                throw TargetFromLog.unbounded(best.get());
+            }
+            Optional<String> hint = result.candidates().isEmpty() && !result.stats().files().isEmpty()
+                    ? Optional.of(whyNothing(session)) : Optional.empty();
             if (out.json()) {
                 Map<String, Object> json = new LinkedHashMap<>();
                 json.put("candidates", result.candidates().stream().limit(limit).toList());
@@ -51,21 +58,16 @@ final class TargetCommand {
                 json.put("scanned", Map.of("files", result.stats().files(), "lines", result.stats().lines(),
                         "entries", result.stats().entries(), "skipped", result.stats().skipped(),
                         "truncated", result.stats().truncated()));
+                hint.ifPresent(h -> json.put("hint", h));
                 out.printJson(json);
             } else if (printConfig) {
                 result.recommendation().ifPresent(r -> out.println(r.configLines().strip()));
             } else {
                 print(out, result);
-                if (result.candidates().isEmpty() && !result.stats().files().isEmpty()) {
-                    out.println(whyNothing(session));
-                }
+                hint.ifPresent(out::println);
             }
             if (result.recommendation().isPresent()) {
                 return 0;
-            }
-            Optional<Candidate> best = result.candidates().stream().filter(Candidate::committed).findFirst();
-            if (best.isPresent()) { // found, but the log cannot say when it ran: that is no "nothing found"
-                throw TargetFromLog.unbounded(best.get());
             }
             return ExitCode.NOT_FOUND.code();
         }
@@ -88,8 +90,9 @@ final class TargetCommand {
                         + " and that these are the logs of the time of the mistake; a statement run inside a function is"
                         + " not logged itself: " + walAlone;
             } catch (PitrException unreachable) {
-                return "if the server's log_statement is 'none' (Debian's default) no statement is logged; 'pitr check'"
-                        + " on the server shows what its log holds";
+                return "if the server's log_statement is 'none' (Debian's default) no statement is logged, nor is one run"
+                        + " inside a function: 'pitr target find --wal --table NAME' finds it in the archived WAL alone;"
+                        + " 'pitr check' on the server shows what its log holds";
             }
         }
 

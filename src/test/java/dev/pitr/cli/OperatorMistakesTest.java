@@ -39,6 +39,24 @@ class OperatorMistakesTest {
     }
 
     @Test
+    void underJsonAStatementWithoutATimeIsOneDocumentAndNothingFoundCarriesTheHint() throws Exception {
+        Path repo = Files.createDirectories(dir.resolve("repo"));
+        Path log = Files.writeString(dir.resolve("pg.log"), "[42] LOG:  statement: DROP TABLE orders\n");
+        Cli.Run unbounded = cli(repo).run("--json", "target", "find", "--log", log.toString(), "--log-line-prefix", "[%p] ",
+                "--table", "orders");
+        assertThat(unbounded.exitCode()).as(unbounded.stderr()).isEqualTo(3);
+        var docs = dev.pitr.core.Json.mapper().readerFor(com.fasterxml.jackson.databind.JsonNode.class)
+                .<com.fasterxml.jackson.databind.JsonNode>readValues(unbounded.stdout()).readAll();
+        assertThat(docs).as(unbounded.stdout()).hasSize(1);
+        assertThat(docs.get(0).get("exit").asInt()).isEqualTo(3);
+
+        Cli.Run nothing = cli(repo).run("--json", "target", "find", "--log", log.toString(), "--log-line-prefix", "[%p] ",
+                "--table", "customers");
+        assertThat(nothing.exitCode()).isEqualTo(1);
+        assertThat(dev.pitr.core.Json.mapper().readTree(nothing.stdout()).get("hint").asText()).contains("--wal --table");
+    }
+
+    @Test
     void aDataDirectoryThatIsAFileIsAUsageErrorNamingIt() throws Exception {
         Path repo = Files.createDirectories(dir.resolve("repo"));
         Path file = Files.writeString(dir.resolve("notes.txt"), "keep me");

@@ -1,0 +1,257 @@
+package dev.pitr.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pitr.core.Json;
+import dev.pitr.testkit.Cli;
+import dev.pitr.testkit.EmbeddedS3;
+import dev.pitr.testkit.FaultProxy;
+import dev.pitr.testkit.PgCluster;
+import dev.pitr.testkit.TestDirs;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The lifecycle under random sequences of real operations and faults, Jepsen-style: a real PostgreSQL 15
+ * archiving through the launcher into S3 behind a fault-injecting proxy, a writer committing all the time (one
+ * connection, so commit times follow the WAL's order), and a seeded choice of backups, expiry, bursts of
+ * writes, repository outages, {@code kill -9} of {@code wal push} in flight, and restores to random times and
+ * to the latest WAL. After every step the invariants are checked:
+ * <ul>
+ *     <li>archiving catches up once a fault ends (a switched segment is archived) and {@code wal verify} is whole;</li>
+ *     <li>a copy restored to a time holds exactly the rows committed before it: none lost, none extra;</li>
+ *     <li>{@code info}'s restorable window contains every target it offers, and a restore reaches it;</li>
+ *     <li>nothing reported READY or complete is short.</li>
+ * </ul>
+ * The seed fixes the sequence of operations, so a failing seed replays: {@code bench/torture.sh SEED MINUTES}
+ * runs longer ones ({@code -Dtorture.seed}, {@code -Dtorture.steps}, {@code -Dtorture.minutes}).
+ */
+class TortureIT {
+    private static final long SEED = Long.getLong("torture.seed", 20261204L);
+    private static final int STEPS = Integer.getInteger("torture.steps", 9);
+    private static final Duration BUDGET = Duration.ofMinutes(Long.getLong("torture.minutes", 0L));
+
+    enum Op { BURST, BACKUP, EXPIRE, REPOSITORY_OUTAGE, KILL_PUSH, RESTORE_TIME, RESTORE_LATEST }
+
+    @Test
+    void aSeededLifecycleKeepsEveryInvariant() throws Exception {
+        Random random = new Random(SEED);
+        EmbeddedS3 s3 = EmbeddedS3.shared();
+        String bucket = s3.newBucket();
+        Path work = TestDirs.shared("pitr-torture-");
+        List<String> log = new ArrayList<>();
+        try (FaultProxy proxy = new FaultProxy(s3.endpoint(), FaultProxy.Plan.always(FaultProxy.Fault.NONE));
+             PgCluster pg = PgCluster.start(Map.of("wal_level", "replica", "archive_mode", "on",
+                     "archive_command", "'env PITR_REPO=s3://" + bucket + "/repo PITR_S3_ENDPOINT=" + proxy.endpoint()
+                             + " PITR_S3_MAX_ATTEMPTS=2 " + ArchiveIT.LAUNCHER + " wal push %p'",
+                     "track_commit_timestamp", "on", "wal_keep_size", "'512MB'"), Map.of());
+             Writer writer = new Writer(pg)) {
+            Map<String, String> env = new HashMap<>(s3.env(bucket));
+            env.put("PITR_PGPORT", String.valueOf(pg.port()));
+            Cli cli = new Cli(env, work);
+            pg.execute("CREATE TABLE ledger (id bigserial PRIMARY KEY, note text)");
+            run(cli, log, "backup", "create");
+            writer.start();
+            Instant deadline = Instant.now().plus(BUDGET);
+            for (int step = 1; step <= STEPS || Instant.now().isBefore(deadline); step++) {
+                Op op = Op.values()[random.nextInt(Op.values().length)];
+                log.add("step " + step + ": " + op);
+                String context = "seed " + SEED + ", " + String.join("; ", log);
+                switch (op) {
+                    case BURST -> writer.burst(200 + random.nextInt(800));
+                    case BACKUP -> run(cli, log, "backup", "create");
+                    case EXPIRE -> run(cli, log, "--yes", "expire", "--keep-full", String.valueOf(1 + random.nextInt(2)));
+                    case REPOSITORY_OUTAGE -> outage(pg, proxy, writer, 300 + random.nextInt(1500));
+                    case KILL_PUSH -> killPushes(pg, writer, 1 + random.nextInt(3));
+                    case RESTORE_TIME -> restoreToTime(cli, pg, random, work.resolve("copy-" + step + "/data"), context);
+                    case RESTORE_LATEST -> restoreLatest(cli, pg, writer, work.resolve("copy-" + step + "/data"), context);
+                    default -> throw new IllegalStateException();
+                }
+                archivingCatchesUp(pg, context);
+                Cli.Run verify = cli.run("wal", "verify");
+                assertThat(verify.exitCode()).as("wal verify after " + context + ": " + verify.stdout()).isZero();
+            }
+        } finally {
+            TestDirs.delete(work);
+        }
+    }
+
+    /** Runs a pitr command that must succeed. */
+    private static Cli.Run run(Cli cli, List<String> log, String... args) {
+        Cli.Run r = cli.run(args);
+        assertThat(r.exitCode()).as(String.join(" ", args) + " (" + String.join("; ", log) + "): " + r.stdout() + r.stderr())
+                .isZero();
+        return r;
+    }
+
+    /** The repository refuses every request for a while, during writes and a segment switch; then it is back. */
+    private static void outage(PgCluster pg, FaultProxy proxy, Writer writer, int millis) throws Exception {
+        proxy.plan(FaultProxy.Plan.always(FaultProxy.Fault.SLOW_DOWN_503));
+        try {
+            writer.burst(300);
+            pg.query("SELECT pg_walfile_name(pg_switch_wal())");
+            Thread.sleep(millis); // archive_command fails meanwhile; PostgreSQL keeps the segment and retries
+        } finally {
+            proxy.plan(FaultProxy.Plan.always(FaultProxy.Fault.NONE));
+        }
+    }
+
+    /** {@code kill -9} of the wal push processes in flight during a burst, a few times. */
+    private static void killPushes(PgCluster pg, Writer writer, int times) throws Exception {
+        for (int i = 0; i < times; i++) {
+            writer.burst(400);
+            pg.query("SELECT pg_walfile_name(pg_switch_wal())");
+            new ProcessBuilder("pkill", "-9", "-f", "wal push pg_wal/").start().waitFor();
+        }
+    }
+
+    /** After a switch, the segment is archived (PostgreSQL retries what failed): archiving keeps up again. */
+    private static void archivingCatchesUp(PgCluster pg, String context) throws Exception {
+        String last = pg.query("SELECT pg_walfile_name(pg_switch_wal())");
+        try {
+            ArchiveIT.waitUntilArchived(pg, last);
+        } catch (AssertionError e) {
+            throw new AssertionError("archiving did not catch up after " + context + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A target at the commit time of a random row committed since the oldest backup ended (an exact commit
+     * time: the edge), archived; the copy holds exactly the rows committed before it.
+     */
+    private static void restoreToTime(Cli cli, PgCluster pg, Random random, Path pgdata, String context) throws Exception {
+        archivingCatchesUp(pg, context);
+        JsonNode info = Json.mapper().readTree(cli.run("--json", "info").stdout());
+        List<JsonNode> windows = new ArrayList<>();
+        info.get("timelines").forEach(t -> t.get("windows").forEach(windows::add));
+        assertThat(windows).as("a restorable window after " + context).isNotEmpty();
+        JsonNode w = windows.get(random.nextInt(windows.size()));
+        String from = w.get("from").asText();
+        String to = w.get("to").asText();
+        String at = pg.query("SELECT to_json(t)#>>'{}' FROM (SELECT pg_xact_commit_timestamp(xmin) AS t FROM ledger"
+                + " WHERE pg_xact_commit_timestamp(xmin) > '" + from + "' AND pg_xact_commit_timestamp(xmin) <= '" + to
+                + "' ORDER BY id OFFSET " + random.nextInt(50) + " LIMIT 1) x");
+        if (at == null) {
+            return; // no row committed inside this window yet
+        }
+        Instant target = OffsetDateTime.parse(at).toInstant();
+        Cli.Run run = cli.run("restore", "run", "--target-time", target.toString(), "--pgdata", pgdata.toString());
+        try {
+            assertThat(run.exitCode()).as("a target inside info's window (" + from + " .. " + to + ") after " + context
+                    + ": " + run.stdout() + run.stderr()).isZero();
+            int port = Json.mapper().readTree(cli.run("--json", "restore", "status", "--pgdata", pgdata.toString()).stdout())
+                    .get("plan").get("port").asInt();
+            String expected = pg.query("SELECT count(*) || '/' || coalesce(sum(id), 0) FROM ledger"
+                    + " WHERE pg_xact_commit_timestamp(xmin) < '" + at + "'");
+            assertThat(RealLogsIT.queryOn(port, "SELECT count(*) || '/' || coalesce(sum(id), 0) FROM ledger"))
+                    .as("rows committed before " + at + " (none lost, none extra) after " + context).isEqualTo(expected);
+        } finally {
+            cli.run("restore", "abort", "--pgdata", pgdata.toString());
+        }
+    }
+
+    /** Everything archived: the copy holds every row committed before the last switch was archived. */
+    private static void restoreLatest(Cli cli, PgCluster pg, Writer writer, Path pgdata, String context) throws Exception {
+        writer.pause();
+        try {
+            archivingCatchesUp(pg, context);
+            String expected = pg.query("SELECT count(*) || '/' || coalesce(sum(id), 0) FROM ledger");
+            Cli.Run run = cli.run("restore", "run", "--target-latest", "--pgdata", pgdata.toString());
+            assertThat(run.exitCode()).as("latest after " + context + ": " + run.stdout() + run.stderr()).isZero();
+            int port = Json.mapper().readTree(cli.run("--json", "restore", "status", "--pgdata", pgdata.toString()).stdout())
+                    .get("plan").get("port").asInt();
+            assertThat(RealLogsIT.queryOn(port, "SELECT count(*) || '/' || coalesce(sum(id), 0) FROM ledger"))
+                    .as("every archived commit after " + context).isEqualTo(expected);
+        } finally {
+            writer.resume();
+            cli.run("restore", "abort", "--pgdata", pgdata.toString());
+        }
+    }
+
+    /** One connection committing a row at a time (so commit times follow the WAL), paced, with bursts on demand. */
+    static final class Writer implements AutoCloseable {
+        private final Thread thread;
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final AtomicBoolean paused = new AtomicBoolean(false);
+        private final AtomicBoolean idle = new AtomicBoolean(false); // the writer saw the pause: nothing in flight
+        private final AtomicInteger burst = new AtomicInteger();
+        private volatile Exception failure;
+
+        Writer(PgCluster pg) {
+            thread = new Thread(() -> {
+                try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+                    while (running.get()) {
+                        if (paused.get()) {
+                            idle.set(true);
+                            Thread.sleep(5);
+                            continue;
+                        }
+                        idle.set(false);
+                        s.execute("INSERT INTO ledger (note) VALUES ('x')");
+                        if (burst.get() > 0) {
+                            burst.decrementAndGet();
+                        } else {
+                            Thread.sleep(10);
+                        }
+                    }
+                } catch (Exception e) {
+                    failure = e;
+                }
+            }, "torture-writer");
+            thread.setDaemon(true);
+        }
+
+        void start() {
+            thread.start();
+        }
+
+        /** {@code rows} more rows without pause; returns once they are committed. */
+        void burst(int rows) throws InterruptedException {
+            burst.addAndGet(rows);
+            while (burst.get() > 0 && thread.isAlive()) {
+                Thread.sleep(5);
+            }
+            check();
+        }
+
+        /** Returns once the writer has nothing in flight. */
+        void pause() throws InterruptedException {
+            paused.set(true);
+            while (!idle.get() && thread.isAlive()) {
+                Thread.sleep(5);
+            }
+            check();
+        }
+
+        void resume() {
+            paused.set(false);
+        }
+
+        private void check() {
+            if (failure != null) {
+                throw new AssertionError("the writer failed: " + failure.getMessage(), failure);
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running.set(false);
+            thread.join(10_000);
+            check();
+        }
+    }
+}
