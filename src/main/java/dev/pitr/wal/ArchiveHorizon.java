@@ -1,7 +1,6 @@
 package dev.pitr.wal;
 
 import dev.pitr.core.PitrException;
-import dev.pitr.core.Trees;
 import dev.pitr.pg.PgBinaries;
 import dev.pitr.repo.Repository;
 
@@ -44,13 +43,8 @@ public final class ArchiveHorizon {
         if (run.isEmpty()) {
             return Optional.empty();
         }
-        Path dir;
-        try {
-            dir = Files.createTempDirectory("pitr-horizon-");
-        } catch (IOException e) {
-            throw PitrException.io("cannot create a temp dir for pg_waldump: " + e.getMessage(), e);
-        }
-        try {
+        try (ScratchDir scratch = ScratchDir.create("pitr-horizon-")) {
+            Path dir = scratch.path();
             int stop = Math.max(0, run.size() - LOOK_BACK);
             for (int last = run.size() - 1; last >= stop; last--) {
                 WalSegmentName first = run.get(Math.max(0, last - 1));
@@ -84,12 +78,6 @@ public final class ArchiveHorizon {
             return Optional.empty();
         } catch (IOException e) {
             throw PitrException.io("cannot read the archived WAL's last segments: " + e.getMessage(), e);
-        } finally {
-            try {
-                Trees.delete(dir);
-            } catch (IOException ignored) {
-                // a temp directory; the OS reclaims it
-            }
         }
     }
 }

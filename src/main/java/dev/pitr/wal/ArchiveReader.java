@@ -1,6 +1,5 @@
 package dev.pitr.wal;
 
-import dev.pitr.core.PitrException;
 import dev.pitr.pg.PgBinaries;
 import dev.pitr.repo.Repository;
 
@@ -41,13 +40,8 @@ final class ArchiveReader {
 
     /** Reads {@code names} (one timeline's, in order) from index {@code first}; {@code progress} hears each chunk. */
     Read read(List<WalSegmentName> names, int first, RecordReader reader, Consumer<List<WalSegmentName>> progress) {
-        Path dir;
-        try {
-            dir = Files.createTempDirectory("pitr-waldump-");
-        } catch (IOException e) {
-            throw PitrException.io("cannot create a temp dir for pg_waldump: " + e.getMessage(), e);
-        }
-        try {
+        try (ScratchDir scratch = ScratchDir.create("pitr-waldump-")) {
+            Path dir = scratch.path();
             int start = first;
             Optional<Lsn> resume = Optional.empty();
             boolean[] going = {true};
@@ -81,8 +75,6 @@ final class ArchiveReader {
                 resume = lastSeen;
             }
             return new Read(read, false);
-        } finally {
-            deleteAll(dir);
         }
     }
 
@@ -116,15 +108,6 @@ final class ArchiveReader {
                     .orElse(false)).forEach(f -> f.toFile().delete());
         } catch (IOException ignored) {
             // temp files; the final cleanup removes them
-        }
-    }
-
-    private static void deleteAll(Path dir) {
-        try (var files = Files.list(dir)) {
-            files.forEach(p -> p.toFile().delete());
-            Files.deleteIfExists(dir);
-        } catch (IOException ignored) {
-            // temp files; the OS reclaims them
         }
     }
 }

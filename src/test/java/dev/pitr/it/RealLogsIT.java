@@ -315,6 +315,21 @@ class RealLogsIT {
     }
 
     @Test
+    void aDropInsideADoBlockIsFoundAndSaidToBeInsideIt() throws Exception {
+        settings(Map.of("log_line_prefix", "'%m [%p] %q%u@%d '", "log_statement", "'all'",
+                "log_min_duration_statement", "-1", "log_timezone", "'UTC'", "lc_messages", "'C'"));
+        pg.execute("CREATE TABLE dues AS SELECT g AS id FROM generate_series(1, 40) g");
+        Incident i = incident("doblock", 100, s -> s.execute(
+                "DO $$ BEGIN PERFORM 1; EXECUTE 'DROP TABLE ' || 'IF EXISTS nothing_here'; EXECUTE 'DROP TABLE dues'; END $$"));
+        JsonNode found = find(i.stderr(), "--table", "dues");
+        JsonNode first = found.get("candidates").get(0);
+        assertThat(first.get("sql").asText()).startsWith("DO $$");
+        assertThat(first.get("kind").asText()).isEqualTo("DROP_TABLE");
+        assertThat(first.get("basis").asText()).contains("inside a DO block");
+        assertKeepsBeforeAndExcludesMistake(i, found);
+    }
+
+    @Test
     void everyShippedPrefixIsDetectedWithoutTheFlag() throws Exception {
         settings(Map.of("log_statement", "'all'", "log_min_duration_statement", "-1", "log_timezone", "'UTC'",
                 "lc_messages", "'C'"));

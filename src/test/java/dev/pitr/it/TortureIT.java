@@ -42,10 +42,21 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class TortureIT {
     private static final long SEED = Long.getLong("torture.seed", 20261204L);
-    private static final int STEPS = Integer.getInteger("torture.steps", 9);
+    private static final int STEPS = Integer.getInteger("torture.steps", 12);
     private static final Duration BUDGET = Duration.ofMinutes(Long.getLong("torture.minutes", 0L));
 
-    enum Op { BURST, BACKUP, EXPIRE, REPOSITORY_OUTAGE, KILL_PUSH, RESTORE_TIME, RESTORE_LATEST }
+    enum Op {
+        BURST, BACKUP, EXPIRE, REPOSITORY_OUTAGE, KILL_PUSH, KILL_PUSHER, RESTORE_TIME, RESTORE_LATEST, PROMOTE_STANDBY,
+        PROMOTE_IN_PLACE
+    }
+
+    /** What the steps act on: the primary of the moment, a standby until it is promoted, and the CLI pointed at it. */
+    static final class System {
+        PgCluster primary;
+        PgCluster standby;
+        Cli cli;
+        final List<PgCluster> all = new ArrayList<>();
+    }
 
     @Test
     void aSeededLifecycleKeepsEveryInvariant() throws Exception {
@@ -53,41 +64,119 @@ class TortureIT {
         EmbeddedS3 s3 = EmbeddedS3.shared();
         String bucket = s3.newBucket();
         Path work = TestDirs.shared("pitr-torture-");
-        List<String> log = new ArrayList<>();
-        try (FaultProxy proxy = new FaultProxy(s3.endpoint(), FaultProxy.Plan.always(FaultProxy.Fault.NONE));
-             PgCluster pg = PgCluster.start(Map.of("wal_level", "replica", "archive_mode", "on",
-                     "archive_command", "'env PITR_REPO=s3://" + bucket + "/repo PITR_S3_ENDPOINT=" + proxy.endpoint()
-                             + " PITR_S3_MAX_ATTEMPTS=2 " + ArchiveIT.LAUNCHER + " wal push %p'",
-                     "track_commit_timestamp", "on", "wal_keep_size", "'512MB'"), Map.of());
-             Writer writer = new Writer(pg)) {
+        List<Path> spools = List.of(TestDirs.serverOwned("pitr-torture-spool-"), TestDirs.serverOwned("pitr-torture-spool-"));
+        boolean async = random.nextBoolean(); // the seed also chooses how PostgreSQL archives
+        List<String> log = new ArrayList<>(List.of(async ? "async archiving" : "sync archiving"));
+        System sys = new System();
+        try (FaultProxy proxy = new FaultProxy(s3.endpoint(), FaultProxy.Plan.always(FaultProxy.Fault.NONE))) {
+            java.util.function.Function<Path, Map<String, String>> archiving = spool -> Map.of("wal_level", "replica",
+                    "archive_mode", "on", "archive_command", "'env PITR_REPO=s3://" + bucket + "/repo PITR_S3_ENDPOINT="
+                            + proxy.endpoint() + " PITR_S3_MAX_ATTEMPTS=2 " + ArchiveIT.LAUNCHER + " wal push "
+                            + (async ? "--async --spool " + spool + " " : "") + "%p'",
+                    "track_commit_timestamp", "on", "wal_keep_size", "'512MB'", "hot_standby", "on");
+            sys.primary = PgCluster.start(archiving.apply(spools.get(0)), Map.of());
+            sys.all.add(sys.primary);
             Map<String, String> env = new HashMap<>(s3.env(bucket));
-            env.put("PITR_PGPORT", String.valueOf(pg.port()));
-            Cli cli = new Cli(env, work);
-            pg.execute("CREATE TABLE ledger (id bigserial PRIMARY KEY, note text)");
-            run(cli, log, "backup", "create");
-            writer.start();
-            Instant deadline = Instant.now().plus(BUDGET);
-            for (int step = 1; step <= STEPS || Instant.now().isBefore(deadline); step++) {
-                Op op = Op.values()[random.nextInt(Op.values().length)];
-                log.add("step " + step + ": " + op);
-                String context = "seed " + SEED + ", " + String.join("; ", log);
-                switch (op) {
-                    case BURST -> writer.burst(200 + random.nextInt(800));
-                    case BACKUP -> run(cli, log, "backup", "create");
-                    case EXPIRE -> run(cli, log, "--yes", "expire", "--keep-full", String.valueOf(1 + random.nextInt(2)));
-                    case REPOSITORY_OUTAGE -> outage(pg, proxy, writer, 300 + random.nextInt(1500));
-                    case KILL_PUSH -> killPushes(pg, writer, 1 + random.nextInt(3));
-                    case RESTORE_TIME -> restoreToTime(cli, pg, random, work.resolve("copy-" + step + "/data"), context);
-                    case RESTORE_LATEST -> restoreLatest(cli, pg, writer, work.resolve("copy-" + step + "/data"), context);
-                    default -> throw new IllegalStateException();
+            env.put("PITR_PGPORT", String.valueOf(sys.primary.port()));
+            sys.cli = new Cli(env, work);
+            sys.primary.execute("CREATE TABLE ledger (id bigserial PRIMARY KEY, note text)");
+            run(sys.cli, log, "backup", "create");
+            sys.standby = PgCluster.standbyOf(sys.primary, archiving.apply(spools.get(1)), Map.of());
+            sys.all.add(sys.standby);
+            try (Writer writer = new Writer(sys.primary)) {
+                writer.start();
+                Instant deadline = Instant.now().plus(BUDGET);
+                for (int step = 1; step <= STEPS || Instant.now().isBefore(deadline); step++) {
+                    Op op = Op.values()[random.nextInt(Op.values().length)];
+                    log.add("step " + step + ": " + op);
+                    String context = "seed " + SEED + ", " + String.join("; ", log);
+                    PgCluster pg = sys.primary;
+                    Cli cli = sys.cli;
+                    switch (op) {
+                        case BURST -> writer.burst(200 + random.nextInt(800));
+                        case BACKUP -> run(cli, log, "backup", "create");
+                        case EXPIRE -> run(cli, log, "--yes", "expire", "--keep-full", String.valueOf(1 + random.nextInt(2)));
+                        case REPOSITORY_OUTAGE -> outage(pg, proxy, writer, List.of(FaultProxy.Fault.SLOW_DOWN_503,
+                                FaultProxy.Fault.STALL, FaultProxy.Fault.ERROR_500).get(random.nextInt(3)),
+                                300 + random.nextInt(1500));
+                        case KILL_PUSH -> kill(pg, writer, "wal push .*pg_wal/", 1 + random.nextInt(3));
+                        case KILL_PUSHER -> kill(pg, writer, "wal archive-pusher", 1 + random.nextInt(2));
+                        case RESTORE_TIME -> log.add("  restored to " + restoreToTime(cli, pg, random,
+                                work.resolve("copy-" + step + "/data"), context));
+                        case RESTORE_LATEST -> restoreLatest(cli, pg, writer, work.resolve("copy-" + step + "/data"), context);
+                        case PROMOTE_STANDBY -> log.add("  " + promoteStandby(sys, writer, context));
+                        case PROMOTE_IN_PLACE -> log.add("  " + promoteInPlace(sys, writer, context));
+                        default -> throw new IllegalStateException();
+                    }
+                    archivingCatchesUp(sys.primary, context);
+                    Cli.Run verify = sys.cli.run("wal", "verify");
+                    assertThat(verify.exitCode()).as("wal verify after " + context + ": " + verify.stdout()).isZero();
                 }
-                archivingCatchesUp(pg, context);
-                Cli.Run verify = cli.run("wal", "verify");
-                assertThat(verify.exitCode()).as("wal verify after " + context + ": " + verify.stdout()).isZero();
             }
+            java.lang.System.out.println("torture: seed " + SEED + ", " + STEPS + " step(s) at least, "
+                    + BUDGET.toMinutes() + " min: " + String.join("; ", log));
         } finally {
+            for (PgCluster c : sys.all) {
+                c.close();
+            }
+            for (Path spool : spools) {
+                new ProcessBuilder("pkill", "-9", "-f", "wal archive-pusher --spool " + spool).start().waitFor();
+                TestDirs.delete(spool);
+            }
             TestDirs.delete(work);
         }
+    }
+
+    /**
+     * The primary is lost and the standby takes over, in the middle of a segment (once; later it is a burst): the
+     * writer stops, the standby replays all it was sent, the primary stops, the standby is promoted and the
+     * writer goes on there; its timeline must be archived into the same repository.
+     */
+    private static String promoteStandby(System sys, Writer writer, String context) throws Exception {
+        if (sys.standby == null) {
+            writer.burst(300);
+            return "no standby left: a burst";
+        }
+        writer.pause();
+        String sent = sys.primary.query("SELECT pg_current_wal_lsn()::text");
+        PgCluster standby = sys.standby;
+        FailoverIT.waitUntil(() -> standby.query("SELECT pg_last_wal_replay_lsn() >= '" + sent + "'::pg_lsn").equals("t"),
+                "the standby replays " + sent + " after " + context);
+        String rows = ledger(sys.primary);
+        sys.primary.stop();
+        standby.execute("SELECT pg_promote()");
+        assertThat(ledger(standby)).as("the promoted standby has every row after " + context).isEqualTo(rows);
+        sys.primary = standby;
+        sys.standby = null;
+        sys.cli = sys.cli.with("PITR_PGPORT", String.valueOf(standby.port()));
+        writer.switchTo(standby);
+        return "now on timeline " + standby.query("SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)");
+    }
+
+    /**
+     * pitr's own restore of the primary in place to the latest archived WAL, then promoted with archiving resumed:
+     * with everything archived before it stopped, the cluster comes back with exactly the rows it had.
+     */
+    private static String promoteInPlace(System sys, Writer writer, String context) throws Exception {
+        writer.pause();
+        archivingCatchesUp(sys.primary, context);
+        String rows = ledger(sys.primary);
+        writer.disconnect();
+        sys.primary.stop();
+        Cli.Run restore = sys.cli.run("--yes", "restore", "run", "--in-place", "--target-latest", "--pgdata",
+                sys.primary.dataDir().toString());
+        assertThat(restore.exitCode()).as("in-place restore after " + context + ": " + restore.stdout() + restore.stderr())
+                .isZero();
+        Cli.Run promote = sys.cli.run("--yes", "restore", "promote", "--resume-archiving", "--pgdata",
+                sys.primary.dataDir().toString());
+        assertThat(promote.exitCode()).as("promote after " + context + ": " + promote.stdout() + promote.stderr()).isZero();
+        assertThat(ledger(sys.primary)).as("every archived row back in place after " + context).isEqualTo(rows);
+        writer.switchTo(sys.primary);
+        return "in place, now on timeline " + sys.primary.query("SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)");
+    }
+
+    private static String ledger(PgCluster pg) {
+        return pg.query("SELECT count(*) || '/' || coalesce(sum(id), 0) FROM ledger");
     }
 
     /** Runs a pitr command that must succeed. */
@@ -98,9 +187,10 @@ class TortureIT {
         return r;
     }
 
-    /** The repository refuses every request for a while, during writes and a segment switch; then it is back. */
-    private static void outage(PgCluster pg, FaultProxy proxy, Writer writer, int millis) throws Exception {
-        proxy.plan(FaultProxy.Plan.always(FaultProxy.Fault.SLOW_DOWN_503));
+    /** The repository refuses (or stalls) every request for a while, during writes and a switch; then it is back. */
+    private static void outage(PgCluster pg, FaultProxy proxy, Writer writer, FaultProxy.Fault fault, int millis)
+            throws Exception {
+        proxy.plan(FaultProxy.Plan.always(fault));
         try {
             writer.burst(300);
             pg.query("SELECT pg_walfile_name(pg_switch_wal())");
@@ -110,12 +200,12 @@ class TortureIT {
         }
     }
 
-    /** {@code kill -9} of the wal push processes in flight during a burst, a few times. */
-    private static void killPushes(PgCluster pg, Writer writer, int times) throws Exception {
+    /** {@code kill -9} of the processes matching {@code pattern} (per-segment pushes, the pusher) during bursts. */
+    private static void kill(PgCluster pg, Writer writer, String pattern, int times) throws Exception {
         for (int i = 0; i < times; i++) {
             writer.burst(400);
             pg.query("SELECT pg_walfile_name(pg_switch_wal())");
-            new ProcessBuilder("pkill", "-9", "-f", "wal push pg_wal/").start().waitFor();
+            new ProcessBuilder("pkill", "-9", "-f", pattern).start().waitFor();
         }
     }
 
@@ -133,7 +223,7 @@ class TortureIT {
      * A target at the commit time of a random row committed since the oldest backup ended (an exact commit
      * time: the edge), archived; the copy holds exactly the rows committed before it.
      */
-    private static void restoreToTime(Cli cli, PgCluster pg, Random random, Path pgdata, String context) throws Exception {
+    private static String restoreToTime(Cli cli, PgCluster pg, Random random, Path pgdata, String context) throws Exception {
         archivingCatchesUp(pg, context);
         JsonNode info = Json.mapper().readTree(cli.run("--json", "info").stdout());
         List<JsonNode> windows = new ArrayList<>();
@@ -146,7 +236,7 @@ class TortureIT {
                 + " WHERE pg_xact_commit_timestamp(xmin) > '" + from + "' AND pg_xact_commit_timestamp(xmin) <= '" + to
                 + "' ORDER BY id OFFSET " + random.nextInt(50) + " LIMIT 1) x");
         if (at == null) {
-            return; // no row committed inside this window yet
+            return "nothing: no row committed inside the window yet";
         }
         Instant target = OffsetDateTime.parse(at).toInstant();
         Cli.Run run = cli.run("restore", "run", "--target-time", target.toString(), "--pgdata", pgdata.toString());
@@ -159,6 +249,7 @@ class TortureIT {
                     + " WHERE pg_xact_commit_timestamp(xmin) < '" + at + "'");
             assertThat(RealLogsIT.queryOn(port, "SELECT count(*) || '/' || coalesce(sum(id), 0) FROM ledger"))
                     .as("rows committed before " + at + " (none lost, none extra) after " + context).isEqualTo(expected);
+            return at + " (" + expected + " rows/sum)";
         } finally {
             cli.run("restore", "abort", "--pgdata", pgdata.toString());
         }
@@ -182,26 +273,46 @@ class TortureIT {
         }
     }
 
-    /** One connection committing a row at a time (so commit times follow the WAL), paced, with bursts on demand. */
+    /**
+     * One connection committing a row at a time (so commit times follow the WAL), paced, with bursts on demand; it
+     * follows the primary of the moment after a failover.
+     */
     static final class Writer implements AutoCloseable {
         private final Thread thread;
         private final AtomicBoolean running = new AtomicBoolean(true);
         private final AtomicBoolean paused = new AtomicBoolean(false);
         private final AtomicBoolean idle = new AtomicBoolean(false); // the writer saw the pause: nothing in flight
         private final AtomicInteger burst = new AtomicInteger();
+        private volatile PgCluster target;
+        private volatile boolean reconnect;
         private volatile Exception failure;
 
         Writer(PgCluster pg) {
+            target = pg;
             thread = new Thread(() -> {
-                try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+                Connection c = null;
+                try {
                     while (running.get()) {
                         if (paused.get()) {
+                            if (reconnect && c != null) {
+                                c.close();
+                                c = null;
+                            }
                             idle.set(true);
                             Thread.sleep(5);
                             continue;
                         }
                         idle.set(false);
-                        s.execute("INSERT INTO ledger (note) VALUES ('x')");
+                        if (c == null || reconnect) {
+                            reconnect = false;
+                            if (c != null) {
+                                c.close(); // the old primary's, stopped by now
+                            }
+                            c = target.connect();
+                        }
+                        try (Statement s = c.createStatement()) {
+                            s.execute("INSERT INTO ledger (note) VALUES ('x')");
+                        }
                         if (burst.get() > 0) {
                             burst.decrementAndGet();
                         } else {
@@ -210,6 +321,14 @@ class TortureIT {
                     }
                 } catch (Exception e) {
                     failure = e;
+                } finally {
+                    try {
+                        if (c != null) {
+                            c.close();
+                        }
+                    } catch (java.sql.SQLException ignored) {
+                        // closing after a failure
+                    }
                 }
             }, "torture-writer");
             thread.setDaemon(true);
@@ -237,8 +356,25 @@ class TortureIT {
             check();
         }
 
+        /** Paused: its connection is closed (the server is about to stop). */
+        void disconnect() throws InterruptedException {
+            reconnect = true;
+            idle.set(false);
+            pause();
+            while (!idle.get() && thread.isAlive()) {
+                Thread.sleep(5);
+            }
+        }
+
         void resume() {
             paused.set(false);
+        }
+
+        /** Goes on writing on {@code primary}. */
+        void switchTo(PgCluster primary) {
+            target = primary;
+            reconnect = true;
+            resume();
         }
 
         private void check() {
