@@ -37,13 +37,13 @@ public final class RestoreRunner {
     /** Starts a new restore. A refused preflight writes nothing at all. */
     public RestoreJournal run(RestorePlan plan) {
         boolean earlier = Files.exists(plan.journalFile());
-        if (earlier && !(plan.reusesFiles() && !RestoreJournal.load(plan.stateDir()).state().isStep())) {
+        if (earlier && !over(RestoreJournal.load(plan.stateDir()).state(), plan)) {
             throw PitrException.refused("a restore is already recorded in " + plan.stateDir()
                     + ": use 'pitr restore resume|status|abort --pgdata " + plan.pgdata() + "'"
                     + (plan.reusesFiles() ? " (it has not finished; --delta starts over only from a finished one)" : ""));
         }
         steps.get(RestoreState.PREFLIGHT).run(plan);
-        if (earlier) { // --delta over a finished restore: its journal stays as history
+        if (earlier) { // over a restore that is over (or --delta over a finished one): its journal stays as history
             try {
                 Files.move(plan.journalFile(), plan.stateDir().resolve("journal-" + System.currentTimeMillis() + ".json"));
             } catch (java.io.IOException e) {
@@ -61,6 +61,15 @@ public final class RestoreRunner {
             journal.save();
             return drive(journal);
         }
+    }
+
+    /**
+     * Whether an earlier restore recorded here is over, so a new one may start: promoted (the cluster lives on:
+     * the next incident restores it in place again) or aborted; with --delta, any that is not mid-step.
+     */
+    private static boolean over(RestoreState earlier, RestorePlan plan) {
+        return earlier == RestoreState.PROMOTED || earlier == RestoreState.ABORTED
+                || plan.reusesFiles() && !earlier.isStep();
     }
 
     /** Continues a restore from its journal: the failed or interrupted step runs again, completed ones do not. */

@@ -121,6 +121,23 @@ class RestoreRunnerTest {
         assertThatThrownBy(() -> new RestoreRunner(Map.of(), COPY, m -> { })).hasMessageContaining("no step for");
     }
 
+    @Test
+    void aNewRestoreStartsOverOneThatIsOverButNotOverOneInUse() throws Exception {
+        RestorePlan plan = plan();
+        RestoreRunner runner = new RestoreRunner(steps(null, false), COPY, m -> { });
+        assertThat(runner.run(plan).state()).isEqualTo(RestoreState.READY);
+        assertThatThrownBy(() -> runner.run(plan)).as("a paused copy is in use").isInstanceOf(PitrException.class)
+                .hasMessageContaining("a restore is already recorded");
+        assertThat(runner.promote(plan.stateDir()).state()).isEqualTo(RestoreState.PROMOTED);
+        assertThat(runner.run(plan).state()).as("the next incident, after a promoted restore").isEqualTo(RestoreState.READY);
+        try (var kept = Files.list(plan.stateDir())) {
+            assertThat(kept.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("journal-")))
+                    .as("the earlier journal is kept as history").hasSize(1);
+        }
+        runner.abort(plan.stateDir());
+        assertThat(runner.run(plan).state()).as("after an abort").isEqualTo(RestoreState.READY);
+    }
+
     /** Each crash of the loop gets a fresh state directory. */
     private static void deleteTree(Path dir) {
         try (var walk = Files.walk(dir)) {
