@@ -8,6 +8,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.ZoneId;
+import java.util.Locale;
 import java.util.Random;
 
 @Command(name = "drill", mixinStandardHelpOptions = true,
@@ -62,10 +63,10 @@ final class DrillCommand extends BaseCommand {
             out.printJson(report);
         } else {
             out.println("drill " + (report.success() ? "PASSED" : "FAILED") + ": backup " + report.backupId() + " to "
-                    + report.target() + ", RTO " + String.format("%.1f s", report.rtoSeconds())
-                    + (report.rpoWalAgeSeconds() == null ? "" : String.format(", newest WAL %.0f s old", report.rpoWalAgeSeconds()))
+                    + report.target() + ", RTO " + String.format(Locale.ROOT, "%.1f s", report.rtoSeconds())
+                    + (report.rpoWalAgeSeconds() == null ? "" : String.format(Locale.ROOT, ", newest WAL %.0f s old", report.rpoWalAgeSeconds()))
                     + (report.error() == null ? "" : " -- " + report.error()));
-            report.steps().forEach(s -> out.println(String.format("  %-13s %7.2f s  %s", s.name(), s.seconds(), s.outcome())));
+            report.steps().forEach(s -> out.println(String.format(Locale.ROOT, "  %-13s %7.2f s  %s", s.name(), s.seconds(), s.outcome())));
             report.checks().forEach(c -> out.println("  check " + c.line()));
         }
         return report.exitCode();

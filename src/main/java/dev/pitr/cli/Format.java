@@ -1,5 +1,6 @@
 package dev.pitr.cli;
 
+import java.util.Locale;
 /** Human-readable figures for tables. */
 final class Format {
     private Format() {
@@ -16,6 +17,6 @@ final class Format {
             v /= 1024;
             u++;
         }
-        return String.format("%.1f %s", v, units[u]);
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 }

@@ -7,6 +7,7 @@ import dev.pitr.restore.RestorePlan;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Locale;
 
 /** How a restore reads to a person: the plan before, the timeline during and after. */
 final class RestoreReport {
@@ -93,7 +94,7 @@ final class RestoreReport {
         out.println("restore of backup " + p.backupId() + " to " + p.target().describe() + " into " + p.pgdata()
                 + " (port " + p.port() + "): " + j.state());
         for (RestoreJournal.Step s : j.steps()) {
-            String took = s.endedAt() == null ? "..." : String.format("%.1f s",
+            String took = s.endedAt() == null ? "..." : String.format(Locale.ROOT, "%.1f s",
                     Duration.between(s.startedAt(), s.endedAt()).toMillis() / 1000.0);
             out.println(String.format("  %s  %-13s %8s %10s  %s", CLOCK.format(s.startedAt()), s.state(), took,
                     s.bytes() > 0 ? Format.bytes(s.bytes()) : "", s.outcome()));

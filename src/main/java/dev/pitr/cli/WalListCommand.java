@@ -6,6 +6,7 @@ import dev.pitr.wal.WalCatalog;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.util.Locale;
 import java.util.Optional;
 
 @Command(name = "list", mixinStandardHelpOptions = true, description = "List archived WAL per timeline.")
@@ -27,7 +28,7 @@ final class WalListCommand extends BaseCommand {
             out.println("no WAL archived in " + session.repository().url());
         }
         for (WalCatalog.TimelineWal t : listing.timelines()) {
-            out.println(String.format("timeline %d: %d segments, %.1f MiB stored%s", t.timeline(), t.segments(),
+            out.println(String.format(Locale.ROOT, "timeline %d: %d segments, %.1f MiB stored%s", t.timeline(), t.segments(),
                     t.storedBytes() / 1048576.0, t.historyFile() ? ", history file" : ""));
             for (WalCatalog.Range r : t.ranges()) {
                 out.println("  " + r.first() + " .. " + r.last() + "  (" + r.count() + ")");

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -104,7 +105,7 @@ final class FetchBackupStep implements Step {
             }
         }).stream().mapToLong(Long::longValue).sum();
         access.bar().finish();
-        progress.accept(String.format("FETCH_BACKUP: extracted, every object's SHA-256 checked (%.1f s)",
+        progress.accept(String.format(Locale.ROOT, "FETCH_BACKUP: extracted, every object's SHA-256 checked (%.1f s)",
                 (System.nanoTime() - t0) / 1e9));
         return total;
     }
@@ -209,7 +210,7 @@ final class FetchBackupStep implements Step {
             throw PitrException.verification("pg_verifybackup found the extracted backup in " + pgdata
                     + " does not match its manifest: " + (r.stderr() + r.stdout()).strip().replace('\n', ' '));
         }
-        progress.accept(String.format("FETCH_BACKUP: pg_verifybackup: every file matches backup_manifest (%.1f s)",
+        progress.accept(String.format(Locale.ROOT, "FETCH_BACKUP: pg_verifybackup: every file matches backup_manifest (%.1f s)",
                 (System.nanoTime() - t0) / 1e9));
     }
 

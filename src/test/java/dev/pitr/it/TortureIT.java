@@ -7,7 +7,10 @@ import dev.pitr.testkit.EmbeddedS3;
 import dev.pitr.testkit.FaultProxy;
 import dev.pitr.testkit.PgCluster;
 import dev.pitr.testkit.TestDirs;
-import org.junit.jupiter.api.Test;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -22,6 +25,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -41,7 +45,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  * runs longer ones ({@code -Dtorture.seed}, {@code -Dtorture.steps}, {@code -Dtorture.minutes}).
  */
 class TortureIT {
-    private static final long SEED = Long.getLong("torture.seed", 20261204L);
+    /**
+     * The suite's seeds with their steps: a fixed one, and each seed that once failed, with the steps it took
+     * (1, 14 steps: a second in-place restore of the same cluster was refused as "already recorded").
+     * {@code -Dtorture.seed} runs only the one given, for {@code -Dtorture.steps} or {@code -Dtorture.minutes}.
+     */
+    static Stream<Arguments> seeds() {
+        String given = java.lang.System.getProperty("torture.seed");
+        return given != null ? Stream.of(Arguments.of(Long.parseLong(given), STEPS))
+                : Stream.of(Arguments.of(20261204L, STEPS), Arguments.of(1L, 14));
+    }
     private static final int STEPS = Integer.getInteger("torture.steps", 12);
     private static final Duration BUDGET = Duration.ofMinutes(Long.getLong("torture.minutes", 0L));
 
@@ -58,9 +71,10 @@ class TortureIT {
         final List<PgCluster> all = new ArrayList<>();
     }
 
-    @Test
-    void aSeededLifecycleKeepsEveryInvariant() throws Exception {
-        Random random = new Random(SEED);
+    @ParameterizedTest(name = "seed {0}, {1} steps")
+    @MethodSource("seeds")
+    void aSeededLifecycleKeepsEveryInvariant(long seed, int steps) throws Exception {
+        Random random = new Random(seed);
         EmbeddedS3 s3 = EmbeddedS3.shared();
         String bucket = s3.newBucket();
         Path work = TestDirs.shared("pitr-torture-");
@@ -86,10 +100,10 @@ class TortureIT {
             try (Writer writer = new Writer(sys.primary)) {
                 writer.start();
                 Instant deadline = Instant.now().plus(BUDGET);
-                for (int step = 1; step <= STEPS || Instant.now().isBefore(deadline); step++) {
+                for (int step = 1; step <= steps || Instant.now().isBefore(deadline); step++) {
                     Op op = Op.values()[random.nextInt(Op.values().length)];
                     log.add("step " + step + ": " + op);
-                    String context = "seed " + SEED + ", " + String.join("; ", log);
+                    String context = "seed " + seed + ", " + String.join("; ", log);
                     PgCluster pg = sys.primary;
                     Cli cli = sys.cli;
                     switch (op) {
@@ -101,7 +115,7 @@ class TortureIT {
                                 300 + random.nextInt(1500));
                         case KILL_PUSH -> kill(pg, writer, "wal push .*pg_wal/", 1 + random.nextInt(3));
                         case KILL_PUSHER -> kill(pg, writer, "wal archive-pusher", 1 + random.nextInt(2));
-                        case RESTORE_TIME -> log.add("  restored to " + restoreToTime(cli, pg, random,
+                        case RESTORE_TIME -> log.add("  restored to " + restoreToTime(cli, pg, writer, random,
                                 work.resolve("copy-" + step + "/data"), context));
                         case RESTORE_LATEST -> restoreLatest(cli, pg, writer, work.resolve("copy-" + step + "/data"), context);
                         case PROMOTE_STANDBY -> log.add("  " + promoteStandby(sys, writer, context));
@@ -113,7 +127,7 @@ class TortureIT {
                     assertThat(verify.exitCode()).as("wal verify after " + context + ": " + verify.stdout()).isZero();
                 }
             }
-            java.lang.System.out.println("torture: seed " + SEED + ", " + STEPS + " step(s) at least, "
+            java.lang.System.out.println("torture: seed " + seed + ", " + steps + " step(s) at least, "
                     + BUDGET.toMinutes() + " min: " + String.join("; ", log));
         } finally {
             for (PgCluster c : sys.all) {
@@ -223,7 +237,9 @@ class TortureIT {
      * A target at the commit time of a random row committed since the oldest backup ended (an exact commit
      * time: the edge), archived; the copy holds exactly the rows committed before it.
      */
-    private static String restoreToTime(Cli cli, PgCluster pg, Random random, Path pgdata, String context) throws Exception {
+    private static String restoreToTime(Cli cli, PgCluster pg, Writer writer, Random random, Path pgdata, String context)
+            throws Exception {
+        writer.burst(100); // rows after the newest backup, whatever came before
         archivingCatchesUp(pg, context);
         JsonNode info = Json.mapper().readTree(cli.run("--json", "info").stdout());
         List<JsonNode> windows = new ArrayList<>();
