@@ -79,13 +79,9 @@ class WalAloneIT {
         long xid = mistake("carts", "DELETE FROM carts");
         Path log = logDir.resolve("postgresql.log");
         assertThat(Files.readString(log)).as("ddl logs no DELETE").doesNotContain("DELETE FROM carts");
-        JsonNode found = find("--log", log.toString(), "--table", "carts");
-        assertThat(found.get("recommendation").get("xid").asLong()).isEqualTo(xid);
+        JsonNode found = pinnedAndRestored("carts", xid, "300", "--log", log.toString(), "--table", "carts");
         assertThat(found.get("candidates").get(0).get("sql").asText()).contains("deleted 300 row(s)");
         assertThat(found.get("warnings").toString()).contains("show no statement on carts").contains("WAL segment(s)");
-
-        int port = restore("carts", "--log", log.toString(), "--table", "carts");
-        assertRestored(port, "carts", "300", "carts");
     }
 
     @Test
@@ -97,11 +93,7 @@ class WalAloneIT {
         assertThat(plain.exitCode()).as(plain.stdout() + plain.stderr()).isZero();
         assertThat(plain.stdout()).contains("no log was read").contains("the WAL alone: read")
                 .contains("removed the table's file(s)").contains("backup");
-        JsonNode found = find("--table", "ledger");
-        assertThat(found.get("recommendation").get("xid").asLong()).isEqualTo(xid);
-
-        int port = restore("ledger", "--table", "ledger");
-        assertRestored(port, "ledger", "200", "ledger");
+        pinnedAndRestored("ledger", xid, "200", "--table", "ledger");
     }
 
     @Test
@@ -111,11 +103,19 @@ class WalAloneIT {
         long xid = mistake("journal", "SELECT purge_journal()");
         Path log = logDir.resolve("postgresql.log");
         assertThat(Files.readString(log)).contains("SELECT purge_journal()");
-        JsonNode found = find("--log", log.toString(), "--table", "journal");
-        assertThat(found.get("recommendation").get("xid").asLong()).isEqualTo(xid);
+        pinnedAndRestored("journal", xid, "100", "--log", log.toString(), "--table", "journal");
+    }
 
-        int port = restore("journal", "--log", log.toString(), "--table", "journal");
-        assertRestored(port, "journal", "100", "journal");
+    /**
+     * {@code target find} pins the mistake's own xid, and {@code restore run --target-from-log} with the same flags
+     * gives the table back with every commit before the mistake and none after; returns what find said.
+     */
+    private static JsonNode pinnedAndRestored(String table, long xid, String rows, String... flags) throws Exception {
+        JsonNode found = find(flags);
+        assertThat(found.get("recommendation").get("xid").asLong()).isEqualTo(xid);
+        int port = restore(table, flags);
+        assertRestored(port, table, rows, table);
+        return found;
     }
 
     /** An audit row before, the mistake in its own transaction (its xid returned), an audit row after; archived. */
