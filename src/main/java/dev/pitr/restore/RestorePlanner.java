@@ -97,8 +97,6 @@ public final class RestorePlanner {
                     + " (run 'pitr wal verify')");
         }
         WalSegmentName firstMissing = cursor;
-        Optional<WalSegmentName> afterGap = onTimeline.ceilingKey(firstMissing) == null ? Optional.empty()
-                : Optional.of(onTimeline.ceilingKey(firstMissing));
         ReplayPath path = replayPath(req.timeline(), backup, onTimeline, firstMissing, segSize);
         checkReachable(req, path, backup);
         files.addAll(laterTimelines(backup.timeline(), start, segSize));
