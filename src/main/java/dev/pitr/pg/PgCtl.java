@@ -44,9 +44,28 @@ public final class PgCtl {
     }
 
     public void stop(Path dataDir, String mode) {
+        stop(dataDir, mode, Duration.ofSeconds(120));
+    }
+
+    private void stop(Path dataDir, String mode, Duration wait) {
         List<String> cmd = List.of(bins.tool("pg_ctl").toString(), "-D", dataDir.toString(), "-m", mode, "-w",
-                "-t", "120", "stop");
-        check("pg_ctl stop", ProcessRunner.run(ProcessRunner.asServerUser(cmd), Map.of(), Duration.ofMinutes(3)));
+                "-t", Long.toString(wait.toSeconds()), "stop");
+        check("pg_ctl stop", ProcessRunner.run(ProcessRunner.asServerUser(cmd), Map.of(), wait.plusMinutes(1)));
+    }
+
+    /**
+     * Stops a server that is still in recovery (a restored copy): fast, and if that does not finish within
+     * {@code wait} (a walsender waiting on a standby that attached to the copy holds a fast shutdown), at once:
+     * a server in recovery loses nothing that way, it replays the same WAL when it starts again.
+     */
+    public void stopInRecovery(Path dataDir, Duration wait) {
+        try {
+            stop(dataDir, "fast", wait);
+        } catch (PitrException slow) {
+            if (isRunning(dataDir)) {
+                stop(dataDir, "immediate", Duration.ofSeconds(60));
+            }
+        }
     }
 
     /** A setting as a stopped server in {@code dataDir} would run with it (postgres -C), in its base unit. */

@@ -90,7 +90,7 @@ final class RestoredCopy implements CopyLifecycle {
         RecoveryConf conf = RecoveryConf.readFrom(plan.pgdata()).orElseThrow(() -> PitrException.refused(plan.pgdata()
                 + "/postgresql.auto.conf holds no pitr restore block: it is not this restore's copy; nothing was changed"));
         conf.with("archive_mode", "on").writeTo(plan.pgdata());
-        pg.stop(plan.pgdata(), "fast");
+        pg.stopInRecovery(plan.pgdata(), Duration.ofSeconds(30));
         pg.start(plan.pgdata(), plan.serverLog(), access.env(), Duration.ofMinutes(5));
         Wait.until(() -> plan.target() instanceof RecoveryTarget.Latest || CopyServer.status(CopyServer.connection(plan))
                 .map(s -> "paused".equals(s.pauseState())).orElse(false), Duration.ofMinutes(10), Duration.ofMillis(200),

@@ -77,6 +77,8 @@ class TortureIT {
         PgCluster standby;
         Cli cli;
         final List<PgCluster> all = new ArrayList<>();
+        /** Makes a new standby of the primary of the moment. */
+        java.util.function.Supplier<PgCluster> newStandby;
     }
 
     @ParameterizedTest(name = "seed {0}, {1} steps")
@@ -103,8 +105,12 @@ class TortureIT {
             sys.cli = new Cli(env, work);
             sys.primary.execute("CREATE TABLE ledger (id bigserial PRIMARY KEY, note text)");
             run(sys.cli, log, "backup", "create");
-            sys.standby = PgCluster.standbyOf(sys.primary, archiving.apply(spools.get(1)), Map.of());
-            sys.all.add(sys.standby);
+            sys.newStandby = () -> {
+                PgCluster standby = PgCluster.standbyOf(sys.primary, archiving.apply(spools.get(1)), Map.of());
+                sys.all.add(standby);
+                return standby;
+            };
+            sys.standby = sys.newStandby.get();
             try (Writer writer = new Writer(sys.primary)) {
                 writer.start();
                 Instant deadline = Instant.now().plus(BUDGET);
@@ -201,6 +207,10 @@ class TortureIT {
                 sys.primary.dataDir().toString());
         assertThat(promote.exitCode()).as("promote after " + context + ": " + promote.stdout() + promote.stderr()).isZero();
         assertThat(ledger(sys.primary)).as("every archived row back in place after " + context).isEqualTo(rows);
+        if (sys.standby != null) { // a standby cannot follow its primary back in time: it is built anew, as a DBA would
+            sys.standby.ctl().stop(sys.standby.dataDir(), "immediate");
+            sys.standby = sys.newStandby.get();
+        }
         writer.switchTo(sys.primary);
         return "in place, now on timeline " + sys.primary.query("SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)");
     }

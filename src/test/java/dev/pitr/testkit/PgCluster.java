@@ -89,7 +89,10 @@ public final class PgCluster implements AutoCloseable {
             conf.put("port", String.valueOf(c.port));
             conf.put("unix_socket_directories", "'" + dir + "'");
             conf.putAll(settings);
-            c.appendConf(conf);
+            // after postgresql.auto.conf's settings, which the primary's may hold (a port that a restore wrote)
+            StringBuilder sb = new StringBuilder("\n# pitr test fixture: the standby's own\n");
+            conf.forEach((k, v) -> sb.append(k).append(" = ").append(v).append('\n'));
+            Files.writeString(c.data.resolve("postgresql.auto.conf"), sb.toString(), java.nio.file.StandardOpenOption.APPEND);
             c.start();
             return c;
         } catch (IOException e) {
