@@ -130,7 +130,16 @@ class RealLogsIT {
             }
         }
         assertThat(committed).as("the mistake must commit something (a DELETE of no rows assigns no xid)").isAfter(before);
-        Thread.sleep(400); // the logging collector writes asynchronously
+        // the logging collector writes asynchronously: a marker logged after the mistake shows everything before it is out
+        String marker = "pitr marker: " + name + " written";
+        pg.execute("DO $$ BEGIN RAISE LOG '" + marker + "'; END $$");
+        String destinations = pg.query("SHOW log_destination");
+        for (String f : sizes.keySet()) {
+            String destination = f.endsWith(".csv") ? "csvlog" : f.endsWith(".json") ? "jsonlog" : "stderr";
+            if (destinations.contains(destination)) {
+                FailoverIT.waitUntil(() -> Files.readString(logDir.resolve(f)).contains(marker), marker + " in " + f);
+            }
+        }
         Path dir = Files.createDirectories(work.resolve("logs-" + name));
         List<Path> out = new ArrayList<>();
         for (var e : sizes.entrySet()) {

@@ -102,7 +102,8 @@ class WalAloneIT {
         pg.execute("ALTER SYSTEM SET log_statement = 'all'", "SELECT pg_reload_conf()");
         long xid = mistake("journal", "SELECT purge_journal()");
         Path log = logDir.resolve("postgresql.log");
-        assertThat(Files.readString(log)).contains("SELECT purge_journal()");
+        FailoverIT.waitUntil(() -> Files.readString(log).contains("SELECT purge_journal()"),
+                "the logging collector writes the call");
         pinnedAndRestored("journal", xid, "100", "--log", log.toString(), "--table", "journal");
     }
 
@@ -134,7 +135,6 @@ class WalAloneIT {
             s.execute("INSERT INTO audit VALUES ('after " + name + "')");
         }
         ArchiveIT.waitUntilArchived(pg, pg.query("SELECT pg_walfile_name(pg_switch_wal())"));
-        Thread.sleep(300); // the logging collector writes asynchronously
         return xid;
     }
 
