@@ -17,6 +17,7 @@ cleanup() {
   as_pg "$pgbin/pg_ctl" -D "$work/restored/data" -m immediate stop >/dev/null 2>&1 || true
   as_pg "$pgbin/pg_ctl" -D "$work/primary/data" -m immediate stop >/dev/null 2>&1 || true
   [ -n "$S3_PID" ] && kill "$S3_PID" 2>/dev/null || true
+  pkill -f "archive-pusher --spool $work/" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -39,10 +40,11 @@ clusters:
     log-line-prefix: '%m [%p] %q%u@%d '
 YAML
 export PITR_CONFIG="$work/pitr.yaml" PITR_AUDIT_LOG="$work/audit.jsonl"
+mkdir -p "$work/spool" && chown postgres: "$work/spool" 2>/dev/null || true
 start_pg "$work/primary" "$port" <<CONF
 wal_level = replica
 archive_mode = on
-archive_command = '$pitr --config $work/pitr.yaml wal push %p'
+archive_command = '$pitr --config $work/pitr.yaml wal push --async --spool $work/spool %p'
 log_statement = 'ddl'
 log_line_prefix = '%m [%p] %q%u@%d '
 log_timezone = 'Europe/Berlin'

@@ -72,7 +72,7 @@ psql_at() { # PORT SQL...
 # server user) and WORK/pgbackrest.conf (posix repository, zstd, start-fast, process-max=2).
 pgbackrest_bench_setup() { # WORK PORT
   local work=$1 port=$2 d
-  command -v pgbackrest >/dev/null || { apt-get install -y -q pgbackrest >/dev/null; }
+  command -v pgbackrest >/dev/null || "$root/scripts/setup.sh" >/dev/null
   chmod 755 "$work"
   for d in pitr-repo pitr-spool pgbr-repo pgbr-log pgbr-lock pgbr-spool; do mkdir -p "$work/$d"; chown postgres: "$work/$d"; done
   cat >"$work/pgbackrest.conf" <<CONF

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks to build, test and run pitr: a JDK 17, Maven, PostgreSQL 15,
-# util-linux's setpriv (server binaries run as 'postgres' when we are root) and, for the tests, the npm package
-# s3rver (a second S3 implementation). Idempotent: installs only
-# what is missing.
+# util-linux's setpriv (server binaries run as 'postgres' when we are root), the peers pitr is measured against
+# and reads the repositories of (pgBackRest, Barman's cloud tools), and, for the tests, the npm package s3rver
+# (a second S3 implementation). Idempotent: installs only what is missing.
 set -euo pipefail
 need=()
 command -v javac >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
@@ -10,6 +10,8 @@ command -v mvn >/dev/null 2>&1 || need+=(maven)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15)
 command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
 command -v zstd >/dev/null 2>&1 || need+=(zstd)
+command -v pgbackrest >/dev/null 2>&1 || need+=(pgbackrest)
+command -v barman-cloud-backup >/dev/null 2>&1 || need+=(barman-cli-cloud)
 if ((${#need[@]})); then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo=sudo

@@ -1,9 +1,12 @@
 package dev.pitr.cli;
 
+import dev.pitr.config.Settings;
 import dev.pitr.core.ExitCode;
+import dev.pitr.core.PitrException;
 import dev.pitr.safety.Readiness;
 import picocli.CommandLine.Command;
 
+import java.nio.file.Path;
 import java.util.List;
 
 @Command(name = "check", mixinStandardHelpOptions = true,
@@ -13,7 +16,8 @@ import java.util.List;
 final class CheckCommand extends BaseCommand {
     @Override
     int execute(Session session) {
-        List<Readiness.Finding> findings = new Readiness(session.settings().server(), session.repository()).check();
+        List<Readiness.Finding> findings = new Readiness(session.settings().server(), session.repository(),
+                archiveCommand(session)).check();
         Output out = session.output();
         if (out.json()) {
             out.printJson(findings);
@@ -28,5 +32,27 @@ final class CheckCommand extends BaseCommand {
         }
         return findings.stream().anyMatch(f -> f.level() == Readiness.Level.FAIL)
                 ? ExitCode.VERIFICATION_FAILED.code() : 0;
+    }
+
+    /**
+     * The archive_command to paste for this cluster: this launcher, the same config (or repository), and the
+     * background pusher with its spool (the configured one, else one per cluster under /var/spool/pitr).
+     */
+    static String archiveCommand(Session session) {
+        Settings s = session.settings();
+        StringBuilder cmd = new StringBuilder(launcher());
+        s.configFile().ifPresentOrElse(c -> cmd.append(" --config ").append(c.toAbsolutePath()),
+                () -> s.repo().ifPresent(r -> cmd.append(" --repo ").append(r)));
+        s.clusterName().ifPresent(c -> cmd.append(" --cluster ").append(c));
+        Path spool = s.spool().orElse(Path.of("/var/spool/pitr", s.clusterName().orElse("pitr")));
+        return cmd.append(" wal push --async --spool ").append(spool.toAbsolutePath()).append(" %p").toString();
+    }
+
+    private static String launcher() {
+        try {
+            return Launcher.path().toString();
+        } catch (PitrException notInstalled) {
+            return "/usr/bin/pitr"; // where the package puts it
+        }
     }
 }

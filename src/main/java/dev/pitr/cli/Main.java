@@ -26,7 +26,7 @@ public final class Main {
     public static int run(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env, Path cwd) {
         PitrCommand root = new PitrCommand(env, cwd);
         CommandLine cli = new CommandLine(root);
-        PitrCommand.commandsFor(args).forEach(cli::addSubcommand);
+        PitrCommand.register(cli, args);
         cli.setOut(out)
                 .setErr(err)
                 .setCaseInsensitiveEnumValuesAllowed(true)

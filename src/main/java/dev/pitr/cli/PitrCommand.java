@@ -2,14 +2,19 @@ package dev.pitr.cli;
 
 import dev.pitr.safety.Confirmation;
 import dev.pitr.config.SettingsResolver;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 @Command(name = "pitr", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Point-in-time recovery for PostgreSQL: archive WAL, find the mistake, restore just before it.",
@@ -21,20 +26,40 @@ public final class PitrCommand implements Runnable {
      * The commands, in the order --help lists them. They are registered by {@link #commandsFor}, not in the
      * annotation: picocli builds the model of every command it is given, which took 0.15 s of each run.
      */
-    static final java.util.List<Class<?>> COMMANDS = java.util.List.of(WalCommand.class, BackupCommand.class,
+    static final List<Class<?>> COMMANDS = List.of(WalCommand.class, BackupCommand.class,
             InfoCommand.class, ExpireCommand.class, TargetCommand.class, RestoreCommand.class, VerifyCommand.class,
             DrillCommand.class, SalvageCommand.class, CheckCommand.class, AuditCommand.class, TrainCdsCommand.class);
 
     /** The global options that take a value: the word after one is never the command's name. */
-    private static final java.util.Set<String> WITH_VALUE = java.util.Set.of("--config", "--cluster", "--repo",
+    private static final Set<String> WITH_VALUE = Set.of("--config", "--cluster", "--repo",
             "--confirm-cluster");
 
     /**
      * The command {@code args} name, alone, when the first word that is neither an option nor an option's
      * value names one; every command otherwise (--help, a mistyped name: picocli lists or suggests them).
      */
-    static java.util.List<Class<?>> commandsFor(String[] args) {
-        for (int i = 0; i < args.length; i++) {
+    static List<Class<?>> commandsFor(String[] args) {
+        return named(args, 0, COMMANDS).map(List::<Class<?>>of).orElse(COMMANDS);
+    }
+
+    /** Registers on {@code cli} the commands {@code args} need: {@link #commandsFor}, and in 'wal' its one subcommand. */
+    static void register(CommandLine cli, String[] args) {
+        for (Class<?> command : commandsFor(args)) {
+            if (command != WalCommand.class) {
+                cli.addSubcommand(command);
+                continue;
+            }
+            CommandLine wal = new CommandLine(new WalCommand());
+            int after = Arrays.asList(args).indexOf("wal") + 1;
+            named(args, after, WalCommand.SUBCOMMANDS).map(List::<Class<?>>of).orElse(WalCommand.SUBCOMMANDS)
+                    .forEach(wal::addSubcommand);
+            cli.addSubcommand(wal);
+        }
+    }
+
+    /** The command among {@code choices} that the first word from {@code from} names (skipping options). */
+    private static Optional<Class<?>> named(String[] args, int from, List<Class<?>> choices) {
+        for (int i = Math.max(0, from); i < args.length; i++) {
             String a = args[i];
             if (a.equals("--")) {
                 break;
@@ -42,15 +67,10 @@ public final class PitrCommand implements Runnable {
             if (WITH_VALUE.contains(a)) {
                 i++;
             } else if (!a.startsWith("-")) {
-                for (Class<?> c : COMMANDS) {
-                    if (c.getAnnotation(Command.class).name().equals(a)) {
-                        return java.util.List.of(c);
-                    }
-                }
-                break;
+                return choices.stream().filter(c -> c.getAnnotation(Command.class).name().equals(a)).findFirst();
             }
         }
-        return COMMANDS;
+        return Optional.empty();
     }
 
     @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,
@@ -110,16 +130,16 @@ public final class PitrCommand implements Runnable {
     }
 
     /** The global flags of this run, for a helper process that must see the same configuration. */
-    java.util.List<String> inheritedArgs() {
-        java.util.List<String> args = new java.util.ArrayList<>();
+    List<String> inheritedArgs() {
+        List<String> args = new ArrayList<>();
         if (config != null) {
-            args.addAll(java.util.List.of("--config", cwd.resolve(config).toString()));
+            args.addAll(List.of("--config", cwd.resolve(config).toString()));
         }
         if (cluster != null) {
-            args.addAll(java.util.List.of("--cluster", cluster));
+            args.addAll(List.of("--cluster", cluster));
         }
         if (repo != null) {
-            args.addAll(java.util.List.of("--repo", repo));
+            args.addAll(List.of("--repo", repo));
         }
         if (verbose) {
             args.add("--verbose");

@@ -20,8 +20,8 @@ final class WalArchivePusherCommand extends BaseCommand {
     @Option(names = "--pg-wal", paramLabel = "DIR", required = true, description = "the server's pg_wal directory")
     Path pgWal;
 
-    @Option(names = "--process-max", paramLabel = "N", defaultValue = "4")
-    int processMax;
+    @Option(names = "--process-max", paramLabel = "N", description = "parallel uploads (default: process-max, 4)")
+    Integer processMax;
 
     @Option(names = "--idle-exit", paramLabel = "SECONDS", defaultValue = "30",
             description = "exit after this long with nothing to push (default: ${DEFAULT-VALUE})")
@@ -34,8 +34,9 @@ final class WalArchivePusherCommand extends BaseCommand {
         try {
             var archiver = new WalArchiver(session.repository(), session.settings().compressLevel(),
                     session.output()::verbose);
+            archiver.readIdentityAhead();
             new AsyncArchiver(archiveSpool, session.output()::verbose).runPusher(session.resolve(pgWal), archiver,
-                    processMax, Duration.ofSeconds(idleExitSeconds));
+                    processMax != null ? processMax : session.settings().processMax(), Duration.ofSeconds(idleExitSeconds));
             return 0;
         } catch (PitrException e) { // the per-call command reports it to PostgreSQL's log
             archiveSpool.failPusher(new ArchiveSpool.Failure(e.exitCode(), e.getMessage()));

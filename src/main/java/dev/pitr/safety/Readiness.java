@@ -7,7 +7,9 @@ import dev.pitr.pg.PgConnection;
 import dev.pitr.repo.IdentityStore;
 import dev.pitr.repo.Repository;
 import dev.pitr.repo.RepositoryIdentity;
+import dev.pitr.wal.ArchiveSpool;
 
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -20,6 +22,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * {@code pitr check}: is this cluster ready for an incident? Whether its WAL reaches the repository soon, whether
@@ -35,13 +39,17 @@ public final class Readiness {
 
     private static final Duration OLD_BACKUP = Duration.ofDays(7);
     private static final Duration ARCHIVE_STALE = Duration.ofMinutes(15);
+    private static final Pattern SPOOL_ARGUMENT = Pattern.compile("--spool\\s+'?([^'\\s]+)");
 
     private final PgConnection server;
     private final Repository repo;
+    private final String archiveCommand;
 
-    public Readiness(PgConnection server, Repository repo) {
+    /** {@code archiveCommand}: what to paste into postgresql.conf here (this launcher, config and spool). */
+    public Readiness(PgConnection server, Repository repo, String archiveCommand) {
         this.server = server;
         this.repo = repo;
+        this.archiveCommand = archiveCommand;
     }
 
     public List<Finding> check() {
@@ -58,6 +66,7 @@ public final class Readiness {
         wal(out, s);
         logging(out, s);
         archiver(out, s);
+        pusher(out, s.getOrDefault("archive_command", ""));
         repository(out, Optional.ofNullable(s.get("system_identifier")));
         return out;
     }
@@ -95,7 +104,7 @@ public final class Readiness {
         return s;
     }
 
-    private static void wal(List<Finding> out, Map<String, String> s) {
+    private void wal(List<Finding> out, Map<String, String> s) {
         String level = s.get("wal_level");
         out.add("minimal".equals(level)
                 ? new Finding(Level.FAIL, "wal_level", level, "wal_level = replica (restart)", "WAL at level minimal"
@@ -103,13 +112,20 @@ public final class Readiness {
                 : new Finding(Level.OK, "wal_level", level, "", "archived WAL can be replayed"));
         String mode = s.get("archive_mode");
         String command = s.getOrDefault("archive_command", "");
-        out.add("off".equals(mode) || command.isBlank()
-                ? new Finding(Level.FAIL, "archive_mode", mode + ", archive_command '" + command + "'",
-                "archive_mode = on, archive_command = 'pitr wal push %p' (restart)", "no WAL reaches the repository:"
-                + " nothing after the last backup can be restored")
-                : new Finding(command.contains("pitr") ? Level.OK : Level.WARN, "archive_command", command,
-                command.contains("pitr") ? "" : "archive_command = 'pitr wal push %p'",
-                "WAL must reach pitr's repository"));
+        String paste = "archive_command = '" + archiveCommand + "'";
+        if ("off".equals(mode) || command.isBlank()) {
+            out.add(new Finding(Level.FAIL, "archive_mode", mode + ", archive_command '" + command + "'",
+                    "archive_mode = on, " + paste + " (restart)", "no WAL reaches the repository: nothing after the"
+                    + " last backup can be restored"));
+        } else if (!command.contains("pitr")) {
+            out.add(new Finding(Level.WARN, "archive_command", command, paste, "WAL must reach pitr's repository"));
+        } else if (command.contains("wal push") && !command.contains("--async")) {
+            out.add(new Finding(Level.WARN, "archive_command", command, paste, "synchronous: one JVM start per"
+                    + " segment (about 0.7 s), so a busy primary outruns the archive and every segment behind is"
+                    + " data a restore cannot reach; the background pusher keeps up (README: Performance)"));
+        } else {
+            out.add(new Finding(Level.OK, "archive_command", command, "", "WAL reaches pitr's repository"));
+        }
         int timeout = Integer.parseInt(s.getOrDefault("archive_timeout", "0"));
         out.add(timeout == 0 || timeout > 300
                 ? new Finding(Level.WARN, "archive_timeout", timeout == 0 ? "0 (off)" : timeout + " s",
@@ -187,6 +203,34 @@ public final class Readiness {
                 "what is not archived cannot be restored: the age is the data at risk if the primary dies now"));
     }
 
+    /** The background pusher behind {@code wal push --async --spool DIR}: its failures, from its spool. */
+    private static void pusher(List<Finding> out, String command) {
+        Matcher spoolArg = SPOOL_ARGUMENT.matcher(command);
+        if (!command.contains("--async") || !spoolArg.find()) {
+            return;
+        }
+        Path spoolDir = Path.of(spoolArg.group(1));
+        Optional<ArchiveSpool> spool = ArchiveSpool.existing(spoolDir);
+        if (spool.isEmpty()) {
+            out.add(new Finding(Level.WARN, "archive pusher", "no spool at " + spoolDir, "", "the first archive_command"
+                    + " call creates it; if WAL was archived since, archive_command points elsewhere"));
+            return;
+        }
+        Optional<ArchiveSpool.Failure> own = spool.get().pusherFailure();
+        List<ArchiveSpool.FailedSegment> failed = spool.get().failedSegments();
+        String state = spool.get().runningPusher().map(pid -> "running (pid " + pid + ")").orElse("idle");
+        if (own.isPresent() || !failed.isEmpty()) {
+            String what = own.map(f -> "the pusher failed: " + f.message())
+                    .orElseGet(() -> failed.size() + " segment(s) failed, first " + failed.get(0).walName() + ": "
+                            + failed.get(0).failure().message());
+            out.add(new Finding(Level.FAIL, "archive pusher", state + "; " + what, "fix the cause; PostgreSQL retries"
+                    + " (the log: " + spool.get().log() + ")", "a segment the pusher cannot store is not archived"));
+            return;
+        }
+        out.add(new Finding(Level.OK, "archive pusher", state + ", no failures in " + spool.get().dir(), "",
+                "every segment it acknowledged is stored"));
+    }
+
     private void repository(List<Finding> out, Optional<String> systemIdentifier) {
         Optional<RepositoryIdentity> id;
         try {
@@ -196,8 +240,8 @@ public final class Readiness {
             return;
         }
         if (id.isEmpty()) {
-            out.add(new Finding(Level.FAIL, "repository", repo.url() + " is empty", "configure archive_command ="
-                    + " 'pitr wal push %p' and take 'pitr backup create'", "nothing to restore from"));
+            out.add(new Finding(Level.FAIL, "repository", repo.url() + " is empty", "archive_command = '"
+                    + archiveCommand + "' and take 'pitr backup create'", "nothing to restore from"));
             return;
         }
         boolean same = systemIdentifier.map(s -> s.equals(id.get().systemIdentifier())).orElse(true);

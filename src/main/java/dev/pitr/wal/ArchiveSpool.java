@@ -13,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -27,7 +29,7 @@ import java.util.stream.Stream;
 public final class ArchiveSpool {
     public static final String DIR = SpoolLayout.ARCHIVE_OUT;
     private static final String OK = SpoolLayout.ACK_SUFFIX;
-    private static final String ERROR = ".error";
+    private static final String ERROR = SpoolLayout.ERROR_SUFFIX;
     private static final String PUSHER_ERROR = "pusher.error";
 
     /** A push that failed: the exit code PostgreSQL will see and the message for its log. */
@@ -37,7 +39,17 @@ public final class ArchiveSpool {
         }
     }
 
+    /** A segment whose push failed, as the pusher left it for PostgreSQL's next call. */
+    public record FailedSegment(String walName, Failure failure) {
+    }
+
     private final Path dir;
+
+    /** A spool that exists already, read without creating anything ({@code pitr check}); empty when absent. */
+    public static Optional<ArchiveSpool> existing(Path spool) {
+        Path dir = SpoolLayout.archiveOut(spool);
+        return Files.isDirectory(dir) ? Optional.of(new ArchiveSpool(spool)) : Optional.empty(); // creates nothing
+    }
 
     public ArchiveSpool(Path spool) {
         this.dir = SpoolLayout.archiveOut(spool);
@@ -57,8 +69,49 @@ public final class ArchiveSpool {
         return dir.resolve("pusher.log");
     }
 
-    public boolean isAcknowledged(String walName) {
-        return Files.exists(dir.resolve(walName + OK));
+    /**
+     * Whether {@code walName} is durable in the repository: its acknowledgement exists and is not older than
+     * PostgreSQL's {@code .ready} for it, which the archiver created before the pusher could store the segment.
+     * An older one belongs to a cluster that used this spool before (re-created, or a copy): never trusted.
+     */
+    public boolean isAcknowledged(String walName, Path readyFile) {
+        try {
+            FileTime acknowledged = Files.getLastModifiedTime(dir.resolve(walName + OK));
+            return !Files.exists(readyFile) || acknowledged.compareTo(Files.getLastModifiedTime(readyFile)) >= 0;
+        } catch (NoSuchFileException e) {
+            return false;
+        } catch (IOException e) {
+            throw PitrException.io("cannot read the acknowledgement of " + walName + " in " + dir + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Says which process is the pusher, for the launcher: written once the pusher holds the lock. */
+    public void recordPusher(long pid) {
+        write(dir.resolve(SpoolLayout.PUSHER_PID), Long.toString(pid));
+    }
+
+    /** The pid of the pusher running for this spool, read from its note (nothing is locked or created). */
+    public Optional<Long> runningPusher() {
+        try {
+            long pid = Long.parseLong(Files.readString(dir.resolve(SpoolLayout.PUSHER_PID)).trim());
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                    .filter(p -> p.info().arguments().map(a -> Arrays.asList(a).contains(SpoolLayout.PUSHER_COMMAND))
+                            .orElse(true)) // another user's process may hide its arguments: the note is trusted
+                    .map(p -> pid);
+        } catch (NoSuchFileException | NumberFormatException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw PitrException.io("cannot read " + dir.resolve(SpoolLayout.PUSHER_PID) + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void forgetPusher() {
+        try {
+            Files.deleteIfExists(dir.resolve(SpoolLayout.PUSHER_PID));
+        } catch (IOException e) {
+            // a stale note names a pid that is no pusher: the launcher checks its command line
+        }
     }
 
     public void acknowledge(String walName) {
@@ -80,6 +133,24 @@ public final class ArchiveSpool {
     /** Reads and removes a segment's failure, so the pusher tries it again on PostgreSQL's next attempt. */
     public Optional<Failure> takeFailure(String walName) {
         return take(dir.resolve(walName + ERROR));
+    }
+
+    /** The pusher's own failure, left in place (the next archive_command call reports and removes it). */
+    public Optional<Failure> pusherFailure() {
+        return peek(dir.resolve(PUSHER_ERROR));
+    }
+
+    /** The segments whose last push failed, oldest name first, left in place. */
+    public List<FailedSegment> failedSegments() {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(ERROR) && !p.getFileName().toString()
+                            .equals(PUSHER_ERROR))
+                    .sorted()
+                    .flatMap(p -> peek(p).map(f -> new FailedSegment(stripSuffix(p, ERROR), f)).stream())
+                    .toList();
+        } catch (IOException e) {
+            throw PitrException.io("cannot list the archive spool " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     public Optional<Failure> takePusherFailure() {
@@ -145,9 +216,18 @@ public final class ArchiveSpool {
     }
 
     private static Optional<Failure> take(Path file) {
+        Optional<Failure> failure = peek(file);
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            throw PitrException.io("cannot remove " + file + ": " + e.getMessage(), e);
+        }
+        return failure;
+    }
+
+    private static Optional<Failure> peek(Path file) {
         try {
             String text = Files.readString(file, StandardCharsets.UTF_8);
-            Files.deleteIfExists(file);
             String[] parts = text.split("\n", 2);
             ExitCode code = Arrays.stream(ExitCode.values()).filter(c -> c.name().equals(parts[0])).findFirst()
                     .orElse(ExitCode.IO_FAILURE);

@@ -50,7 +50,7 @@ public final class AsyncArchiver {
         long deadline = System.nanoTime() + timeout.toNanos();
         long startedAt = 0;
         while (true) {
-            if (spool.isAcknowledged(name)) {
+            if (spool.isAcknowledged(name, readyFile(walFile))) {
                 return;
             }
             Optional<ArchiveSpool.Failure> failed = spool.takeFailure(name);
@@ -94,13 +94,15 @@ public final class AsyncArchiver {
         }
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, processMax));
         Set<String> inFlight = ConcurrentHashMap.newKeySet();
+        spool.recordPusher(ProcessHandle.current().pid());
         try {
             long lastWork = System.nanoTime();
             while (true) {
                 Set<String> ready = readyFiles(pgWal);
                 spool.forgetAllBut(ready);
                 List<String> todo = ready.stream()
-                        .filter(n -> !inFlight.contains(n) && !spool.isAcknowledged(n) && !spool.hasFailed(n))
+                        .filter(n -> !inFlight.contains(n) && !spool.hasFailed(n)
+                                && !spool.isAcknowledged(n, readyFile(pgWal.resolve(n))))
                         .sorted().toList();
                 for (String name : todo) {
                     inFlight.add(name);
@@ -117,6 +119,7 @@ public final class AsyncArchiver {
         } finally {
             pool.shutdown();
             awaitQuietly(pool);
+            spool.forgetPusher();
             ArchiveSpool.release(lock.get());
         }
     }
@@ -139,7 +142,12 @@ public final class AsyncArchiver {
 
     /** Whether PostgreSQL marked this file ready for archiving (the pusher only takes those). */
     public static boolean isMarkedReady(Path walFile) {
-        return Files.exists(walFile.resolveSibling("archive_status").resolve(walFile.getFileName() + ".ready"));
+        return Files.exists(readyFile(walFile));
+    }
+
+    /** PostgreSQL's note that {@code walFile} waits to be archived. */
+    static Path readyFile(Path walFile) {
+        return walFile.resolveSibling("archive_status").resolve(walFile.getFileName() + ".ready");
     }
 
     private static Set<String> readyFiles(Path pgWal) {

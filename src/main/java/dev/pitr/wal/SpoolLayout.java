@@ -9,7 +9,10 @@ import java.nio.file.Path;
  *
  * <ul>
  *   <li>a restore's prefetch spool: {@code <spool>/NAME}, complete and verified (wal fetch --spool);</li>
- *   <li>the async archiver: {@code <spool>/archive-out/NAME.ok} once NAME is durable (wal push --async);</li>
+ *   <li>the async archiver: {@code <spool>/archive-out/NAME.ok} once NAME is durable (wal push --async), valid
+ *       only when newer than the segment's {@code .ready} (a spool that outlived its cluster answers nothing);
+ *       {@code NAME.error} when its push failed; {@code pusher.pid} while a pusher runs, which the launcher
+ *       waits on (or starts) without a JVM;</li>
  *   <li>the async prefetcher: {@code <spool>/archive-in/NAME} ahead of replay, and {@code archive-in/asked}, the
  *       segment replay asked for last (wal fetch --async);</li>
  *   <li>a restore's {@code <spool>/NAME.absent}: the history file NAME was not in the repository when the copy
@@ -25,6 +28,10 @@ import java.nio.file.Path;
 public final class SpoolLayout {
     public static final String ARCHIVE_OUT = "archive-out";
     public static final String ACK_SUFFIX = ".ok";
+    public static final String ERROR_SUFFIX = ".error";
+    public static final String PUSHER_PID = "pusher.pid";
+    /** What the pusher's command line holds, so that the launcher knows a pid is still a pusher's. */
+    public static final String PUSHER_COMMAND = "archive-pusher";
     public static final String ARCHIVE_IN = "archive-in";
     public static final String ASKED = "asked";
     public static final String TEMP_SUFFIX = ".pitr-tmp";

@@ -9,10 +9,15 @@ import dev.pitr.repo.RepositoryException;
 import dev.pitr.repo.RepositoryLayout;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -32,7 +37,10 @@ public final class WalArchiver {
     private final int compressLevel;
     private final Consumer<String> verbose;
     /** Identities already checked against the repository: a long-lived pusher binds once, not per segment. */
-    private final java.util.Set<String> boundIdentities = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> boundIdentities = ConcurrentHashMap.newKeySet();
+    /** Each thread's encoder: the pusher's workers and the per-call command keep theirs for the next segment. */
+    private static final ThreadLocal<WalObjectFormat.Encoder> ENCODER =
+            ThreadLocal.withInitial(WalObjectFormat.Encoder::new);
 
     public WalArchiver(Repository repo, int compressLevel, Consumer<String> verbose) {
         this.repo = repo;
@@ -40,45 +48,78 @@ public final class WalArchiver {
         this.verbose = verbose;
     }
 
+    /**
+     * Reads the repository's identity in the background, so that the JSON reader is ready and the file cached
+     * when the first segment (being read and compressed meanwhile) needs it: a pusher's first acknowledgement
+     * comes sooner. Failures are left to the push, which reports them.
+     */
+    public void readIdentityAhead() {
+        CompletableFuture.runAsync(() -> {
+            try {
+                new IdentityStore(repo).read();
+            } catch (RuntimeException later) {
+                // the push binds the identity itself and says what is wrong
+            }
+        });
+    }
+
     public PushResult push(Path path) {
         WalFileName file = WalFileName.parseOrThrow(path.getFileName().toString());
-        byte[] raw = read(path);
-        checkIdentity(file, raw, path.toString());
         if (file instanceof WalFileName.TimelineHistory h) {
-            checkHistory(h, raw, path.toString());
+            checkHistory(h, readAll(path), path.toString());
         }
-        byte[] sha = Hashing.sha256(raw, 0, raw.length);
-        byte[] object = WalObjectFormat.encode(raw, sha, compressLevel);
+        WalObjectFormat.Encoded encoded = readAndEncode(path);
+        checkIdentity(file, encoded, path.toString());
+        byte[] object = encoded.object();
         String key = WalArchive.keyOf(file);
         Outcome outcome = repo.putIfAbsent(key, object) == PutOutcome.CREATED
                 ? Outcome.ARCHIVED
                 : reconcileExisting(file, key, object);
+        String sha = Hashing.hex(encoded.sha256());
         verbose.accept(file.fileName() + ": " + outcome.name().toLowerCase().replace('_', ' ') + " as " + key + " ("
-                + raw.length + " -> " + object.length + " bytes, sha256 " + Hashing.hex(sha) + ")");
-        return new PushResult(file.fileName(), key, outcome, raw.length, object.length, Hashing.hex(sha));
+                + encoded.rawLength() + " -> " + object.length + " bytes, sha256 " + sha + ")");
+        return new PushResult(file.fileName(), key, outcome, encoded.rawLength(), object.length, sha);
     }
 
-    private static byte[] read(Path path) {
-        try {
-            return Files.readAllBytes(path);
+    /** The file read once: digested and compressed chunk by chunk with this thread's reusable buffers. */
+    private WalObjectFormat.Encoded readAndEncode(Path path) {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            return ENCODER.get().encode(channel, channel.size(), compressLevel, WalPageHeader.LENGTH);
         } catch (NoSuchFileException e) {
-            throw PitrException.usage("WAL file " + path + " does not exist (archive_command must pass %p)");
+            throw missing(path);
         } catch (IOException e) {
             throw PitrException.io("cannot read WAL file " + path + ": " + e.getMessage(), e);
         }
     }
 
+    private static byte[] readAll(Path path) {
+        try {
+            return Files.readAllBytes(path);
+        } catch (NoSuchFileException e) {
+            throw missing(path);
+        } catch (IOException e) {
+            throw PitrException.io("cannot read WAL file " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static PitrException missing(Path path) {
+        return PitrException.usage("WAL file " + path + " does not exist (archive_command must pass %p)");
+    }
+
     /** Segments carry their cluster's system identifier: bind the repository to it or refuse a foreign one. */
-    private void checkIdentity(WalFileName file, byte[] raw, String what) {
+    private void checkIdentity(WalFileName file, WalObjectFormat.Encoded encoded, String what) {
         Optional<WalSegmentName> segment = file instanceof WalFileName.Segment s ? Optional.of(s.segment())
                 : file instanceof WalFileName.Partial p ? Optional.of(p.segment()) : Optional.empty();
         if (segment.isPresent()) {
-            WalPageHeader header = WalPageHeader.read(raw, what);
-            header.checkMatches(segment.get(), raw.length, what);
+            WalPageHeader header = WalPageHeader.read(encoded.head(), what);
+            header.checkMatches(segment.get(), encoded.rawLength(), what);
             String identity = header.systemIdentifierText() + "/" + header.postgresMajor() + "/" + header.segmentSize();
-            if (!boundIdentities.contains(identity)) {
-                new IdentityStore(repo).bind(header.systemIdentifierText(), header.postgresMajor(), header.segmentSize());
-                boundIdentities.add(identity);
+            synchronized (boundIdentities) { // the pusher's workers: one binds, the others wait and see it bound
+                if (!boundIdentities.contains(identity)) {
+                    new IdentityStore(repo).bind(header.systemIdentifierText(), header.postgresMajor(),
+                            header.segmentSize());
+                    boundIdentities.add(identity);
+                }
             }
         }
     }

@@ -1,10 +1,15 @@
 package dev.pitr.wal;
 
+import com.github.luben.zstd.EndDirective;
 import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
 import com.github.luben.zstd.ZstdException;
 import dev.pitr.core.Hashing;
 
+import java.io.EOFException;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
 import java.util.Arrays;
 
@@ -37,6 +42,74 @@ public final class WalObjectFormat {
     }
 
     private WalObjectFormat() {
+    }
+
+    /** A WAL file read and encoded: its first bytes (for the page header), digest and the stored object. */
+    public record Encoded(byte[] head, long rawLength, byte[] sha256, byte[] object) {
+    }
+
+    /**
+     * Encodes WAL files in one pass: each chunk is read once into native memory, digested and fed to zstd while it
+     * is in the cache. Its buffers and compression context are kept for the next file, so an archiver encoding
+     * segment after segment allocates no 16 MB arrays (and makes no garbage to collect). One per thread.
+     */
+    public static final class Encoder implements AutoCloseable {
+        private static final int CHUNK = 1 << 20;
+        private final ByteBuffer in = ByteBuffer.allocateDirect(CHUNK);
+        private final ZstdCompressCtx zstd = new ZstdCompressCtx();
+        private final MessageDigest sha = Hashing.sha256();
+        private ByteBuffer out = ByteBuffer.allocateDirect(0);
+
+        /** Reads {@code channel} from its start to {@code size} and encodes it at {@code level}. */
+        public Encoded encode(FileChannel channel, long size, int level, int headLength) throws IOException {
+            zstd.reset();
+            zstd.setLevel(level);
+            zstd.setContentSize(true);
+            zstd.setPledgedSrcSize(size); // the frame states the raw size: decode checks it before allocating
+            sha.reset();
+            long bound = Zstd.compressBound(size) + HEADER_LENGTH;
+            if (out.capacity() < bound) {
+                out = ByteBuffer.allocateDirect((int) bound);
+            }
+            out.clear().position(HEADER_LENGTH);
+            byte[] head = new byte[(int) Math.min(headLength, size)];
+            long done = 0;
+            do {
+                in.clear().limit((int) Math.min(CHUNK, size - done));
+                while (in.hasRemaining()) {
+                    if (channel.read(in, done + in.position()) < 0) {
+                        throw new EOFException("the file shrank while it was read (" + (done + in.position())
+                                + " of " + size + " bytes)");
+                    }
+                }
+                in.flip();
+                if (done == 0) {
+                    in.duplicate().get(head);
+                }
+                sha.update(in.duplicate());
+                done += in.remaining();
+                EndDirective end = done == size ? EndDirective.END : EndDirective.CONTINUE;
+                boolean flushed;
+                do { // CONTINUE: until zstd took the chunk; END: until the frame is complete
+                    flushed = zstd.compressDirectByteBufferStream(out, in, end);
+                    if (!out.hasRemaining() && !flushed) {
+                        throw new IllegalStateException("zstd output exceeded its bound");
+                    }
+                } while (in.hasRemaining() || end == EndDirective.END && !flushed);
+            } while (done < size);
+            byte[] digest = sha.digest();
+            int length = out.position();
+            out.clear().put(MAGIC).put(CODEC_ZSTD).putLong(size).put(digest);
+            byte[] object = new byte[length];
+            out.position(0);
+            out.get(object);
+            return new Encoded(head, size, digest, object);
+        }
+
+        @Override
+        public void close() {
+            zstd.close();
+        }
     }
 
     public static byte[] encode(byte[] raw, byte[] sha256, int level) {

@@ -8,7 +8,10 @@ import dev.pitr.testkit.PgCluster;
 import dev.pitr.testkit.TestDirs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +21,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** 'pitr check' on a cluster with Debian's logging defaults names what would fail an incident, and how to fix it. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReadinessIT {
     static PgCluster pg;
     static Path work;
@@ -54,6 +58,7 @@ class ReadinessIT {
     }
 
     @Test
+    @Order(1)
     void debianDefaultsAreNamedWithTheirFixesAndFixingThemPasses() throws Exception {
         Cli.Run before = cli.run("check");
         assertThat(before.exitCode()).as(before.stdout() + before.stderr()).isEqualTo(3);
@@ -81,5 +86,37 @@ class ReadinessIT {
         assertThat(finding(all, "backup").get("level").asText()).isEqualTo("OK");
         assertThat(finding(all, "repository").get("level").asText()).isEqualTo("OK");
         assertThat(finding(all, "track_commit_timestamp").get("level").asText()).as("needs a restart").isEqualTo("WARN");
+        JsonNode archiving = finding(all, "archive_command");
+        assertThat(archiving.get("level").asText()).as("synchronous archiving falls behind a busy primary").isEqualTo("WARN");
+        assertThat(archiving.get("fix").asText()).as("pasteable: the launcher, the pusher and a spool")
+                .startsWith("archive_command = '/").contains(" wal push --async --spool /").endsWith(" %p'");
+    }
+
+    /** The background pusher's failures wait in its spool for the next call: 'check' reads them there too. */
+    @Test
+    @Order(2) // it breaks archiving for a moment: after the test that wants archiving to work
+    void thePushersFailuresAreReadFromItsSpool() throws Exception {
+        Path spool = TestDirs.serverOwned("pitr-ready-spool-");
+        try {
+            pg.execute("ALTER SYSTEM SET archive_command = '/bin/false pitr wal push --async --spool " + spool + " %p'",
+                    "SELECT pg_reload_conf()");
+            Path out = Files.createDirectories(spool.resolve("archive-out"));
+            Files.writeString(out.resolve("000000010000000000000007.error"), "REFUSED\n000000010000000000000007 is"
+                    + " already archived with different content");
+            JsonNode all = Json.mapper().readTree(cli.run("--json", "check").stdout());
+            JsonNode pusher = finding(all, "archive pusher");
+            assertThat(pusher.get("level").asText()).isEqualTo("FAIL");
+            assertThat(pusher.get("value").asText()).contains("idle").contains("000000010000000000000007")
+                    .contains("different content");
+            assertThat(out.resolve("000000010000000000000007.error")).as("left for PostgreSQL's next call").exists();
+            assertThat(out.resolve("pusher.lock")).as("check locks and creates nothing there").doesNotExist();
+
+            Files.delete(out.resolve("000000010000000000000007.error"));
+            JsonNode clean = finding(Json.mapper().readTree(cli.run("--json", "check").stdout()), "archive pusher");
+            assertThat(clean.get("level").asText()).isEqualTo("OK");
+        } finally {
+            pg.execute("ALTER SYSTEM RESET archive_command", "SELECT pg_reload_conf()");
+            TestDirs.delete(spool);
+        }
     }
 }

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -108,8 +109,47 @@ class AsyncArchiverTest {
         } catch (PitrException stale) {
             async.awaitDurable(bad, () -> { }, Duration.ofSeconds(30));
         }
-        assertThat(spool.isAcknowledged(bad.getFileName().toString())).isTrue();
+        assertThat(spool.isAcknowledged(bad.getFileName().toString(), AsyncArchiver.readyFile(bad))).isTrue();
         pusher.join(15_000);
+    }
+
+    /**
+     * A spool that outlived its cluster (re-created with initdb, or a copy started beside it) holds
+     * acknowledgements of segments with the same names: one older than PostgreSQL's .ready is not trusted, the
+     * segment is pushed, and the pusher names itself in the spool while it runs (the launcher waits on it).
+     */
+    @Test
+    void anAcknowledgementOlderThanTheReadyNoteIsNotTrustedAndTheSegmentIsPushed() throws Exception {
+        Path pgWal = pgWal();
+        Path segment = readySegment(pgWal, 5);
+        ArchiveSpool spool = new ArchiveSpool(dir.resolve("spool"));
+        String name = segment.getFileName().toString();
+        spool.acknowledge(name);
+        Path ready = AsyncArchiver.readyFile(segment);
+        Files.setLastModifiedTime(spool.dir().resolve(name + ".ok"),
+                FileTime.fromMillis(Files.getLastModifiedTime(ready).toMillis() - 60_000));
+        assertThat(spool.isAcknowledged(name, ready)).isFalse();
+
+        FileRepository repo = new FileRepository(Files.createDirectories(dir.resolve("repo")));
+        AsyncArchiver async = new AsyncArchiver(spool, s -> { });
+        java.util.concurrent.atomic.AtomicReference<String> pidWhileRunning = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread pusher = new Thread(() -> async.runPusher(pgWal, new WalArchiver(repo, 1, s -> {
+            pidWhileRunning.compareAndSet(null, read(spool.dir().resolve(SpoolLayout.PUSHER_PID)));
+        }), 1, Duration.ZERO));
+        async.awaitDurable(segment, pusher::start, Duration.ofMinutes(5));
+        pusher.join();
+        assertThat(repo.getBytes(WalArchive.keyOf(WalFileName.parseOrThrow(name)))).as("stored this time").isPresent();
+        assertThat(spool.isAcknowledged(name, ready)).isTrue();
+        assertThat(pidWhileRunning.get()).isEqualTo(Long.toString(ProcessHandle.current().pid()));
+        assertThat(spool.dir().resolve(SpoolLayout.PUSHER_PID)).as("removed when the pusher exits").doesNotExist();
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (java.io.IOException e) {
+            return "unreadable: " + e;
+        }
     }
 
     @Test

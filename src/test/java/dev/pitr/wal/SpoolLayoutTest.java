@@ -34,7 +34,9 @@ class SpoolLayoutTest {
     @Test
     void theScriptNamesWhatTheLayoutNames() throws Exception {
         String script = Files.readString(LAUNCHER);
-        assertThat(script).contains("/" + SpoolLayout.ARCHIVE_OUT + "/").contains(SpoolLayout.ACK_SUFFIX)
+        assertThat(script).contains("/" + SpoolLayout.ARCHIVE_OUT + "\"").contains(SpoolLayout.ACK_SUFFIX)
+                .contains("/" + SpoolLayout.PUSHER_PID + "\"").contains(SpoolLayout.ERROR_SUFFIX + "\"")
+                .contains("wal " + SpoolLayout.PUSHER_COMMAND + " --spool").contains("\" " + SpoolLayout.PUSHER_COMMAND + " \"")
                 .contains("/" + SpoolLayout.ARCHIVE_IN + "\"").contains("/" + SpoolLayout.ASKED)
                 .contains(SpoolLayout.TEMP_SUFFIX).contains("$5" + SpoolLayout.ABSENT_SUFFIX)
                 .contains("-mmin -" + SpoolLayout.ABSENT_MINUTES).contains("$5" + SpoolLayout.FETCHING_SUFFIX)
@@ -98,8 +100,13 @@ class SpoolLayoutTest {
     void anAcknowledgedSegmentIsAnsweredAndTheAsyncQueueIsFollowed() throws Exception {
         Path spool = Files.createDirectories(dir.resolve("spool"));
         Files.createDirectories(SpoolLayout.archiveOut(spool));
-        Files.writeString(SpoolLayout.acknowledgement(spool, SEGMENT), "");
-        assertThat(launch(List.of("wal", "push", "--async", "--spool", spool.toString(), "pg_wal/" + SEGMENT))).isZero();
+        Path pgdata = Files.createDirectories(dir.resolve("data"));
+        Path ready = readySegment(pgdata);
+        Path ok = Files.writeString(SpoolLayout.acknowledgement(spool, SEGMENT), "");
+        Files.setLastModifiedTime(ok, java.nio.file.attribute.FileTime.fromMillis( // stored after it was ready
+                Files.getLastModifiedTime(ready).toMillis() + 50));
+        assertThat(archiveCommand(pgdata, Map.of(), "wal", "push", "--async", "--spool", spool.toString(),
+                "pg_wal/" + SEGMENT)).isZero();
 
         Files.createDirectories(SpoolLayout.archiveIn(spool));
         Files.writeString(SpoolLayout.archiveIn(spool).resolve(SEGMENT), "queued bytes");
@@ -154,5 +161,80 @@ class SpoolLayoutTest {
     void theRestoreCommandSurvivesTheServersConfigurationParser() {
         String command = SpoolLayout.restoreCommand(Path.of("/opt/pitr/pitr"), Path.of("/srv/it's here"));
         assertThat(command).doesNotContain("\\").contains("'/srv/it'\"'\"'s here'/%f");
+    }
+
+    /** archive_command as PostgreSQL runs it: through sh, in the data directory, with {@code env} added. */
+    static int archiveCommand(Path pgdata, Map<String, String> env, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("sh", LAUNCHER.toAbsolutePath().toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(pgdata.toFile()).redirectErrorStream(true);
+        pb.environment().put("PITR_JAR", "/nonexistent/pitr.jar"); // a JVM start would fail (exit 5)
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor();
+    }
+
+    private Path readySegment(Path pgdata) throws Exception {
+        Path status = Files.createDirectories(pgdata.resolve("pg_wal/archive_status"));
+        Files.writeString(pgdata.resolve("pg_wal/" + SEGMENT), "segment");
+        return Files.writeString(status.resolve(SEGMENT + ".ready"), "");
+    }
+
+    @Test
+    void anAcknowledgementOlderThanTheReadyNoteIsNotAnsweredWithoutAJvm() throws Exception {
+        Path pgdata = Files.createDirectories(dir.resolve("data"));
+        Path ready = readySegment(pgdata);
+        Path spool = dir.resolve("spool");
+        Path ok = Files.writeString(Files.createDirectories(SpoolLayout.archiveOut(spool))
+                .resolve(SEGMENT + SpoolLayout.ACK_SUFFIX), "");
+        String[] push = {"wal", "push", "--async", "--spool", spool.toString(), "pg_wal/" + SEGMENT};
+        Files.setLastModifiedTime(ok, java.nio.file.attribute.FileTime.fromMillis(
+                Files.getLastModifiedTime(ready).toMillis() - 60_000));
+        assertThat(archiveCommand(pgdata, Map.of(), push)).as("another cluster's: the slow path (no jar)").isEqualTo(5);
+        Files.setLastModifiedTime(ok, java.nio.file.attribute.FileTime.fromMillis(
+                Files.getLastModifiedTime(ready).toMillis() + 1000));
+        assertThat(archiveCommand(pgdata, Map.of(), push)).isZero();
+    }
+
+    /**
+     * With no pusher running, the launcher starts one itself, with the call's options before 'wal' and the
+     * pusher's own after, and waits for its acknowledgement: no JVM for the call. Here 'java' is a script that
+     * plays the pusher: it names itself in the spool, records its arguments and acknowledges the segment.
+     */
+    @Test
+    void theLauncherStartsThePusherItselfAndWaitsForTheAcknowledgement() throws Exception {
+        Path pgdata = Files.createDirectories(dir.resolve("data dir"));
+        readySegment(pgdata);
+        Path spool = Files.createDirectories(dir.resolve("spool")); // new: the launcher makes archive-out
+        Path out = SpoolLayout.archiveOut(spool);
+        Path args = dir.resolve("pusher-args");
+        Path bin = Files.createDirectories(dir.resolve("jdk/bin"));
+        Path java = Files.writeString(bin.resolve("java"), String.join("\n", "#!/bin/sh",
+                "for a in \"$@\"; do printf '%s\\n' \"$a\"; done > '" + args + "'",
+                "echo $$ > '" + out.resolve(SpoolLayout.PUSHER_PID) + "'",
+                "sleep 0.3; : > '" + out.resolve(SEGMENT + SpoolLayout.ACK_SUFFIX) + "'", "sleep 0.5", ""));
+        java.toFile().setExecutable(true);
+        Path jar = Files.writeString(dir.resolve("pitr.jar"), "");
+        int exit = archiveCommand(pgdata, Map.of("JAVA_HOME", dir.resolve("jdk").toString(), "PITR_JAR", jar.toString()),
+                "--config", "/etc/pitr/my pitr.yaml", "wal", "push", "--async", "--spool", spool.toString(),
+                "--process-max", "3", "pg_wal/" + SEGMENT);
+        assertThat(exit).isZero();
+        List<String> recorded = Files.readAllLines(args);
+        assertThat(recorded.subList(recorded.indexOf(jar.toString()) + 1, recorded.size())).containsExactly(
+                "--config", "/etc/pitr/my pitr.yaml", "wal", SpoolLayout.PUSHER_COMMAND, "--spool", spool.toString(),
+                "--pg-wal", pgdata.toRealPath().resolve("pg_wal").toString(), "--process-max", "3");
+        assertThat(recorded).contains("-XX:+UseSerialGC").doesNotContain("-XX:TieredStopAtLevel=1");
+    }
+
+    @Test
+    void aPushersFailureIsLeftToJavaToReport() throws Exception {
+        Path pgdata = Files.createDirectories(dir.resolve("data"));
+        readySegment(pgdata);
+        Path spool = dir.resolve("spool");
+        Path out = Files.createDirectories(SpoolLayout.archiveOut(spool));
+        Files.writeString(out.resolve(SEGMENT + SpoolLayout.ERROR_SUFFIX), "IO_FAILURE\ns3 is down");
+        assertThat(archiveCommand(pgdata, Map.of(), "wal", "push", "--async", "--spool", spool.toString(),
+                "pg_wal/" + SEGMENT)).as("the slow path reports it (no jar here)").isEqualTo(5);
     }
 }

@@ -1,0 +1,46 @@
+package dev.pitr.cli;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A per-segment command builds only its own model (archive_command runs one per segment), and everything else
+ * still sees every command: help, a mistyped name, a group asked for without a subcommand.
+ */
+class CommandRegistrationTest {
+    private static CommandLine registered(String... args) {
+        CommandLine cli = new CommandLine(new PitrCommand(Map.of(), Path.of("")));
+        PitrCommand.register(cli, args);
+        return cli;
+    }
+
+    @Test
+    void aPerSegmentCommandRegistersOnlyItsOwnBranch() {
+        CommandLine cli = registered("--config", "/etc/pitr/wal", "wal", "push", "--async", "--spool", "/s", "pg_wal/x");
+        assertThat(cli.getSubcommands()).containsOnlyKeys("wal");
+        assertThat(cli.getSubcommands().get("wal").getSubcommands()).containsOnlyKeys("push");
+        assertThat(registered("--repo", "file:///r", "wal", "archive-pusher", "--spool", "/s").getSubcommands()
+                .get("wal").getSubcommands()).containsOnlyKeys("archive-pusher");
+    }
+
+    @Test
+    void helpAndUnknownNamesSeeEveryCommand() {
+        assertThat(registered("--help").getSubcommands()).containsKeys("wal", "backup", "restore", "target", "check");
+        assertThat(registered("wal").getSubcommands().get("wal").getSubcommands())
+                .containsKeys("push", "fetch", "list", "verify", "archive-pusher", "prefetcher");
+        assertThat(registered("wal", "pusj").getSubcommands().get("wal").getSubcommands()).hasSize(6);
+
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new String[]{"wal", "pusj"}, new PrintWriter(out), new PrintWriter(err), Map.of(), Path.of(""));
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("pusj").contains("push"); // picocli's suggestion needs the names
+    }
+}
