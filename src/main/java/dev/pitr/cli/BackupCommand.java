@@ -20,6 +20,11 @@ final class BackupCommand {
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = "Take a base backup with pg_basebackup, compressed (zstd) into the repository.")
     static final class Create extends BaseCommand {
+        @Override
+        boolean writesRepository() {
+            return true;
+        }
+
         @Option(names = "--label", description = "backup label (default: pitr <id>)")
         String label;
 

@@ -3,6 +3,7 @@ package dev.pitr.cli;
 import dev.pitr.core.ExitCode;
 import dev.pitr.core.PitrException;
 import dev.pitr.safety.AuditLog;
+import dev.pitr.source.Sources;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
@@ -23,6 +24,11 @@ abstract class BaseCommand implements Callable<Integer> {
         return ((PitrCommand) spec.root().userObject()).inheritedArgs();
     }
 
+    /** Commands that write the repository: refused when it belongs to another tool (pgbackrest://, barman-cloud+s3://). */
+    boolean writesRepository() {
+        return false;
+    }
+
     /** Destructive and restoring commands leave an audit record. */
     boolean audited() {
         return false;
@@ -31,6 +37,9 @@ abstract class BaseCommand implements Callable<Integer> {
     @Override
     public final Integer call() throws Exception {
         try (Session session = session()) {
+            if (writesRepository()) {
+                session.settings().repo().ifPresent(url -> Sources.requireWritable(url, spec.qualifiedName()));
+            }
             if (!audited()) {
                 return execute(session);
             }

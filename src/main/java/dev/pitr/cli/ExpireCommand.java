@@ -10,6 +10,11 @@ import java.util.Optional;
 @Command(name = "expire", mixinStandardHelpOptions = true,
         description = "Delete old backups and exactly the WAL no retained backup needs.")
 final class ExpireCommand extends BaseCommand {
+    @Override
+    boolean writesRepository() {
+        return true;
+    }
+
     @Option(names = "--keep-full", paramLabel = "N", description = "keep the newest N backups")
     Integer keepFull;
 

@@ -4,13 +4,20 @@ import dev.pitr.wal.WalSegmentName;
 import dev.pitr.backup.BackupCatalog;
 import dev.pitr.backup.Inventory;
 import dev.pitr.core.PitrException;
+import dev.pitr.source.BackupSource;
+import dev.pitr.source.SourceCatalog;
+import dev.pitr.source.Sources;
 import dev.pitr.wal.ArchiveHorizon;
+import dev.pitr.wal.SegmentRuns;
 import picocli.CommandLine.Command;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 @Command(name = "info", mixinStandardHelpOptions = true,
@@ -20,6 +27,9 @@ final class InfoCommand extends BaseCommand {
 
     @Override
     int execute(Session session) {
+        if (session.settings().repo().flatMap(Sources::foreignOwner).isPresent()) {
+            return foreign(session, session.source());
+        }
         Inventory.Snapshot snap = new Inventory(session.repository(), horizon(session)).snapshot();
         Output out = session.output();
         if (out.json()) {
@@ -143,5 +153,42 @@ final class InfoCommand extends BaseCommand {
 
     private static String age(Duration d) {
         return d.toHours() > 0 ? d.toHours() + " h " + d.toMinutesPart() + " min" : d.toMinutes() + " min " + d.toSecondsPart() + " s";
+    }
+
+    /**
+     * Another tool's repository, as that tool reports it: its backups and the WAL it holds per timeline, runs and
+     * gaps. Restorable windows need pitr's WAL reader over that repository (not built yet), so none are shown.
+     */
+    private static int foreign(Session session, BackupSource source) {
+        SourceCatalog catalog = source.catalog();
+        Output out = session.output();
+        if (out.json()) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("source", source.kind().name().toLowerCase(Locale.ROOT));
+            doc.put("location", source.location());
+            doc.put("read_only", true);
+            doc.put("catalog", catalog);
+            out.printJson(doc);
+            return 0;
+        }
+        out.println(source.kind().tool() + " repository " + source.location() + catalog.cluster().map(c ->
+                " (system identifier " + c.systemIdentifier() + ", PostgreSQL " + c.pgVersion() + ")").orElse(" (empty)")
+                + ", read only");
+        for (SourceCatalog.Backup b : catalog.backups()) {
+            out.println("backup " + b.id() + " (" + b.type() + ")  " + b.span().startTime() + " .. " + b.span().stopTime()
+                    + "  WAL " + b.firstSegment() + " .. " + b.lastSegment() + "  " + Format.bytes(b.databaseBytes()));
+        }
+        for (SourceCatalog.Timeline t : catalog.timelines()) {
+            out.println("timeline " + t.timeline() + ": " + t.segments() + " segments");
+            SegmentRuns.Run previous = null;
+            for (SegmentRuns.Run r : t.runs()) {
+                if (previous != null) {
+                    out.println("  " + red("gap after " + previous.last() + ", until " + r.first(), out.color()));
+                }
+                out.println("  archived " + r.first() + " .. " + r.last() + " (" + r.count() + ")");
+                previous = r;
+            }
+        }
+        return 0;
     }
 }

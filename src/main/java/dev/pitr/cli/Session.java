@@ -7,6 +7,9 @@ import dev.pitr.core.PitrException;
 import dev.pitr.pg.PgBinaries;
 import dev.pitr.repo.Repositories;
 import dev.pitr.repo.Repository;
+import dev.pitr.source.BackupSource;
+import dev.pitr.source.PitrSource;
+import dev.pitr.source.Sources;
 
 import java.nio.file.Path;
 
@@ -85,6 +88,9 @@ public final class Session implements AutoCloseable {
      * never reads the repository); empty when none is configured or it cannot be reached.
      */
     java.util.Optional<Repository> repositoryForAudit() {
+        if (settings.repo().flatMap(Sources::foreignOwner).isPresent()) {
+            return java.util.Optional.empty(); // another tool's repository: the local audit log only
+        }
         if (repository == null && settings.repo().isPresent()) {
             try {
                 repository = Repositories.open(settings.repo().get(), settings.s3(), output::verbose);
@@ -115,10 +121,19 @@ public final class Session implements AutoCloseable {
         if (repository == null) {
             String url = settings.repo().orElseThrow(() -> PitrException.usage(
                     "no repository configured: pass --repo URL, set PITR_REPO, or set 'repo:' for the cluster in pitr.yaml"));
+            Sources.requireOwn(url);
             announce();
             repository = Repositories.open(url, settings.s3(), output::verbose);
         }
         return repository;
+    }
+
+    /** What the configured repository holds, whichever tool wrote it. */
+    public BackupSource source() {
+        String url = settings.repo().orElseThrow(() -> PitrException.usage(
+                "no repository configured: pass --repo URL, set PITR_REPO, or set 'repo:' for the cluster in pitr.yaml"));
+        announce();
+        return Sources.open(url, settings, () -> new PitrSource(repository()));
     }
 
     @Override

@@ -14,6 +14,11 @@ import java.time.Duration;
 @Command(name = "archive-pusher", hidden = true, mixinStandardHelpOptions = true,
         description = "Push every .ready WAL file in parallel and acknowledge each in the spool (wal push --async).")
 final class WalArchivePusherCommand extends BaseCommand {
+    @Override
+    boolean writesRepository() {
+        return true;
+    }
+
     @Option(names = "--spool", paramLabel = "DIR", required = true)
     Path spool;
 

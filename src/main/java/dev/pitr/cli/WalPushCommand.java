@@ -21,6 +21,11 @@ import java.util.List;
                 "A background pusher uploads every .ready segment in parallel and marks",
                 "each in DIR once it is durable; the launcher answers those without Java."})
 final class WalPushCommand extends BaseCommand {
+    @Override
+    boolean writesRepository() {
+        return true;
+    }
+
     @Parameters(paramLabel = "WALFILE", description = "path of the WAL file (%%p)")
     Path file;
 

@@ -19,7 +19,8 @@ public record ClusterConfig(@JsonProperty("environment") String environment,
                             @JsonProperty("spool") String spool,
                             @JsonProperty("archive-async") Boolean archiveAsync,
                             @JsonProperty("process-max") Integer processMax,
-                            @JsonProperty("archive-queue-max") Integer archiveQueueMax) {
+                            @JsonProperty("archive-queue-max") Integer archiveQueueMax,
+                            @JsonProperty("pgbackrest-config") String pgbackrestConfig) {
 
     /** The S3 connection; never credentials (they come from the AWS default provider chain). */
     public record S3Config(@JsonProperty("endpoint") String endpoint,

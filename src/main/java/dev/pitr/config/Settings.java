@@ -25,7 +25,13 @@ public record Settings(Optional<Path> configFile,
                        Optional<Path> spool,
                        boolean archiveAsync,
                        int processMax,
-                       java.util.OptionalInt archiveQueueMax) {
+                       java.util.OptionalInt archiveQueueMax,
+                       Peers peers) {
+    /** How to reach the tools whose repositories pitr reads (pgbackrest://, barman-cloud+s3://). */
+    public record Peers(Optional<Path> pgbackrestConfig) {
+        public static final Peers DEFAULTS = new Peers(Optional.empty());
+    }
+
     public static final String UNLABELLED = "unlabelled";
 
     /** The configured server (maintenance database). */

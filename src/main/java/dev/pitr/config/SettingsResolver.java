@@ -27,7 +27,7 @@ public final class SettingsResolver {
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     }
     private static final ClusterConfig EMPTY = new ClusterConfig(null, null, null, null, null, null, null, null, null,
-            null, null, null, null, null, null, null, null);
+            null, null, null, null, null, null, null, null, null);
 
     /** Parallel uploads of the asynchronous archiver: enough to hide S3 latency without starving the primary. */
     public static final int DEFAULT_PROCESS_MAX = 4;
@@ -97,7 +97,8 @@ public final class SettingsResolver {
                         .or(() -> Optional.ofNullable(c.processMax())).orElse(DEFAULT_PROCESS_MAX),
                 env("PITR_ARCHIVE_QUEUE_MAX").map(v -> parseInt("PITR_ARCHIVE_QUEUE_MAX", v))
                         .or(() -> Optional.ofNullable(c.archiveQueueMax()))
-                        .map(java.util.OptionalInt::of).orElse(java.util.OptionalInt.empty()));
+                        .map(java.util.OptionalInt::of).orElse(java.util.OptionalInt.empty()),
+                new Settings.Peers(pick("PITR_PGBACKREST_CONFIG", c.pgbackrestConfig(), Path::of)));
     }
 
     private <T> Optional<T> pick(String envName, String fileValue, Function<String, T> convert) {

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 
 /** A parsed repository location: {@code s3://bucket/prefix} or {@code file:///absolute/path}. */
 public sealed interface RepositoryUrl {
-    String HINT = " (expected s3://BUCKET[/PREFIX] or file:///ABSOLUTE/PATH)";
+    String HINT = " (expected s3://BUCKET[/PREFIX] or file:///ABSOLUTE/PATH; pgbackrest://STANZA reads pgBackRest's)";
 
     record S3(String bucket, String prefix) implements RepositoryUrl {
         @Override

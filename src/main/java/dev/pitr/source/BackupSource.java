@@ -1,0 +1,35 @@
+package dev.pitr.source;
+
+import dev.pitr.core.PitrException;
+
+/**
+ * Where backups and WAL come from, whoever wrote them: pitr's own repository, pgBackRest's, Barman's. One
+ * implementation per tool, each reading through the tool's documented interfaces; pitr writes only its own.
+ * The restore, the target search and the drill are written against this, so a new tool (WAL-G, a Barman
+ * server over SSH) is one more implementation, not a fork.
+ */
+public interface BackupSource extends AutoCloseable {
+    SourceKind kind();
+
+    /** The location as the user gave it, with no credentials in it. */
+    String location();
+
+    /** What backups and WAL the repository holds, as its tool reports them. */
+    SourceCatalog catalog();
+
+    /** Refuses a command that would write into a repository pitr does not own (exit 2), before anything runs. */
+    default void requireWritable(String command) {
+        if (kind() != SourceKind.PITR) {
+            throw refusal(kind(), location(), command);
+        }
+    }
+
+    static PitrException refusal(SourceKind kind, String location, String command) {
+        return PitrException.usage(location + " is " + kind.tool() + "'s repository: pitr reads it and never writes"
+                + " it, so '" + command + "' is refused (" + kind.tool() + " writes it: " + kind.writers() + ")");
+    }
+
+    @Override
+    default void close() {
+    }
+}

@@ -1,0 +1,184 @@
+package dev.pitr.source;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pitr.core.ExitCode;
+import dev.pitr.core.Json;
+import dev.pitr.core.PitrException;
+import dev.pitr.pg.ProcessRunner;
+import dev.pitr.wal.Lsn;
+import dev.pitr.wal.SegmentRuns;
+import dev.pitr.wal.WalSegmentName;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * A pgBackRest repository, read through the installed {@code pgbackrest} binary and its documented interfaces
+ * ({@code info --output=json}, {@code repo-ls}), as the server user when pitr runs as root. Where the repository
+ * is, how it is encrypted and how many there are stays pgBackRest's business: pitr passes the stanza and the
+ * configuration file on and never writes.
+ */
+public final class PgBackRestSource implements BackupSource {
+    /** pgBackRest's own default configuration file. */
+    public static final Path DEFAULT_CONFIG = Path.of("/etc/pgbackrest/pgbackrest.conf");
+    private static final Duration TIMEOUT = Duration.ofMinutes(5);
+    /** pgBackRest's status code for a stanza it has no repository path for. */
+    private static final int MISSING_STANZA = 1;
+
+    private final SourceUrl.PgBackRest url;
+    private final Optional<Path> config;
+
+    /** {@code config}: the cluster's {@code pgbackrest-config:}, else PITR_PGBACKREST_CONFIG; empty: pgBackRest's default. */
+    public PgBackRestSource(SourceUrl.PgBackRest url, Optional<Path> config) {
+        this.url = url;
+        this.config = config;
+    }
+
+    @Override
+    public SourceKind kind() {
+        return SourceKind.PGBACKREST;
+    }
+
+    @Override
+    public String location() {
+        return url.toString();
+    }
+
+    @Override
+    public SourceCatalog catalog() {
+        JsonNode stanza = stanzaInfo();
+        JsonNode db = newestDatabase(stanza);
+        Optional<SourceCatalog.Cluster> cluster = Optional.ofNullable(db)
+                .map(d -> new SourceCatalog.Cluster(d.path("system-id").asText(), d.path("version").asText()));
+        List<SourceCatalog.Backup> backups = new ArrayList<>();
+        for (JsonNode b : stanza.path("backup")) {
+            if (db == null || b.path("database").path("id").asInt() == db.path("id").asInt()) {
+                backups.add(backup(b));
+            }
+        }
+        List<SourceCatalog.Timeline> timelines = new ArrayList<>();
+        for (JsonNode a : stanza.path("archive")) {
+            if (db == null || a.path("database").path("id").asInt() == db.path("id").asInt()) {
+                timelines.addAll(timelines(a.path("id").asText()));
+            }
+        }
+        return new SourceCatalog(cluster, backups, timelines);
+    }
+
+    /** {@code pgbackrest info} for the stanza, refused with its own message when pgBackRest reports a problem. */
+    private JsonNode stanzaInfo() {
+        JsonNode all = json(run("info", "--output=json"), "info");
+        JsonNode stanza = all.isArray() && all.size() > 0 ? all.get(0) : all;
+        JsonNode status = stanza.path("status");
+        int code = status.path("code").asInt(0);
+        if (code == MISSING_STANZA) {
+            throw PitrException.usage("pgBackRest has no stanza '" + url.stanza() + "' in " + configName() + " ("
+                    + status.path("message").asText() + "): check the stanza in " + url + " and pgbackrest-config");
+        }
+        if (code != 0 && stanza.path("backup").isEmpty() && stanza.path("archive").isEmpty()) {
+            throw new PitrException(ExitCode.IO_FAILURE, "pgBackRest reports stanza '" + url.stanza() + "' as: "
+                    + status.path("message").asText() + " (pgbackrest info, " + configName() + ")");
+        }
+        return stanza;
+    }
+
+    private static JsonNode newestDatabase(JsonNode stanza) {
+        JsonNode newest = null;
+        for (JsonNode d : stanza.path("db")) {
+            if (newest == null || d.path("id").asInt() > newest.path("id").asInt()) {
+                newest = d;
+            }
+        }
+        return newest;
+    }
+
+    private static SourceCatalog.Backup backup(JsonNode b) {
+        SourceCatalog.Span span = new SourceCatalog.Span(Lsn.parse(b.path("lsn").path("start").asText()),
+                Lsn.parse(b.path("lsn").path("stop").asText()),
+                Instant.ofEpochSecond(b.path("timestamp").path("start").asLong()),
+                Instant.ofEpochSecond(b.path("timestamp").path("stop").asLong()));
+        return new SourceCatalog.Backup(b.path("label").asText(), b.path("type").asText(), span,
+                segment(b.path("archive").path("start").asText()), segment(b.path("archive").path("stop").asText()),
+                b.path("info").path("size").asLong());
+    }
+
+    /** The segments of one archive id ({@code 15-1}), from one recursive listing, as runs per timeline. */
+    private List<SourceCatalog.Timeline> timelines(String archiveId) {
+        JsonNode listing = json(run("repo-ls", "--recurse", "--output=json", "archive/" + url.stanza() + "/" + archiveId),
+                "repo-ls");
+        TreeMap<Integer, TreeSet<WalSegmentName>> byTimeline = new TreeMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = listing.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String name = e.getKey().substring(e.getKey().lastIndexOf('/') + 1);
+            // a segment is stored as NAME-SHA1[.EXT]; '.partial', '.backup' and '.history' files are not segments
+            if ("file".equals(e.getValue().path("type").asText()) && name.length() > WalSegmentName.LENGTH
+                    && name.charAt(WalSegmentName.LENGTH) == '-') {
+                WalSegmentName.parse(name.substring(0, WalSegmentName.LENGTH))
+                        .ifPresent(s -> byTimeline.computeIfAbsent(s.timeline(), t -> new TreeSet<>()).add(s));
+            }
+        }
+        List<SourceCatalog.Timeline> out = new ArrayList<>();
+        // pgBackRest stores only 16 MB segments' names; runs are counted in names, which any segment size keeps
+        byTimeline.forEach((tl, segments) -> out.add(new SourceCatalog.Timeline(tl,
+                SegmentRuns.of(segments, 16 * 1024 * 1024))));
+        return out;
+    }
+
+    private static WalSegmentName segment(String name) {
+        return WalSegmentName.parse(name).orElseThrow(() -> new PitrException(ExitCode.IO_FAILURE,
+                "pgBackRest reported '" + name + "' where a WAL segment name belongs"));
+    }
+
+    private String run(String... args) {
+        if (!installed()) {
+            throw PitrException.usage("pgbackrest is not installed, and pitr reads pgBackRest's repositories through"
+                    + " it: apt install pgbackrest (the version that writes " + url + ")");
+        }
+        List<String> command = new ArrayList<>(List.of("pgbackrest", "--stanza=" + url.stanza()));
+        config.ifPresent(c -> command.add("--config=" + c));
+        command.addAll(List.of(args));
+        ProcessRunner.Result r = ProcessRunner.run(ProcessRunner.asServerUser(command), Map.of(), TIMEOUT);
+        if (!r.ok()) {
+            throw new PitrException(ExitCode.IO_FAILURE, "pgbackrest " + args[0] + " for " + url + " failed (exit "
+                    + r.exitCode() + "): " + firstLine((r.stderr() + r.stdout()).strip()));
+        }
+        return r.stdout();
+    }
+
+    private static boolean installed() {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "pgbackrest"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private String configName() {
+        return config.map(Path::toString).orElse(DEFAULT_CONFIG + " (pgBackRest's default)");
+    }
+
+    private static String firstLine(String text) {
+        int nl = text.indexOf('\n');
+        return nl < 0 ? text : text.substring(0, nl);
+    }
+
+    private JsonNode json(String text, String what) {
+        try {
+            return Json.mapper().readTree(text);
+        } catch (IOException e) {
+            throw new PitrException(ExitCode.IO_FAILURE, "pgbackrest " + what + " for " + url + " printed no JSON: "
+                    + e.getMessage());
+        }
+    }
+}

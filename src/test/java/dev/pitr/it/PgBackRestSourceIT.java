@@ -1,0 +1,145 @@
+package dev.pitr.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pitr.core.Hashing;
+import dev.pitr.core.Json;
+import dev.pitr.pg.ProcessRunner;
+import dev.pitr.testkit.Cli;
+import dev.pitr.testkit.PgCluster;
+import dev.pitr.testkit.TestDirs;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A real pgBackRest (Debian's package) archives and backs up a real PostgreSQL 15 into a posix repository that
+ * only pgBackRest writes. pitr reads it through pgbackrest: the same backups, LSNs and archived segments that
+ * pgBackRest reports; a command that would write is refused with one line naming whose repository it is, and
+ * not one byte of the repository changes.
+ */
+class PgBackRestSourceIT {
+    static final String STANZA = "shop";
+    static PgCluster pg;
+    static Path work;
+    static Path repoDir;
+    static Path config;
+    static Cli cli;
+
+    @BeforeAll
+    static void archiveAndBackUpWithPgBackRest() throws Exception {
+        work = TestDirs.shared("pitr-pgbr-");
+        repoDir = TestDirs.serverOwned("pitr-pgbr-repo-");
+        Path lock = TestDirs.serverOwned("pitr-pgbr-lock-");
+        config = work.resolve("pgbackrest.conf");
+        pg = PgCluster.create(Map.of("wal_level", "replica", "archive_mode", "on"), Map.of());
+        Files.writeString(config, String.join("\n", "[global]", "repo1-path=" + repoDir, "compress-type=zst",
+                "start-fast=y", "log-level-console=warn", "log-level-file=off", "lock-path=" + lock,
+                "[" + STANZA + "]", "pg1-path=" + pg.dataDir(), "pg1-port=" + pg.port(), "pg1-socket-path=" + pg.dir(), ""));
+        pg.appendConf(Map.of("archive_command", "'pgbackrest --config=" + config + " --stanza=" + STANZA
+                + " archive-push %p'"));
+        pg.start();
+        pgbackrest("stanza-create");
+        pg.execute("CREATE TABLE orders AS SELECT g AS id FROM generate_series(1, 1000) g");
+        pgbackrest("backup", "--type=full");
+        for (int i = 0; i < 3; i++) {
+            pg.execute("INSERT INTO orders SELECT g FROM generate_series(1, 1000) g", "SELECT pg_switch_wal()");
+        }
+        String last = pg.query("SELECT pg_walfile_name(pg_switch_wal())");
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (!last.equals(pg.query("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver"))
+                && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        cli = new Cli(Map.of("PITR_PGBACKREST_CONFIG", config.toString(), "PITR_PGPORT", String.valueOf(pg.port())), work);
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        if (pg != null) {
+            pg.close();
+        }
+        TestDirs.delete(work);
+        TestDirs.delete(repoDir);
+    }
+
+    static String pgbackrest(String... args) {
+        List<String> command = new java.util.ArrayList<>(List.of("pgbackrest", "--config=" + config, "--stanza=" + STANZA));
+        command.addAll(List.of(args));
+        ProcessRunner.Result r = ProcessRunner.run(ProcessRunner.asServerUser(command), Map.of(), Duration.ofMinutes(5));
+        assertThat(r.exitCode()).as(String.join(" ", args) + ": " + r.stderr() + r.stdout()).isZero();
+        return r.stdout();
+    }
+
+    /** Every file of pgBackRest's repository with its digest: what "pitr wrote nothing" is checked against. */
+    static Map<String, String> repositoryFiles() throws IOException {
+        Map<String, String> files = new TreeMap<>();
+        try (Stream<Path> all = Files.walk(repoDir)) {
+            for (Path p : all.filter(Files::isRegularFile).toList()) {
+                byte[] bytes = Files.readAllBytes(p);
+                files.put(repoDir.relativize(p).toString(), Hashing.hex(Hashing.sha256(bytes, 0, bytes.length)));
+            }
+        }
+        return files;
+    }
+
+    @Test
+    void infoShowsWhatPgBackRestReportsAndWritesAreRefused() throws Exception {
+        Map<String, String> before = repositoryFiles();
+        JsonNode theirs = Json.mapper().readTree(pgbackrest("info", "--output=json")).get(0);
+
+        Cli.Run info = cli.run("--repo", "pgbackrest://" + STANZA, "--json", "info");
+        assertThat(info.exitCode()).as(info.stderr()).isZero();
+        JsonNode ours = Json.mapper().readTree(info.stdout());
+        assertThat(ours.get("source").asText()).isEqualTo("pgbackrest");
+        JsonNode catalog = ours.get("catalog");
+        assertThat(catalog.get("cluster").get("system_identifier").asText())
+                .isEqualTo(pg.query("SELECT system_identifier::text FROM pg_control_system()"));
+        JsonNode backup = catalog.get("backups").get(0);
+        JsonNode theirBackup = theirs.get("backup").get(0);
+        assertThat(backup.get("id").asText()).isEqualTo(theirBackup.get("label").asText());
+        assertThat(backup.get("span").get("start_lsn").asText()).isEqualTo(theirBackup.get("lsn").get("start").asText());
+        assertThat(backup.get("span").get("stop_lsn").asText()).isEqualTo(theirBackup.get("lsn").get("stop").asText());
+        assertThat(backup.get("first_segment").asText()).isEqualTo(theirBackup.get("archive").get("start").asText());
+        JsonNode timeline = catalog.get("timelines").get(0);
+        assertThat(timeline.get("timeline").asInt()).isEqualTo(1);
+        assertThat(timeline.get("runs")).as("no gap: pgBackRest archived every segment").hasSize(1);
+        assertThat(timeline.get("runs").get(0).get("last").asText())
+                .isEqualTo(pg.query("SELECT last_archived_wal FROM pg_stat_archiver"));
+
+        Cli.Run text = cli.run("--repo", "pgbackrest://" + STANZA, "info");
+        assertThat(text.stdout()).contains("pgBackRest repository pgbackrest://" + STANZA).contains("read only")
+                .contains("backup " + theirBackup.get("label").asText() + " (full)");
+
+        String segment = pg.query("SELECT pg_walfile_name(pg_current_wal_lsn())");
+        for (String[] write : List.of(new String[]{"wal", "push", pg.dataDir().resolve("pg_wal/" + segment).toString()},
+                new String[]{"backup", "create"}, new String[]{"expire", "--keep-full", "1"})) {
+            List<String> args = new java.util.ArrayList<>(List.of("--repo", "pgbackrest://" + STANZA));
+            args.addAll(List.of(write));
+            Cli.Run refused = cli.run(args.toArray(String[]::new));
+            assertThat(refused.exitCode()).as(String.join(" ", write)).isEqualTo(2);
+            assertThat(refused.stderrLines()).filteredOn(l -> l.startsWith("pitr: pgbackrest://"))
+                    .singleElement().asString().contains("is pgBackRest's repository").contains("never writes it")
+                    .contains("'pitr " + write[0]);
+        }
+        Cli.Run notYet = cli.run("--repo", "pgbackrest://" + STANZA, "backup", "list");
+        assertThat(notYet.exitCode()).isEqualTo(2);
+        assertThat(notYet.stderr()).contains("does not read it yet").contains("'pitr info' does");
+
+        Cli.Run missing = cli.run("--repo", "pgbackrest://nostanza", "info");
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.stderr()).contains("pgBackRest has no stanza 'nostanza'").contains(config.toString());
+
+        assertThat(repositoryFiles()).as("pitr wrote nothing into pgBackRest's repository").isEqualTo(before);
+    }
+}
