@@ -4,7 +4,10 @@ import dev.pitr.logscan.StopBefore;
 import dev.pitr.logscan.WalRefinement;
 import dev.pitr.logscan.TargetFromWal;
 import dev.pitr.restore.CatalogAtBackup;
+import dev.pitr.source.BackupSource;
+import dev.pitr.source.PitrSource;
 import dev.pitr.wal.LiveRelations;
+import dev.pitr.wal.RelationLookup;
 import dev.pitr.wal.TableForensics;
 import dev.pitr.wal.SuspectLocator;
 import dev.pitr.core.PitrException;
@@ -68,7 +71,7 @@ final class LogSearchOptions {
 
     /** The WAL refinement: the repository's WAL, the live server for the table's files, the chosen stop. */
     WalRefinement walRefinement(Session session) {
-        return new WalRefinement(new SuspectLocator(session.repository(), session.binaries(),
+        return new WalRefinement(new SuspectLocator(session.source().wal(), session.binaries(),
                 session.output()::progress), Optional.of(session.settings().server()), Optional.ofNullable(database),
                 StopBefore.parse(stopBefore));
     }
@@ -86,10 +89,19 @@ final class LogSearchOptions {
         var server = session.settings().server();
         Optional<java.time.Instant> before = Optional.ofNullable(since).map(s -> RecoveryTarget.parseTime(s,
                 ZoneId.systemDefault()));
-        return new TargetFromWal(new TableForensics(session.repository(), session.binaries(), session.output()::progress),
-                (d, schema, name) -> LiveRelations.of(server, d, schema, name),
-                new CatalogAtBackup(session.repository(), RestoreCommand.steps(session), session.settings().environment(),
-                        before, session.output()::progress), db, StopBefore.parse(stopBefore));
+        BackupSource source = session.source();
+        RelationLookup asBefore = source instanceof PitrSource own
+                ? new CatalogAtBackup(own.repository(), RestoreCommand.steps(session), session.settings().environment(),
+                        before, session.output()::progress)
+                : (d, schema, name) -> {
+                    throw PitrException.usage("table " + name + " is not on the server any more, so its files must"
+                            + " be read from a backup made before the mistake, and restoring one from "
+                            + source.kind().tool() + "'s repository is not built yet: run 'target find --wal' while"
+                            + " the table exists, or give the target by hand");
+                };
+        return new TargetFromWal(new TableForensics(source.wal(), session.binaries(), session.output()::progress),
+                (d, schema, name) -> LiveRelations.of(server, d, schema, name), asBefore, db,
+                StopBefore.parse(stopBefore));
     }
 
     Optional<Long> pick() {

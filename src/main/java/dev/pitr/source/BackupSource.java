@@ -1,6 +1,7 @@
 package dev.pitr.source;
 
 import dev.pitr.core.PitrException;
+import dev.pitr.wal.WalSource;
 
 /**
  * Where backups and WAL come from, whoever wrote them: pitr's own repository, pgBackRest's, Barman's. One
@@ -16,6 +17,9 @@ public interface BackupSource extends AutoCloseable {
 
     /** What backups and WAL the repository holds, as its tool reports them. */
     SourceCatalog catalog();
+
+    /** Its archived WAL, for the readers of WAL (the target search, the table forensics). */
+    WalSource wal();
 
     /** Refuses a command that would write into a repository pitr does not own (exit 2), before anything runs. */
     default void requireWritable(String command) {

@@ -3,11 +3,13 @@ package dev.pitr.source;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pitr.core.ExitCode;
 import dev.pitr.core.Json;
+import dev.pitr.core.Parallel;
 import dev.pitr.core.PitrException;
 import dev.pitr.pg.ProcessRunner;
 import dev.pitr.wal.Lsn;
 import dev.pitr.wal.SegmentRuns;
 import dev.pitr.wal.WalSegmentName;
+import dev.pitr.wal.WalSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * A pgBackRest repository, read through the installed {@code pgbackrest} binary and its documented interfaces
@@ -67,11 +68,9 @@ public final class PgBackRestSource implements BackupSource {
             }
         }
         List<SourceCatalog.Timeline> timelines = new ArrayList<>();
-        for (JsonNode a : stanza.path("archive")) {
-            if (db == null || a.path("database").path("id").asInt() == db.path("id").asInt()) {
-                timelines.addAll(timelines(a.path("id").asText()));
-            }
-        }
+        // pgBackRest's names say nothing of the segment size; runs are counted in names, which any size keeps
+        segmentsByTimeline(stanza).forEach((tl, segs) -> timelines.add(new SourceCatalog.Timeline(tl,
+                SegmentRuns.of(segs.keySet(), 16 * 1024 * 1024))));
         return new SourceCatalog(cluster, backups, timelines);
     }
 
@@ -112,26 +111,82 @@ public final class PgBackRestSource implements BackupSource {
                 b.path("info").path("size").asLong());
     }
 
-    /** The segments of one archive id ({@code 15-1}), from one recursive listing, as runs per timeline. */
-    private List<SourceCatalog.Timeline> timelines(String archiveId) {
+    /** The segments of one archive id ({@code 15-1}), from one recursive listing, per timeline, with their times. */
+    private TreeMap<Integer, TreeMap<WalSegmentName, Instant>> listing(String archiveId) {
         JsonNode listing = json(run("repo-ls", "--recurse", "--output=json", "archive/" + url.stanza() + "/" + archiveId),
                 "repo-ls");
-        TreeMap<Integer, TreeSet<WalSegmentName>> byTimeline = new TreeMap<>();
+        TreeMap<Integer, TreeMap<WalSegmentName, Instant>> byTimeline = new TreeMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = listing.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             String name = e.getKey().substring(e.getKey().lastIndexOf('/') + 1);
             // a segment is stored as NAME-SHA1[.EXT]; '.partial', '.backup' and '.history' files are not segments
             if ("file".equals(e.getValue().path("type").asText()) && name.length() > WalSegmentName.LENGTH
                     && name.charAt(WalSegmentName.LENGTH) == '-') {
-                WalSegmentName.parse(name.substring(0, WalSegmentName.LENGTH))
-                        .ifPresent(s -> byTimeline.computeIfAbsent(s.timeline(), t -> new TreeSet<>()).add(s));
+                Instant stored = Instant.ofEpochSecond(e.getValue().path("time").asLong());
+                WalSegmentName.parse(name.substring(0, WalSegmentName.LENGTH)).ifPresent(s ->
+                        byTimeline.computeIfAbsent(s.timeline(), t -> new TreeMap<>()).put(s, stored));
             }
         }
-        List<SourceCatalog.Timeline> out = new ArrayList<>();
-        // pgBackRest stores only 16 MB segments' names; runs are counted in names, which any segment size keeps
-        byTimeline.forEach((tl, segments) -> out.add(new SourceCatalog.Timeline(tl,
-                SegmentRuns.of(segments, 16 * 1024 * 1024))));
-        return out;
+        return byTimeline;
+    }
+
+    /** The archive ids of the current database (after a major upgrade, older ids hold the old cluster's WAL). */
+    private List<String> archiveIds(JsonNode stanza) {
+        JsonNode db = newestDatabase(stanza);
+        List<String> ids = new ArrayList<>();
+        for (JsonNode a : stanza.path("archive")) {
+            if (db == null || a.path("database").path("id").asInt() == db.path("id").asInt()) {
+                ids.add(a.path("id").asText());
+            }
+        }
+        return ids;
+    }
+
+    /** All of the current database's segments, per timeline. */
+    private TreeMap<Integer, TreeMap<WalSegmentName, Instant>> segmentsByTimeline(JsonNode stanza) {
+        TreeMap<Integer, TreeMap<WalSegmentName, Instant>> all = new TreeMap<>();
+        for (String id : archiveIds(stanza)) {
+            listing(id).forEach((tl, segs) -> all.computeIfAbsent(tl, t -> new TreeMap<>()).putAll(segs));
+        }
+        return all;
+    }
+
+    @Override
+    public WalSource wal() {
+        return new WalSource() {
+            private TreeMap<Integer, TreeMap<WalSegmentName, Instant>> segments;
+
+            private synchronized TreeMap<Integer, TreeMap<WalSegmentName, Instant>> all() {
+                if (segments == null) {
+                    segments = segmentsByTimeline(stanzaInfo());
+                }
+                return segments;
+            }
+
+            @Override
+            public String location() {
+                return url.toString();
+            }
+
+            @Override
+            public List<Integer> timelines() {
+                return List.copyOf(all().keySet());
+            }
+
+            @Override
+            public TreeMap<WalSegmentName, Instant> segments(int timeline) {
+                return new TreeMap<>(all().getOrDefault(timeline, new TreeMap<>()));
+            }
+
+            @Override
+            public void fetchAll(List<String> names, Path dir, int parallel) {
+                ProcessRunner.giveToServerUser(dir); // pgbackrest runs as the server user and writes there
+                Parallel.map(names.stream().filter(n -> !Files.exists(dir.resolve(n))).toList(), parallel, name -> {
+                    run("archive-get", name, dir.resolve(name).toString());
+                    return name;
+                });
+            }
+        };
     }
 
     private static WalSegmentName segment(String name) {

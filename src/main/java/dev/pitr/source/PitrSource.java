@@ -5,8 +5,10 @@ import dev.pitr.backup.BackupMetadata;
 import dev.pitr.repo.IdentityStore;
 import dev.pitr.repo.Repository;
 import dev.pitr.repo.RepositoryIdentity;
+import dev.pitr.wal.RepositoryWal;
 import dev.pitr.wal.SegmentRuns;
 import dev.pitr.wal.WalArchive;
+import dev.pitr.wal.WalSource;
 
 import java.util.List;
 
@@ -30,6 +32,11 @@ public final class PitrSource implements BackupSource {
     @Override
     public String location() {
         return repo.url();
+    }
+
+    @Override
+    public WalSource wal() {
+        return new RepositoryWal(repo);
     }
 
     @Override

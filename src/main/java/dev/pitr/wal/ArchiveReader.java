@@ -1,7 +1,6 @@
 package dev.pitr.wal;
 
 import dev.pitr.pg.PgBinaries;
-import dev.pitr.repo.Repository;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,11 +29,11 @@ final class ArchiveReader {
     record Read(List<WalSegmentName> segments, boolean stoppedShort) {
     }
 
-    private final Repository repo;
+    private final WalSource wal;
     private final PgBinaries bins;
 
-    ArchiveReader(Repository repo, PgBinaries bins) {
-        this.repo = repo;
+    ArchiveReader(WalSource wal, PgBinaries bins) {
+        this.wal = wal;
         this.bins = bins;
     }
 
@@ -48,7 +47,7 @@ final class ArchiveReader {
             List<WalSegmentName> read = List.of();
             while (start < names.size() && going[0]) {
                 List<WalSegmentName> chunk = contiguous(names, start, CHUNK);
-                new WalPrefetcher(repo).fetchAll(chunk.stream().map(WalSegmentName::toString).toList(), dir, 4, n -> { });
+                wal.fetchAll(chunk.stream().map(WalSegmentName::toString).toList(), dir, 4);
                 List<WalSegmentName> soFar = names.subList(first, start + chunk.size());
                 Optional<Lsn> lastSeen = Waldump.read(bins, dir, chunk.get(0), chunk.get(chunk.size() - 1), resume, r -> {
                     going[0] = reader.offer(r, soFar);

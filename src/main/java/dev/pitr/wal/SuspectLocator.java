@@ -1,8 +1,6 @@
 package dev.pitr.wal;
 
 import dev.pitr.pg.PgBinaries;
-import dev.pitr.repo.ObjectInfo;
-import dev.pitr.repo.Repository;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -50,28 +48,28 @@ public final class SuspectLocator {
     }
 
 
-    private final Repository repo;
+    private final WalSource wal;
     private final PgBinaries bins;
     private final Consumer<String> progress;
 
-    public SuspectLocator(Repository repo, PgBinaries bins, Consumer<String> progress) {
-        this.repo = repo;
+    public SuspectLocator(WalSource wal, PgBinaries bins, Consumer<String> progress) {
+        this.wal = wal;
         this.bins = bins;
         this.progress = progress;
     }
 
     /** Tries the timelines from the newest down: a log time belongs to the newest timeline archived after it. */
     public Outcome locate(Suspect suspect) {
-        List<Integer> timelines = new ArrayList<>(new WalArchive(repo).timelines());
+        List<Integer> timelines = new ArrayList<>(wal.timelines());
         Collections.reverse(timelines);
         Optional<Outcome> firstAnswer = Optional.empty();
         Instant newestArchived = null;
         for (int tl : timelines) {
-            TreeMap<WalSegmentName, ObjectInfo> segs = new WalArchive(repo).segments(tl);
+            TreeMap<WalSegmentName, Instant> segs = wal.segments(tl);
             if (segs.isEmpty()) {
                 continue;
             }
-            Instant last = segs.lastEntry().getValue().lastModified();
+            Instant last = segs.lastEntry().getValue();
             newestArchived = newestArchived == null || last.isAfter(newestArchived) ? last : newestArchived;
             Outcome o = locate(segs, suspect);
             if (o instanceof Outcome.Pinned) {
@@ -86,23 +84,23 @@ public final class SuspectLocator {
                 + " archive, and try again"));
     }
 
-    private Outcome locate(TreeMap<WalSegmentName, ObjectInfo> segs, Suspect suspect) {
+    private Outcome locate(TreeMap<WalSegmentName, Instant> segs, Suspect suspect) {
         List<WalSegmentName> names = new ArrayList<>(segs.keySet());
         int first = -1;
         for (int i = 0; i < names.size() && first < 0; i++) {
             // a segment is archived after every record in it (store times are whole seconds, hence +1 s)
-            if (!segs.get(names.get(i)).lastModified().plusSeconds(1).isBefore(suspect.windowStart())) {
+            if (!segs.get(names.get(i)).plusSeconds(1).isBefore(suspect.windowStart())) {
                 first = Math.max(0, i - 1);
             }
         }
         if (first < 0) {
             return new Outcome.NotPinned("no WAL archived after " + suspect.windowStart() + " on timeline "
                     + names.get(0).timelineHex() + " (its newest segment " + names.get(names.size() - 1) + " was archived "
-                    + segs.lastEntry().getValue().lastModified() + "): the statement's WAL is not archived yet; run"
+                    + segs.lastEntry().getValue() + "): the statement's WAL is not archived yet; run"
                     + " SELECT pg_switch_wal() on the primary, let it archive, and try again");
         }
         SuspectScan scan = new SuspectScan(suspect);
-        ArchiveReader.Read read = new ArchiveReader(repo, bins).read(names, first, (r, soFar) -> {
+        ArchiveReader.Read read = new ArchiveReader(wal, bins).read(names, first, (r, soFar) -> {
             scan.offer(r, soFar.stream().map(WalSegmentName::toString).toList());
             return !scan.done();
         }, soFar -> progress.accept("WAL: read " + soFar.size() + " segment(s) up to " + soFar.get(soFar.size() - 1)

@@ -1,8 +1,6 @@
 package dev.pitr.wal;
 
 import dev.pitr.pg.PgBinaries;
-import dev.pitr.repo.ObjectInfo;
-import dev.pitr.repo.Repository;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -64,12 +62,12 @@ public final class TableForensics {
         }
     }
 
-    private final Repository repo;
+    private final WalSource wal;
     private final PgBinaries bins;
     private final Consumer<String> progress;
 
-    public TableForensics(Repository repo, PgBinaries bins, Consumer<String> progress) {
-        this.repo = repo;
+    public TableForensics(WalSource wal, PgBinaries bins, Consumer<String> progress) {
+        this.wal = wal;
         this.bins = bins;
         this.progress = progress;
     }
@@ -79,10 +77,10 @@ public final class TableForensics {
      * a commit after {@code until}, for what was done to {@code files}.
      */
     public Scan scan(Set<RelFileNode> files, Optional<Instant> since, Optional<Instant> until) {
-        List<Integer> timelines = new ArrayList<>(new WalArchive(repo).timelines());
+        List<Integer> timelines = new ArrayList<>(wal.timelines());
         Collections.reverse(timelines);
         for (int tl : timelines) {
-            TreeMap<WalSegmentName, ObjectInfo> segs = new WalArchive(repo).segments(tl);
+            TreeMap<WalSegmentName, Instant> segs = wal.segments(tl);
             if (!segs.isEmpty()) {
                 return scan(tl, segs, files, since, until);
             }
@@ -90,7 +88,7 @@ public final class TableForensics {
         return new Scan(List.of(), 0, List.of(), Optional.empty(), Optional.empty(), false);
     }
 
-    private Scan scan(int timeline, TreeMap<WalSegmentName, ObjectInfo> segs, Set<RelFileNode> files,
+    private Scan scan(int timeline, TreeMap<WalSegmentName, Instant> segs, Set<RelFileNode> files,
                       Optional<Instant> since, Optional<Instant> until) {
         List<WalSegmentName> names = new ArrayList<>(segs.keySet());
         int first = 0;
@@ -98,14 +96,14 @@ public final class TableForensics {
             // a segment is archived after every record in it (store times are whole seconds, hence +1 s)
             first = names.size() - 1;
             for (int i = 0; i < names.size(); i++) {
-                if (!segs.get(names.get(i)).lastModified().plusSeconds(1).isBefore(since.get())) {
+                if (!segs.get(names.get(i)).plusSeconds(1).isBefore(since.get())) {
                     first = Math.max(0, i - 1);
                     break;
                 }
             }
         }
         Reading reading = new Reading(files, since, until);
-        ArchiveReader.Read read = new ArchiveReader(repo, bins).read(names, first, reading::offer,
+        ArchiveReader.Read read = new ArchiveReader(wal, bins).read(names, first, reading::offer,
                 soFar -> progress.accept("WAL: read " + soFar.size() + " segment(s) up to " + soFar.get(soFar.size() - 1)
                         + reading.lastCommit.map(t -> ", commits up to " + t).orElse("")));
         List<Destruction> found = new ArrayList<>(reading.found);

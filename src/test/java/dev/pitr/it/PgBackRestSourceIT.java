@@ -35,6 +35,7 @@ class PgBackRestSourceIT {
     static Path repoDir;
     static Path config;
     static Cli cli;
+    static long deleteXid;
 
     @BeforeAll
     static void archiveAndBackUpWithPgBackRest() throws Exception {
@@ -55,6 +56,10 @@ class PgBackRestSourceIT {
         for (int i = 0; i < 3; i++) {
             pg.execute("INSERT INTO orders SELECT g FROM generate_series(1, 1000) g", "SELECT pg_switch_wal()");
         }
+        // the mistake, which log_statement (none here) does not show: only the WAL pgBackRest archived knows it
+        deleteXid = Long.parseLong(pg.query("WITH gone AS (DELETE FROM orders WHERE id <= 500 RETURNING 1)"
+                + " SELECT txid_current()"));
+        pg.execute("INSERT INTO orders SELECT g FROM generate_series(1, 10) g");
         String last = pg.query("SELECT pg_walfile_name(pg_switch_wal())");
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (!last.equals(pg.query("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver"))
@@ -141,5 +146,18 @@ class PgBackRestSourceIT {
         assertThat(missing.stderr()).contains("pgBackRest has no stanza 'nostanza'").contains(config.toString());
 
         assertThat(repositoryFiles()).as("pitr wrote nothing into pgBackRest's repository").isEqualTo(before);
+    }
+
+    /**
+     * The mistake found from the WAL alone, read through pgBackRest: pitr fetches the segments with
+     * 'pgbackrest archive-get' for pg_waldump and pins the DELETE's own transaction.
+     */
+    @Test
+    void theWalAloneSearchReadsTheArchiveThroughPgBackRest() throws Exception {
+        Cli.Run run = cli.run("--repo", "pgbackrest://" + STANZA, "--json", "target", "find", "--wal", "--table", "orders");
+        assertThat(run.exitCode()).as(run.stdout() + run.stderr()).isZero();
+        JsonNode found = Json.mapper().readTree(run.stdout());
+        assertThat(found.get("recommendation").get("xid").asLong()).isEqualTo(deleteXid);
+        assertThat(found.get("candidates").get(0).get("sql").asText()).contains("deleted 2000 row(s)"); // ids 1..500 of four batches
     }
 }
