@@ -6,10 +6,15 @@ import dev.pitr.core.ExitCode;
 import dev.pitr.core.PitrException;
 import picocli.CommandLine;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** Entry point. Every failure ends as one line on stderr and a documented exit code. */
 public final class Main {
@@ -37,14 +42,7 @@ public final class Main {
                         w.println("pitr: " + pe.getMessage() + why);
                         root.verboseCause(w, pe);
                         if (root.json) { // scripts reading stdout get the failure as a document too
-                            java.util.Map<String, Object> doc = new java.util.LinkedHashMap<>();
-                            doc.put("error", pe.getMessage() + why);
-                            doc.put("exit", pe.exitCode().code());
-                            try {
-                                commandLine.getOut().println(Json.mapper().writeValueAsString(doc));
-                            } catch (java.io.IOException io) {
-                                throw new UncheckedIOException(io);
-                            }
+                            printError(commandLine.getOut(), pe.getMessage() + why, pe.exitCode().code(), null);
                         }
                         return pe.exitCode().code();
                     }
@@ -56,6 +54,7 @@ public final class Main {
                     e.printStackTrace(w);
                     return ExitCode.IO_FAILURE.code();
                 });
+        cli.setParameterExceptionHandler((e, given) -> usageError(e, root.json || Arrays.asList(given).contains("--json")));
         // the exit codes in --help come from the one enum scripts rely on, never a copy of it
         java.util.Map<String, String> codes = new java.util.LinkedHashMap<>();
         for (ExitCode c : ExitCode.values()) {
@@ -66,5 +65,57 @@ public final class Main {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /**
+     * A flag or argument picocli cannot take: one line naming it, picocli's suggestions when it has some, and
+     * where the full usage is, rather than 30-60 lines of it (exit 2). Under --json also a document on stdout.
+     */
+    static int usageError(CommandLine.ParameterException e, boolean json) {
+        CommandLine failed = e.getCommandLine();
+        PrintWriter err = failed.getErr();
+        String what = e instanceof CommandLine.MissingParameterException
+                ? requiredChoice(failed.getCommandSpec().argGroups()).map(c -> "missing: one of " + c).orElse(e.getMessage())
+                : e.getMessage();
+        String help = "see '" + failed.getCommandSpec().qualifiedName() + " --help'";
+        err.println("pitr: " + what);
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        err.println("hint: " + help);
+        if (json) {
+            printError(failed.getOut(), what, ExitCode.USAGE.code(), help);
+        }
+        err.flush();
+        failed.getOut().flush();
+        return ExitCode.USAGE.code();
+    }
+
+    /** A failure as one JSON document on stdout, for scripts; {@code hint} may be null. */
+    private static void printError(PrintWriter out, String error, int exit, String hint) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("error", error);
+        doc.put("exit", exit);
+        if (hint != null) {
+            doc.put("hint", hint);
+        }
+        try {
+            out.println(Json.mapper().writeValueAsString(doc));
+        } catch (IOException io) {
+            throw new UncheckedIOException(io);
+        }
+    }
+
+    /** The options of a required either-or group (a restore's target), named instead of picocli's whole synopsis. */
+    private static Optional<String> requiredChoice(List<CommandLine.Model.ArgGroupSpec> groups) {
+        for (CommandLine.Model.ArgGroupSpec g : groups) {
+            if (g.exclusive() && g.multiplicity().min() > 0 && !g.options().isEmpty()) {
+                return Optional.of(String.join(", ", g.options().stream().map(CommandLine.Model.OptionSpec::longestName)
+                        .toList()));
+            }
+            Optional<String> nested = requiredChoice(g.subgroups());
+            if (nested.isPresent()) {
+                return nested;
+            }
+        }
+        return Optional.empty();
     }
 }
