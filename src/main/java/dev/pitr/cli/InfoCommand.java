@@ -176,7 +176,11 @@ final class InfoCommand extends BaseCommand {
                 + ", read only");
         for (SourceCatalog.Backup b : catalog.backups()) {
             out.println("backup " + b.id() + " (" + b.type() + ")  " + b.span().startTime() + " .. " + b.span().stopTime()
-                    + "  WAL " + b.firstSegment() + " .. " + b.lastSegment() + "  " + Format.bytes(b.databaseBytes()));
+                    + "  WAL " + b.firstSegment() + " .. " + b.lastSegment()
+                    + (b.databaseBytes() > 0 ? "  " + Format.bytes(b.databaseBytes()) : ""));
+        }
+        if (catalog.backups().isEmpty() && catalog.timelines().isEmpty()) {
+            out.println("no backup and no WAL there: is the name right (" + source.location() + ")?");
         }
         for (SourceCatalog.Timeline t : catalog.timelines()) {
             out.println("timeline " + t.timeline() + ": " + t.segments() + " segments");

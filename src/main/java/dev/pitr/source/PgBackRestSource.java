@@ -2,7 +2,6 @@ package dev.pitr.source;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pitr.core.ExitCode;
-import dev.pitr.core.Json;
 import dev.pitr.core.Parallel;
 import dev.pitr.core.PitrException;
 import dev.pitr.pg.ProcessRunner;
@@ -11,10 +10,8 @@ import dev.pitr.wal.SegmentRuns;
 import dev.pitr.wal.WalSegmentName;
 import dev.pitr.wal.WalSource;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -32,17 +29,20 @@ import java.util.TreeMap;
 public final class PgBackRestSource implements BackupSource {
     /** pgBackRest's own default configuration file. */
     public static final Path DEFAULT_CONFIG = Path.of("/etc/pgbackrest/pgbackrest.conf");
-    private static final Duration TIMEOUT = Duration.ofMinutes(5);
     /** pgBackRest's status code for a stanza it has no repository path for. */
     private static final int MISSING_STANZA = 1;
 
     private final SourceUrl.PgBackRest url;
     private final Optional<Path> config;
+    private final PeerTool pgbackrest;
 
     /** {@code config}: the cluster's {@code pgbackrest-config:}, else PITR_PGBACKREST_CONFIG; empty: pgBackRest's default. */
     public PgBackRestSource(SourceUrl.PgBackRest url, Optional<Path> config) {
         this.url = url;
         this.config = config;
+        List<String> leading = new ArrayList<>(List.of("--stanza=" + url.stanza()));
+        config.ifPresent(c -> leading.add("--config=" + c));
+        this.pgbackrest = new PeerTool("pgbackrest", "pgbackrest", "pgBackRest's repositories", leading, true, Map.of());
     }
 
     @Override
@@ -76,7 +76,7 @@ public final class PgBackRestSource implements BackupSource {
 
     /** {@code pgbackrest info} for the stanza, refused with its own message when pgBackRest reports a problem. */
     private JsonNode stanzaInfo() {
-        JsonNode all = json(run("info", "--output=json"), "info");
+        JsonNode all = pgbackrest.json(pgbackrest.run("info", "--output=json"), "info");
         JsonNode stanza = all.isArray() && all.size() > 0 ? all.get(0) : all;
         JsonNode status = stanza.path("status");
         int code = status.path("code").asInt(0);
@@ -113,8 +113,8 @@ public final class PgBackRestSource implements BackupSource {
 
     /** The segments of one archive id ({@code 15-1}), from one recursive listing, per timeline, with their times. */
     private TreeMap<Integer, TreeMap<WalSegmentName, Instant>> listing(String archiveId) {
-        JsonNode listing = json(run("repo-ls", "--recurse", "--output=json", "archive/" + url.stanza() + "/" + archiveId),
-                "repo-ls");
+        JsonNode listing = pgbackrest.json(pgbackrest.run("repo-ls", "--recurse", "--output=json",
+                "archive/" + url.stanza() + "/" + archiveId), "repo-ls");
         TreeMap<Integer, TreeMap<WalSegmentName, Instant>> byTimeline = new TreeMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = listing.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
@@ -182,7 +182,7 @@ public final class PgBackRestSource implements BackupSource {
             public void fetchAll(List<String> names, Path dir, int parallel) {
                 ProcessRunner.giveToServerUser(dir); // pgbackrest runs as the server user and writes there
                 Parallel.map(names.stream().filter(n -> !Files.exists(dir.resolve(n))).toList(), parallel, name -> {
-                    run("archive-get", name, dir.resolve(name).toString());
+                    pgbackrest.run("archive-get", name, dir.resolve(name).toString());
                     return name;
                 });
             }
@@ -194,46 +194,7 @@ public final class PgBackRestSource implements BackupSource {
                 "pgBackRest reported '" + name + "' where a WAL segment name belongs"));
     }
 
-    private String run(String... args) {
-        if (!installed()) {
-            throw PitrException.usage("pgbackrest is not installed, and pitr reads pgBackRest's repositories through"
-                    + " it: apt install pgbackrest (the version that writes " + url + ")");
-        }
-        List<String> command = new ArrayList<>(List.of("pgbackrest", "--stanza=" + url.stanza()));
-        config.ifPresent(c -> command.add("--config=" + c));
-        command.addAll(List.of(args));
-        ProcessRunner.Result r = ProcessRunner.run(ProcessRunner.asServerUser(command), Map.of(), TIMEOUT);
-        if (!r.ok()) {
-            throw new PitrException(ExitCode.IO_FAILURE, "pgbackrest " + args[0] + " for " + url + " failed (exit "
-                    + r.exitCode() + "): " + firstLine((r.stderr() + r.stdout()).strip()));
-        }
-        return r.stdout();
-    }
-
-    private static boolean installed() {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "pgbackrest"))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private String configName() {
         return config.map(Path::toString).orElse(DEFAULT_CONFIG + " (pgBackRest's default)");
-    }
-
-    private static String firstLine(String text) {
-        int nl = text.indexOf('\n');
-        return nl < 0 ? text : text.substring(0, nl);
-    }
-
-    private JsonNode json(String text, String what) {
-        try {
-            return Json.mapper().readTree(text);
-        } catch (IOException e) {
-            throw new PitrException(ExitCode.IO_FAILURE, "pgbackrest " + what + " for " + url + " printed no JSON: "
-                    + e.getMessage());
-        }
     }
 }

@@ -23,8 +23,7 @@ public final class Sources {
             return new PgBackRestSource(p, settings.peers().pgbackrestConfig());
         }
         if (parsed instanceof SourceUrl.BarmanCloud b) {
-            throw PitrException.usage(b + " is Barman's repository: reading Barman cloud repositories is not built"
-                    + " yet (pgbackrest:// and pitr's own are); nothing was read");
+            return new BarmanCloudSource(b, settings.s3());
         }
         return ownRepository.get();
     }

@@ -1,0 +1,125 @@
+package dev.pitr.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pitr.core.Json;
+import dev.pitr.pg.ProcessRunner;
+import dev.pitr.repo.ObjectInfo;
+import dev.pitr.repo.Repositories;
+import dev.pitr.repo.Repository;
+import dev.pitr.repo.S3Settings;
+import dev.pitr.testkit.Cli;
+import dev.pitr.testkit.EmbeddedS3;
+import dev.pitr.testkit.PgCluster;
+import dev.pitr.testkit.TestDirs;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Barman's cloud tools (Debian's barman-cli-cloud) archive WAL and take a backup of a real PostgreSQL 15 into a
+ * bucket of the local S3 server; only they write it. pitr reads it: Barman's backups and the archived WAL, and
+ * the mistake from the WAL alone (segments fetched with barman-cloud-wal-restore); a write is refused and the
+ * bucket is unchanged.
+ */
+class BarmanCloudSourceIT {
+    static final String SERVER = "shop";
+    static EmbeddedS3 s3;
+    static String bucket;
+    static PgCluster pg;
+    static Path work;
+    static Cli cli;
+    static long deleteXid;
+
+    static Map<String, String> awsEnv() {
+        return Map.of("AWS_ACCESS_KEY_ID", EmbeddedS3.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", EmbeddedS3.SECRET_KEY,
+                "AWS_DEFAULT_REGION", "us-east-1");
+    }
+
+    static String location() {
+        return "s3://" + bucket + "/pg";
+    }
+
+    @BeforeAll
+    static void archiveAndBackUpWithBarman() throws Exception {
+        s3 = EmbeddedS3.shared();
+        bucket = s3.newBucket();
+        work = TestDirs.shared("pitr-barman-");
+        pg = PgCluster.start(Map.of("wal_level", "replica", "archive_mode", "on", "archive_command",
+                "'barman-cloud-wal-archive --endpoint-url " + s3.endpoint() + " " + location() + " " + SERVER + " %p'"),
+                awsEnv());
+        pg.execute("CREATE TABLE orders AS SELECT g AS id FROM generate_series(1, 1000) g", "SELECT pg_switch_wal()");
+        ProcessRunner.Result backup = ProcessRunner.run(ProcessRunner.asServerUser(List.of("barman-cloud-backup",
+                "--endpoint-url", s3.endpoint().toString(), "-h", pg.dir().toString(), "-p", String.valueOf(pg.port()),
+                location(), SERVER)), awsEnv(), Duration.ofMinutes(5));
+        assertThat(backup.exitCode()).as(backup.stderr()).isZero();
+        pg.execute("INSERT INTO orders SELECT g FROM generate_series(1, 1000) g", "SELECT pg_switch_wal()");
+        deleteXid = Long.parseLong(pg.query("WITH gone AS (DELETE FROM orders WHERE id <= 100 RETURNING 1)"
+                + " SELECT txid_current()"));
+        pg.execute("INSERT INTO orders SELECT g FROM generate_series(1, 10) g");
+        String last = pg.query("SELECT pg_walfile_name(pg_switch_wal())");
+        ArchiveIT.waitUntilArchived(pg, last);
+        cli = new Cli(Map.of("PITR_S3_ENDPOINT", s3.endpoint().toString(), "AWS_REGION", "us-east-1",
+                "PITR_PGPORT", String.valueOf(pg.port())), work);
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        if (pg != null) {
+            pg.close();
+        }
+        TestDirs.delete(work);
+    }
+
+    /** Every object of the bucket with its size and time: what "pitr wrote nothing" is checked against. */
+    static Map<String, String> objects() {
+        try (Repository all = Repositories.open("s3://" + bucket, new S3Settings(Optional.of(s3.endpoint()),
+                "us-east-1", true, 3))) {
+            return all.list("").stream().collect(Collectors.toMap(ObjectInfo::key, o -> o.size() + "@" + o.lastModified()));
+        }
+    }
+
+    @Test
+    void pitrReadsBarmansArchiveFindsTheMistakeInItsWalAndNeverWritesIt() throws Exception {
+        Map<String, String> before = objects();
+        String url = "barman-cloud+s3://" + bucket + "/pg/" + SERVER;
+
+        Cli.Run info = cli.run("--repo", url, "--json", "info");
+        assertThat(info.exitCode()).as(info.stderr()).isZero();
+        JsonNode catalog = Json.mapper().readTree(info.stdout()).get("catalog");
+        assertThat(catalog.get("cluster").get("system_identifier").asText())
+                .isEqualTo(pg.query("SELECT system_identifier::text FROM pg_control_system()"));
+        assertThat(catalog.get("backups")).hasSize(1);
+        assertThat(catalog.get("backups").get(0).get("id").asText()).matches("\\d{8}T\\d{6}");
+        JsonNode runs = catalog.get("timelines").get(0).get("runs");
+        assertThat(runs).as("barman-cloud-wal-archive stored every segment").hasSize(1);
+        assertThat(runs.get(0).get("last").asText()).isEqualTo(pg.query("SELECT last_archived_wal FROM pg_stat_archiver"));
+
+        Cli.Run find = cli.run("--repo", url, "--json", "target", "find", "--wal", "--table", "orders");
+        assertThat(find.exitCode()).as(find.stdout() + find.stderr()).isZero();
+        JsonNode found = Json.mapper().readTree(find.stdout());
+        assertThat(found.get("recommendation").get("xid").asLong()).isEqualTo(deleteXid);
+        assertThat(found.get("candidates").get(0).get("sql").asText()).contains("deleted 200 row(s)");
+
+        for (String[] write : List.of(new String[]{"backup", "create"}, new String[]{"expire", "--keep-full", "1"})) {
+            List<String> args = new ArrayList<>(List.of("--repo", url));
+            args.addAll(List.of(write));
+            Cli.Run refused = cli.run(args.toArray(String[]::new));
+            assertThat(refused.exitCode()).isEqualTo(2);
+            assertThat(refused.stderr()).contains("is Barman's repository").contains("barman-cloud-backup");
+        }
+        Cli.Run noServer = cli.run("--repo", "barman-cloud+s3://" + bucket + "/pg/nosuchserver", "info");
+        assertThat(noServer.exitCode()).isZero();
+        assertThat(noServer.stdout()).contains("(empty)").contains("no backup and no WAL there: is the name right");
+        assertThat(objects()).as("pitr wrote nothing into Barman's bucket").isEqualTo(before);
+    }
+}
