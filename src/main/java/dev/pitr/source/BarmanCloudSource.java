@@ -1,7 +1,6 @@
 package dev.pitr.source;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.pitr.core.Parallel;
 import dev.pitr.core.PitrException;
 import dev.pitr.repo.ObjectInfo;
 import dev.pitr.repo.Repositories;
@@ -12,8 +11,6 @@ import dev.pitr.wal.SegmentRuns;
 import dev.pitr.wal.WalSegmentName;
 import dev.pitr.wal.WalSource;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
@@ -113,38 +110,9 @@ public final class BarmanCloudSource implements BackupSource {
 
     @Override
     public WalSource wal() {
-        return new WalSource() {
-            private TreeMap<Integer, TreeMap<WalSegmentName, Instant>> segments;
-
-            private synchronized TreeMap<Integer, TreeMap<WalSegmentName, Instant>> all() {
-                if (segments == null) {
-                    segments = segmentsByTimeline();
-                }
-                return segments;
-            }
-
-            @Override
-            public String location() {
-                return url.toString();
-            }
-
-            @Override
-            public List<Integer> timelines() {
-                return List.copyOf(all().keySet());
-            }
-
-            @Override
-            public TreeMap<WalSegmentName, Instant> segments(int timeline) {
-                return new TreeMap<>(all().getOrDefault(timeline, new TreeMap<>()));
-            }
-
-            @Override
-            public void fetchAll(List<String> names, Path dir, int parallel) {
-                Parallel.map(names.stream().filter(n -> !Files.exists(dir.resolve(n))).toList(), parallel, name ->
-                        barman.runProgram("barman-cloud-wal-restore", destination(), url.server(), name,
-                                dir.resolve(name).toString()));
-            }
-        };
+        return new ListedWal(url.toString(), this::segmentsByTimeline, dir -> { },
+                (name, dest) -> barman.runProgram("barman-cloud-wal-restore", destination(), url.server(), name,
+                        dest.toString()));
     }
 
     private static Instant time(String ctime) {

@@ -2,7 +2,6 @@ package dev.pitr.source;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pitr.core.ExitCode;
-import dev.pitr.core.Parallel;
 import dev.pitr.core.PitrException;
 import dev.pitr.pg.ProcessRunner;
 import dev.pitr.wal.Lsn;
@@ -10,7 +9,6 @@ import dev.pitr.wal.SegmentRuns;
 import dev.pitr.wal.WalSegmentName;
 import dev.pitr.wal.WalSource;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -153,40 +151,9 @@ public final class PgBackRestSource implements BackupSource {
 
     @Override
     public WalSource wal() {
-        return new WalSource() {
-            private TreeMap<Integer, TreeMap<WalSegmentName, Instant>> segments;
-
-            private synchronized TreeMap<Integer, TreeMap<WalSegmentName, Instant>> all() {
-                if (segments == null) {
-                    segments = segmentsByTimeline(stanzaInfo());
-                }
-                return segments;
-            }
-
-            @Override
-            public String location() {
-                return url.toString();
-            }
-
-            @Override
-            public List<Integer> timelines() {
-                return List.copyOf(all().keySet());
-            }
-
-            @Override
-            public TreeMap<WalSegmentName, Instant> segments(int timeline) {
-                return new TreeMap<>(all().getOrDefault(timeline, new TreeMap<>()));
-            }
-
-            @Override
-            public void fetchAll(List<String> names, Path dir, int parallel) {
-                ProcessRunner.giveToServerUser(dir); // pgbackrest runs as the server user and writes there
-                Parallel.map(names.stream().filter(n -> !Files.exists(dir.resolve(n))).toList(), parallel, name -> {
-                    pgbackrest.run("archive-get", name, dir.resolve(name).toString());
-                    return name;
-                });
-            }
-        };
+        return new ListedWal(url.toString(), () -> segmentsByTimeline(stanzaInfo()),
+                ProcessRunner::giveToServerUser, // pgbackrest runs as the server user and writes there
+                (name, dest) -> pgbackrest.run("archive-get", name, dest.toString()));
     }
 
     private static WalSegmentName segment(String name) {
