@@ -19,18 +19,24 @@ public final class Confirmation {
         Optional<String> ask(String prompt);
     }
 
+    /** The process's terminal; no answer at all (empty) only when there is none. */
     public static Terminal systemTerminal(PrintWriter err) {
+        java.io.Console console = System.console();
+        return console == null ? prompt -> Optional.empty() : reading(new BufferedReader(console.reader()), err);
+    }
+
+    /**
+     * A terminal read from {@code in}. End of input (Ctrl-D) or a read error is an answer, the empty one, so
+     * it means "no" to every question: only a missing terminal lets an unattended run take its defaults.
+     */
+    public static Terminal reading(BufferedReader in, PrintWriter err) {
         return prompt -> {
-            java.io.Console console = System.console();
-            if (console == null) {
-                return Optional.empty();
-            }
             err.print(prompt);
             err.flush();
             try {
-                return Optional.ofNullable(new BufferedReader(console.reader()).readLine());
+                return Optional.of(Optional.ofNullable(in.readLine()).orElse(""));
             } catch (IOException e) {
-                return Optional.empty();
+                return Optional.of("");
             }
         };
     }

@@ -6,6 +6,10 @@ import dev.pitr.core.PitrException;
 import dev.pitr.repo.S3Settings;
 import org.junit.jupiter.api.Test;
 
+import java.io.BufferedReader;
+import java.io.PrintWriter;
+import java.io.StringReader;
+import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -24,6 +28,22 @@ class SafetyTest {
     private static Confirmation confirmation(String env, boolean yes, String cluster, String typed) {
         return new Confirmation(settings(env), new Confirmation.Options(yes, Optional.ofNullable(cluster)),
                 prompt -> Optional.ofNullable(typed));
+    }
+
+    /** Ctrl-D at the prompt is "no", on production and elsewhere: only a missing terminal is "not asked". */
+    @Test
+    void endOfInputAtThePromptRefuses() {
+        StringWriter shown = new StringWriter();
+        Confirmation.Terminal atEof = Confirmation.reading(new BufferedReader(new StringReader("")),
+                new PrintWriter(shown));
+        assertThat(atEof.ask("Go on? [y/N] ")).contains("");
+        assertThat(shown.toString()).isEqualTo("Go on? [y/N] ");
+        for (String env : new String[]{"staging", "production"}) {
+            assertThatThrownBy(() -> new Confirmation(settings(env), new Confirmation.Options(false, Optional.empty()),
+                    atEof).require("restore in place"))
+                    .isInstanceOfSatisfying(PitrException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCode.REFUSED))
+                    .hasMessageContaining("not confirmed");
+        }
     }
 
     @Test
