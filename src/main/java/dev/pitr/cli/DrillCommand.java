@@ -9,6 +9,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.time.ZoneId;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Random;
 
 @Command(name = "drill", mixinStandardHelpOptions = true,
@@ -32,6 +33,9 @@ final class DrillCommand extends BaseCommand {
     @Option(names = "--metrics-file", paramLabel = "FILE", description = "Prometheus textfile collector output")
     Path metricsFile;
 
+    @Option(names = "--port", paramLabel = "PORT", description = "port for the restored server (default: a free one)")
+    Integer port;
+
     @Option(names = "--keep", description = "leave the restored copy running for inspection")
     boolean keep;
 
@@ -46,9 +50,11 @@ final class DrillCommand extends BaseCommand {
         var settings = session.settings();
         DrillService service = new DrillService(session.repository(), RestoreCommand.steps(session),
                 session.output()::progress, new Random());
-        DrillReport report = service.run(new DrillService.Options(backup, target, session.resolve(scratch), checks, keep,
-                ZoneId.systemDefault(), settings.clusterName().orElse("default"), settings.environment(),
-                checkOptions.database(session)));
+        DrillReport report = service.run(new DrillService.Options(
+                new DrillService.Choice(backup, target, ZoneId.systemDefault()),
+                new DrillService.Place(session.resolve(scratch), Optional.ofNullable(port)),
+                new DrillService.Verification(checks, checkOptions.database(session)),
+                new DrillService.Labels(settings.clusterName().orElse("default"), settings.environment()), keep));
         if (reportJson != null) {
             DrillReports.writeJson(report, session.resolve(reportJson));
         }

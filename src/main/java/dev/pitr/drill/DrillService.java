@@ -43,8 +43,24 @@ public final class DrillService {
     private static final DateTimeFormatter DIR = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(ZoneOffset.UTC);
 
     /** What to drill. */
-    public record Options(String backup, String target, Path scratch, List<Check> checks, boolean keep, ZoneId zone,
-                          String cluster, String environment, String database) {
+    /**
+     * What to restore ({@code backup}, {@code target}: latest, random, or an id/time read in {@code zone}), where
+     * (a fresh directory under {@code scratch}, on {@code port} or a free one), what to check, and whether to keep it.
+     */
+    public record Options(Choice choice, Place place, Verification verification, Labels labels, boolean keep) {
+    }
+
+    public record Choice(String backup, String target, ZoneId zone) {
+    }
+
+    public record Place(Path scratch, Optional<Integer> port) {
+    }
+
+    public record Verification(List<Check> checks, String database) {
+    }
+
+    /** How the report names the drilled cluster. */
+    public record Labels(String cluster, String environment) {
     }
 
     private final Repository repo;
@@ -67,31 +83,31 @@ public final class DrillService {
                 .sorted(Comparator.comparing(BackupMetadata::stopTime)).toList();
         Double backupAge = complete.isEmpty() ? null
                 : Duration.between(complete.get(complete.size() - 1).stopTime(), started).toMillis() / 1000.0;
-        Path dir = o.scratch().toAbsolutePath().normalize().resolve("drill-" + DIR.format(started));
+        Path dir = o.place().scratch().toAbsolutePath().normalize().resolve("drill-" + DIR.format(started));
         Path pgdata = dir.resolve("data");
         String backupId = "";
-        String targetText = o.target();
+        String targetText = o.choice().target();
         List<DrillReport.Step> stepTimes = new ArrayList<>();
         List<CheckResult> checks = new ArrayList<>();
         String error = null;
         int exit = 0;
         RestoreRunner runner = new RestoreRunner(steps, progress);
         try {
-            BackupMetadata backup = chooseBackup(o.backup(), complete);
+            BackupMetadata backup = chooseBackup(o.choice().backup(), complete);
             backupId = backup.id();
-            RecoveryTarget target = chooseTarget(o.target(), backup, snap, o.zone());
+            RecoveryTarget target = chooseTarget(o.choice().target(), backup, snap, o.choice().zone());
             targetText = target.describe();
             progress.accept("drill: backup " + backupId + " to " + targetText + " in " + dir);
             Files.createDirectories(dir);
-            RestorePlan plan = new RestorePlanner(repo, o.environment(),
+            RestorePlan plan = new RestorePlanner(repo, o.labels().environment(),
                     new ArchiveHorizon(repo, steps.binaries())).plan(new RestoreRequest(target, false, "latest",
-                    pgdata, Optional.empty(), Optional.of(backupId), List.of()));
+                    pgdata, o.place().port(), Optional.of(backupId), List.of()));
             RestoreJournal journal = runner.run(plan);
-            if (o.checks().stream().anyMatch(c -> Boolean.TRUE.equals(c.amcheck()))) {
+            if (o.verification().checks().stream().anyMatch(c -> Boolean.TRUE.equals(c.amcheck()))) {
                 // amcheck needs a writable copy; this one is scratch and never archives, so promoting it is harmless
                 journal = runner.promote(plan.stateDir());
             }
-            checks.addAll(new Verifier(new PgConnection("127.0.0.1", plan.port(), "postgres", o.database())).run(o.checks()));
+            checks.addAll(new Verifier(new PgConnection("127.0.0.1", plan.port(), "postgres", o.verification().database())).run(o.verification().checks()));
             checks.forEach(c -> progress.accept("drill check " + c.line()));
             if (checks.stream().anyMatch(c -> !c.passed())) {
                 exit = ExitCode.VERIFICATION_FAILED.code();
@@ -115,7 +131,7 @@ public final class DrillService {
             }
         }
         double rto = stepTimes.stream().mapToDouble(DrillReport.Step::seconds).sum();
-        return new DrillReport(o.cluster(), o.environment(), repo.url(), backupId, targetText, exit == 0, exit, error, rto,
+        return new DrillReport(o.labels().cluster(), o.labels().environment(), repo.url(), backupId, targetText, exit == 0, exit, error, rto,
                 stepTimes, checks, walAge, backupAge, started, Instant.now());
     }
 

@@ -213,7 +213,9 @@ class InventoryIT {
     void aDrillRestoresVerifiesAndReportsInJsonJunitAndPrometheus() throws Exception {
         long rows = Long.parseLong(pg.query("SELECT count(*) FROM t"));
         Path scratch = work.resolve("scratch");
+        int port = PgCluster.freePort(); // --port: the copy listens where a scheduled drill's firewall allows
         Cli.Run drill = cli.run("drill", "--scratch", scratch.toString(), "--checks", checksFile(rows, rows).toString(),
+                "--port", String.valueOf(port), "--check", "SELECT current_setting('port')::int = " + port,
                 "--report-json", work.resolve("drill.json").toString(), "--report-junit", work.resolve("drill.xml").toString(),
                 "--metrics-file", work.resolve("drill.prom").toString());
         assertThat(drill.exitCode()).as(drill.stderr() + drill.stdout()).isZero();
@@ -221,11 +223,11 @@ class InventoryIT {
         assertThat(report.get("success").asBoolean()).isTrue();
         assertThat(report.get("rto_seconds").asDouble()).isPositive();
         assertThat(report.get("rpo_wal_age_seconds").asDouble()).isGreaterThanOrEqualTo(0);
-        assertThat(report.get("checks")).hasSize(4);
+        assertThat(report.get("checks")).hasSize(5);
         var doc = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder()
                 .parse(work.resolve("drill.xml").toFile());
         var cases = doc.getElementsByTagName("testcase");
-        assertThat(cases.getLength()).isEqualTo(report.get("steps").size() + 4);
+        assertThat(cases.getLength()).isEqualTo(report.get("steps").size() + 5);
         assertThat(doc.getElementsByTagName("failure").getLength()).isZero();
         assertThat(Files.readString(work.resolve("drill.prom"))).contains("pitr_drill_success{cluster=")
                 .containsPattern("pitr_drill_success\\{[^}]*\\} 1\\.000").contains("pitr_drill_step_seconds{")
