@@ -385,12 +385,24 @@ final class RestoreCommand {
         }
     }
 
-    @Command(name = "abort", mixinStandardHelpOptions = true, description = "Stop the restored server and mark the restore aborted.")
+    @Command(name = "abort", mixinStandardHelpOptions = true, description = {"Stop the restored server and mark the"
+            + " restore aborted; its files are kept for inspection.", "--remove also deletes the copy and its state"
+            + " directory (never an in-place restore or the configured pgdata)."})
     static final class Abort extends OnExisting {
+        @Option(names = "--remove", description = "delete the copy and its state directory too (asks first)")
+        boolean remove;
+
         @Override
         int execute(Session session) {
-            RestoreJournal journal = runner(session).abort(stateDir(session));
-            session.output().println("restore into " + journal.plan().pgdata() + " aborted; files kept for inspection");
+            if (!remove) {
+                RestoreJournal journal = runner(session).abort(stateDir(session));
+                session.output().println("restore into " + journal.plan().pgdata() + " aborted; files kept for inspection");
+                return 0;
+            }
+            session.confirm("delete the restored copy at " + session.resolve(existing.pgdata) + " and its state directory");
+            RestoreJournal journal = runner(session).remove(stateDir(session), session.settings().pgdata().map(session::resolve));
+            session.output().println("restore into " + journal.plan().pgdata() + " aborted; the copy and its state"
+                    + " directory removed");
             return 0;
         }
     }

@@ -2,10 +2,13 @@ package dev.pitr.restore;
 
 import dev.pitr.core.ExitCode;
 import dev.pitr.core.PitrException;
+import dev.pitr.core.Trees;
 
 import java.nio.file.Files;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -191,6 +194,38 @@ public final class RestoreRunner {
             journal = journal.event(RestoreState.ABORTED, "aborted");
             journal.save();
             return journal;
+        }
+    }
+
+    /**
+     * Aborts the restore and deletes the copy and its state directory. Refused (exit 4, nothing touched) for an
+     * in-place restore, whose copy is the cluster's own data directory now, and for {@code clusterPgdata}, the
+     * configured cluster's: a copy is removed, a cluster never.
+     */
+    public RestoreJournal remove(Path stateDir, Optional<Path> clusterPgdata) {
+        RestoreJournal journal;
+        try (StateDirLock lock = StateDirLock.acquire(stateDir, "restore abort --remove")) {
+            journal = loadOwn(stateDir);
+            Path pgdata = journal.plan().pgdata().toAbsolutePath().normalize();
+            if (journal.plan().inPlace() || clusterPgdata.map(p -> p.toAbsolutePath().normalize().equals(pgdata))
+                    .orElse(false)) {
+                throw PitrException.refused("refused to remove " + pgdata + ": it is the cluster's own data directory"
+                        + " (an in-place restore or the configured pgdata); 'restore abort' stops it and keeps the files");
+            }
+            copy.stopServer(journal.plan());
+            journal = journal.event(RestoreState.ABORTED, "aborted; the copy and its state directory removed");
+            journal.save();
+            deleteTree(pgdata);
+        }
+        deleteTree(stateDir); // after the lock, whose file is in it
+        return journal;
+    }
+
+    private static void deleteTree(Path dir) {
+        try {
+            Trees.delete(dir);
+        } catch (IOException e) {
+            throw PitrException.io("cannot remove " + dir + ": " + e.getMessage(), e);
         }
     }
 }

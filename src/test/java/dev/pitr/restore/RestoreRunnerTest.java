@@ -1,6 +1,7 @@
 package dev.pitr.restore;
 
 import dev.pitr.wal.Lsn;
+import dev.pitr.core.ExitCode;
 import dev.pitr.core.PitrException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -136,6 +137,27 @@ class RestoreRunnerTest {
         }
         runner.abort(plan.stateDir());
         assertThat(runner.run(plan).state()).as("after an abort").isEqualTo(RestoreState.READY);
+    }
+
+    @Test
+    void removeDeletesACopyAndItsStateButNeverTheClustersOwnData() throws Exception {
+        RestorePlan plan = plan();
+        RestoreRunner runner = new RestoreRunner(steps(null, false), COPY, m -> { });
+        runner.run(plan);
+        Files.createDirectories(plan.pgdata());
+        Files.writeString(plan.pgdata().resolve("PG_VERSION"), "15");
+        assertThatThrownBy(() -> runner.remove(plan.stateDir(), Optional.of(plan.pgdata())))
+                .as("the configured cluster's pgdata").isInstanceOfSatisfying(PitrException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(ExitCode.REFUSED))
+                .hasMessageContaining("cluster's own data directory");
+        assertThat(plan.pgdata().resolve("PG_VERSION")).as("nothing touched").exists();
+        assertThat(RestoreJournal.load(plan.stateDir()).state()).isEqualTo(RestoreState.READY);
+
+        RestoreJournal removed = runner.remove(plan.stateDir(), Optional.of(dir.resolve("production")));
+        assertThat(removed.state()).isEqualTo(RestoreState.ABORTED);
+        assertThat(plan.pgdata()).doesNotExist();
+        assertThat(plan.stateDir()).doesNotExist();
+        assertThat(runner.run(plan).state()).as("a new restore into the same place").isEqualTo(RestoreState.READY);
     }
 
     /** Each crash of the loop gets a fresh state directory. */
