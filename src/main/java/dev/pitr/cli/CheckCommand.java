@@ -4,6 +4,7 @@ import dev.pitr.config.Settings;
 import dev.pitr.core.ExitCode;
 import dev.pitr.core.PitrException;
 import dev.pitr.safety.Readiness;
+import dev.pitr.source.BackupSource;
 import picocli.CommandLine.Command;
 
 import java.nio.file.Path;
@@ -16,8 +17,9 @@ import java.util.List;
 final class CheckCommand extends BaseCommand {
     @Override
     int execute(Session session) {
-        List<Readiness.Finding> findings = new Readiness(session.settings().server(), session.repository(),
-                archiveCommand(session)).check();
+        BackupSource source = session.source();
+        List<Readiness.Finding> findings = new Readiness(session.settings().server(), source,
+                source.archiveCommand().orElseGet(() -> archiveCommand(session))).check();
         Output out = session.output();
         if (out.json()) {
             out.printJson(findings);

@@ -1,12 +1,10 @@
 package dev.pitr.safety;
 
-import dev.pitr.backup.BackupCatalog;
-import dev.pitr.backup.BackupMetadata;
 import dev.pitr.core.PitrException;
 import dev.pitr.pg.PgConnection;
-import dev.pitr.repo.IdentityStore;
-import dev.pitr.repo.Repository;
-import dev.pitr.repo.RepositoryIdentity;
+import dev.pitr.source.BackupSource;
+import dev.pitr.source.SourceCatalog;
+import dev.pitr.source.SourceKind;
 import dev.pitr.wal.ArchiveSpool;
 
 import java.nio.file.Path;
@@ -42,13 +40,16 @@ public final class Readiness {
     private static final Pattern SPOOL_ARGUMENT = Pattern.compile("--spool\\s+'?([^'\\s]+)");
 
     private final PgConnection server;
-    private final Repository repo;
+    private final BackupSource source;
     private final String archiveCommand;
 
-    /** {@code archiveCommand}: what to paste into postgresql.conf here (this launcher, config and spool). */
-    public Readiness(PgConnection server, Repository repo, String archiveCommand) {
+    /**
+     * {@code source}: the repository, whichever tool writes it; {@code archiveCommand}: what to paste into
+     * postgresql.conf here (for pitr's own: this launcher, config and spool; else the tool's own command).
+     */
+    public Readiness(PgConnection server, BackupSource source, String archiveCommand) {
         this.server = server;
-        this.repo = repo;
+        this.source = source;
         this.archiveCommand = archiveCommand;
     }
 
@@ -117,14 +118,16 @@ public final class Readiness {
             out.add(new Finding(Level.FAIL, "archive_mode", mode + ", archive_command '" + command + "'",
                     "archive_mode = on, " + paste + " (restart)", "no WAL reaches the repository: nothing after the"
                     + " last backup can be restored"));
-        } else if (!command.contains("pitr")) {
-            out.add(new Finding(Level.WARN, "archive_command", command, paste, "WAL must reach pitr's repository"));
-        } else if (command.contains("wal push") && !command.contains("--async")) {
+        } else if (!command.contains(source.kind().archiver())) {
+            out.add(new Finding(Level.WARN, "archive_command", command, paste, "WAL must reach " + source.location()
+                    + ", " + source.kind().tool() + "'s repository"));
+        } else if (source.kind() == SourceKind.PITR && !command.contains("--async")) {
             out.add(new Finding(Level.WARN, "archive_command", command, paste, "synchronous: one JVM start per"
                     + " segment (about 0.7 s), so a busy primary outruns the archive and every segment behind is"
                     + " data a restore cannot reach; the background pusher keeps up (README: Performance)"));
         } else {
-            out.add(new Finding(Level.OK, "archive_command", command, "", "WAL reaches pitr's repository"));
+            out.add(new Finding(Level.OK, "archive_command", command, "", "WAL reaches " + source.kind().tool()
+                    + "'s repository"));
         }
         int timeout = Integer.parseInt(s.getOrDefault("archive_timeout", "0"));
         out.add(timeout == 0 || timeout > 300
@@ -232,34 +235,37 @@ public final class Readiness {
     }
 
     private void repository(List<Finding> out, Optional<String> systemIdentifier) {
-        Optional<RepositoryIdentity> id;
+        String where = source.location();
+        SourceCatalog catalog;
         try {
-            id = new IdentityStore(repo).read();
+            catalog = source.catalog();
         } catch (PitrException e) {
-            out.add(new Finding(Level.FAIL, "repository", repo.url(), "check repo and credentials", e.getMessage()));
+            out.add(new Finding(Level.FAIL, "repository", where, "check repo and credentials", e.getMessage()));
             return;
         }
-        if (id.isEmpty()) {
-            out.add(new Finding(Level.FAIL, "repository", repo.url() + " is empty", "archive_command = '"
-                    + archiveCommand + "' and take 'pitr backup create'", "nothing to restore from"));
+        boolean own = source.kind() == SourceKind.PITR;
+        if (catalog.cluster().isEmpty()) {
+            out.add(new Finding(Level.FAIL, "repository", where + " is empty", "archive_command = '" + archiveCommand
+                    + "' and take " + (own ? "'pitr backup create'" : "a backup with " + source.kind().tool()),
+                    "nothing to restore from"));
             return;
         }
-        boolean same = systemIdentifier.map(s -> s.equals(id.get().systemIdentifier())).orElse(true);
-        out.add(same ? new Finding(Level.OK, "repository", repo.url() + " (system identifier "
-                + id.get().systemIdentifier() + ")", "", "the repository belongs to this cluster")
-                : new Finding(Level.FAIL, "repository", repo.url() + " belongs to system " + id.get().systemIdentifier()
-                + ", the server is " + systemIdentifier.get(), "point repo at this cluster's repository",
-                "WAL from another cluster is refused"));
-        Optional<BackupMetadata> newest = new BackupCatalog(repo).complete().stream()
-                .filter(b -> b.systemIdentifier().equals(id.get().systemIdentifier()))
-                .max(Comparator.comparing(BackupMetadata::stopTime));
+        String id = catalog.cluster().get().systemIdentifier();
+        boolean same = systemIdentifier.map(s -> s.equals(id)).orElse(true);
+        out.add(same ? new Finding(Level.OK, "repository", where + " (system identifier " + id + ")"
+                + (own ? "" : ", " + source.kind().tool() + "'s, read only"), "", "the repository belongs to this cluster")
+                : new Finding(Level.FAIL, "repository", where + " belongs to system " + id + ", the server is "
+                + systemIdentifier.get(), "point repo at this cluster's repository", "WAL from another cluster is refused"));
+        Optional<SourceCatalog.Backup> newest = catalog.backups().stream()
+                .max(Comparator.comparing(b -> b.span().stopTime()));
+        String backupCommand = own ? "pitr backup create" : source.kind().writers();
         if (newest.isEmpty()) {
-            out.add(new Finding(Level.FAIL, "backup", "none", "pitr backup create", "a restore starts from a backup"));
+            out.add(new Finding(Level.FAIL, "backup", "none", backupCommand, "a restore starts from a backup"));
             return;
         }
-        Duration age = Duration.between(newest.get().stopTime(), Instant.now());
+        Duration age = Duration.between(newest.get().span().stopTime(), Instant.now());
         out.add(new Finding(age.compareTo(OLD_BACKUP) > 0 ? Level.WARN : Level.OK, "backup", newest.get().id() + ", "
-                + age.toHours() + " h old", age.compareTo(OLD_BACKUP) > 0 ? "pitr backup create (schedule it)" : "",
+                + age.toHours() + " h old", age.compareTo(OLD_BACKUP) > 0 ? backupCommand + " (schedule it)" : "",
                 "a restore replays all WAL since the backup: an old backup makes a slow restore"));
     }
 }

@@ -3,6 +3,8 @@ package dev.pitr.source;
 import dev.pitr.core.PitrException;
 import dev.pitr.wal.WalSource;
 
+import java.util.Optional;
+
 /**
  * Where backups and WAL come from, whoever wrote them: pitr's own repository, pgBackRest's, Barman's. One
  * implementation per tool, each reading through the tool's documented interfaces; pitr writes only its own.
@@ -20,6 +22,14 @@ public interface BackupSource extends AutoCloseable {
 
     /** Its archived WAL, for the readers of WAL (the target search, the table forensics). */
     WalSource wal();
+
+    /**
+     * The archive_command that archives into this repository, when the source can say it by itself (another
+     * tool's: its own command); pitr's depends on where pitr is installed and configured, which the caller knows.
+     */
+    default Optional<String> archiveCommand() {
+        return Optional.empty();
+    }
 
     /** Refuses a command that would write into a repository pitr does not own (exit 2), before anything runs. */
     default void requireWritable(String command) {

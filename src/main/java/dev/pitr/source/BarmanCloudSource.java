@@ -63,6 +63,12 @@ public final class BarmanCloudSource implements BackupSource {
     }
 
     @Override
+    public Optional<String> archiveCommand() {
+        return Optional.of("barman-cloud-wal-archive" + s3.endpoint().map(e -> " --endpoint-url " + e).orElse("") + " "
+                + destination() + " " + url.server() + " %p");
+    }
+
+    @Override
     public SourceCatalog catalog() {
         JsonNode list = barman.json(barman.run("--format", "json", destination(), url.server()), "backup list");
         Optional<SourceCatalog.Cluster> cluster = Optional.empty();

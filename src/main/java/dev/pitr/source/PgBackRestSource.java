@@ -54,6 +54,12 @@ public final class PgBackRestSource implements BackupSource {
     }
 
     @Override
+    public Optional<String> archiveCommand() {
+        return Optional.of("pgbackrest --stanza=" + url.stanza() + config.map(c -> " --config=" + c).orElse("")
+                + " archive-push %p");
+    }
+
+    @Override
     public SourceCatalog catalog() {
         JsonNode stanza = stanzaInfo();
         JsonNode db = newestDatabase(stanza);

@@ -137,6 +137,12 @@ class PgBackRestSourceIT {
                     .singleElement().asString().contains("is pgBackRest's repository").contains("never writes it")
                     .contains("'pitr " + write[0]);
         }
+        JsonNode check = Json.mapper().readTree(cli.run("--repo", "pgbackrest://" + STANZA, "--json", "check").stdout());
+        assertThat(ReadinessIT.finding(check, "archive_command").get("level").asText()).as("pgbackrest archive-push")
+                .isEqualTo("OK");
+        assertThat(ReadinessIT.finding(check, "repository").get("value").asText()).contains("pgBackRest's, read only");
+        assertThat(ReadinessIT.finding(check, "backup").get("value").asText()).startsWith(theirBackup.get("label").asText());
+
         Cli.Run notYet = cli.run("--repo", "pgbackrest://" + STANZA, "backup", "list");
         assertThat(notYet.exitCode()).isEqualTo(2);
         assertThat(notYet.stderr()).contains("does not read it yet").contains("'pitr info' does");
