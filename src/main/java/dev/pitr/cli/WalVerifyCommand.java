@@ -3,6 +3,8 @@ package dev.pitr.cli;
 import dev.pitr.core.PitrException;
 import dev.pitr.backup.ArchiveVerifier;
 import dev.pitr.core.ExitCode;
+import dev.pitr.source.CatalogVerifier;
+import dev.pitr.source.Sources;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -36,7 +38,13 @@ final class WalVerifyCommand extends BaseCommand {
 
     @Override
     int execute(Session session) {
-        ArchiveVerifier.Report report = new ArchiveVerifier(session.repository()).verify(deep, parallel);
+        boolean foreign = session.settings().repo().flatMap(Sources::foreignOwner).isPresent();
+        if (foreign && deep) {
+            throw PitrException.usage("--deep re-reads pitr's own objects; another tool's repository is checked by"
+                    + " that tool (pgbackrest verify, barman-cloud-check-wal-archive): run 'wal verify' without --deep");
+        }
+        ArchiveVerifier.Report report = foreign ? CatalogVerifier.verify(session.source().catalog())
+                : new ArchiveVerifier(session.repository()).verify(deep, parallel);
         Output out = session.output();
         if (out.json()) {
             out.printJson(report);

@@ -143,6 +143,12 @@ class PgBackRestSourceIT {
         assertThat(ReadinessIT.finding(check, "repository").get("value").asText()).contains("pgBackRest's, read only");
         assertThat(ReadinessIT.finding(check, "backup").get("value").asText()).startsWith(theirBackup.get("label").asText());
 
+        Cli.Run verify = cli.run("--repo", "pgbackrest://" + STANZA, "wal", "verify");
+        assertThat(verify.exitCode()).as(verify.stdout() + verify.stderr()).isZero();
+        assertThat(verify.stdout()).contains("archive is whole");
+        assertThat(cli.run("--repo", "pgbackrest://" + STANZA, "wal", "verify", "--deep").exitCode())
+                .as("--deep is the tool's own job there").isEqualTo(2);
+
         Cli.Run notYet = cli.run("--repo", "pgbackrest://" + STANZA, "backup", "list");
         assertThat(notYet.exitCode()).isEqualTo(2);
         assertThat(notYet.stderr()).contains("does not read it yet").contains("'pitr info' does");
