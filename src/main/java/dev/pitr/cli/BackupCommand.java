@@ -5,6 +5,9 @@ import dev.pitr.backup.BackupMetadata;
 import dev.pitr.backup.BackupService;
 import dev.pitr.backup.BackupVerifier;
 import dev.pitr.core.ExitCode;
+import dev.pitr.source.BackupSource;
+import dev.pitr.source.SourceCatalog;
+import dev.pitr.source.Sources;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -84,6 +87,9 @@ final class BackupCommand {
     static final class ListBackups extends BaseCommand {
         @Override
         int execute(Session session) {
+            if (session.settings().repo().flatMap(Sources::foreignOwner).isPresent()) {
+                return listForeign(session, session.source());
+            }
             List<BackupCatalog.Entry> entries = new BackupCatalog(session.repository()).list();
             Output out = session.output();
             if (out.json()) {
@@ -107,6 +113,27 @@ final class BackupCommand {
                 BackupMetadata m = e.metadata().get();
                 out.println(String.format("%-17s %-10s %3d %-12s %-12s %-25s %10s", m.id(), "complete", m.timeline(),
                         m.startLsn(), m.stopLsn(), m.stopTime(), Format.bytes(m.storedBytes())));
+            }
+            return 0;
+        }
+
+        /** Another tool's backups, as it lists them (only complete ones: the tool's own list says which). */
+        private static int listForeign(Session session, BackupSource source) {
+            List<SourceCatalog.Backup> backups = source.catalog().backups();
+            Output out = session.output();
+            if (out.json()) {
+                out.printJson(backups);
+                return 0;
+            }
+            if (backups.isEmpty()) {
+                out.println("no backups in " + source.location() + " (as " + source.kind().tool() + " lists them)");
+                return 0;
+            }
+            out.println(String.format("%-24s %-6s %3s %-12s %-12s %-25s", "ID (" + source.kind().tool() + ")", "TYPE", "TL",
+                    "START LSN", "STOP LSN", "STOP TIME"));
+            for (SourceCatalog.Backup b : backups) {
+                out.println(String.format("%-24s %-6s %3d %-12s %-12s %-25s", b.id(), b.type(), b.firstSegment().timeline(),
+                        b.span().startLsn(), b.span().stopLsn(), b.span().stopTime()));
             }
             return 0;
         }

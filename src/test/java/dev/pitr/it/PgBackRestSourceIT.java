@@ -149,7 +149,11 @@ class PgBackRestSourceIT {
         assertThat(cli.run("--repo", "pgbackrest://" + STANZA, "wal", "verify", "--deep").exitCode())
                 .as("--deep is the tool's own job there").isEqualTo(2);
 
-        Cli.Run notYet = cli.run("--repo", "pgbackrest://" + STANZA, "backup", "list");
+        Cli.Run list = cli.run("--repo", "pgbackrest://" + STANZA, "backup", "list");
+        assertThat(list.exitCode()).isZero();
+        assertThat(list.stdout()).contains(theirBackup.get("label").asText()).contains("full");
+
+        Cli.Run notYet = cli.run("--repo", "pgbackrest://" + STANZA, "backup", "show", theirBackup.get("label").asText());
         assertThat(notYet.exitCode()).isEqualTo(2);
         assertThat(notYet.stderr()).contains("does not read it yet").contains("'pitr info' does");
 
