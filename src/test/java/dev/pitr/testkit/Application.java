@@ -32,10 +32,16 @@ public final class Application implements AutoCloseable {
         return a;
     }
 
-    /** Stops writing and waits for the last round to commit. */
+    /**
+     * Stops writing and waits for the last round to commit: a test that counts rows after this must never race a
+     * round still in flight (on a loaded machine one can take seconds).
+     */
     @Override
     public void close() throws InterruptedException {
         writing.set(false);
-        thread.join(5000);
+        thread.join(120_000);
+        if (thread.isAlive()) {
+            throw new IllegalStateException("the application did not stop writing within 2 minutes");
+        }
     }
 }
