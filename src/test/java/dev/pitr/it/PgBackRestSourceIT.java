@@ -60,12 +60,7 @@ class PgBackRestSourceIT {
         deleteXid = Long.parseLong(pg.query("WITH gone AS (DELETE FROM orders WHERE id <= 500 RETURNING 1)"
                 + " SELECT txid_current()"));
         pg.execute("INSERT INTO orders SELECT g FROM generate_series(1, 10) g");
-        String last = pg.query("SELECT pg_walfile_name(pg_switch_wal())");
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (!last.equals(pg.query("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver"))
-                && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+        ArchiveIT.waitUntilArchived(pg, pg.query("SELECT pg_walfile_name(pg_switch_wal())"));
         cli = new Cli(Map.of("PITR_PGBACKREST_CONFIG", config.toString(), "PITR_PGPORT", String.valueOf(pg.port())), work);
     }
 
