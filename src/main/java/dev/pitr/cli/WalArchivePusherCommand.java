@@ -39,7 +39,6 @@ final class WalArchivePusherCommand extends BaseCommand {
         try {
             var archiver = new WalArchiver(session.repository(), session.settings().compressLevel(),
                     session.output()::verbose);
-            archiver.readIdentityAhead();
             new AsyncArchiver(archiveSpool, session.output()::verbose).runPusher(session.resolve(pgWal), archiver,
                     processMax != null ? processMax : session.settings().processMax(), Duration.ofSeconds(idleExitSeconds));
             return 0;

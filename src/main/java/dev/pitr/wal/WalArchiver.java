@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
@@ -46,21 +45,6 @@ public final class WalArchiver {
         this.repo = repo;
         this.compressLevel = compressLevel;
         this.verbose = verbose;
-    }
-
-    /**
-     * Reads the repository's identity in the background, so that the JSON reader is ready and the file cached
-     * when the first segment (being read and compressed meanwhile) needs it: a pusher's first acknowledgement
-     * comes sooner. Failures are left to the push, which reports them.
-     */
-    public void readIdentityAhead() {
-        CompletableFuture.runAsync(() -> {
-            try {
-                new IdentityStore(repo).read();
-            } catch (RuntimeException later) {
-                // the push binds the identity itself and says what is wrong
-            }
-        });
     }
 
     public PushResult push(Path path) {
