@@ -6,6 +6,7 @@ import dev.pitr.core.PitrException;
 import dev.pitr.pg.PgConnection;
 import dev.pitr.pg.PgCtl;
 import dev.pitr.repo.Repository;
+import dev.pitr.wal.ArchiveHorizon;
 import dev.pitr.wal.SpoolLayout;
 import dev.pitr.wal.WalArchive;
 import dev.pitr.wal.WalPrefetcher;
@@ -69,6 +70,7 @@ final class ReplayStep implements Step {
         long lastAlive = System.nanoTime(); // when the server last answered, or pg_ctl said it runs
         String lastLsn = "";
         long lastMove = System.nanoTime();
+        Optional<Optional<Lsn>> archiveEnd = Optional.empty(); // read once replay is in the last planned segment
         try (CopyServer.StatusProbe probe = new CopyServer.StatusProbe(conn)) {
             while (true) {
                 // a query over the open connection every 20 ms: the pause at the target is seen at once; while the
@@ -111,12 +113,15 @@ final class ReplayStep implements Step {
                     Duration still = Duration.ofNanos(System.nanoTime() - lastMove);
                     boolean pastPlan = Lsn.parse(s.replayLsn()).compareTo(goal) >= 0;
                     if (plan.target() instanceof RecoveryTarget.Latest) {
-                        if (pastPlan && still.toMillis() >= 3000) { // everything archived is replayed; the standby waits for more
-                            return StepResult.NONE;
+                        if (pastPlan && archiveEnd.isEmpty()) {
+                            archiveEnd = Optional.of(lastArchivedRecord(plan));
                         }
-                        if (!pastPlan && still.toSeconds() >= 30) { // waiting short of the planned WAL
+                        if (pastPlan && replayedAll(Lsn.parse(s.replayLsn()), archiveEnd.get(), still)) {
+                            return StepResult.NONE; // everything archived is replayed; the standby waits for more
+                        }
+                        if (still.toSeconds() >= 30) { // waiting short of the planned WAL
                             throw new PitrException(ExitCode.IO_FAILURE, "replay waits at " + s.replayLsn() + " for WAL the"
-                                    + " archive does not hand it (planned up to " + goal + "): " + ServerLogDiagnosis.stuck(
+                                    + " archive does not hand it (planned up to " + archiveEnd.flatMap(e -> e).orElse(goal) + "): " + ServerLogDiagnosis.stuck(
                                     plan.serverLog()).orElse("see the server log " + plan.serverLog())
                                     + "; run 'pitr wal verify --deep'");
                         }
@@ -266,6 +271,35 @@ final class ReplayStep implements Step {
     }
 
     /**
+     * The copy of the latest WAL has replayed everything archived once it is past the start of the last whole record
+     * of the last planned segment: a position, not a pause in replay (a loaded machine stalls replay for seconds).
+     * Only when that record cannot be read does replay standing still for 3 s past the segment's start count.
+     */
+    private static boolean replayedAll(Lsn replay, Optional<Lsn> lastRecord, Duration still) {
+        return lastRecord.map(r -> replay.compareTo(r) > 0).orElse(still.toMillis() >= 3000);
+    }
+
+    /**
+     * The start of the last whole record archived on the timeline the copy follows to its end (the newest timeline
+     * with planned segments), read with pg_waldump; empty when it cannot be read.
+     */
+    private Optional<Lsn> lastArchivedRecord(RestorePlan plan) {
+        try {
+            return lastSegmentOfNewestTimeline(plan).flatMap(seg -> new ArchiveHorizon(repo, pg.binaries()).lastRecord(seg));
+        } catch (PitrException unreadable) {
+            progress.accept("REPLAY: the last archived record could not be read (" + unreadable.getMessage()
+                    + "); replay standing still past the planned WAL ends it");
+            return Optional.empty();
+        }
+    }
+
+    /** The segment a copy of the latest WAL replays last: the newest timeline's last planned one. */
+    static Optional<WalSegmentName> lastSegmentOfNewestTimeline(RestorePlan plan) {
+        return RestorePlan.segments(plan.walFiles()).stream().max(Comparator.comparingInt(WalSegmentName::timeline)
+                        .thenComparingLong(seg -> seg.segmentNumber(plan.walSegmentSize())));
+    }
+
+    /**
      * Just past the start of the last planned segment of the timeline being restored: replay must have read into
      * it, not only reached it (a segment the server refused leaves replay waiting at its very start). With
      * {@code --timeline N} segments of later timelines are in the plan too, and replay never reads them.
@@ -282,9 +316,7 @@ final class ReplayStep implements Step {
             case "current" -> plan.backupTimeline();
             default -> Integer.parseInt(plan.timeline());
         };
-        return names.stream().map(WalFileName::parse).flatMap(Optional::stream)
-                .filter(f -> f instanceof WalFileName.Segment).map(f -> ((WalFileName.Segment) f).segment())
-                .filter(s -> s.timeline() <= upTo)
+        return RestorePlan.segments(names).stream().filter(s -> s.timeline() <= upTo)
                 .max(Comparator.comparingLong((WalSegmentName s) -> s.segmentNumber(plan.walSegmentSize())));
     }
 }

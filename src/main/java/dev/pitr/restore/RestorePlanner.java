@@ -111,6 +111,12 @@ public final class RestorePlanner {
         }
         settings.put("archive_mode", "off");
         settings.put("hot_standby", "on");
+        // the copy replays the archive and nothing else: a backup carries the configuration of the server it was
+        // taken from, and a delayed standby's would hold each recent commit back (an hour with 1h), a replica's
+        // would stream from production past the target and use its replication slot
+        settings.put("recovery_min_apply_delay", "0");
+        settings.put("primary_conninfo", "");
+        settings.put("primary_slot_name", "");
 
         long walBytes = (long) files.size() * segSize;
         long needed = (long) ((backup.rawBytes() + 2 * walBytes) * 1.1);

@@ -80,4 +80,17 @@ public final class ArchiveHorizon {
             throw PitrException.io("cannot read the archived WAL's last segments: " + e.getMessage(), e);
         }
     }
+
+    /**
+     * Where replay of the archive ends in {@code segment}, its last one: the start of the last whole record in it
+     * (a switch record, or the last one before WAL that is not archived yet). A copy has replayed everything
+     * archived once its replay position is past that start; empty when pg_waldump finds no record that starts in
+     * the segment (one record filling it whole).
+     */
+    public Optional<Lsn> lastRecord(WalSegmentName segment) {
+        try (ScratchDir scratch = ScratchDir.create("pitr-horizon-")) {
+            new WalPrefetcher(repo).fetchAll(List.of(segment.toString()), scratch.path(), 1, n -> { });
+            return Waldump.read(bins, scratch.path(), segment, segment, Optional.empty(), r -> true);
+        }
+    }
 }

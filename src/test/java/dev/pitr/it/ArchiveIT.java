@@ -2,6 +2,8 @@ package dev.pitr.it;
 
 import dev.pitr.core.Hashing;
 import dev.pitr.testkit.Cli;
+import dev.pitr.wal.ArchiveHorizon;
+import dev.pitr.wal.Lsn;
 import dev.pitr.wal.SyntheticWal;
 import dev.pitr.wal.WalObjectFormat;
 import dev.pitr.wal.WalArchive;
@@ -62,8 +64,16 @@ class ArchiveIT {
                      new S3Settings(Optional.of(s3.endpoint()), "us-east-1", true, 3))) {
             pg.pgbench("-i", "-s", "3", "-q");
             pg.pgbench("-c", "2", "-t", "3000");
-            String last = pg.query("SELECT pg_walfile_name(pg_switch_wal())");
+            String[] switched = pg.query("SELECT pg_walfile_name(l) || ' ' || l FROM pg_switch_wal() l").split(" ");
+            String last = switched[0];
             waitUntilArchived(pg, last);
+
+            // where a copy of the latest WAL has replayed everything: the switch record, the segment's last one
+            Lsn switchEnd = Lsn.parse(switched[1]);
+            Lsn lastRecord = new ArchiveHorizon(repo, PgCluster.binaries()).lastRecord(WalSegmentName.parse(last)
+                    .orElseThrow()).orElseThrow();
+            assertThat(lastRecord.value()).as("the switch record's start, before its end " + switchEnd)
+                    .isLessThan(switchEnd.value()).isGreaterThanOrEqualTo(switchEnd.value() - 64);
 
             assertThat(pg.query("SELECT failed_count FROM pg_stat_archiver")).isEqualTo("0");
             List<WalFileName> segments = assertArchivedWithoutGaps(repo, last);

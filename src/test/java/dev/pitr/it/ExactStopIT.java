@@ -73,6 +73,11 @@ class ExactStopIT {
                 "log_filename", "'postgresql'", "log_statement", "'mod'", "log_line_prefix", "'" + PLAIN + "'"));
         conf.put("lc_messages", "'C'");
         conf.put("log_timezone", "'UTC'");
+        // what the configuration of a server with delayed replicas carries into its backups: every restore here
+        // would wait an hour at each recent commit, or stream from elsewhere, if the copy kept them
+        conf.put("recovery_min_apply_delay", "'1h'");
+        conf.put("primary_conninfo", "'host=127.0.0.1 port=1 application_name=elsewhere'");
+        conf.put("primary_slot_name", "'production_slot'");
         pg = PgCluster.start(conf, Map.of("TZ", "UTC"));
         Map<String, String> env = new HashMap<>(s3.env(bucket));
         env.put("PITR_PGPORT", String.valueOf(pg.port())); // the primary still runs: it names the tables' files
@@ -428,7 +433,7 @@ class ExactStopIT {
         assertThat(run.exitCode()).as(run.stderr() + run.stdout()).isZero();
         int port = Json.mapper().readTree(cli.run("--json", "restore", "status", "--pgdata", pgdata.toString()).stdout())
                 .get("plan").get("port").asInt();
-        assertThat(queryOn(port, "SELECT count(*) FROM ledger")).as("every archived commit")
+        assertThat(queryOn(port, "SELECT count(*) FROM ledger")).as("every archived commit; the restore said: " + run.stdout())
                 .isEqualTo(query("shop", "SELECT count(*) FROM ledger"));
     }
 }

@@ -349,7 +349,7 @@ class TortureIT {
             int port = Json.mapper().readTree(cli.run("--json", "restore", "status", "--pgdata", pgdata.toString()).stdout())
                     .get("plan").get("port").asInt();
             assertThat(RealLogsIT.queryOn(port, "SELECT count(*) || '/' || coalesce(sum(id), 0) FROM ledger"))
-                    .as("every archived commit after " + context).isEqualTo(expected);
+                    .as("every archived commit after " + context + "; the restore said: " + run.stdout()).isEqualTo(expected);
         } finally {
             writer.resume();
             cli.run("restore", "abort", "--pgdata", pgdata.toString());

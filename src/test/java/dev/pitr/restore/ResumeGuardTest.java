@@ -91,6 +91,15 @@ class ResumeGuardTest {
     }
 
     @Test
+    void aCopyOfTheLatestWalEndsInTheNewestTimelinesLastSegmentNotInALongerAbandonedOne() {
+        List<String> wal = List.of("00000001000000000000000A", "00000001000000000000000B", "00000001000000000000000E",
+                "00000002000000000000000B", "00000002000000000000000C", "00000002.history");
+        RestorePlan latest = TestPlans.plan(new RecoveryTarget.Latest(), "latest", dir.resolve("d"), 5555, wal, Map.of());
+        assertThat(ReplayStep.lastSegmentOfNewestTimeline(latest).map(Object::toString))
+                .contains("00000002000000000000000C");
+    }
+
+    @Test
     void theStateDirectoryIsPrivateLikePgdata() throws Exception {
         Path pgdata = dir.resolve("data");
         RestoreSteps steps = steps();
