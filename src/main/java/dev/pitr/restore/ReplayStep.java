@@ -280,12 +280,12 @@ final class ReplayStep implements Step {
     }
 
     /**
-     * The start of the last whole record archived on the timeline the copy follows to its end (the newest timeline
-     * with planned segments), read with pg_waldump; empty when it cannot be read.
+     * The start of the last whole record archived on the timeline the copy follows to its end (see
+     * {@link #lastSegment}), read with pg_waldump; empty when it cannot be read.
      */
     private Optional<Lsn> lastArchivedRecord(RestorePlan plan) {
         try {
-            return lastSegmentOfNewestTimeline(plan).flatMap(seg -> new ArchiveHorizon(repo, pg.binaries()).lastRecord(seg));
+            return lastSegment(plan, plan.walFiles()).flatMap(seg -> new ArchiveHorizon(repo, pg.binaries()).lastRecord(seg));
         } catch (PitrException unreadable) {
             progress.accept("REPLAY: the last archived record could not be read (" + unreadable.getMessage()
                     + "); replay standing still past the planned WAL ends it");
@@ -293,23 +293,21 @@ final class ReplayStep implements Step {
         }
     }
 
-    /** The segment a copy of the latest WAL replays last: the newest timeline's last planned one. */
-    static Optional<WalSegmentName> lastSegmentOfNewestTimeline(RestorePlan plan) {
-        return RestorePlan.segments(plan.walFiles()).stream().max(Comparator.comparingInt(WalSegmentName::timeline)
-                        .thenComparingLong(seg -> seg.segmentNumber(plan.walSegmentSize())));
-    }
-
     /**
      * Just past the start of the last planned segment of the timeline being restored: replay must have read into
-     * it, not only reached it (a segment the server refused leaves replay waiting at its very start). With
-     * {@code --timeline N} segments of later timelines are in the plan too, and replay never reads them.
+     * it, not only reached it (a segment the server refused leaves replay waiting at its very start).
      */
     static Lsn lastPlannedLsn(RestorePlan plan) {
         return lastSegment(plan, plan.walFiles()).map(s -> new Lsn(s.startLsn(plan.walSegmentSize()).value() + 1))
                 .orElse(new Lsn(0));
     }
 
-    /** The last segment among {@code names} of the timeline being restored (see {@link #lastPlannedLsn}). */
+    /**
+     * The segment among {@code names} that replay reads last: the last one of the newest timeline the copy may follow
+     * ({@code --timeline N}: N; {@code current}: the backup's; {@code latest}: any). Timelines are compared before
+     * segment numbers: an abandoned timeline can run longer than the one that replaced it, and a later timeline's
+     * segments are in the plan of {@code --timeline N} although replay never reads them.
+     */
     static Optional<WalSegmentName> lastSegment(RestorePlan plan, List<String> names) {
         int upTo = switch (plan.timeline()) {
             case "latest" -> Integer.MAX_VALUE;
@@ -317,6 +315,7 @@ final class ReplayStep implements Step {
             default -> Integer.parseInt(plan.timeline());
         };
         return RestorePlan.segments(names).stream().filter(s -> s.timeline() <= upTo)
-                .max(Comparator.comparingLong((WalSegmentName s) -> s.segmentNumber(plan.walSegmentSize())));
+                .max(Comparator.comparingInt(WalSegmentName::timeline)
+                        .thenComparingLong(s -> s.segmentNumber(plan.walSegmentSize())));
     }
 }

@@ -91,12 +91,17 @@ class ResumeGuardTest {
     }
 
     @Test
-    void aCopyOfTheLatestWalEndsInTheNewestTimelinesLastSegmentNotInALongerAbandonedOne() {
+    void aCopyEndsInTheLastSegmentOfTheTimelineItFollowsNotInALongerAbandonedOneNorInALaterOne() {
         List<String> wal = List.of("00000001000000000000000A", "00000001000000000000000B", "00000001000000000000000E",
                 "00000002000000000000000B", "00000002000000000000000C", "00000002.history");
         RestorePlan latest = TestPlans.plan(new RecoveryTarget.Latest(), "latest", dir.resolve("d"), 5555, wal, Map.of());
-        assertThat(ReplayStep.lastSegmentOfNewestTimeline(latest).map(Object::toString))
+        assertThat(ReplayStep.lastSegment(latest, latest.walFiles()).map(Object::toString))
                 .contains("00000002000000000000000C");
+        assertThat(RestoreSteps.lastPlannedLsn(latest)).isEqualTo(Lsn.parse("0/C000001"));
+        RestorePlan one = TestPlans.plan(new RecoveryTarget.Latest(), "1", dir.resolve("d"), 5555, wal, Map.of());
+        assertThat(ReplayStep.lastSegment(one, one.walFiles()).map(Object::toString))
+                .as("--timeline 1 replays timeline 1 to its end, past timeline 2's fork")
+                .contains("00000001000000000000000E");
     }
 
     @Test
