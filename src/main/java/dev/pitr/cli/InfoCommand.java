@@ -1,5 +1,6 @@
 package dev.pitr.cli;
 
+import dev.pitr.wal.RepositoryWal;
 import dev.pitr.wal.WalSegmentName;
 import dev.pitr.backup.BackupCatalog;
 import dev.pitr.backup.Inventory;
@@ -93,7 +94,7 @@ final class InfoCommand extends BaseCommand {
      */
     private static Optional<ArchiveHorizon> horizon(Session session) {
         try {
-            return Optional.of(new ArchiveHorizon(session.repository(), session.binaries()));
+            return Optional.of(new ArchiveHorizon(new RepositoryWal(session.repository()), session.binaries()));
         } catch (PitrException noPrograms) {
             session.output().progress("no restorable windows: they are read from the archived WAL with pg_waldump, and "
                     + noPrograms.getMessage());

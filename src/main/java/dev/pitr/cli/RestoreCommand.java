@@ -1,5 +1,6 @@
 package dev.pitr.cli;
 
+import dev.pitr.source.BackupSource;
 import dev.pitr.core.ExitCode;
 import dev.pitr.restore.RestoreSubject;
 import dev.pitr.wal.Lsn;
@@ -199,8 +200,9 @@ final class RestoreCommand {
         if (!options.timeline.matches("latest|current|\\d+")) {
             throw PitrException.usage("--timeline '" + options.timeline + "' must be latest, current or a number");
         }
-        return new RestorePlanner(session.repository(), session.settings().environment(),
-                new ArchiveHorizon(session.repository(), session.binaries())).plan(options.request(session));
+        BackupSource source = session.source();
+        return new RestorePlanner(source, session.settings().environment(),
+                new ArchiveHorizon(source.wal(), session.binaries())).plan(options.request(session));
     }
 
     static RestoreRunner runner(Session session) {
@@ -215,7 +217,7 @@ final class RestoreCommand {
         s.s3().endpoint().ifPresent(e -> env.put("PITR_S3_ENDPOINT", e.toString()));
         env.put("PITR_S3_REGION", s.s3().region());
         env.put("PITR_S3_PATH_STYLE", Boolean.toString(s.s3().pathStyle()));
-        return new RestoreSteps(session.repository(), new PgCtl(session.binaries()),
+        return new RestoreSteps(session.source(), new PgCtl(session.binaries()),
                 new RestoreSteps.ServerAccess(Launcher.path(), env, Duration.ofHours(6),
                         session.output().progressBar("FETCH_BACKUP"), s.processMax()), session.output()::progress);
     }

@@ -12,6 +12,15 @@ public final class Trees {
     private Trees() {
     }
 
+    /** Whether {@code dir} is a directory with nothing in it; a path that cannot be listed is not. */
+    public static boolean isEmptyDirectory(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Deletes {@code root} and everything under it; a missing root is fine. */
     public static void delete(Path root) throws IOException {
         emptyOut(root);

@@ -1,5 +1,7 @@
 package dev.pitr.drill;
 
+import dev.pitr.wal.RepositoryWal;
+import dev.pitr.source.PitrSource;
 import dev.pitr.core.Trees;
 import dev.pitr.backup.BackupMetadata;
 import dev.pitr.backup.Inventory;
@@ -77,7 +79,7 @@ public final class DrillService {
 
     public DrillReport run(Options o) {
         Instant started = Instant.now();
-        Inventory.Snapshot snap = new Inventory(repo, Optional.of(new ArchiveHorizon(repo, steps.binaries()))).snapshot();
+        Inventory.Snapshot snap = new Inventory(repo, Optional.of(new ArchiveHorizon(new RepositoryWal(repo), steps.binaries()))).snapshot();
         Double walAge = snap.newestSegmentAt().map(t -> Duration.between(t, started).toMillis() / 1000.0).orElse(null);
         List<BackupMetadata> complete = snap.backups().stream().flatMap(e -> e.metadata().stream())
                 .sorted(Comparator.comparing(BackupMetadata::stopTime)).toList();
@@ -99,8 +101,8 @@ public final class DrillService {
             targetText = target.describe();
             progress.accept("drill: backup " + backupId + " to " + targetText + " in " + dir);
             Files.createDirectories(dir);
-            RestorePlan plan = new RestorePlanner(repo, o.labels().environment(),
-                    new ArchiveHorizon(repo, steps.binaries())).plan(new RestoreRequest(target, false, "latest",
+            RestorePlan plan = new RestorePlanner(new PitrSource(repo), o.labels().environment(),
+                    new ArchiveHorizon(new RepositoryWal(repo), steps.binaries())).plan(new RestoreRequest(target, false, "latest",
                     pgdata, o.place().port(), Optional.of(backupId), List.of()));
             RestoreJournal journal = runner.run(plan);
             if (o.verification().checks().stream().anyMatch(c -> Boolean.TRUE.equals(c.amcheck()))) {

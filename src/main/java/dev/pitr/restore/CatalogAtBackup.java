@@ -1,5 +1,7 @@
 package dev.pitr.restore;
 
+import dev.pitr.wal.RepositoryWal;
+import dev.pitr.source.PitrSource;
 import dev.pitr.backup.BackupCatalog;
 import dev.pitr.backup.BackupMetadata;
 import dev.pitr.core.PitrException;
@@ -63,7 +65,8 @@ public final class CatalogAtBackup implements RelationLookup {
                 + "'s catalog (restored to its end in " + dir + ")");
         RestorePlan plan = null;
         try {
-            plan = new RestorePlanner(repo, environment, new ArchiveHorizon(repo, steps.binaries())).plan(
+            plan = new RestorePlanner(new PitrSource(repo), environment, new ArchiveHorizon(new RepositoryWal(repo),
+                    steps.binaries())).plan(
                     new RestoreRequest(new RecoveryTarget.Immediate(), false, "current", pgdata, Optional.empty(),
                             Optional.of(backup.id()), List.of()));
             new RestoreRunner(steps, progress).run(plan);

@@ -4,12 +4,12 @@ import dev.pitr.core.AtomicFiles;
 import dev.pitr.core.PitrException;
 import dev.pitr.pg.PgCtl;
 import dev.pitr.pg.ProcessRunner;
-import dev.pitr.wal.SpoolLayout;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Function;
 
 /** CONFIGURE: recovery.signal (standby.signal for the latest WAL) and pitr's recovery settings in the copy. */
 final class ConfigureStep implements Step {
@@ -17,18 +17,19 @@ final class ConfigureStep implements Step {
     static final long REPLAY_BUFFERS_MAX = 1L << 30;
     static final int REPLAY_BUFFERS_SHARE_OF_FREE = 4;
     private final PgCtl pg;
-    private final RestoreSteps.ServerAccess access;
+    private final Function<Path, String> restoreCommand;
 
-    ConfigureStep(PgCtl pg, RestoreSteps.ServerAccess access) {
+    /** {@code restoreCommand}: the copy's restore_command for its spool. */
+    ConfigureStep(PgCtl pg, Function<Path, String> restoreCommand) {
         this.pg = pg;
-        this.access = access;
+        this.restoreCommand = restoreCommand;
     }
 
     @Override
     public StepResult run(RestorePlan plan) {
         Map<String, String> recovery = new java.util.LinkedHashMap<>(plan.recoverySettings());
         replayBuffers(plan).ifPresent(b -> recovery.put("shared_buffers", b));
-        ConfigureStep.conf(access.launcher(), plan, recovery).writeTo(plan.pgdata());
+        ConfigureStep.conf(restoreCommand.apply(plan.spool()), plan, recovery).writeTo(plan.pgdata());
         try {
             boolean standby = plan.target() instanceof RecoveryTarget.Latest;
             Files.deleteIfExists(plan.pgdata().resolve(standby ? "recovery.signal" : "standby.signal"));
@@ -72,10 +73,10 @@ final class ConfigureStep implements Step {
         }
     }
 
-    /** pitr's block for this copy: the launcher as restore_command, the recovery settings, a port of its own. */
-    static RecoveryConf conf(Path launcher, RestorePlan plan, Map<String, String> recovery) {
+    /** pitr's block for this copy: its restore_command, the recovery settings, a port of its own. */
+    static RecoveryConf conf(String restoreCommand, RestorePlan plan, Map<String, String> recovery) {
         Map<String, String> s = new java.util.LinkedHashMap<>();
-        s.put("restore_command", SpoolLayout.restoreCommand(launcher, plan.spool()));
+        s.put("restore_command", restoreCommand);
         s.putAll(recovery);
         s.put("port", Integer.toString(plan.port()));
         if (!plan.inPlace()) { // a side-by-side copy stays on loopback; the cluster itself keeps its own addresses

@@ -1,5 +1,6 @@
 package dev.pitr.restore;
 
+import dev.pitr.core.Trees;
 import dev.pitr.core.PitrException;
 import dev.pitr.core.Wait;
 import dev.pitr.pg.PgConnection;
@@ -25,11 +26,7 @@ final class CopyServer {
     }
 
     static boolean isEmptyDir(Path dir) {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.findAny().isEmpty();
-        } catch (IOException e) {
-            return false;
-        }
+        return Trees.isEmptyDirectory(dir);
     }
 
     static boolean portInUse(int port) {

@@ -1,10 +1,8 @@
 package dev.pitr.restore;
 
 import dev.pitr.core.PitrException;
-import dev.pitr.repo.Repository;
-import dev.pitr.wal.WalArchive;
 import dev.pitr.wal.WalSegmentName;
-import dev.pitr.wal.WalPrefetcher;
+import dev.pitr.wal.WalSource;
 
 import java.util.List;
 import java.util.function.Consumer;
@@ -12,12 +10,12 @@ import java.util.function.Consumer;
 /** PREFETCH_WAL: the start of the planned WAL into the spool, verified; the rest is checked to be archived. */
 final class PrefetchWalStep implements Step {
     private static final int PARALLEL = 4;
-    private final Repository repo;
+    private final WalSource archive;
     private final Consumer<String> progress;
     private final WalDownload wal;
 
-    PrefetchWalStep(Repository repo, Consumer<String> progress, WalDownload wal) {
-        this.repo = repo;
+    PrefetchWalStep(WalSource archive, Consumer<String> progress, WalDownload wal) {
+        this.archive = archive;
         this.progress = progress;
         this.wal = wal;
     }
@@ -28,7 +26,7 @@ final class PrefetchWalStep implements Step {
                 + "); retrying"));
         List<String> before = plan.walBeforeReplay();
         int total = before.size();
-        new WalPrefetcher(repo).fetchAll(before, plan.spool(), PARALLEL, n -> {
+        archive.fetchAll(before, plan.spool(), PARALLEL, n -> {
             if (n % 16 == 0 || n == total) {
                 progress.accept("PREFETCH_WAL: " + n + "/" + total + " files in the spool");
             }
@@ -44,9 +42,9 @@ final class PrefetchWalStep implements Step {
         if (later.isEmpty()) {
             return;
         }
-        java.util.Set<WalSegmentName> archived = new WalArchive(repo).segments(later.get(0).timeline()).keySet();
+        java.util.Set<WalSegmentName> archived = archive.segments(later.get(0).timeline()).keySet();
         later.stream().filter(s -> !archived.contains(s)).findFirst().ifPresent(s -> {
-            throw PitrException.verification("WAL segment " + s + ", planned for replay, is no longer in " + repo.url()
+            throw PitrException.verification("WAL segment " + s + ", planned for replay, is no longer in " + archive.location()
                     + ": run 'pitr wal verify', then plan the restore again");
         });
         progress.accept("PREFETCH_WAL: " + later.size() + " more planned segments are archived; they are fetched"

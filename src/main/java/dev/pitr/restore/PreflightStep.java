@@ -4,9 +4,7 @@ import dev.pitr.core.ExitCode;
 import dev.pitr.core.PitrException;
 import dev.pitr.pg.PgCtl;
 import dev.pitr.pg.ProcessRunner;
-import dev.pitr.repo.RepositoryLayout;
-import dev.pitr.repo.Repository;
-import dev.pitr.repo.RepositoryException;
+import dev.pitr.source.BackupSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,11 +14,11 @@ import java.util.Map;
 
 /** PREFLIGHT: the target directory, port, binaries, disk, tablespaces and repository, before anything is written. */
 final class PreflightStep implements Step {
-    private final Repository repo;
+    private final BackupSource source;
     private final PgCtl pg;
 
-    PreflightStep(Repository repo, PgCtl pg) {
-        this.repo = repo;
+    PreflightStep(BackupSource source, PgCtl pg) {
+        this.source = source;
         this.pg = pg;
     }
 
@@ -50,7 +48,7 @@ final class PreflightStep implements Step {
                     + plan.diskNeeded() / 1048576 + " MiB, " + plan.diskFree() / 1048576 + " MiB free");
         }
         checkTablespaceTargets(plan);
-        requireRepository(repo);
+        source.probe();
         return StepResult.NONE;
     }
 
@@ -60,13 +58,6 @@ final class PreflightStep implements Step {
             throw PitrException.usage("backup " + plan.backupId() + " is PostgreSQL " + plan.pgMajor()
                     + " but the binaries in " + pg.binaries().binDir() + " are " + pg.binaries().major()
                     + ": set pg-bin to PostgreSQL " + plan.pgMajor());
-        }
-    }
-
-    /** The repository is one pitr made (it has an identity), not a mistyped URL. */
-    static void requireRepository(Repository repo) {
-        if (repo.head(RepositoryLayout.IDENTITY).isEmpty()) {
-            throw new RepositoryException("repository " + repo.url() + " has no identity object: wrong repository?");
         }
     }
 
@@ -113,7 +104,7 @@ final class PreflightStep implements Step {
             throw PitrException.refused("--delta: " + pgdata + " belongs to the cluster with system identifier " + sysid
                     + ", the backup to " + plan.systemIdentifier() + ": choose the right directory; nothing was changed");
         }
-        List<String> unarchived = UnarchivedWal.in(pgdata, plan.systemIdentifier(), repo);
+        List<String> unarchived = UnarchivedWal.in(pgdata, plan.systemIdentifier(), source.wal());
         if (!unarchived.isEmpty()) {
             throw PitrException.refused("--delta: " + pgdata + "/pg_wal holds WAL that is not in the repository ("
                     + String.join(", ", unarchived.subList(0, Math.min(3, unarchived.size())))

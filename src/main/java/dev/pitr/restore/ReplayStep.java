@@ -5,14 +5,13 @@ import dev.pitr.core.ExitCode;
 import dev.pitr.core.PitrException;
 import dev.pitr.pg.PgConnection;
 import dev.pitr.pg.PgCtl;
-import dev.pitr.repo.Repository;
 import dev.pitr.wal.ArchiveHorizon;
-import dev.pitr.wal.SpoolLayout;
-import dev.pitr.wal.WalArchive;
-import dev.pitr.wal.WalPrefetcher;
 import dev.pitr.wal.Lsn;
+import dev.pitr.wal.SpoolLayout;
 import dev.pitr.wal.WalFileName;
+import dev.pitr.wal.WalPrefetcher;
 import dev.pitr.wal.WalSegmentName;
+import dev.pitr.wal.WalSource;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -35,13 +34,13 @@ final class ReplayStep implements Step {
     /** Segments fetched ahead of replay past the plan, and how many at a time. */
     private static final int AHEAD_DEPTH = 16;
     private static final int AHEAD_PARALLEL = 2;
-    private final Repository repo;
+    private final WalSource archive;
     private final PgCtl pg;
     private final RestoreSteps.ServerAccess access;
     private final Consumer<String> progress;
 
-    ReplayStep(Repository repo, PgCtl pg, RestoreSteps.ServerAccess access, Consumer<String> progress) {
-        this.repo = repo;
+    ReplayStep(WalSource archive, PgCtl pg, RestoreSteps.ServerAccess access, Consumer<String> progress) {
+        this.archive = archive;
         this.pg = pg;
         this.access = access;
         this.progress = progress;
@@ -53,7 +52,7 @@ final class ReplayStep implements Step {
         int segmentSize = plan.walSegmentSize();
         Optional<WalSegmentName> last = lastSegment(plan, plan.walBeforeReplay()); // fetched ahead from there on
         try (WalPrefetcher.Ahead ahead = last.isPresent()
-                ? new WalPrefetcher(repo).fetchAhead(last.get(), segmentSize, plan.spool(), AHEAD_DEPTH, AHEAD_PARALLEL,
+                ? archive.fetchAhead(last.get(), segmentSize, plan.spool(), AHEAD_DEPTH, AHEAD_PARALLEL,
                 replayed::get) : () -> { }) {
             return follow(plan, lsn -> replayed.set(Lsn.parse(lsn).segmentNumber(segmentSize)));
         }
@@ -158,11 +157,11 @@ final class ReplayStep implements Step {
         if (!"latest".equals(plan.timeline())) {
             return; // a fixed timeline is not probed beyond
         }
-        int newest = new WalArchive(repo).timelines().stream().max(Integer::compare).orElse(plan.backupTimeline());
+        int newest = archive.timelines().stream().max(Integer::compare).orElse(plan.backupTimeline());
         for (int tl = plan.backupTimeline() + 1; tl <= newest + 1; tl++) {
             WalFileName history = new WalFileName.TimelineHistory(tl);
             if (Files.exists(SpoolLayout.prefetched(plan.spool(), history.fileName()))
-                    || repo.head(WalArchive.keyOf(history)).isPresent()) {
+                    || archive.hasHistory(tl)) {
                 continue;
             }
             try {
@@ -285,7 +284,7 @@ final class ReplayStep implements Step {
      */
     private Optional<Lsn> lastArchivedRecord(RestorePlan plan) {
         try {
-            return lastSegment(plan, plan.walFiles()).flatMap(seg -> new ArchiveHorizon(repo, pg.binaries()).lastRecord(seg));
+            return lastSegment(plan, plan.walFiles()).flatMap(seg -> new ArchiveHorizon(archive, pg.binaries()).lastRecord(seg));
         } catch (PitrException unreadable) {
             progress.accept("REPLAY: the last archived record could not be read (" + unreadable.getMessage()
                     + "); replay standing still past the planned WAL ends it");

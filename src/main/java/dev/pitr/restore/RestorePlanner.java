@@ -1,18 +1,15 @@
 package dev.pitr.restore;
 
+import dev.pitr.core.PitrException;
+import dev.pitr.source.BackupSource;
+import dev.pitr.source.SourceCatalog;
+import dev.pitr.source.ToolSource;
 import dev.pitr.wal.ArchiveHorizon;
 import dev.pitr.wal.HistoryFile;
-import dev.pitr.wal.WalArchive;
-import dev.pitr.backup.BackupCatalog;
-import dev.pitr.backup.BackupMetadata;
-import dev.pitr.core.PitrException;
-import dev.pitr.repo.IdentityStore;
-import dev.pitr.repo.ObjectInfo;
-import dev.pitr.repo.Repository;
-import dev.pitr.repo.RepositoryIdentity;
 import dev.pitr.wal.Lsn;
 import dev.pitr.wal.WalFileName;
 import dev.pitr.wal.WalSegmentName;
+import dev.pitr.wal.WalSource;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -30,15 +27,18 @@ import java.util.TreeMap;
 
 /**
  * Chooses the backup and the WAL for a target, and refuses targets the repository cannot reach (before the
- * first backup, inside a WAL gap, after the newest archived commit) before anything is changed.
+ * first backup, inside a WAL gap, after the newest archived commit) before anything is changed. It reads the
+ * repository through the source seam, so the same plan is made over pitr's repository and another tool's.
  */
 public final class RestorePlanner {
-    private final Repository repo;
+    private final BackupSource source;
+    private final WalSource wal;
     private final String environment;
     private final ArchiveHorizon horizon;
 
-    public RestorePlanner(Repository repo, String environment, ArchiveHorizon horizon) {
-        this.repo = repo;
+    public RestorePlanner(BackupSource source, String environment, ArchiveHorizon horizon) {
+        this.source = source;
+        this.wal = source.wal();
         this.environment = environment;
         this.horizon = horizon;
     }
@@ -58,42 +58,48 @@ public final class RestorePlanner {
             throw PitrException.usage("--pgdata " + pgdata + " is a file, not a directory: give a new or empty directory"
                     + " for the restored copy; nothing was changed");
         }
-        RepositoryIdentity identity = new IdentityStore(repo).read().orElseThrow(() -> PitrException.usage(
-                "repository " + repo.url() + " is empty (no pitr.json): nothing has been archived there yet"));
-        List<BackupMetadata> backups = new BackupCatalog(repo).complete().stream()
-                .filter(b -> b.systemIdentifier().equals(identity.systemIdentifier()))
-                .sorted(Comparator.comparing(BackupMetadata::stopTime)).toList();
-        if (backups.isEmpty()) {
-            throw PitrException.usage("no complete backup in " + repo.url() + ": take one with 'pitr backup create'");
+        if (source instanceof ToolSource && (req.inPlace() || req.delta() || !req.tablespaceMap().isEmpty())) {
+            throw PitrException.usage("restores from " + source.location() + " (" + source.kind().tool() + "'s"
+                    + " repository) go into a new directory, tablespaces beside it: drop --in-place, --delta and"
+                    + " --tablespace-map; nothing was changed");
         }
-        BackupMetadata backup = chooseBackup(req, backups);
-        int segSize = identity.walSegmentSize();
+        SourceCatalog catalog = source.catalog();
+        SourceCatalog.Cluster cluster = catalog.cluster().orElseThrow(() -> PitrException.usage("repository "
+                + source.location() + " is empty: nothing has been archived or backed up there yet"));
+        List<SourceCatalog.Backup> backups = catalog.backups().stream()
+                .sorted(Comparator.comparing((SourceCatalog.Backup b) -> b.span().stopTime())).toList();
+        if (backups.isEmpty()) {
+            throw PitrException.usage("no complete backup in " + source.location() + ": take one with "
+                    + (source instanceof ToolSource ? source.kind().tool() : "'pitr backup create'"));
+        }
+        SourceCatalog.Backup backup = chooseBackup(req, backups);
+        int segSize = cluster.walSegmentSize();
 
-        TreeMap<WalSegmentName, ObjectInfo> onTimeline = segments(backup.timeline());
-        WalSegmentName start = backup.startSegment();
-        WalSegmentName stop = backup.stopSegment();
+        TreeMap<WalSegmentName, Instant> onTimeline = wal.segments(backup.timeline());
+        WalSegmentName start = backup.firstSegment();
+        WalSegmentName stop = backup.lastSegment();
         List<String> files = new ArrayList<>();
         WalSegmentName cursor = start;
-        ObjectInfo lastInRun = null;
+        Instant lastInRun = null;
         Optional<Instant> stopAfter = req.target() instanceof RecoveryTarget.Time t ? Optional.of(t.at()) : Optional.empty();
         int beyondTarget = 0;
         while (onTimeline.containsKey(cursor)) {
-            ObjectInfo o = onTimeline.get(cursor);
+            Instant stored = onTimeline.get(cursor);
             // a time target needs WAL up to the first segment archived after it, plus one (the first commit at
             // or after the target may start the next segment); later ones are fetched only if replay asks
             if (beyondTarget < 2) {
                 files.add(cursor.toString());
             }
             if (beyondTarget > 0 || cursor.compareTo(stop) >= 0
-                    && stopAfter.map(t -> !o.lastModified().plusSeconds(1).isBefore(t)).orElse(false)) {
+                    && stopAfter.map(t -> !stored.plusSeconds(1).isBefore(t)).orElse(false)) {
                 beyondTarget++;
             }
-            lastInRun = o;
+            lastInRun = stored;
             cursor = cursor.next(segSize);
         }
         if (lastInRun == null || cursor.compareTo(stop) <= 0) {
             throw PitrException.verification("backup " + backup.id() + " cannot be made consistent: WAL segment "
-                    + cursor + " (needed up to " + stop + ") is missing from " + repo.url()
+                    + cursor + " (needed up to " + stop + ") is missing from " + source.location()
                     + " (run 'pitr wal verify')");
         }
         WalSegmentName firstMissing = cursor;
@@ -119,14 +125,14 @@ public final class RestorePlanner {
         settings.put("primary_slot_name", "");
 
         long walBytes = (long) files.size() * segSize;
-        long needed = (long) ((backup.rawBytes() + 2 * walBytes) * 1.1);
+        long needed = (long) ((backup.databaseBytes() + 2 * walBytes) * 1.1);
         int port = req.port().orElseGet(RestorePlanner::freePort);
         Optional<Path> movedAside = req.inPlace() ? Optional.of(pgdata.resolveSibling(pgdata.getFileName() + ".before-pitr-"
                 + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(java.time.ZoneOffset.UTC)
                 .format(Instant.now()))) : Optional.empty();
         return new RestorePlan(
-                new RestorePlan.Source(repo.url(), backup.id(), backup.stopTime(), backup.stopLsn(), backup.timeline(),
-                        backup.systemIdentifier(), backup.pgMajor(), segSize, backup.rawBytes()),
+                new RestorePlan.Source(source.location(), backup.id(), backup.span().stopTime(), backup.span().stopLsn(),
+                        backup.timeline(), cluster.systemIdentifier(), cluster.pgMajor(), segSize, backup.databaseBytes()),
                 new RestorePlan.Stop(req.target(), req.inclusive(), req.timeline(), settings),
                 new RestorePlan.Destination(pgdata, RestorePlan.stateDirFor(pgdata), port, movedAside, req.delta(),
                         tablespaces(backup, req.tablespaceMap()), needed, freeSpace(pgdata)),
@@ -137,8 +143,8 @@ public final class RestorePlanner {
      * Where each of the backup's tablespaces goes. Every one must be mapped (OLD=NEW, OLD the location or the
      * OID): the default, the original location, would be the live cluster's own tablespace directory.
      */
-    private Map<String, Path> tablespaces(BackupMetadata backup, Map<String, String> mapping) {
-        Map<String, String> had = new BackupCatalog(repo).tablespaces(backup.id());
+    private Map<String, Path> tablespaces(SourceCatalog.Backup backup, Map<String, String> mapping) {
+        Map<String, String> had = source.tablespaces(backup.id());
         Map<String, Path> out = new java.util.TreeMap<>();
         for (Map.Entry<String, String> t : had.entrySet()) {
             String to = mapping.getOrDefault(t.getValue(), mapping.get(t.getKey()));
@@ -158,27 +164,28 @@ public final class RestorePlanner {
         return out;
     }
 
-    private BackupMetadata chooseBackup(RestoreRequest req, List<BackupMetadata> backups) {
+    private SourceCatalog.Backup chooseBackup(RestoreRequest req, List<SourceCatalog.Backup> backups) {
         if (req.backupId().isPresent()) {
             return backups.stream().filter(b -> b.id().equals(req.backupId().get())).findFirst()
                     .orElseThrow(() -> PitrException.usage("backup '" + req.backupId().get()
-                            + "' is not a complete backup of this cluster (see 'pitr backup list')"));
+                            + "' is not a complete backup of this cluster in " + source.location()
+                            + " (see 'pitr backup list')"));
         }
         RecoveryTarget t = req.target();
-        List<BackupMetadata> candidates = backups;
+        List<SourceCatalog.Backup> candidates = backups;
         if (t instanceof RecoveryTarget.Time time) {
-            candidates = backups.stream().filter(b -> !b.restorableFrom().isAfter(time.at())).toList();
+            candidates = backups.stream().filter(b -> !b.span().stopTime().isAfter(time.at())).toList();
             if (candidates.isEmpty()) {
                 throw PitrException.usage("target " + t.describe() + " is before the first backup finished ("
-                        + backups.get(0).id() + " at " + backups.get(0).restorableFrom() + "): nothing can restore to it; "
-                        + windows(backups));
+                        + backups.get(0).id() + " at " + backups.get(0).span().stopTime() + "): nothing can restore to"
+                        + " it; " + windows(backups));
             }
         } else if (t instanceof RecoveryTarget.AtLsn lsn) {
             Lsn target = lsn.lsn();
-            candidates = backups.stream().filter(b -> b.stopLsn().compareTo(target) <= 0).toList();
+            candidates = backups.stream().filter(b -> b.span().stopLsn().compareTo(target) <= 0).toList();
             if (candidates.isEmpty()) {
                 throw PitrException.usage("target " + t.describe() + " is before the end of the first backup ("
-                        + backups.get(0).stopLsn() + "); " + windows(backups));
+                        + backups.get(0).span().stopLsn() + "); " + windows(backups));
             }
         }
         return candidates.get(candidates.size() - 1);
@@ -190,35 +197,34 @@ public final class RestorePlanner {
      * after the backup ended, and the backup's timeline must be archived up to the segment where it was left
      * (the first segment of the new timeline holds the rest of the old one's pages).
      */
-    private ReplayPath replayPath(String timeline, BackupMetadata backup, TreeMap<WalSegmentName, ObjectInfo> onBackupTl,
+    private ReplayPath replayPath(String timeline, SourceCatalog.Backup backup, TreeMap<WalSegmentName, Instant> onBackupTl,
                                   WalSegmentName firstMissing, int segSize) {
-        WalArchive archive = new WalArchive(repo);
         int target = switch (timeline) {
             case "current" -> backup.timeline();
-            case "latest" -> archive.latestFrom(backup.timeline());
+            case "latest" -> wal.latestFrom(backup.timeline());
             default -> Integer.parseInt(timeline);
         };
         if (target == backup.timeline()) {
-            return new ReplayPath(target, runFrom(onBackupTl, backup.startSegment(), segSize), firstMissing,
+            return new ReplayPath(target, runFrom(onBackupTl, backup.firstSegment(), segSize), firstMissing,
                     Optional.ofNullable(onBackupTl.ceilingKey(firstMissing)));
         }
-        HistoryFile history = archive.history(target).orElseThrow(() -> PitrException.verification("timeline " + target
-                + " has no readable history file in " + repo.url() + ": recovery cannot follow it (run 'pitr wal verify"
-                + " --deep')"));
+        HistoryFile history = wal.history(target).orElseThrow(() -> PitrException.verification("timeline " + target
+                + " has no readable history file in " + source.location() + ": recovery cannot follow it (run 'pitr wal"
+                + " verify --deep')"));
         HistoryFile.Entry leaving = history.entries().stream().filter(e -> e.parent() == backup.timeline()).findFirst()
                 .orElseThrow(() -> PitrException.usage("timeline " + target + " does not descend from timeline "
                         + backup.timeline() + " of backup " + backup.id() + ": restore with --timeline "
                         + backup.timeline() + ", or from a backup taken on timeline " + target + "'s line"));
-        if (leaving.switchPoint().compareTo(backup.stopLsn()) < 0) {
+        if (leaving.switchPoint().compareTo(backup.span().stopLsn()) < 0) {
             throw PitrException.usage("timeline " + target + " left timeline " + backup.timeline() + " at "
-                    + leaving.switchPoint() + ", before backup " + backup.id() + " ended (" + backup.stopLsn()
+                    + leaving.switchPoint() + ", before backup " + backup.id() + " ended (" + backup.span().stopLsn()
                     + "): restore from a backup taken after the switch, or with --timeline " + backup.timeline());
         }
         WalSegmentName forkSegment = WalSegmentName.containing(backup.timeline(), leaving.switchPoint(), segSize);
         Lsn began = history.entries().get(history.entries().size() - 1).switchPoint();
-        TreeMap<WalSegmentName, ObjectInfo> segments = archive.segments(target);
+        TreeMap<WalSegmentName, Instant> segments = wal.segments(target);
         if (firstMissing.compareTo(forkSegment) < 0) { // replay stops at the gap, before it reaches the later timeline
-            return new ReplayPath(backup.timeline(), runFrom(onBackupTl, backup.startSegment(), segSize), firstMissing,
+            return new ReplayPath(backup.timeline(), runFrom(onBackupTl, backup.firstSegment(), segSize), firstMissing,
                     Optional.ofNullable(onBackupTl.ceilingKey(firstMissing))
                             .or(() -> Optional.ofNullable(segments.ceilingKey(WalSegmentName.containing(target, began, segSize)))));
         }
@@ -229,7 +235,7 @@ public final class RestorePlanner {
     }
 
     /** The segments archived one after the other from {@code first}. */
-    private static List<WalSegmentName> runFrom(TreeMap<WalSegmentName, ObjectInfo> segments, WalSegmentName first,
+    private static List<WalSegmentName> runFrom(TreeMap<WalSegmentName, Instant> segments, WalSegmentName first,
                                                 int segSize) {
         List<WalSegmentName> run = new ArrayList<>();
         for (WalSegmentName s = first; segments.containsKey(s); s = s.next(segSize)) {
@@ -245,7 +251,7 @@ public final class RestorePlanner {
      * before the target in WAL not archived yet (archiving lags a busy primary, so the last segment's archive
      * time proves nothing about the WAL after it).
      */
-    private void checkReachable(RestoreRequest req, ReplayPath path, BackupMetadata backup) {
+    private void checkReachable(RestoreRequest req, ReplayPath path, SourceCatalog.Backup backup) {
         RecoveryTarget t = req.target();
         if (t instanceof RecoveryTarget.Latest && path.afterGap().isPresent()) {
             throw PitrException.verification("the latest archived WAL cannot be reached from backup " + backup.id()
@@ -270,40 +276,30 @@ public final class RestorePlanner {
                 : "after " + lastCommit;
         throw PitrException.usage("target " + t.describe() + " lies " + where + ": nothing archived shows what was"
                 + " committed between that commit and the target, so a restore would end short of it; restorable from"
-                + " backup " + backup.id() + ": " + backup.restorableFrom() + " .. " + newest.map(h -> h.lastCommit()
+                + " backup " + backup.id() + ": " + backup.span().stopTime() + " .. " + newest.map(h -> h.lastCommit()
                 .toString()).orElse("(no commit)") + (path.afterGap().isPresent() ? "" : "; the WAL after it is not"
                 + " archived yet: run SELECT pg_switch_wal() on the primary, wait for it to be archived and plan"
                 + " again, or restore everything archived with --target-latest"));
     }
 
-    private String windows(List<BackupMetadata> backups) {
+    private String windows(List<SourceCatalog.Backup> backups) {
         StringBuilder sb = new StringBuilder("backups end at:");
-        backups.forEach(b -> sb.append(' ').append(b.id()).append('@').append(b.stopTime()));
+        backups.forEach(b -> sb.append(' ').append(b.id()).append('@').append(b.span().stopTime()));
         return sb.toString();
-    }
-
-    private TreeMap<WalSegmentName, ObjectInfo> segments(int timeline) {
-        return new WalArchive(repo).segments(timeline);
     }
 
     /** History files and segments of later timelines that fork after the backup (for timeline 'latest' or N). */
     private List<String> laterTimelines(int backupTimeline, WalSegmentName start, int segSize) {
         List<String> out = new ArrayList<>();
-        WalArchive archive = new WalArchive(repo);
-        for (int tl : archive.timelines()) {
+        for (int tl : wal.timelines()) {
             if (tl <= backupTimeline) {
                 continue;
             }
-            for (ObjectInfo o : archive.objects(tl)) {
-                WalArchive.fileOf(o.key()).ifPresent(f -> {
-                    if (f instanceof WalFileName.TimelineHistory) {
-                        out.add(f.fileName());
-                    } else if (f instanceof WalFileName.Segment s
-                            && s.segment().segmentNumber(segSize) >= start.segmentNumber(segSize)) {
-                        out.add(f.fileName());
-                    }
-                });
+            if (wal.hasHistory(tl)) {
+                out.add(new WalFileName.TimelineHistory(tl).fileName());
             }
+            wal.segments(tl).keySet().stream().filter(s -> s.segmentNumber(segSize) >= start.segmentNumber(segSize))
+                    .forEach(s -> out.add(s.toString()));
         }
         return out;
     }

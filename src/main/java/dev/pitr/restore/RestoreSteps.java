@@ -3,7 +3,12 @@ package dev.pitr.restore;
 import dev.pitr.core.ProgressBar;
 import dev.pitr.pg.PgCtl;
 import dev.pitr.repo.Repository;
+import dev.pitr.source.BackupSource;
+import dev.pitr.source.PitrSource;
+import dev.pitr.source.ToolSource;
 import dev.pitr.wal.Lsn;
+import dev.pitr.wal.SpoolLayout;
+import dev.pitr.wal.WalSource;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,14 +39,32 @@ public final class RestoreSteps {
     private final PgCtl pg;
 
     public RestoreSteps(Repository repo, PgCtl pg, ServerAccess access, Consumer<String> progress) {
-        WalDownload wal = new WalDownload(repo); // begun with FETCH_BACKUP, owned by PREFETCH_WAL
-        steps.put(RestoreState.PREFLIGHT, new PreflightStep(repo, pg));
-        steps.put(RestoreState.FETCH_BACKUP, new FetchBackupStep(repo, pg, access, progress, wal));
-        steps.put(RestoreState.PREFETCH_WAL, new PrefetchWalStep(repo, progress, wal));
-        steps.put(RestoreState.CONFIGURE, new ConfigureStep(pg, access));
-        steps.put(RestoreState.REPLAY, new ReplayStep(repo, pg, access, progress));
+        this(new PitrSource(repo), pg, access, progress);
+    }
+
+    /**
+     * The same runbook over any source: only FETCH_BACKUP and the copy's restore_command depend on whose
+     * repository it is (pitr extracts and verifies its own backups and serves WAL through its launcher; another
+     * tool restores its backups and fetches its WAL itself).
+     */
+    public RestoreSteps(BackupSource source, PgCtl pg, ServerAccess access, Consumer<String> progress) {
+        WalSource archive = source.wal();
+        WalDownload wal = new WalDownload(archive); // begun with FETCH_BACKUP, owned by PREFETCH_WAL
+        steps.put(RestoreState.PREFLIGHT, new PreflightStep(source, pg));
+        if (source instanceof ToolSource tool) {
+            steps.put(RestoreState.FETCH_BACKUP, new ToolRestoreStep(tool, access, progress, wal));
+            steps.put(RestoreState.CONFIGURE, new ConfigureStep(pg, spool -> SpoolLayout.restoreCommand(spool,
+                    tool.restoreCommand())));
+        } else {
+            Repository repo = ((PitrSource) source).repository();
+            steps.put(RestoreState.FETCH_BACKUP, new FetchBackupStep(repo, pg, access, progress, wal));
+            steps.put(RestoreState.CONFIGURE, new ConfigureStep(pg, spool -> SpoolLayout.restoreCommand(
+                    access.launcher(), spool)));
+        }
+        steps.put(RestoreState.PREFETCH_WAL, new PrefetchWalStep(archive, progress, wal));
+        steps.put(RestoreState.REPLAY, new ReplayStep(archive, pg, access, progress));
         steps.put(RestoreState.VERIFY, new VerifyStep(progress));
-        lifecycle = new RestoredCopy(repo, pg, access);
+        lifecycle = new RestoredCopy(source, pg, access);
         this.pg = pg;
     }
 

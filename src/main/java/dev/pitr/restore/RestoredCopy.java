@@ -5,7 +5,7 @@ import dev.pitr.core.Wait;
 import dev.pitr.pg.PgConnection;
 import dev.pitr.pg.PgCtl;
 import dev.pitr.pg.ProcessRunner;
-import dev.pitr.repo.Repository;
+import dev.pitr.source.BackupSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,12 +16,12 @@ import java.util.Optional;
 
 /** The copy of a real server: its state directory, the checks before a resume, promotion, stopping it. */
 final class RestoredCopy implements CopyLifecycle {
-    private final Repository repo;
+    private final BackupSource source;
     private final PgCtl pg;
     private final RestoreSteps.ServerAccess access;
 
-    RestoredCopy(Repository repo, PgCtl pg, RestoreSteps.ServerAccess access) {
-        this.repo = repo;
+    RestoredCopy(BackupSource source, PgCtl pg, RestoreSteps.ServerAccess access) {
+        this.source = source;
         this.pg = pg;
         this.access = access;
     }
@@ -40,7 +40,7 @@ final class RestoredCopy implements CopyLifecycle {
                         + " under it; if it is production, leave it alone and restore into a new directory");
             }
             PreflightStep.requireBinaries(pg, plan);
-            PreflightStep.requireRepository(repo);
+            source.probe();
             return;
         }
         // REPLAY and VERIFY talk to a server: it must be this copy's, in recovery with pitr's settings

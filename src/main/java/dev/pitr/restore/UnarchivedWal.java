@@ -1,18 +1,19 @@
 package dev.pitr.restore;
 
-import dev.pitr.wal.WalArchive;
 import dev.pitr.core.PitrException;
-import dev.pitr.repo.Repository;
-import dev.pitr.wal.WalFileName;
 import dev.pitr.wal.WalPageHeader;
 import dev.pitr.wal.WalSegmentName;
+import dev.pitr.wal.WalSource;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -24,7 +25,8 @@ final class UnarchivedWal {
     private UnarchivedWal() {
     }
 
-    static List<String> in(Path pgdata, String systemIdentifier, Repository repo) {
+    static List<String> in(Path pgdata, String systemIdentifier, WalSource archive) {
+        Map<Integer, Set<WalSegmentName>> archived = new HashMap<>();
         List<String> out = new ArrayList<>();
         Path wal = pgdata.resolve("pg_wal");
         try (Stream<Path> ready = Files.isDirectory(wal.resolve("archive_status"))
@@ -41,8 +43,8 @@ final class UnarchivedWal {
                 if (segment.isEmpty() || out.contains(name) || !writtenAsItself(f, segment.get(), systemIdentifier)) {
                     continue;
                 }
-                var file = WalFileName.parse(name).orElseThrow();
-                if (repo.head(WalArchive.keyOf(file)).isEmpty()) {
+                if (!archived.computeIfAbsent(segment.get().timeline(), tl -> archive.segments(tl).keySet())
+                        .contains(segment.get())) {
                     out.add(name);
                 }
             }

@@ -1,7 +1,6 @@
 package dev.pitr.restore;
 
-import dev.pitr.repo.Repository;
-import dev.pitr.wal.WalPrefetcher;
+import dev.pitr.wal.WalSource;
 
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -13,17 +12,16 @@ import java.util.concurrent.CompletionException;
  * failure here costs nothing but the overlap: spool files appear only complete and verified.
  */
 final class WalDownload {
-    private final Repository repo;
+    private final WalSource archive;
     private CompletableFuture<Void> early;
 
-    WalDownload(Repository repo) {
-        this.repo = repo;
+    WalDownload(WalSource archive) {
+        this.archive = archive;
     }
 
     void startEarly(RestorePlan plan) {
         if (early == null && !plan.walFiles().isEmpty()) {
-            early = CompletableFuture.runAsync(() -> new WalPrefetcher(repo).fetchAll(plan.walBeforeReplay(), plan.spool(), 2,
-                    n -> { }));
+            early = CompletableFuture.runAsync(() -> archive.fetchAll(plan.walBeforeReplay(), plan.spool(), 2));
         }
     }
 

@@ -3,6 +3,7 @@ package dev.pitr.source;
 import dev.pitr.core.PitrException;
 import dev.pitr.wal.WalSource;
 
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -11,7 +12,7 @@ import java.util.Optional;
  * The restore, the target search and the drill are written against this, so a new tool (WAL-G, a Barman
  * server over SSH) is one more implementation, not a fork.
  */
-public interface BackupSource extends AutoCloseable {
+public sealed interface BackupSource extends AutoCloseable permits PitrSource, ToolSource {
     SourceKind kind();
 
     /** The location as the user gave it, with no credentials in it. */
@@ -20,8 +21,19 @@ public interface BackupSource extends AutoCloseable {
     /** What backups and WAL the repository holds, as its tool reports them. */
     SourceCatalog catalog();
 
-    /** Its archived WAL, for the readers of WAL (the target search, the table forensics). */
+    /** Its archived WAL, for the readers of WAL (the restore, the target search, the table forensics). */
     WalSource wal();
+
+    /**
+     * Checks that the repository answers and is what it claims to be (before a restore writes anything, and
+     * before a resume): a mistyped location is refused here, not half way through a restore.
+     */
+    void probe();
+
+    /** Where a backup's tablespaces were, by OID, when the repository records it; empty when it does not. */
+    default Map<String, String> tablespaces(String backupId) {
+        return Map.of();
+    }
 
     /**
      * The archive_command that archives into this repository, when the source can say it by itself (another

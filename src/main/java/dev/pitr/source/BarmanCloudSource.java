@@ -2,25 +2,31 @@ package dev.pitr.source;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pitr.core.PitrException;
+import dev.pitr.core.Trees;
 import dev.pitr.repo.ObjectInfo;
 import dev.pitr.repo.Repositories;
 import dev.pitr.repo.Repository;
 import dev.pitr.repo.S3Settings;
 import dev.pitr.wal.Lsn;
 import dev.pitr.wal.SegmentRuns;
+import dev.pitr.wal.WalFileName;
+import dev.pitr.wal.WalListing;
 import dev.pitr.wal.WalSegmentName;
 import dev.pitr.wal.WalSource;
 
+import java.io.IOException;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 
@@ -30,7 +36,7 @@ import java.util.regex.Pattern;
  * credentials pitr's S3 settings give; the WAL is listed with one read-only LIST of {@code SERVER/wals/}, which no
  * Barman tool offers. pitr never writes it.
  */
-public final class BarmanCloudSource implements BackupSource {
+public final class BarmanCloudSource implements ToolSource {
     /** Barman prints a backup's end time as ctime, in the zone of the machine that took it. */
     private static final Pattern COMPRESSED = Pattern.compile("\\.(gz|bz2|xz|snappy|zst|lz4)");
     private static final DateTimeFormatter CTIME = DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", Locale.ROOT);
@@ -69,8 +75,48 @@ public final class BarmanCloudSource implements BackupSource {
     }
 
     @Override
+    public void probe() {
+        backupList();
+    }
+
+    private JsonNode backupList() {
+        return barman.json(barman.run("--format", "json", destination(), url.server()), "backup list");
+    }
+
+    /**
+     * barman-cloud-restore of one backup, each tablespace into a directory of its own under {@code to.tablespaces()}
+     * (by default Barman would restore them where the cluster keeps its own). Barman restores only into empty
+     * directories: a restore begun before starts over.
+     */
+    @Override
+    public void restoreBackup(String backupId, BackupDestination to) {
+        List<String> args = new ArrayList<>(List.of(destination(), url.server(), backupId, to.pgdata().toString()));
+        for (JsonNode b : backupList().path("backups_list")) {
+            if (backupId.equals(b.path("backup_id").asText())) {
+                for (JsonNode t : b.path("tablespaces")) { // [name, oid, location]
+                    args.addAll(List.of("--tablespace", t.path(0).asText() + ":" + to.tablespaces().resolve(t.path(0)
+                            .asText())));
+                }
+            }
+        }
+        try {
+            Trees.empty(to.pgdata());
+            Trees.empty(to.tablespaces());
+        } catch (IOException e) {
+            throw PitrException.io("cannot empty " + to.pgdata() + " for barman-cloud-restore: " + e.getMessage(), e);
+        }
+        barman.runProgram("barman-cloud-restore", args.toArray(String[]::new));
+    }
+
+    @Override
+    public String restoreCommand() {
+        return "barman-cloud-wal-restore" + s3.endpoint().map(e -> " --endpoint-url " + e).orElse("") + " "
+                + destination() + " " + url.server() + " %f %p";
+    }
+
+    @Override
     public SourceCatalog catalog() {
-        JsonNode list = barman.json(barman.run("--format", "json", destination(), url.server()), "backup list");
+        JsonNode list = backupList();
         Optional<SourceCatalog.Cluster> cluster = Optional.empty();
         int segmentSize = 16 * 1024 * 1024;
         List<SourceCatalog.Backup> backups = new ArrayList<>();
@@ -79,9 +125,9 @@ public final class BarmanCloudSource implements BackupSource {
                 continue; // running or failed: nothing to restore from
             }
             int version = b.path("version").asInt();
-            cluster = Optional.of(new SourceCatalog.Cluster(b.path("systemid").asText(), version / 10000 + "."
-                    + version % 10000));
             segmentSize = b.path("xlog_segment_size").asInt(segmentSize);
+            cluster = Optional.of(new SourceCatalog.Cluster(b.path("systemid").asText(), version / 10000 + "."
+                    + version % 10000, segmentSize));
             SourceCatalog.Span span = new SourceCatalog.Span(Lsn.parse(b.path("begin_xlog").asText()),
                     Lsn.parse(b.path("end_xlog").asText()), time(b.path("begin_time").asText()),
                     time(b.path("end_time").asText()));
@@ -90,33 +136,33 @@ public final class BarmanCloudSource implements BackupSource {
         }
         int size = segmentSize;
         List<SourceCatalog.Timeline> timelines = new ArrayList<>();
-        segmentsByTimeline().forEach((tl, segs) -> timelines.add(new SourceCatalog.Timeline(tl,
+        walListing().segments().forEach((tl, segs) -> timelines.add(new SourceCatalog.Timeline(tl,
                 SegmentRuns.of(segs.keySet(), size))));
         return new SourceCatalog(cluster, backups, timelines);
     }
 
     /** {@code SERVER/wals/TTTTTTTTLLLLLLLL/NAME[.gz|.bz2|...]}, listed read-only with pitr's S3 client. */
-    private TreeMap<Integer, TreeMap<WalSegmentName, Instant>> segmentsByTimeline() {
+    private WalListing walListing() {
         String prefix = (url.prefix().isEmpty() ? "" : url.prefix() + "/") + url.server();
         TreeMap<Integer, TreeMap<WalSegmentName, Instant>> out = new TreeMap<>();
+        Set<Integer> histories = new HashSet<>();
         try (Repository bucket = Repositories.open("s3://" + url.bucket() + "/" + prefix, s3)) {
             for (ObjectInfo o : bucket.list("wals/")) {
                 String name = o.key().substring(o.key().lastIndexOf('/') + 1);
-                // a segment as it was, or compressed by barman-cloud-wal-archive; not .backup, .partial, .history
-                boolean segment = name.length() == WalSegmentName.LENGTH || name.length() > WalSegmentName.LENGTH
+                // a segment as it was, or compressed by barman-cloud-wal-archive; a history file; not .backup, .partial
+                boolean segment = name.length() > WalSegmentName.LENGTH
                         && COMPRESSED.matcher(name.substring(WalSegmentName.LENGTH)).matches();
-                if (segment) {
-                    WalSegmentName.parse(name.substring(0, WalSegmentName.LENGTH)).ifPresent(s ->
-                            out.computeIfAbsent(s.timeline(), t -> new TreeMap<>()).put(s, o.lastModified()));
-                }
+                WalFileName.parse(segment ? name.substring(0, WalSegmentName.LENGTH) : name)
+                        .filter(f -> f instanceof WalFileName.Segment || f instanceof WalFileName.TimelineHistory)
+                        .ifPresent(f -> WalListing.add(out, histories, f, o.lastModified()));
             }
         }
-        return out;
+        return new WalListing(out, histories);
     }
 
     @Override
     public WalSource wal() {
-        return new ListedWal(url.toString(), this::segmentsByTimeline, dir -> { },
+        return new ListedWal(url.toString(), this::walListing, dir -> { },
                 (name, dest) -> barman.runProgram("barman-cloud-wal-restore", destination(), url.server(), name,
                         dest.toString()));
     }

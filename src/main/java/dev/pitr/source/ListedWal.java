@@ -1,6 +1,7 @@
 package dev.pitr.source;
 
 import dev.pitr.core.Parallel;
+import dev.pitr.wal.WalListing;
 import dev.pitr.wal.WalSegmentName;
 import dev.pitr.wal.WalSource;
 
@@ -9,6 +10,8 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -19,13 +22,13 @@ import java.util.function.Supplier;
  */
 final class ListedWal implements WalSource {
     private final String location;
-    private final Supplier<TreeMap<Integer, TreeMap<WalSegmentName, Instant>>> list;
+    private final Supplier<WalListing> list;
     private final Consumer<Path> prepare;
     private final BiConsumer<String, Path> fetchOne;
-    private TreeMap<Integer, TreeMap<WalSegmentName, Instant>> listed;
+    private WalListing listed;
 
     /** {@code prepare}: readies the directory for the tool; {@code fetchOne}: fetches NAME to the path given. */
-    ListedWal(String location, Supplier<TreeMap<Integer, TreeMap<WalSegmentName, Instant>>> list,
+    ListedWal(String location, Supplier<WalListing> list,
               Consumer<Path> prepare, BiConsumer<String, Path> fetchOne) {
         this.location = location;
         this.list = list;
@@ -33,7 +36,7 @@ final class ListedWal implements WalSource {
         this.fetchOne = fetchOne;
     }
 
-    private synchronized TreeMap<Integer, TreeMap<WalSegmentName, Instant>> all() {
+    private synchronized WalListing all() {
         if (listed == null) {
             listed = list.get();
         }
@@ -47,19 +50,28 @@ final class ListedWal implements WalSource {
 
     @Override
     public List<Integer> timelines() {
-        return List.copyOf(all().keySet());
+        TreeSet<Integer> timelines = new TreeSet<>(all().segments().keySet());
+        timelines.addAll(all().histories()); // a timeline begun but with no whole segment archived yet
+        return List.copyOf(timelines);
     }
 
     @Override
     public TreeMap<WalSegmentName, Instant> segments(int timeline) {
-        return new TreeMap<>(all().getOrDefault(timeline, new TreeMap<>()));
+        return new TreeMap<>(all().segments().getOrDefault(timeline, new TreeMap<>()));
     }
 
     @Override
-    public void fetchAll(List<String> names, Path dir, int parallel) {
+    public boolean hasHistory(int timeline) {
+        return all().histories().contains(timeline);
+    }
+
+    @Override
+    public void fetchAll(List<String> names, Path dir, int parallel, Consumer<Integer> done) {
         prepare.accept(dir);
+        AtomicInteger fetched = new AtomicInteger(names.size() - (int) names.stream().filter(n -> !Files.exists(dir.resolve(n))).count());
         Parallel.map(names.stream().filter(n -> !Files.exists(dir.resolve(n))).toList(), parallel, name -> {
             fetchOne.accept(name, dir.resolve(name));
+            done.accept(fetched.incrementAndGet());
             return name;
         });
     }

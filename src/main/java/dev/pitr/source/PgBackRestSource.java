@@ -3,19 +3,25 @@ package dev.pitr.source;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pitr.core.ExitCode;
 import dev.pitr.core.PitrException;
+import dev.pitr.core.Trees;
 import dev.pitr.pg.ProcessRunner;
 import dev.pitr.wal.Lsn;
 import dev.pitr.wal.SegmentRuns;
+import dev.pitr.wal.WalFileName;
+import dev.pitr.wal.WalListing;
 import dev.pitr.wal.WalSegmentName;
 import dev.pitr.wal.WalSource;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -24,11 +30,12 @@ import java.util.TreeMap;
  * is, how it is encrypted and how many there are stays pgBackRest's business: pitr passes the stanza and the
  * configuration file on and never writes.
  */
-public final class PgBackRestSource implements BackupSource {
+public final class PgBackRestSource implements ToolSource {
     /** pgBackRest's own default configuration file. */
     public static final Path DEFAULT_CONFIG = Path.of("/etc/pgbackrest/pgbackrest.conf");
     /** pgBackRest's status code for a stanza it has no repository path for. */
     private static final int MISSING_STANZA = 1;
+    private static final int DEFAULT_SEGMENT_SIZE = 16 * 1024 * 1024;
 
     private final SourceUrl.PgBackRest url;
     private final Optional<Path> config;
@@ -60,21 +67,50 @@ public final class PgBackRestSource implements BackupSource {
     }
 
     @Override
+    public void probe() {
+        stanzaInfo();
+    }
+
+    /**
+     * pgBackRest's restore of one backup set, with no recovery settings of its own ({@code --type=none}), archiving
+     * off, every tablespace mapped under {@code to.tablespaces()} and links restored as directories, so nothing is
+     * written where the cluster lives. A directory this restore began to fill is finished with {@code --delta}.
+     */
+    @Override
+    public void restoreBackup(String backupId, BackupDestination to) {
+        List<String> args = new ArrayList<>(List.of("restore", "--set=" + backupId, "--type=none", "--archive-mode=off",
+                "--pg1-path=" + to.pgdata(), "--tablespace-map-all=" + to.tablespaces(),
+                "--process-max=" + to.processMax()));
+        if (Files.exists(to.pgdata()) && !Trees.isEmptyDirectory(to.pgdata())) {
+            args.add("--delta");
+        }
+        pgbackrest.run(args.toArray(String[]::new));
+    }
+
+    @Override
+    public String restoreCommand() {
+        return "pgbackrest --stanza=" + url.stanza() + config.map(c -> " --config=" + c).orElse("")
+                + " archive-get %f \"%p\"";
+    }
+
+    @Override
     public SourceCatalog catalog() {
         JsonNode stanza = stanzaInfo();
         JsonNode db = newestDatabase(stanza);
-        Optional<SourceCatalog.Cluster> cluster = Optional.ofNullable(db)
-                .map(d -> new SourceCatalog.Cluster(d.path("system-id").asText(), d.path("version").asText()));
         List<SourceCatalog.Backup> backups = new ArrayList<>();
         for (JsonNode b : stanza.path("backup")) {
             if (db == null || b.path("database").path("id").asInt() == db.path("id").asInt()) {
                 backups.add(backup(b));
             }
         }
+        // pgBackRest does not report the segment size: a backup's start LSN and start segment together say it
+        int segmentSize = backups.stream().map(b -> WalSegmentName.sizeFor(b.span().startLsn(), b.firstSegment()))
+                .flatMap(Optional::stream).findFirst().orElse(DEFAULT_SEGMENT_SIZE);
+        Optional<SourceCatalog.Cluster> cluster = Optional.ofNullable(db).map(d -> new SourceCatalog.Cluster(
+                d.path("system-id").asText(), d.path("version").asText(), segmentSize));
         List<SourceCatalog.Timeline> timelines = new ArrayList<>();
-        // pgBackRest's names say nothing of the segment size; runs are counted in names, which any size keeps
-        segmentsByTimeline(stanza).forEach((tl, segs) -> timelines.add(new SourceCatalog.Timeline(tl,
-                SegmentRuns.of(segs.keySet(), 16 * 1024 * 1024))));
+        walListing(stanza).segments().forEach((tl, segs) -> timelines.add(new SourceCatalog.Timeline(tl,
+                SegmentRuns.of(segs.keySet(), segmentSize))));
         return new SourceCatalog(cluster, backups, timelines);
     }
 
@@ -109,29 +145,31 @@ public final class PgBackRestSource implements BackupSource {
         SourceCatalog.Span span = new SourceCatalog.Span(Lsn.parse(b.path("lsn").path("start").asText()),
                 Lsn.parse(b.path("lsn").path("stop").asText()),
                 Instant.ofEpochSecond(b.path("timestamp").path("start").asLong()),
-                Instant.ofEpochSecond(b.path("timestamp").path("stop").asLong()));
+                Instant.ofEpochSecond(b.path("timestamp").path("stop").asLong() + 1)); // to the second: rounded up
         return new SourceCatalog.Backup(b.path("label").asText(), b.path("type").asText(), span,
                 segment(b.path("archive").path("start").asText()), segment(b.path("archive").path("stop").asText()),
                 b.path("info").path("size").asLong());
     }
 
-    /** The segments of one archive id ({@code 15-1}), from one recursive listing, per timeline, with their times. */
-    private TreeMap<Integer, TreeMap<WalSegmentName, Instant>> listing(String archiveId) {
+    /**
+     * The segments and history files of one archive id ({@code 15-1}), from one recursive listing: a segment is
+     * stored as NAME-SHA1[.EXT], a history file by its own name; '.partial' and '.backup' files are neither.
+     */
+    private void listing(String archiveId, Map<Integer, TreeMap<WalSegmentName, Instant>> segments,
+                         Set<Integer> histories) {
         JsonNode listing = pgbackrest.json(pgbackrest.run("repo-ls", "--recurse", "--output=json",
                 "archive/" + url.stanza() + "/" + archiveId), "repo-ls");
-        TreeMap<Integer, TreeMap<WalSegmentName, Instant>> byTimeline = new TreeMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = listing.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             String name = e.getKey().substring(e.getKey().lastIndexOf('/') + 1);
-            // a segment is stored as NAME-SHA1[.EXT]; '.partial', '.backup' and '.history' files are not segments
-            if ("file".equals(e.getValue().path("type").asText()) && name.length() > WalSegmentName.LENGTH
-                    && name.charAt(WalSegmentName.LENGTH) == '-') {
-                Instant stored = Instant.ofEpochSecond(e.getValue().path("time").asLong());
-                WalSegmentName.parse(name.substring(0, WalSegmentName.LENGTH)).ifPresent(s ->
-                        byTimeline.computeIfAbsent(s.timeline(), t -> new TreeMap<>()).put(s, stored));
+            if (!"file".equals(e.getValue().path("type").asText())) {
+                continue;
             }
+            Instant stored = Instant.ofEpochSecond(e.getValue().path("time").asLong());
+            boolean segment = name.length() > WalSegmentName.LENGTH && name.charAt(WalSegmentName.LENGTH) == '-';
+            WalFileName.parse(segment ? name.substring(0, WalSegmentName.LENGTH) : name)
+                    .ifPresent(f -> WalListing.add(segments, histories, f, stored));
         }
-        return byTimeline;
     }
 
     /** The archive ids of the current database (after a major upgrade, older ids hold the old cluster's WAL). */
@@ -146,18 +184,19 @@ public final class PgBackRestSource implements BackupSource {
         return ids;
     }
 
-    /** All of the current database's segments, per timeline. */
-    private TreeMap<Integer, TreeMap<WalSegmentName, Instant>> segmentsByTimeline(JsonNode stanza) {
-        TreeMap<Integer, TreeMap<WalSegmentName, Instant>> all = new TreeMap<>();
+    /** All of the current database's segments, per timeline, and its history files. */
+    private WalListing walListing(JsonNode stanza) {
+        TreeMap<Integer, TreeMap<WalSegmentName, Instant>> segments = new TreeMap<>();
+        Set<Integer> histories = new HashSet<>();
         for (String id : archiveIds(stanza)) {
-            listing(id).forEach((tl, segs) -> all.computeIfAbsent(tl, t -> new TreeMap<>()).putAll(segs));
+            listing(id, segments, histories);
         }
-        return all;
+        return new WalListing(segments, histories);
     }
 
     @Override
     public WalSource wal() {
-        return new ListedWal(url.toString(), () -> segmentsByTimeline(stanzaInfo()),
+        return new ListedWal(url.toString(), () -> walListing(stanzaInfo()),
                 ProcessRunner::giveToServerUser, // pgbackrest runs as the server user and writes there
                 (name, dest) -> pgbackrest.run("archive-get", name, dest.toString()));
     }

@@ -3,6 +3,7 @@ package dev.pitr.source;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.pitr.core.PitrException;
 import dev.pitr.wal.Lsn;
 import dev.pitr.wal.SegmentRuns;
 import dev.pitr.wal.WalSegmentName;
@@ -16,10 +17,24 @@ import java.util.Optional;
 public record SourceCatalog(Optional<Cluster> cluster, List<Backup> backups, List<Timeline> timelines) {
     /** The cluster the repository belongs to. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Cluster(String systemIdentifier, String pgVersion) {
+    public record Cluster(String systemIdentifier, String pgVersion, int walSegmentSize) {
+        /** The major version: {@code 15} of "15", "15.4". */
+        @JsonIgnore
+        public int pgMajor() {
+            String major = pgVersion.contains(".") ? pgVersion.substring(0, pgVersion.indexOf('.')) : pgVersion;
+            try {
+                return Integer.parseInt(major);
+            } catch (NumberFormatException e) {
+                throw PitrException.io("the repository reports PostgreSQL version '" + pgVersion + "', which pitr cannot"
+                        + " read", e);
+            }
+        }
     }
 
-    /** Where a backup starts and stops, in the WAL and in time (as precisely as the tool records it). */
+    /**
+     * Where a backup starts and stops, in the WAL and in time; a stop time recorded less precisely than PostgreSQL
+     * keeps it is rounded up (a restore to a time before the backup ended cannot use it).
+     */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Span(Lsn startLsn, Lsn stopLsn, Instant startTime, Instant stopTime) {
     }
@@ -31,6 +46,11 @@ public record SourceCatalog(Optional<Cluster> cluster, List<Backup> backups, Lis
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Backup(String id, String type, Span span, WalSegmentName firstSegment, WalSegmentName lastSegment,
                          long databaseBytes) {
+        /** The timeline the backup was taken on. */
+        @JsonIgnore
+        public int timeline() {
+            return firstSegment.timeline();
+        }
     }
 
     /** A timeline's archived segments as runs; what lies between two runs is missing. */

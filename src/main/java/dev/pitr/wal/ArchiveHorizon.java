@@ -2,7 +2,6 @@ package dev.pitr.wal;
 
 import dev.pitr.core.PitrException;
 import dev.pitr.pg.PgBinaries;
-import dev.pitr.repo.Repository;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,11 +25,11 @@ public final class ArchiveHorizon {
     /** Segments read back from the end of a run for a commit, at most: an idle archive has none for a while. */
     static final int LOOK_BACK = 16;
 
-    private final Repository repo;
+    private final WalSource wal;
     private final PgBinaries bins;
 
-    public ArchiveHorizon(Repository repo, PgBinaries bins) {
-        this.repo = repo;
+    public ArchiveHorizon(WalSource wal, PgBinaries bins) {
+        this.wal = wal;
         this.bins = bins;
     }
 
@@ -51,7 +50,7 @@ public final class ArchiveHorizon {
                 List<WalSegmentName> pair = run.subList(Math.max(0, last - 1), last + 1);
                 for (WalSegmentName s : pair) {
                     if (!Files.exists(dir.resolve(s.toString()))) {
-                        new WalPrefetcher(repo).fetchAll(List.of(s.toString()), dir, 1, n -> { });
+                        wal.fetchAll(List.of(s.toString()), dir, 1);
                     }
                 }
                 Instant[] newest = {null};
@@ -89,7 +88,7 @@ public final class ArchiveHorizon {
      */
     public Optional<Lsn> lastRecord(WalSegmentName segment) {
         try (ScratchDir scratch = ScratchDir.create("pitr-horizon-")) {
-            new WalPrefetcher(repo).fetchAll(List.of(segment.toString()), scratch.path(), 1, n -> { });
+            wal.fetchAll(List.of(segment.toString()), scratch.path(), 1);
             return Waldump.read(bins, scratch.path(), segment, segment, Optional.empty(), r -> true);
         }
     }

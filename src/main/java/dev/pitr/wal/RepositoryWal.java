@@ -5,7 +5,10 @@ import dev.pitr.repo.Repository;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /** The WAL in pitr's own repository. */
 public final class RepositoryWal implements WalSource {
@@ -33,7 +36,23 @@ public final class RepositoryWal implements WalSource {
     }
 
     @Override
-    public void fetchAll(List<String> names, Path dir, int parallel) {
-        new WalPrefetcher(repo).fetchAll(names, dir, parallel, n -> { });
+    public boolean hasHistory(int timeline) {
+        return repo.head(WalArchive.keyOf(new WalFileName.TimelineHistory(timeline))).isPresent();
+    }
+
+    @Override
+    public Optional<HistoryFile> history(int timeline) {
+        return new WalArchive(repo).history(timeline);
+    }
+
+    @Override
+    public void fetchAll(List<String> names, Path dir, int parallel, Consumer<Integer> done) {
+        new WalPrefetcher(repo).fetchAll(names, dir, parallel, done);
+    }
+
+    @Override
+    public WalPrefetcher.Ahead fetchAhead(WalSegmentName last, int segmentSize, Path dir, int depth, int parallel,
+                                          LongSupplier replayedSegment) {
+        return new WalPrefetcher(repo).fetchAhead(last, segmentSize, dir, depth, parallel, replayedSegment);
     }
 }

@@ -70,9 +70,18 @@ public final class SpoolLayout {
      * owns) goes to the launcher, which copies as the server user.
      */
     public static String restoreCommand(Path launcher, Path spool) {
+        return restoreCommand(spool, shellQuoted(launcher.toString()) + " wal fetch --spool "
+                + shellQuoted(spool.toString()) + " %f %p");
+    }
+
+    /**
+     * The same spool first, then {@code otherwise} for everything else: another tool's command that fetches %f
+     * into %p, when the restore is from that tool's repository.
+     */
+    public static String restoreCommand(Path spool, String otherwise) {
         String s = shellQuoted(spool.toString());
         return "case %f in *.*) ;; *) test -O " + s + "/%f && mv -f " + s + "/%f %p && exit 0 ;; esac; exec "
-                + shellQuoted(launcher.toString()) + " wal fetch --spool " + s + " %f %p";
+                + otherwise;
     }
 
     /** {@code text} as one word for sh; without backslashes, which the server's configuration parser would take. */

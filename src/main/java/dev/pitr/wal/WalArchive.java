@@ -64,18 +64,6 @@ public final class WalArchive {
         });
     }
 
-    /**
-     * The timeline PostgreSQL's {@code recovery_target_timeline = 'latest'} follows from {@code from}: history
-     * files are probed from the next timeline up until one is missing, the last found wins.
-     */
-    public int latestFrom(int from) {
-        int newest = from;
-        while (repo.head(keyOf(new WalFileName.TimelineHistory(newest + 1))).isPresent()) {
-            newest++;
-        }
-        return newest;
-    }
-
     /** Every WAL object of every timeline. */
     public List<ObjectInfo> all() {
         return repo.list(PREFIX);

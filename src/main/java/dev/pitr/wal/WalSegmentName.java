@@ -38,6 +38,19 @@ public record WalSegmentName(int timeline, long log, long segmentInLog) implemen
         return new WalSegmentName(timeline, segmentNumber / perLog, segmentNumber % perLog);
     }
 
+    /**
+     * The segment size under which {@code lsn} lies in segment {@code name} (a power of two from 1 MiB to 1 GiB, as
+     * initdb allows), for a tool that records a backup's start both ways but not the size.
+     */
+    public static Optional<Integer> sizeFor(Lsn lsn, WalSegmentName name) {
+        for (int size = 1 << 20; size > 0 && size <= 1 << 30; size <<= 1) {
+            if (containing(name.timeline(), lsn, size).equals(name)) {
+                return Optional.of(size);
+            }
+        }
+        return Optional.empty();
+    }
+
     public static WalSegmentName containing(int timeline, Lsn lsn, int segmentSize) {
         return of(timeline, lsn.segmentNumber(segmentSize), segmentSize);
     }

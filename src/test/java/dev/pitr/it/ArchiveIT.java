@@ -2,6 +2,7 @@ package dev.pitr.it;
 
 import dev.pitr.core.Hashing;
 import dev.pitr.testkit.Cli;
+import dev.pitr.wal.RepositoryWal;
 import dev.pitr.wal.ArchiveHorizon;
 import dev.pitr.wal.Lsn;
 import dev.pitr.wal.SyntheticWal;
@@ -70,7 +71,7 @@ class ArchiveIT {
 
             // where a copy of the latest WAL has replayed everything: the switch record, the segment's last one
             Lsn switchEnd = Lsn.parse(switched[1]);
-            Lsn lastRecord = new ArchiveHorizon(repo, PgCluster.binaries()).lastRecord(WalSegmentName.parse(last)
+            Lsn lastRecord = new ArchiveHorizon(new RepositoryWal(repo), PgCluster.binaries()).lastRecord(WalSegmentName.parse(last)
                     .orElseThrow()).orElseThrow();
             assertThat(lastRecord.value()).as("the switch record's start, before its end " + switchEnd)
                     .isLessThan(switchEnd.value()).isGreaterThanOrEqualTo(switchEnd.value() - 64);

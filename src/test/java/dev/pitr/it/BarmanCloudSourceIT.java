@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -120,6 +121,29 @@ class BarmanCloudSourceIT {
         Cli.Run noServer = cli.run("--repo", "barman-cloud+s3://" + bucket + "/pg/nosuchserver", "info");
         assertThat(noServer.exitCode()).isZero();
         assertThat(noServer.stdout()).contains("(empty)").contains("no backup and no WAL there: is the name right");
+        assertThat(objects()).as("pitr wrote nothing into Barman's bucket").isEqualTo(before);
+    }
+
+    /**
+     * The restore over Barman's bucket: barman-cloud-restore restores the backup pitr chose, the copy's
+     * restore_command is barman-cloud-wal-restore after pitr's spool, and replay stops just before the DELETE.
+     */
+    @Test
+    void aRestoreStopsJustBeforeTheDeleteThroughBarmansOwnRestoreAndWalRestore() throws Exception {
+        Map<String, String> before = objects();
+        String url = "barman-cloud+s3://" + bucket + "/pg/" + SERVER;
+        Path pgdata = work.resolve("copy/data");
+        try {
+            int port = PgBackRestSourceIT.restoreJustBefore(cli, url, deleteXid, pgdata, "Barman");
+            assertThat(SeedScenarioIT.queryOn(port, "SELECT count(*) FROM orders WHERE id <= 100"))
+                    .as("every row the DELETE removed is in the copy").isEqualTo("200");
+            assertThat(SeedScenarioIT.queryOn(port, "SELECT count(*) FROM orders")).isEqualTo("2000");
+            assertThat(Files.readString(pgdata.resolve("postgresql.auto.conf")))
+                    .contains("barman-cloud-wal-restore --endpoint-url " + s3.endpoint() + " " + location() + " "
+                            + SERVER + " %f %p");
+        } finally {
+            cli.run("--repo", url, "restore", "abort", "--pgdata", pgdata.toString());
+        }
         assertThat(objects()).as("pitr wrote nothing into Barman's bucket").isEqualTo(before);
     }
 }

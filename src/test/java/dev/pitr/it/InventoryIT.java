@@ -293,8 +293,7 @@ class InventoryIT {
         try {
             Cli.Run first = cli.run("restore", "run", "--target-latest", "--pgdata", copy.toString(), "--promote", "--yes");
             assertThat(first.exitCode()).as(first.stderr()).isZero();
-            int port = Json.mapper().readTree(copy.resolveSibling("data.pitr").resolve("journal.json").toFile())
-                    .get("plan").get("port").asInt();
+            int port = SeedScenarioIT.copyPort(copy);
             SeedScenarioIT.queryOn(port, "SELECT count(*) FROM (SELECT pg_switch_wal()) s"); // WAL of its own timeline
             pg.ctl().stop(copy, "fast");
             List<String> before;
@@ -361,8 +360,7 @@ class InventoryIT {
         pg.ctl().stop(pgdata, "fast");
         pg.ctl().start(pgdata, pgdata.resolveSibling("data.pitr").resolve("server.log"), Map.of(), Duration.ofSeconds(60));
         assertThat(cli.run("--yes", "restore", "promote", "--pgdata", pgdata.toString()).exitCode()).isZero();
-        int port = Json.mapper().readTree(pgdata.resolveSibling("data.pitr").resolve("journal.json").toFile())
-                .get("plan").get("port").asInt();
+        int port = SeedScenarioIT.copyPort(pgdata);
         try (var c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "")) {
             c.createStatement().execute("CREATE TABLE written_on_timeline_2 AS SELECT 1 AS x");
         }
@@ -392,8 +390,7 @@ class InventoryIT {
             Path pgdata = work.resolve("tl-target-" + timeline + "/data");
             Cli.Run run = cli.run("restore", "run", "--target-latest", "--timeline", timeline, "--pgdata", pgdata.toString());
             assertThat(run.exitCode()).as(run.stderr()).isZero();
-            int port = Json.mapper().readTree(pgdata.resolveSibling("data.pitr").resolve("journal.json").toFile())
-                    .get("plan").get("port").asInt();
+            int port = SeedScenarioIT.copyPort(pgdata);
             assertThat(SeedScenarioIT.queryOn(port, "SELECT to_regclass('written_on_timeline_2') IS NOT NULL"))
                     .as("timeline " + timeline).isEqualTo(timeline.equals("2") ? "t" : "f");
             cli.run("restore", "abort", "--pgdata", pgdata.toString());

@@ -127,8 +127,7 @@ class LogFormatsIT {
         Cli.Run run = cli.run("restore", "run", "--target-xid", String.valueOf(xid), "--pgdata", pgdata.toString(),
                 "--promote", "--yes");
         assertThat(run.exitCode()).as(run.stderr()).isZero();
-        int port = Json.mapper().readTree(pgdata.resolveSibling("data.pitr").resolve("journal.json").toFile())
-                .get("plan").get("port").asInt();
+        int port = SeedScenarioIT.copyPort(pgdata);
         assertThat(SeedScenarioIT.queryOn(port, "SELECT count(*) FROM accounts")).isEqualTo("1000");
         assertThat(SeedScenarioIT.queryOn(port, "SELECT string_agg(note, ',' ORDER BY note) FROM audit"))
                 .isEqualTo("before,committed just before the drop");

@@ -171,4 +171,42 @@ class PgBackRestSourceIT {
         assertThat(found.get("recommendation").get("xid").asLong()).isEqualTo(deleteXid);
         assertThat(found.get("candidates").get(0).get("sql").asText()).contains("deleted 2000 row(s)"); // ids 1..500 of four batches
     }
+
+    /**
+     * The whole restore over pgBackRest's repository: pitr chooses the backup, pgBackRest restores it, the copy's
+     * restore_command fetches WAL with 'pgbackrest archive-get' (after pitr's spool), replay stops just before the
+     * DELETE's transaction, and the copy answers with every row the DELETE removed; the repository is untouched.
+     */
+    /** 'restore run' over another tool's repository to just before {@code xid}'s commit: the copy's port. */
+    static int restoreJustBefore(Cli cli, String url, long xid, Path pgdata, String tool) throws IOException {
+        Cli.Run run = cli.run("--repo", url, "restore", "run", "--target-xid", String.valueOf(xid), "--pgdata",
+                pgdata.toString());
+        assertThat(run.exitCode()).as(run.stdout() + run.stderr()).isZero();
+        assertThat(run.stderr()).contains("FETCH_BACKUP: " + tool + " restores backup");
+        return SeedScenarioIT.copyPort(pgdata);
+    }
+
+    @Test
+    void aRestoreStopsJustBeforeTheDeleteThroughPgBackRestsOwnRestoreAndArchiveGet() throws Exception {
+        Map<String, String> before = repositoryFiles();
+        Path pgdata = work.resolve("copy/data");
+        try {
+            int port = restoreJustBefore(cli, "pgbackrest://" + STANZA, deleteXid, pgdata, "pgBackRest");
+            assertThat(SeedScenarioIT.queryOn(port, "SELECT count(*) FROM orders WHERE id <= 500"))
+                    .as("every row the DELETE removed is in the copy").isEqualTo("2000");
+            assertThat(SeedScenarioIT.queryOn(port, "SELECT count(*) FROM orders"))
+                    .as("the full backup's 1000 rows and three batches, nothing after the DELETE").isEqualTo("4000");
+            assertThat(Files.readString(pgdata.resolve("postgresql.auto.conf")))
+                    .containsPattern("restore_command = '.*pgbackrest --stanza=" + STANZA + " --config=" + config
+                            + " archive-get %f \"%p\"'");
+        } finally {
+            cli.run("--repo", "pgbackrest://" + STANZA, "restore", "abort", "--pgdata", pgdata.toString());
+        }
+        assertThat(repositoryFiles()).as("pitr wrote nothing into pgBackRest's repository").isEqualTo(before);
+
+        Cli.Run inPlace = cli.run("--repo", "pgbackrest://" + STANZA, "restore", "plan", "--target-latest", "--in-place",
+                "--pgdata", pg.dataDir().toString());
+        assertThat(inPlace.exitCode()).isEqualTo(2);
+        assertThat(inPlace.stderr()).contains("go into a new directory");
+    }
 }

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -114,6 +115,12 @@ class SeedScenarioIT {
         List<String> l = new ArrayList<>(List.of(a));
         l.addAll(List.of(b));
         return l.toArray(String[]::new);
+    }
+
+    /** The port of the restored copy in {@code pgdata}, from its journal's plan (what scripts read). */
+    static int copyPort(Path pgdata) throws IOException {
+        return Json.mapper().readTree(pgdata.resolveSibling("data.pitr").resolve("journal.json").toFile())
+                .get("plan").get("port").asInt();
     }
 
     static String queryOn(int port, String sql) throws Exception {
@@ -380,8 +387,7 @@ class SeedScenarioIT {
     @Order(11)
     void salvageCopiesTheTableIntoTheLiveDatabaseKeepingLaterWrites() throws Exception {
         Path fromLog = work.resolve("from-log/data");
-        int port = Json.mapper().readTree(fromLog.resolveSibling("data.pitr").resolve("journal.json").toFile())
-                .get("plan").get("port").asInt();
+        int port = SeedScenarioIT.copyPort(fromLog);
         assertThat(pg.query("SELECT to_regclass('public.temp_migration_backup') IS NULL")).isEqualTo("t");
         Cli.Run renamed = cli.run("--yes", "salvage", "--from-port", String.valueOf(port), "--table", "temp_migration_backup",
                 "--as", "temp_migration_backup_restored");
@@ -473,8 +479,7 @@ class SeedScenarioIT {
             args.addAll(c.target());
             Cli.Run run = cli.run(args.toArray(String[]::new));
             assertThat(run.exitCode()).as(c.name() + ": " + run.stderr()).isZero();
-            int port = Json.mapper().readTree(pgdata.resolveSibling("data.pitr").resolve("journal.json").toFile())
-                    .get("plan").get("port").asInt();
+            int port = SeedScenarioIT.copyPort(pgdata);
             assertThat(queryOn(port, "SELECT count(*) FROM orders WHERE note = 'committed just before the drop'"))
                     .as(c.name()).isEqualTo(c.justBefore());
             assertThat(queryOn(port, "SELECT count(*) FROM orders WHERE note LIKE 'after drop%'")).as(c.name())

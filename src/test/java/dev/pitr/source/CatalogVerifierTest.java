@@ -25,7 +25,7 @@ class CatalogVerifierTest {
     }
 
     private static SourceCatalog catalog(List<SourceCatalog.Backup> backups, List<WalSegmentName> segments) {
-        return new SourceCatalog(Optional.of(new SourceCatalog.Cluster("42", "15")), backups,
+        return new SourceCatalog(Optional.of(new SourceCatalog.Cluster("42", "15", 16 * 1024 * 1024)), backups,
                 List.of(new SourceCatalog.Timeline(1, SegmentRuns.of(segments, MB16))));
     }
 
