@@ -2,7 +2,9 @@
 # Restore to a time target, pitr vs pgBackRest, in one run on the same machine: one PostgreSQL 15 cluster
 # archives every WAL segment through both tools (local repositories: pitr file://, pgBackRest posix,
 # both zstd), both take a full backup, then each restores the same time target into a new directory
-# and is timed until the server is paused at the target. Prints the figures and the pitr/pgBackRest ratio.
+# and is timed until the server is paused at the target; a third contender is pitr restoring from pgBackRest's
+# repository (pitr --repo pgbackrest://bench: pgBackRest restores the backup pitr chose, archive-get serves
+# replay behind pitr's spool). Prints the figures and each ratio against pgBackRest's own restore.
 # Usage: bench/restore-vs-pgbackrest.sh [SCALE] [LOAD_SECONDS]     (defaults 5 and 20)
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
@@ -12,7 +14,7 @@ load=${2:-20}
 work=$(mktemp -d /tmp/pitr-vs-pgbr.XXXXXX)
 port=$(free_port)
 cleanup() {
-  for d in primary r-pitr-1 r-pitr-2 r-pgbr-1 r-pgbr-2; do as_pg "$pgbin/pg_ctl" -D "$work/$d/data" -m immediate stop >/dev/null 2>&1 || true; done
+  for d in primary r-pitr-1 r-pitr-2 r-pgbr-1 r-pgbr-2 r-over-1 r-over-2; do as_pg "$pgbin/pg_ctl" -D "$work/$d/data" -m immediate stop >/dev/null 2>&1 || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -84,6 +86,16 @@ restore_pgbr() { # N
   as_pg "$pgbin/pg_ctl" -D "$work/r-pgbr-$1/data" -l "$work/r-pgbr-$1/log" -W start >/dev/null
   paused "$port"; e=$(now); ms=$(( (e - s) / 1000000 )); pgbr_replay_ms=$(( (e - f) / 1000000 ))
 }
+restore_over() { # N: pitr over pgBackRest's repository, into r-over-N
+  port=$(free_port)
+  mkdir -p "$work/r-over-$1"; chown postgres: "$work/r-over-$1"
+  settle
+  local s e
+  s=$(now)
+  PITR_PGBACKREST_CONFIG="$work/pgbackrest.conf" "$pitr" --repo pgbackrest://bench restore run --target-time "$target" \
+    --pgdata "$work/r-over-$1/data" --port "$port" >/dev/null
+  paused "$port"; e=$(now); ms=$(( (e - s) / 1000000 ))
+}
 steps_of() { # PGDATA: pitr's step times from its journal, as JSON
   "$pitr" --json restore status --pgdata "$1" | python3 -c '
 import json, sys, datetime
@@ -95,11 +107,14 @@ for st in j["steps"]:
         out[st["state"].lower() + "_ms"] = int((t(st["ended_at"]) - t(st["started_at"])).total_seconds() * 1000)
 print(json.dumps(out))'
 }
-pitr_restore=999999; pgbr_restore=999999; pitr_steps='{}'; pgbr_steps='{}'
+pitr_restore=999999; pgbr_restore=999999; over_restore=999999; pitr_steps='{}'; pgbr_steps='{}'; over_steps='{}'
 for n in 1 2; do # alternating, the better run counts
-  if [ "$n" = 1 ]; then order="pitr pgbr"; else order="pgbr pitr"; fi
+  if [ "$n" = 1 ]; then order="pitr pgbr over"; else order="over pgbr pitr"; fi
   for tool in $order; do
-    if [ "$tool" = pitr ]; then
+    if [ "$tool" = over ]; then
+      restore_over "$n"; oport=$port; echo "pitr over pgBackRest run $n: $ms ms"
+      if [ "$ms" -lt "$over_restore" ]; then over_restore=$ms; over_steps=$(steps_of "$work/r-over-$n/data"); fi
+    elif [ "$tool" = pitr ]; then
       restore_pitr "$n"; rport=$port; echo "pitr run $n: $ms ms"
       if [ "$ms" -lt "$pitr_restore" ]; then pitr_restore=$ms; pitr_steps=$(steps_of "$work/r-pitr-$n/data"); fi
     else
@@ -111,14 +126,17 @@ for n in 1 2; do # alternating, the better run counts
     "$pitr" restore status --pgdata "$work/r-pitr-1/data" | sed -n '/PREFLIGHT/,/READY/p' # where pitr's time went
     as_pg "$pgbin/pg_ctl" -D "$work/r-pitr-1/data" -m immediate stop >/dev/null
     as_pg "$pgbin/pg_ctl" -D "$work/r-pgbr-1/data" -m immediate stop >/dev/null
+    as_pg "$pgbin/pg_ctl" -D "$work/r-over-1/data" -m immediate stop >/dev/null
   fi
 done
-same=$( [ "$(psql_at "$rport" -At -c 'SELECT sum(abalance) FROM pgbench_accounts')" = "$(psql_at "$gport" -At -c 'SELECT sum(abalance) FROM pgbench_accounts')" ] && echo yes || echo NO)
+sum_at() { psql_at "$1" -At -c 'SELECT sum(abalance) FROM pgbench_accounts'; }
+same=$( [ "$(sum_at "$rport")" = "$(sum_at "$gport")" ] && [ "$(sum_at "$oport")" = "$(sum_at "$gport")" ] && echo yes || echo NO)
 printf '%-40s %10s %10s %8s\n' "scale $scale, $segs segments" "pitr ms" "pgBR ms" "ratio"
 printf '%-40s %10s %10s %8.2f\n' "full backup" "$pitr_backup" "$pgbr_backup" "$(awk -v a="$pitr_backup" -v b="$pgbr_backup" 'BEGIN{print a/b}')"
 printf '%-40s %10s %10s %8.2f\n' "restore to time, paused at target" "$pitr_restore" "$pgbr_restore" "$(awk -v a="$pitr_restore" -v b="$pgbr_restore" 'BEGIN{print a/b}')"
-echo "both copies hold the same data at the target: $same"
+printf '%-40s %10s %10s %8.2f\n' "restore over pgBackRest's repository" "$over_restore" "$pgbr_restore" "$(awk -v a="$over_restore" -v b="$pgbr_restore" 'BEGIN{print a/b}')"
+echo "all three copies hold the same data at the target: $same"
 pitr_size=$(du -sb "$work/pitr-repo/backups" | cut -f1)
 pgbr_size=$(du -sb "$work/pgbr-repo/backup" | cut -f1)
 printf '%-40s %10s %10s %8.2f\n' "backup size in the repository (MB)" "$((pitr_size / 1048576))" "$((pgbr_size / 1048576))" "$(awk -v a="$pitr_size" -v b="$pgbr_size" 'BEGIN{print a/b}')"
-echo "BENCH_JSON restore {\"scale\":$scale,\"segments\":$segs,\"pitr_backup_ms\":$pitr_backup,\"pgbackrest_backup_ms\":$pgbr_backup,\"pitr_backup_bytes\":$pitr_size,\"pgbackrest_backup_bytes\":$pgbr_size,\"pitr_restore_ms\":$pitr_restore,\"pgbackrest_restore_ms\":$pgbr_restore,\"restore_ratio\":$(awk -v a="$pitr_restore" -v b="$pgbr_restore" 'BEGIN{printf "%.2f", a/b}'),\"backup_ratio\":$(awk -v a="$pitr_backup" -v b="$pgbr_backup" 'BEGIN{printf "%.2f", a/b}'),\"pitr_steps\":$pitr_steps,\"pgbackrest_steps\":$pgbr_steps,\"same_data\":\"$same\"}"
+echo "BENCH_JSON restore {\"scale\":$scale,\"segments\":$segs,\"pitr_backup_ms\":$pitr_backup,\"pgbackrest_backup_ms\":$pgbr_backup,\"pitr_backup_bytes\":$pitr_size,\"pgbackrest_backup_bytes\":$pgbr_size,\"pitr_restore_ms\":$pitr_restore,\"pgbackrest_restore_ms\":$pgbr_restore,\"restore_ratio\":$(awk -v a="$pitr_restore" -v b="$pgbr_restore" 'BEGIN{printf "%.2f", a/b}'),\"pitr_over_pgbackrest_restore_ms\":$over_restore,\"over_pgbackrest_ratio\":$(awk -v a="$over_restore" -v b="$pgbr_restore" 'BEGIN{printf "%.2f", a/b}'),\"pitr_over_pgbackrest_steps\":$over_steps,\"backup_ratio\":$(awk -v a="$pitr_backup" -v b="$pgbr_backup" 'BEGIN{printf "%.2f", a/b}'),\"pitr_steps\":$pitr_steps,\"pgbackrest_steps\":$pgbr_steps,\"same_data\":\"$same\"}"

@@ -1,12 +1,12 @@
 package dev.pitr.backup;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.pitr.core.Json;
 import dev.pitr.core.PitrException;
 import dev.pitr.repo.ObjectInfo;
 import dev.pitr.repo.PutOutcome;
 import dev.pitr.repo.Repository;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -52,8 +52,7 @@ public final class BackupLease implements AutoCloseable {
         String base = ID.format(now);
         for (int n = 1; n < 100; n++) {
             String id = n == 1 ? base : base + "-" + n;
-            byte[] marker = ("{\"id\":\"" + id + "\",\"started_at\":\"" + now + "\",\"claim\":\"" + UUID.randomUUID()
-                    + "\"}").getBytes(StandardCharsets.UTF_8);
+            byte[] marker = claimMarker(new Claim(id, now, UUID.randomUUID().toString(), Beat.now(false)));
             String key = BackupCatalog.prefix(id) + BackupCatalog.STARTED;
             if (repo.putIfAbsent(key, marker) == PutOutcome.CREATED
                     && repo.getBytes(key).map(b -> java.util.Arrays.equals(b, marker)).orElse(false)) {
@@ -65,6 +64,32 @@ public final class BackupLease implements AutoCloseable {
 
     public String id() {
         return id;
+    }
+
+    /**
+     * The start marker: the ID, when, a unique claim (read back to prove it won), and who claimed it, so that a
+     * backup killed before its first heartbeat is known dead on its host at once, not only when it goes stale.
+     */
+    record Claim(@JsonProperty("id") String id, @JsonProperty("started_at") Instant startedAt,
+                 @JsonProperty("claim") String claim, @JsonProperty("by") Beat by) {
+    }
+
+    private static byte[] claimMarker(Claim claim) {
+        try {
+            return Json.mapper().writeValueAsBytes(claim);
+        } catch (java.io.IOException e) {
+            throw PitrException.io("cannot write the start marker of backup " + claim.id() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Optional<Claim> claimOf(Repository repo, String id) {
+        return repo.getBytes(BackupCatalog.prefix(id) + BackupCatalog.STARTED).flatMap(b -> {
+            try {
+                return Optional.ofNullable(Json.mapper().readValue(b, Claim.class));
+            } catch (java.io.IOException olderOrDamaged) {
+                return Optional.empty();
+            }
+        });
     }
 
     /** Who beats: enough to tell, on the same host, whether that process still runs. */
@@ -122,7 +147,8 @@ public final class BackupLease implements AutoCloseable {
         if (beat.map(Beat::ended).orElse(false)) {
             return false; // it finished (and failed, or it would have its backup.json)
         }
-        Optional<Boolean> alive = beat.flatMap(Beat::aliveHere);
+        // before its first heartbeat, the start marker says who claimed the backup
+        Optional<Boolean> alive = beat.or(() -> claimOf(repo, id).map(Claim::by)).flatMap(Beat::aliveHere);
         if (alive.isPresent()) {
             return alive.get();
         }

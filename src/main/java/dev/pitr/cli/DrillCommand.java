@@ -48,7 +48,7 @@ final class DrillCommand extends BaseCommand {
     int execute(Session session) {
         var checks = checkOptions.checks(session);
         var settings = session.settings();
-        DrillService service = new DrillService(session.repository(), RestoreCommand.steps(session),
+        DrillService service = new DrillService(session.source(), RestoreCommand.steps(session),
                 session.output()::progress, new Random());
         DrillReport report = service.run(new DrillService.Options(
                 new DrillService.Choice(backup, target, ZoneId.systemDefault()),

@@ -5,7 +5,6 @@ import dev.pitr.logscan.WalRefinement;
 import dev.pitr.logscan.TargetFromWal;
 import dev.pitr.restore.CatalogAtBackup;
 import dev.pitr.source.BackupSource;
-import dev.pitr.source.PitrSource;
 import dev.pitr.wal.LiveRelations;
 import dev.pitr.wal.RelationLookup;
 import dev.pitr.wal.TableForensics;
@@ -90,15 +89,8 @@ final class LogSearchOptions {
         Optional<java.time.Instant> before = Optional.ofNullable(since).map(s -> RecoveryTarget.parseTime(s,
                 ZoneId.systemDefault()));
         BackupSource source = session.source();
-        RelationLookup asBefore = source instanceof PitrSource own
-                ? new CatalogAtBackup(own.repository(), RestoreCommand.steps(session), session.settings().environment(),
-                        before, session.output()::progress)
-                : (d, schema, name) -> {
-                    throw PitrException.usage("table " + name + " is not on the server any more, so its files must"
-                            + " be read from a backup made before the mistake, and restoring one from "
-                            + source.kind().tool() + "'s repository is not built yet: run 'target find --wal' while"
-                            + " the table exists, or give the target by hand");
-                };
+        RelationLookup asBefore = new CatalogAtBackup(source, RestoreCommand.steps(session),
+                session.settings().environment(), before, session.output()::progress);
         return new TargetFromWal(new TableForensics(source.wal(), session.binaries(), session.output()::progress),
                 (d, schema, name) -> LiveRelations.of(server, d, schema, name), asBefore, db,
                 StopBefore.parse(stopBefore));

@@ -1,14 +1,11 @@
 package dev.pitr.drill;
 
-import dev.pitr.wal.RepositoryWal;
-import dev.pitr.source.PitrSource;
-import dev.pitr.core.Trees;
-import dev.pitr.backup.BackupMetadata;
-import dev.pitr.backup.Inventory;
 import dev.pitr.core.ExitCode;
 import dev.pitr.core.PitrException;
+import dev.pitr.core.Trees;
 import dev.pitr.pg.PgConnection;
-import dev.pitr.repo.Repository;
+import dev.pitr.source.BackupSource;
+import dev.pitr.source.SourceCatalog;
 import dev.pitr.restore.RecoveryTarget;
 import dev.pitr.restore.RestoreJournal;
 import dev.pitr.restore.RestorePlan;
@@ -17,6 +14,8 @@ import dev.pitr.restore.RestoreRequest;
 import dev.pitr.restore.RestoreRunner;
 import dev.pitr.restore.RestoreSteps;
 import dev.pitr.wal.ArchiveHorizon;
+import dev.pitr.wal.WalSegmentName;
+import dev.pitr.wal.WalSource;
 import dev.pitr.verify.Check;
 import dev.pitr.verify.CheckResult;
 import dev.pitr.verify.Verifier;
@@ -65,13 +64,14 @@ public final class DrillService {
     public record Labels(String cluster, String environment) {
     }
 
-    private final Repository repo;
+    private final BackupSource source;
     private final RestoreSteps steps;
     private final Consumer<String> progress;
     private final Random random;
 
-    public DrillService(Repository repo, RestoreSteps steps, Consumer<String> progress, Random random) {
-        this.repo = repo;
+    /** {@code source}: pitr's own repository or another tool's (the drill is the same restore over either). */
+    public DrillService(BackupSource source, RestoreSteps steps, Consumer<String> progress, Random random) {
+        this.source = source;
         this.steps = steps;
         this.progress = progress;
         this.random = random;
@@ -79,12 +79,13 @@ public final class DrillService {
 
     public DrillReport run(Options o) {
         Instant started = Instant.now();
-        Inventory.Snapshot snap = new Inventory(repo, Optional.of(new ArchiveHorizon(new RepositoryWal(repo), steps.binaries()))).snapshot();
-        Double walAge = snap.newestSegmentAt().map(t -> Duration.between(t, started).toMillis() / 1000.0).orElse(null);
-        List<BackupMetadata> complete = snap.backups().stream().flatMap(e -> e.metadata().stream())
-                .sorted(Comparator.comparing(BackupMetadata::stopTime)).toList();
+        SourceCatalog catalog = source.catalog();
+        WalSource wal = source.wal();
+        Double walAge = newestSegmentAt(wal).map(t -> Duration.between(t, started).toMillis() / 1000.0).orElse(null);
+        List<SourceCatalog.Backup> complete = catalog.backups().stream()
+                .sorted(Comparator.comparing((SourceCatalog.Backup b) -> b.span().stopTime())).toList();
         Double backupAge = complete.isEmpty() ? null
-                : Duration.between(complete.get(complete.size() - 1).stopTime(), started).toMillis() / 1000.0;
+                : Duration.between(complete.get(complete.size() - 1).span().stopTime(), started).toMillis() / 1000.0;
         Path dir = o.place().scratch().toAbsolutePath().normalize().resolve("drill-" + DIR.format(started));
         Path pgdata = dir.resolve("data");
         String backupId = "";
@@ -95,14 +96,14 @@ public final class DrillService {
         int exit = 0;
         RestoreRunner runner = new RestoreRunner(steps, progress);
         try {
-            BackupMetadata backup = chooseBackup(o.choice().backup(), complete);
+            SourceCatalog.Backup backup = chooseBackup(o.choice().backup(), complete);
             backupId = backup.id();
-            RecoveryTarget target = chooseTarget(o.choice().target(), backup, snap, o.choice().zone());
+            RecoveryTarget target = chooseTarget(o.choice().target(), backup, catalog, o.choice().zone());
             targetText = target.describe();
             progress.accept("drill: backup " + backupId + " to " + targetText + " in " + dir);
             Files.createDirectories(dir);
-            RestorePlan plan = new RestorePlanner(new PitrSource(repo), o.labels().environment(),
-                    new ArchiveHorizon(new RepositoryWal(repo), steps.binaries())).plan(new RestoreRequest(target, false, "latest",
+            RestorePlan plan = new RestorePlanner(source, o.labels().environment(), horizon(wal))
+                    .plan(new RestoreRequest(target, false, "latest",
                     pgdata, o.place().port(), Optional.of(backupId), List.of()));
             RestoreJournal journal = runner.run(plan);
             if (o.verification().checks().stream().anyMatch(c -> Boolean.TRUE.equals(c.amcheck()))) {
@@ -133,7 +134,7 @@ public final class DrillService {
             }
         }
         double rto = stepTimes.stream().mapToDouble(DrillReport.Step::seconds).sum();
-        return new DrillReport(o.labels().cluster(), o.labels().environment(), repo.url(), backupId, targetText, exit == 0, exit, error, rto,
+        return new DrillReport(o.labels().cluster(), o.labels().environment(), source.location(), backupId, targetText, exit == 0, exit, error, rto,
                 stepTimes, checks, walAge, backupAge, started, Instant.now());
     }
 
@@ -142,9 +143,19 @@ public final class DrillService {
                 : Duration.between(s.startedAt(), s.endedAt()).toMillis() / 1000.0, s.outcome())).toList();
     }
 
-    private BackupMetadata chooseBackup(String which, List<BackupMetadata> complete) {
+    private ArchiveHorizon horizon(WalSource wal) {
+        return new ArchiveHorizon(wal, steps.binaries());
+    }
+
+    /** When the newest archived segment was stored: how old the newest restorable WAL is. */
+    private static Optional<Instant> newestSegmentAt(WalSource wal) {
+        return wal.timelines().stream().map(tl -> wal.segments(tl).values().stream().max(Comparator.naturalOrder()))
+                .flatMap(Optional::stream).max(Comparator.naturalOrder());
+    }
+
+    private SourceCatalog.Backup chooseBackup(String which, List<SourceCatalog.Backup> complete) {
         if (complete.isEmpty()) {
-            throw PitrException.verification("no complete backup in " + repo.url() + " to drill");
+            throw PitrException.verification("no complete backup in " + source.location() + " to drill");
         }
         return switch (which) {
             case "latest" -> complete.get(complete.size() - 1);
@@ -155,15 +166,13 @@ public final class DrillService {
     }
 
     /** latest, random (a time inside the backup's restorable window), or a time. */
-    private RecoveryTarget chooseTarget(String which, BackupMetadata backup, Inventory.Snapshot snap, ZoneId zone) {
+    private RecoveryTarget chooseTarget(String which, SourceCatalog.Backup backup, SourceCatalog catalog, ZoneId zone) {
         if (which.equals("latest")) {
             return new RecoveryTarget.Latest();
         }
         if (which.equals("random")) {
-            Inventory.Window w = snap.timelines().stream().flatMap(t -> t.windows().stream())
-                    .filter(x -> x.backupId().equals(backup.id())).findFirst().orElseThrow(() ->
-                            PitrException.verification("backup " + backup.id() + " has no restorable window (WAL missing"
-                                    + " right after it): run 'pitr wal verify'"));
+            Window w = window(backup, catalog).orElseThrow(() -> PitrException.verification("backup " + backup.id()
+                    + " has no restorable window (WAL missing right after it): run 'pitr wal verify'"));
             if (!w.to().isAfter(w.from())) { // no commit archived after the backup: nothing between to pick from
                 progress.accept("drill: no commit archived after backup " + backup.id() + ": restoring to the latest WAL");
                 return new RecoveryTarget.Latest();
@@ -172,6 +181,31 @@ public final class DrillService {
             return new RecoveryTarget.Time(w.from().plusMillis((long) (random.nextDouble() * span)));
         }
         return new RecoveryTarget.Time(RecoveryTarget.parseTime(which, zone));
+    }
+
+    /** The times a time target from {@code backup} reaches: from its end to the newest commit archived after it. */
+    record Window(Instant from, Instant to) {
+    }
+
+    /**
+     * The backup's restorable window: the segments archived one after the other from its start must reach its
+     * stop segment; the window then ends at the newest commit in them (read with pg_waldump).
+     */
+    private Optional<Window> window(SourceCatalog.Backup backup, SourceCatalog catalog) {
+        int segSize = catalog.cluster().map(SourceCatalog.Cluster::walSegmentSize).orElse(16 * 1024 * 1024);
+        WalSource wal = source.wal();
+        var archived = wal.segments(backup.timeline());
+        List<WalSegmentName> run = new ArrayList<>();
+        for (WalSegmentName s = backup.firstSegment(); archived.containsKey(s); s = s.next(segSize)) {
+            run.add(s);
+        }
+        if (run.isEmpty() || run.get(run.size() - 1).compareTo(backup.lastSegment()) < 0) {
+            return Optional.empty();
+        }
+        Instant from = backup.span().stopTime();
+        Instant to = horizon(wal).lastCommit(run).map(ArchiveHorizon.Horizon::lastCommit).filter(t -> t.isAfter(from))
+                .orElse(from);
+        return Optional.of(new Window(from, to));
     }
 
     private void cleanUp(Path dir, Path pgdata) {

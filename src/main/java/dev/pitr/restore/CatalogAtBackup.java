@@ -1,13 +1,10 @@
 package dev.pitr.restore;
 
-import dev.pitr.wal.RepositoryWal;
-import dev.pitr.source.PitrSource;
-import dev.pitr.backup.BackupCatalog;
-import dev.pitr.backup.BackupMetadata;
 import dev.pitr.core.PitrException;
 import dev.pitr.core.Trees;
 import dev.pitr.pg.PgConnection;
-import dev.pitr.repo.Repository;
+import dev.pitr.source.BackupSource;
+import dev.pitr.source.SourceCatalog;
 import dev.pitr.wal.ArchiveHorizon;
 import dev.pitr.wal.LiveRelations;
 import dev.pitr.wal.RelationLookup;
@@ -28,15 +25,16 @@ import java.util.function.Consumer;
  * to its end (the earliest consistent point), asked with pg_relation_filenode, stopped and removed.
  */
 public final class CatalogAtBackup implements RelationLookup {
-    private final Repository repo;
+    private final BackupSource source;
     private final RestoreSteps steps;
     private final String environment;
     private final Optional<Instant> before;
     private final Consumer<String> progress;
 
-    public CatalogAtBackup(Repository repo, RestoreSteps steps, String environment, Optional<Instant> before,
+    /** {@code source}: pitr's repository or another tool's; {@code steps}: the restore's, wired to it. */
+    public CatalogAtBackup(BackupSource source, RestoreSteps steps, String environment, Optional<Instant> before,
                            Consumer<String> progress) {
-        this.repo = repo;
+        this.source = source;
         this.steps = steps;
         this.environment = environment;
         this.before = before;
@@ -45,14 +43,14 @@ public final class CatalogAtBackup implements RelationLookup {
 
     @Override
     public LiveRelations.Lookup lookup(String database, Optional<String> schema, String table) {
-        List<BackupMetadata> backups = new BackupCatalog(repo).complete().stream()
-                .filter(b -> before.map(t -> b.stopTime().isBefore(t)).orElse(true))
-                .sorted(Comparator.comparing(BackupMetadata::stopTime)).toList();
+        List<SourceCatalog.Backup> backups = source.catalog().backups().stream()
+                .filter(b -> before.map(t -> b.span().stopTime().isBefore(t)).orElse(true))
+                .sorted(Comparator.comparing((SourceCatalog.Backup b) -> b.span().stopTime())).toList();
         if (backups.isEmpty()) {
             return new LiveRelations.Lookup(Optional.empty(), Set.of(), "no complete backup"
                     + before.map(t -> " ended before " + t).orElse("") + " to read the table's files from");
         }
-        BackupMetadata backup = backups.get(backups.size() - 1);
+        SourceCatalog.Backup backup = backups.get(backups.size() - 1);
         Path dir;
         try {
             dir = Files.createTempDirectory("pitr-catalog-");
@@ -65,17 +63,16 @@ public final class CatalogAtBackup implements RelationLookup {
                 + "'s catalog (restored to its end in " + dir + ")");
         RestorePlan plan = null;
         try {
-            plan = new RestorePlanner(new PitrSource(repo), environment, new ArchiveHorizon(new RepositoryWal(repo),
-                    steps.binaries())).plan(
+            plan = new RestorePlanner(source, environment, new ArchiveHorizon(source.wal(), steps.binaries())).plan(
                     new RestoreRequest(new RecoveryTarget.Immediate(), false, "current", pgdata, Optional.empty(),
                             Optional.of(backup.id()), List.of()));
             new RestoreRunner(steps, progress).run(plan);
             LiveRelations.Lookup found = LiveRelations.of(new PgConnection("127.0.0.1", plan.port(), "postgres", database),
                     database, schema, table);
             return new LiveRelations.Lookup(found.databaseOid(), found.files(), found.files().isEmpty()
-                    ? "backup " + backup.id() + " (ended " + backup.stopTime() + ") has no table " + table + " either: give"
+                    ? "backup " + backup.id() + " (ended " + backup.span().stopTime() + ") has no table " + table + " either: give"
                     + " --since before the mistake so an older backup is read"
-                    : "pg_relation_filenode of " + table + " in backup " + backup.id() + " (ended " + backup.stopTime()
+                    : "pg_relation_filenode of " + table + " in backup " + backup.id() + " (ended " + backup.span().stopTime()
                     + "), restored to its end");
         } finally {
             if (plan != null) {

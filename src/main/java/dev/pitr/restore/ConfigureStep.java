@@ -17,10 +17,10 @@ final class ConfigureStep implements Step {
     static final long REPLAY_BUFFERS_MAX = 1L << 30;
     static final int REPLAY_BUFFERS_SHARE_OF_FREE = 4;
     private final PgCtl pg;
-    private final Function<Path, String> restoreCommand;
+    private final Function<RestorePlan, String> restoreCommand;
 
-    /** {@code restoreCommand}: the copy's restore_command for its spool. */
-    ConfigureStep(PgCtl pg, Function<Path, String> restoreCommand) {
+    /** {@code restoreCommand}: the copy's restore_command (its spool first). */
+    ConfigureStep(PgCtl pg, Function<RestorePlan, String> restoreCommand) {
         this.pg = pg;
         this.restoreCommand = restoreCommand;
     }
@@ -29,7 +29,7 @@ final class ConfigureStep implements Step {
     public StepResult run(RestorePlan plan) {
         Map<String, String> recovery = new java.util.LinkedHashMap<>(plan.recoverySettings());
         replayBuffers(plan).ifPresent(b -> recovery.put("shared_buffers", b));
-        ConfigureStep.conf(restoreCommand.apply(plan.spool()), plan, recovery).writeTo(plan.pgdata());
+        ConfigureStep.conf(restoreCommand.apply(plan), plan, recovery).writeTo(plan.pgdata());
         try {
             boolean standby = plan.target() instanceof RecoveryTarget.Latest;
             Files.deleteIfExists(plan.pgdata().resolve(standby ? "recovery.signal" : "standby.signal"));

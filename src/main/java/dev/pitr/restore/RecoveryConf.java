@@ -60,7 +60,7 @@ public record RecoveryConf(String comment, Map<String, String> settings) {
     }
 
     /** pitr's block as written into {@code pgdata}, if there is one. */
-    static Optional<RecoveryConf> readFrom(Path pgdata) {
+    public static Optional<RecoveryConf> readFrom(Path pgdata) {
         String text = read(pgdata);
         int begin = text.indexOf(BEGIN);
         int end = text.indexOf(END, Math.max(begin, 0));

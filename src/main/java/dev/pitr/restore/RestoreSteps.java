@@ -53,13 +53,13 @@ public final class RestoreSteps {
         steps.put(RestoreState.PREFLIGHT, new PreflightStep(source, pg));
         if (source instanceof ToolSource tool) {
             steps.put(RestoreState.FETCH_BACKUP, new ToolRestoreStep(tool, access, progress, wal));
-            steps.put(RestoreState.CONFIGURE, new ConfigureStep(pg, spool -> SpoolLayout.restoreCommand(spool,
-                    tool.restoreCommand())));
+            steps.put(RestoreState.CONFIGURE, new ConfigureStep(pg, plan -> SpoolLayout.restoreCommand(plan.spool(),
+                    tool.restoreCommand(plan.pgdata()))));
         } else {
             Repository repo = ((PitrSource) source).repository();
             steps.put(RestoreState.FETCH_BACKUP, new FetchBackupStep(repo, pg, access, progress, wal));
-            steps.put(RestoreState.CONFIGURE, new ConfigureStep(pg, spool -> SpoolLayout.restoreCommand(
-                    access.launcher(), spool)));
+            steps.put(RestoreState.CONFIGURE, new ConfigureStep(pg, plan -> SpoolLayout.restoreCommand(
+                    access.launcher(), plan.spool())));
         }
         steps.put(RestoreState.PREFETCH_WAL, new PrefetchWalStep(archive, progress, wal));
         steps.put(RestoreState.REPLAY, new ReplayStep(archive, pg, access, progress));

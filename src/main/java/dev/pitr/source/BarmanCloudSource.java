@@ -15,6 +15,7 @@ import dev.pitr.wal.WalSegmentName;
 import dev.pitr.wal.WalSource;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
@@ -109,7 +110,7 @@ public final class BarmanCloudSource implements ToolSource {
     }
 
     @Override
-    public String restoreCommand() {
+    public String restoreCommand(Path pgdata) {
         return "barman-cloud-wal-restore" + s3.endpoint().map(e -> " --endpoint-url " + e).orElse("") + " "
                 + destination() + " " + url.server() + " %f %p";
     }

@@ -87,10 +87,14 @@ public final class PgBackRestSource implements ToolSource {
         pgbackrest.run(args.toArray(String[]::new));
     }
 
+    /**
+     * {@code archive-get} with the copy's directory as pg1-path: pgBackRest refuses to serve a server whose data
+     * directory is not the stanza's pg1-path (error 032), as its own restore to another directory also says.
+     */
     @Override
-    public String restoreCommand() {
+    public String restoreCommand(Path pgdata) {
         return "pgbackrest --stanza=" + url.stanza() + config.map(c -> " --config=" + c).orElse("")
-                + " archive-get %f \"%p\"";
+                + " --pg1-path=" + pgdata + " archive-get %f \"%p\"";
     }
 
     @Override

@@ -19,6 +19,9 @@ public non-sealed interface ToolSource extends BackupSource {
      */
     void restoreBackup(String backupId, BackupDestination to);
 
-    /** The shell command that fetches WAL file %f into %p through the tool, as the server user runs it. */
-    String restoreCommand();
+    /**
+     * The shell command that fetches WAL file %f into %p through the tool, as the server user runs it for the
+     * copy in {@code pgdata} (a tool may check that it runs for the cluster it was configured for).
+     */
+    String restoreCommand(Path pgdata);
 }

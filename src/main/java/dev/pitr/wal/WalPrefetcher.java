@@ -60,7 +60,7 @@ public final class WalPrefetcher {
                     return null;
                 }));
             }
-            jobs.forEach(WalPrefetcher::get);
+            jobs.forEach(FetchAhead::get);
             return bytes.get();
         } finally {
             pool.shutdownNow();
@@ -173,7 +173,7 @@ public final class WalPrefetcher {
                 }
                 boolean fetched = false;
                 for (Future<Optional<Long>> f : batch) {
-                    fetched |= get(f).isPresent();
+                    fetched |= FetchAhead.get(f).isPresent();
                 }
                 if (fetched) {
                     lastProgress = System.nanoTime();
@@ -207,45 +207,9 @@ public final class WalPrefetcher {
      */
     public Ahead fetchAhead(WalSegmentName last, int segmentSize, Path dir, int depth, int parallel,
                             java.util.function.LongSupplier replayedSegment) {
-        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
         Ownership owner = Ownership.of(dir);
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallel), daemon("pitr-wal-ahead"));
-        Thread loop = daemon("pitr-wal-ahead-loop").newThread(() -> {
-            long planned = last.segmentNumber(segmentSize);
-            long next = planned + 1;
-            while (!stop.get()) { // from the start, depth past the plan; then depth past replay
-                long room = Math.max(replayedSegment.getAsLong(), planned) + depth - next + 1;
-                if (room <= 0) {
-                    AsyncArchiver.sleep(POLL);
-                    continue;
-                }
-                List<Future<Optional<Long>>> batch = new ArrayList<>();
-                for (long n = next; n < next + Math.min(room, parallel); n++) {
-                    String name = WalSegmentName.of(last.timeline(), n, segmentSize).toString();
-                    batch.add(pool.submit(() -> Files.exists(dir.resolve(name)) ? Optional.of(0L) : fetchAnnounced(name, dir, owner)));
-                }
-                try {
-                    for (Future<Optional<Long>> f : batch) {
-                        if (get(f).isEmpty()) {
-                            return; // the end of the archive
-                        }
-                        next++;
-                    }
-                } catch (RuntimeException e) {
-                    return; // restore_command meets the same error and says what it is
-                }
-            }
-        });
-        loop.start();
-        return () -> {
-            stop.set(true);
-            pool.shutdownNow();
-            try {
-                loop.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        };
+        return FetchAhead.start(last, segmentSize, depth, parallel, replayedSegment,
+                name -> Files.exists(dir.resolve(name)) ? Optional.of(0L) : fetchAnnounced(name, dir, owner));
     }
 
     /**
@@ -259,25 +223,6 @@ public final class WalPrefetcher {
             return fetchOne(name, dir, owner);
         } finally {
             Files.deleteIfExists(note);
-        }
-    }
-
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        return r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        };
-    }
-
-    private static <T> T get(Future<T> f) {
-        try {
-            return f.get();
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw PitrException.io("interrupted during prefetch", e);
         }
     }
 }

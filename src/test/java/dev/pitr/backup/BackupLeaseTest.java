@@ -8,6 +8,7 @@ import dev.pitr.repo.FileRepository;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -66,6 +67,31 @@ class BackupLeaseTest {
             assertThat(expirer.plan(Optional.of(1), Optional.empty(), now).incompleteBackups())
                     .as("another host, silent for longer than " + BackupLease.STALE).containsExactly(running.id());
         }
+    }
+
+    /** kill -9 between the start marker and the first heartbeat: the marker names the process, which is gone. */
+    @Test
+    void aBackupKilledBeforeItsFirstHeartbeatIsKnownInterruptedFromItsStartMarker() throws Exception {
+        FileRepository repo = new FileRepository(dir);
+        Instant now = Instant.now();
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Instant then = gone.info().startInstant().orElse(now);
+        String id = "20261201T094512Z";
+        BackupLease.Beat by = new BackupLease.Beat(hostName(), gone.pid(), then.toString(), then, false);
+        repo.put(BackupCatalog.prefix(id) + BackupCatalog.STARTED, Json.mapper().writeValueAsBytes(
+                new BackupLease.Claim(id, now, "c", by)));
+        assertThat(BackupLease.running(repo, id, now)).as("its claimant is gone, however fresh the marker").isFalse();
+
+        repo.put(BackupCatalog.prefix(id) + BackupCatalog.STARTED, Json.mapper().writeValueAsBytes(new BackupLease.Claim(
+                id, now, "c", new BackupLease.Beat(hostName(), ProcessHandle.current().pid(), ProcessHandle.current()
+                .info().startInstant().map(Instant::toString).orElse(""), now, false))));
+        assertThat(BackupLease.running(repo, id, now.plus(BackupLease.STALE).plusSeconds(60)))
+                .as("its claimant runs here").isTrue();
+
+        repo.put(BackupCatalog.prefix(id) + BackupCatalog.STARTED, "{\"id\":\"x\",\"started_at\":\"2026-12-01T09:45:12Z\"}"
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(BackupLease.running(repo, id, now)).as("an older pitr's marker: recent, so maybe running").isTrue();
     }
 
     private static void beat(FileRepository repo, String id, BackupLease.Beat beat) throws Exception {

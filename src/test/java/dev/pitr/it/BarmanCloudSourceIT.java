@@ -141,6 +141,7 @@ class BarmanCloudSourceIT {
             assertThat(Files.readString(pgdata.resolve("postgresql.auto.conf")))
                     .contains("barman-cloud-wal-restore --endpoint-url " + s3.endpoint() + " " + location() + " "
                             + SERVER + " %f %p");
+            PgBackRestSourceIT.restoreCommandFetches(cli, url, pgdata, awsEnv());
         } finally {
             cli.run("--repo", url, "restore", "abort", "--pgdata", pgdata.toString());
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.pitr.core.Hashing;
 import dev.pitr.core.Json;
 import dev.pitr.pg.ProcessRunner;
+import dev.pitr.restore.RecoveryConf;
 import dev.pitr.testkit.Cli;
 import dev.pitr.testkit.PgCluster;
 import dev.pitr.testkit.TestDirs;
@@ -14,6 +15,9 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +40,7 @@ class PgBackRestSourceIT {
     static Path config;
     static Cli cli;
     static long deleteXid;
+    static long dropXid;
 
     @BeforeAll
     static void archiveAndBackUpWithPgBackRest() throws Exception {
@@ -51,7 +56,8 @@ class PgBackRestSourceIT {
                 + " archive-push %p'"));
         pg.start();
         pgbackrest("stanza-create");
-        pg.execute("CREATE TABLE orders AS SELECT g AS id FROM generate_series(1, 1000) g");
+        pg.execute("CREATE TABLE orders AS SELECT g AS id FROM generate_series(1, 1000) g",
+                "CREATE TABLE ledger AS SELECT g AS id, 'entry ' || g AS note FROM generate_series(1, 200) g");
         pgbackrest("backup", "--type=full");
         for (int i = 0; i < 3; i++) {
             pg.execute("INSERT INTO orders SELECT g FROM generate_series(1, 1000) g", "SELECT pg_switch_wal()");
@@ -60,6 +66,16 @@ class PgBackRestSourceIT {
         deleteXid = Long.parseLong(pg.query("WITH gone AS (DELETE FROM orders WHERE id <= 500 RETURNING 1)"
                 + " SELECT txid_current()"));
         pg.execute("INSERT INTO orders SELECT g FROM generate_series(1, 10) g");
+        // a second mistake: the table dropped, which the live server can no longer describe
+        try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            st.execute("DROP TABLE ledger");
+            try (ResultSet rs = st.executeQuery("SELECT txid_current()")) {
+                rs.next();
+                dropXid = rs.getLong(1);
+            }
+            c.commit();
+        }
         ArchiveIT.waitUntilArchived(pg, pg.query("SELECT pg_walfile_name(pg_switch_wal())"));
         cli = new Cli(Map.of("PITR_PGBACKREST_CONFIG", config.toString(), "PITR_PGPORT", String.valueOf(pg.port())), work);
     }
@@ -186,6 +202,53 @@ class PgBackRestSourceIT {
         return SeedScenarioIT.copyPort(pgdata);
     }
 
+    /**
+     * A dropped table over pgBackRest's repository: its files come from the catalog of the backup before the
+     * mistake (restored by pgBackRest into a scratch directory), the DROP's own transaction is pinned in the WAL
+     * read through archive-get, a restore stops just before it, and salvage puts the table back in production.
+     */
+    @Test
+    void aDroppedTableIsPinnedThroughABackupPgBackRestRestoresAndSalvagedBack() throws Exception {
+        Map<String, String> before = repositoryFiles();
+        Cli.Run find = cli.run("--repo", "pgbackrest://" + STANZA, "--json", "target", "find", "--wal", "--table",
+                "ledger");
+        assertThat(find.exitCode()).as(find.stdout() + find.stderr()).isZero();
+        assertThat(find.stderr()).contains("reading its files from backup");
+        assertThat(Json.mapper().readTree(find.stdout()).get("recommendation").get("xid").asLong()).isEqualTo(dropXid);
+        Path pgdata = work.resolve("copy-ledger/data");
+        try {
+            int port = restoreJustBefore(cli, "pgbackrest://" + STANZA, dropXid, pgdata, "pgBackRest");
+            Cli.Run salvage = cli.run("--yes", "salvage", "--from-port", String.valueOf(port), "--database", "postgres",
+                    "--table", "public.ledger", "--original-name");
+            assertThat(salvage.exitCode()).as(salvage.stdout() + salvage.stderr()).isZero();
+            assertThat(pg.query("SELECT count(*) || ' ' || max(note) FROM ledger")).isEqualTo("200 entry 99");
+        } finally {
+            cli.run("--repo", "pgbackrest://" + STANZA, "restore", "abort", "--pgdata", pgdata.toString());
+            pg.execute("DROP TABLE IF EXISTS ledger");
+        }
+        assertThat(repositoryFiles()).as("pitr wrote nothing into pgBackRest's repository").isEqualTo(before);
+    }
+
+    /**
+     * The copy's restore_command, run as its server runs it (the server user, in the data directory), fetches the
+     * backup's first segment whole through the tool: what replay needs past the WAL pitr fetched itself.
+     */
+    static void restoreCommandFetches(Cli cli, String url, Path pgdata, Map<String, String> env) throws Exception {
+        String segment = Json.mapper().readTree(cli.run("--repo", url, "--json", "info").stdout())
+                .get("catalog").get("backups").get(0).get("first_segment").asText();
+        String command = RecoveryConf.readFrom(pgdata).orElseThrow().settings().get("restore_command");
+        Path dir = TestDirs.serverOwned("pitr-restore-command-");
+        try {
+            Path dest = dir.resolve("RECOVERYXLOG");
+            ProcessRunner.Result r = ProcessRunner.run(ProcessRunner.asServerUser(List.of("sh", "-c", "cd " + pgdata
+                    + " && " + command.replace("%f", segment).replace("%p", dest.toString()))), env, Duration.ofMinutes(1));
+            assertThat(r.exitCode()).as("restore_command for " + segment + ": " + r.stderr() + r.stdout()).isZero();
+            assertThat(Files.size(dest)).isEqualTo(16L * 1024 * 1024);
+        } finally {
+            TestDirs.delete(dir);
+        }
+    }
+
     @Test
     void aRestoreStopsJustBeforeTheDeleteThroughPgBackRestsOwnRestoreAndArchiveGet() throws Exception {
         Map<String, String> before = repositoryFiles();
@@ -198,11 +261,27 @@ class PgBackRestSourceIT {
                     .as("the full backup's 1000 rows and three batches, nothing after the DELETE").isEqualTo("4000");
             assertThat(Files.readString(pgdata.resolve("postgresql.auto.conf")))
                     .containsPattern("restore_command = '.*pgbackrest --stanza=" + STANZA + " --config=" + config
-                            + " archive-get %f \"%p\"'");
+                            + " --pg1-path=" + pgdata + " archive-get %f \"%p\"'");
+            restoreCommandFetches(cli, "pgbackrest://" + STANZA, pgdata, Map.of());
         } finally {
             cli.run("--repo", "pgbackrest://" + STANZA, "restore", "abort", "--pgdata", pgdata.toString());
         }
         assertThat(repositoryFiles()).as("pitr wrote nothing into pgBackRest's repository").isEqualTo(before);
+
+        Path scratch = work.resolve("scratch");
+        Cli.Run drill = cli.run("--repo", "pgbackrest://" + STANZA, "drill", "--target", "random", "--scratch",
+                scratch.toString(), "--check", "SELECT count(*) >= 1000 FROM orders", "--report-json",
+                work.resolve("drill.json").toString());
+        assertThat(drill.exitCode()).as(drill.stdout() + drill.stderr()).isZero();
+        JsonNode report = Json.mapper().readTree(work.resolve("drill.json").toFile());
+        assertThat(report.get("success").asBoolean()).isTrue();
+        assertThat(report.get("repository").asText()).isEqualTo("pgbackrest://" + STANZA);
+        assertThat(report.get("target").asText()).as("a time inside the backup's restorable window").startsWith("time ");
+        assertThat(report.get("steps")).extracting(step -> step.get("name").asText()).contains("FETCH_BACKUP", "REPLAY");
+        try (Stream<Path> left = Files.list(scratch)) {
+            assertThat(left.toList()).as("the scratch copy is stopped and removed").isEmpty();
+        }
+        assertThat(repositoryFiles()).as("the drill wrote nothing into pgBackRest's repository").isEqualTo(before);
 
         Cli.Run inPlace = cli.run("--repo", "pgbackrest://" + STANZA, "restore", "plan", "--target-latest", "--in-place",
                 "--pgdata", pg.dataDir().toString());
