@@ -48,15 +48,11 @@ public final class ArchiveHorizon {
             for (int last = run.size() - 1; last >= stop; last--) {
                 WalSegmentName first = run.get(Math.max(0, last - 1));
                 List<WalSegmentName> pair = run.subList(Math.max(0, last - 1), last + 1);
-                for (WalSegmentName s : pair) {
-                    if (!Files.exists(dir.resolve(s.toString()))) {
-                        wal.fetchAll(List.of(s.toString()), dir, 1);
-                    }
-                }
+                wal.fetchAll(pair.stream().map(WalSegmentName::toString).toList(), dir, pair.size()); // side by side
                 Instant[] newest = {null};
                 WalSegmentName[] where = {null};
                 int segmentSize = (int) Files.size(dir.resolve(first.toString()));
-                Waldump.read(bins, dir, first, run.get(last), Optional.empty(), r -> {
+                Waldump.readTransactions(bins, dir, first, run.get(last), r -> {
                     if (r.isCommit() || r.isAbort()) {
                         r.time().ifPresent(t -> {
                             if (newest[0] == null || t.isAfter(newest[0])) {

@@ -28,8 +28,23 @@ final class Waldump {
      */
     static Optional<Lsn> read(PgBinaries bins, Path dir, WalSegmentName first, WalSegmentName last,
                               Optional<Lsn> resume, Predicate<WaldumpRecord> reader) {
+        return read(bins, dir, first, last, resume, List.of(), reader);
+    }
+
+    /**
+     * Only the transaction records (commits, aborts, prepares): pg_waldump filters them out of a busy segment's
+     * hundred thousand records itself, so pitr parses a few hundred lines instead.
+     */
+    static Optional<Lsn> readTransactions(PgBinaries bins, Path dir, WalSegmentName first, WalSegmentName last,
+                                          Predicate<WaldumpRecord> reader) {
+        return read(bins, dir, first, last, Optional.empty(), List.of("--rmgr=Transaction"), reader);
+    }
+
+    private static Optional<Lsn> read(PgBinaries bins, Path dir, WalSegmentName first, WalSegmentName last,
+                                      Optional<Lsn> resume, List<String> filter, Predicate<WaldumpRecord> reader) {
         List<String> cmd = new ArrayList<>(List.of(bins.tool("pg_waldump").toString(), "-p", dir.toString()));
         resume.ifPresent(l -> cmd.addAll(List.of("-s", l.toString())));
+        cmd.addAll(filter);
         cmd.add(first.toString());
         cmd.add(last.toString());
         ProcessBuilder pb = new ProcessBuilder(cmd);

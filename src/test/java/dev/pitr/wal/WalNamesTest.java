@@ -21,6 +21,19 @@ class WalNamesTest {
         assertThat(WalSegmentName.containing(2, Lsn.parse("1/FF123456"), MB16)).isEqualTo(n);
     }
 
+    /** pgBackRest records a backup's start LSN and segment, not the size: together they say it. */
+    @Test
+    void theSegmentSizeFollowsFromAnLsnAndTheSegmentHoldingIt() {
+        assertThat(WalSegmentName.sizeFor(Lsn.parse("0/2000028"), WalSegmentName.parse("000000010000000000000002")
+                .orElseThrow())).contains(16 * 1024 * 1024);
+        assertThat(WalSegmentName.sizeFor(Lsn.parse("0/4000028"), WalSegmentName.parse("000000010000000000000001")
+                .orElseThrow())).contains(64 * 1024 * 1024);
+        assertThat(WalSegmentName.sizeFor(Lsn.parse("1/40000028"), WalSegmentName.parse("000000030000000100000004")
+                .orElseThrow())).contains(256 * 1024 * 1024);
+        assertThat(WalSegmentName.sizeFor(Lsn.parse("0/2000028"), WalSegmentName.parse("000000010000000000000007")
+                .orElseThrow())).as("no size puts it there").isEmpty();
+    }
+
     @Test
     void segmentNumbersDependOnSegmentSize() {
         WalSegmentName n = WalSegmentName.of(1, 70, 64 * 1024 * 1024);
