@@ -129,11 +129,16 @@ public final class Session implements AutoCloseable {
     }
 
     /** What the configured repository holds, whichever tool wrote it. */
+    private BackupSource source;
+
     public BackupSource source() {
         String url = settings.repo().orElseThrow(() -> PitrException.usage(
                 "no repository configured: pass --repo URL, set PITR_REPO, or set 'repo:' for the cluster in pitr.yaml"));
         announce();
-        return Sources.open(url, settings, () -> new PitrSource(repository()));
+        if (source == null) { // one per run: another tool's listing is read once, not by each step that asks
+            source = Sources.open(url, settings, () -> new PitrSource(repository()));
+        }
+        return source;
     }
 
     @Override

@@ -45,6 +45,8 @@ public final class BarmanCloudSource implements ToolSource {
     private final SourceUrl.BarmanCloud url;
     private final S3Settings s3;
     private final PeerTool barman;
+    /** Listed once per source: the catalog, the plan and replay's fetch-ahead read the same listing. */
+    private final ListedWal wal;
 
     public BarmanCloudSource(SourceUrl.BarmanCloud url, S3Settings s3) {
         this.url = url;
@@ -53,6 +55,9 @@ public final class BarmanCloudSource implements ToolSource {
         s3.endpoint().ifPresent(e -> leading.addAll(List.of("--endpoint-url", e.toString())));
         this.barman = new PeerTool("barman-cloud-backup-list", "barman-cli-cloud", "Barman's cloud archives", leading,
                 false, Map.of("AWS_DEFAULT_REGION", s3.region()));
+        this.wal = new ListedWal(url.toString(), this::walListing, dir -> { },
+                (name, dest) -> barman.runProgram("barman-cloud-wal-restore", destination(), url.server(), name,
+                        dest.toString()));
     }
 
     @Override
@@ -137,7 +142,7 @@ public final class BarmanCloudSource implements ToolSource {
         }
         int size = segmentSize;
         List<SourceCatalog.Timeline> timelines = new ArrayList<>();
-        walListing().segments().forEach((tl, segs) -> timelines.add(new SourceCatalog.Timeline(tl,
+        wal.all().segments().forEach((tl, segs) -> timelines.add(new SourceCatalog.Timeline(tl,
                 SegmentRuns.of(segs.keySet(), size))));
         return new SourceCatalog(cluster, backups, timelines);
     }
@@ -163,9 +168,7 @@ public final class BarmanCloudSource implements ToolSource {
 
     @Override
     public WalSource wal() {
-        return new ListedWal(url.toString(), this::walListing, dir -> { },
-                (name, dest) -> barman.runProgram("barman-cloud-wal-restore", destination(), url.server(), name,
-                        dest.toString()));
+        return wal;
     }
 
     private static Instant time(String ctime) {

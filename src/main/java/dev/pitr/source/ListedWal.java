@@ -45,7 +45,8 @@ final class ListedWal implements WalSource {
         this.fetchOne = fetchOne;
     }
 
-    private synchronized WalListing all() {
+    /** The listing, read once. */
+    synchronized WalListing all() {
         if (listed == null) {
             listed = list.get();
         }

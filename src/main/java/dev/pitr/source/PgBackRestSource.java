@@ -40,6 +40,8 @@ public final class PgBackRestSource implements ToolSource {
     private final SourceUrl.PgBackRest url;
     private final Optional<Path> config;
     private final PeerTool pgbackrest;
+    /** Listed once per source: the catalog, the plan and replay's fetch-ahead read the same listing. */
+    private final ListedWal wal;
 
     /** {@code config}: the cluster's {@code pgbackrest-config:}, else PITR_PGBACKREST_CONFIG; empty: pgBackRest's default. */
     public PgBackRestSource(SourceUrl.PgBackRest url, Optional<Path> config) {
@@ -48,6 +50,9 @@ public final class PgBackRestSource implements ToolSource {
         List<String> leading = new ArrayList<>(List.of("--stanza=" + url.stanza()));
         config.ifPresent(c -> leading.add("--config=" + c));
         this.pgbackrest = new PeerTool("pgbackrest", "pgbackrest", "pgBackRest's repositories", leading, true, Map.of());
+        this.wal = new ListedWal(url.toString(), () -> walListing(stanzaInfo()),
+                ProcessRunner::giveToServerUser, // pgbackrest runs as the server user and writes there
+                (name, dest) -> pgbackrest.run("archive-get", name, dest.toString()));
     }
 
     @Override
@@ -113,7 +118,7 @@ public final class PgBackRestSource implements ToolSource {
         Optional<SourceCatalog.Cluster> cluster = Optional.ofNullable(db).map(d -> new SourceCatalog.Cluster(
                 d.path("system-id").asText(), d.path("version").asText(), segmentSize));
         List<SourceCatalog.Timeline> timelines = new ArrayList<>();
-        walListing(stanza).segments().forEach((tl, segs) -> timelines.add(new SourceCatalog.Timeline(tl,
+        wal.all().segments().forEach((tl, segs) -> timelines.add(new SourceCatalog.Timeline(tl,
                 SegmentRuns.of(segs.keySet(), segmentSize))));
         return new SourceCatalog(cluster, backups, timelines);
     }
@@ -200,9 +205,7 @@ public final class PgBackRestSource implements ToolSource {
 
     @Override
     public WalSource wal() {
-        return new ListedWal(url.toString(), () -> walListing(stanzaInfo()),
-                ProcessRunner::giveToServerUser, // pgbackrest runs as the server user and writes there
-                (name, dest) -> pgbackrest.run("archive-get", name, dest.toString()));
+        return wal;
     }
 
     private static WalSegmentName segment(String name) {
