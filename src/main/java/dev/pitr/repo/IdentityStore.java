@@ -24,17 +24,24 @@ public final class IdentityStore {
 
     /**
      * A repository without its identity but with WAL or backups lost its pitr.json: binding it anew would let
-     * any cluster archive into another's history.
+     * any cluster archive into another's history. Another archiver may have bound it and written WAL since this
+     * one read no identity (two pushes racing on a new repository): the identity is written before anything
+     * else, so it is read again after the listing, and only an identity still absent means damage.
      */
-    private void refuseIfDamaged() {
+    private Optional<RepositoryIdentity> boundMeanwhileOrRefuseIfDamaged() {
         boolean wal = !repo.listChildren(RepositoryLayout.WAL).isEmpty();
         boolean backups = !repo.listChildren(RepositoryLayout.BACKUPS).isEmpty();
-        if (wal || backups) {
+        if (!wal && !backups) {
+            return Optional.empty();
+        }
+        Optional<RepositoryIdentity> meanwhile = read();
+        if (meanwhile.isEmpty()) {
             throw PitrException.refused("repository " + repo.url() + " holds " + (wal ? "WAL" : "backups")
                     + " but no identity object (" + RepositoryLayout.IDENTITY + "): it is damaged, and pitr will not bind"
                     + " it to whichever cluster comes first; put " + RepositoryLayout.IDENTITY + " back from a copy (see"
                     + " docs/repository.md); nothing was written");
         }
+        return meanwhile;
     }
 
     /**
@@ -42,8 +49,7 @@ public final class IdentityStore {
      * refuses (exit 4) when the repository belongs to another cluster.
      */
     public RepositoryIdentity bind(String systemIdentifier, int pgMajor, int walSegmentSize) {
-        RepositoryIdentity existing = read().orElseGet(() -> {
-            refuseIfDamaged();
+        RepositoryIdentity existing = read().or(this::boundMeanwhileOrRefuseIfDamaged).orElseGet(() -> {
             RepositoryIdentity fresh = new RepositoryIdentity(RepositoryIdentity.FORMAT_VERSION, systemIdentifier,
                     pgMajor, walSegmentSize, Instant.now());
             try {

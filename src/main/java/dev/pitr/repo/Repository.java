@@ -2,6 +2,7 @@ package dev.pitr.repo;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -55,7 +56,7 @@ public interface Repository extends AutoCloseable {
      * Removes the temp files of writes that were killed before their rename, older than {@code age} (a local
      * store's; an object store never shows an unfinished upload). Returns how many.
      */
-    default int removeStaleTemps(java.time.Duration age) {
+    default int removeStaleTemps(Duration age) {
         return 0;
     }
 
