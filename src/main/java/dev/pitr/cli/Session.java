@@ -4,6 +4,7 @@ import dev.pitr.safety.Banner;
 import dev.pitr.safety.Confirmation;
 import dev.pitr.config.Settings;
 import dev.pitr.core.PitrException;
+import dev.pitr.crypto.Encryption;
 import dev.pitr.pg.PgBinaries;
 import dev.pitr.repo.Repositories;
 import dev.pitr.repo.Repository;
@@ -21,6 +22,7 @@ public final class Session implements AutoCloseable {
     private final java.util.Map<String, String> env;
     private final Confirmation.Options confirmation;
     private Repository repository;
+    private Repository raw;
     private boolean announced;
     private boolean quiet;
 
@@ -93,7 +95,7 @@ public final class Session implements AutoCloseable {
         }
         if (repository == null && settings.repo().isPresent()) {
             try {
-                repository = Repositories.open(settings.repo().get(), settings.s3(), output::verbose);
+                repository = open(settings.repo().get());
             } catch (RuntimeException unreachable) {
                 output.verbose("audit: repository not reachable: " + unreachable.getMessage());
             }
@@ -123,9 +125,21 @@ public final class Session implements AutoCloseable {
                     "no repository configured: pass --repo URL, set PITR_REPO, or set 'repo:' for the cluster in pitr.yaml"));
             Sources.requireOwn(url);
             announce();
-            repository = Repositories.open(url, settings.s3(), output::verbose);
+            repository = open(url);
         }
         return repository;
+    }
+
+    /** The driver, encrypted when a key is configured; pitr's own repositories only. */
+    private Repository open(String url) {
+        raw = Repositories.open(url, settings.s3(), output::verbose);
+        return Encryption.over(raw, settings.encryptionKey(), output::progress);
+    }
+
+    /** The driver below the encryption (the keyring's own reads and writes). */
+    public Repository rawRepository() {
+        repository();
+        return raw;
     }
 
     /** What the configured repository holds, whichever tool wrote it. */

@@ -20,7 +20,9 @@ public record ClusterConfig(@JsonProperty("environment") String environment,
                             @JsonProperty("archive-async") Boolean archiveAsync,
                             @JsonProperty("process-max") Integer processMax,
                             @JsonProperty("archive-queue-max") Integer archiveQueueMax,
-                            @JsonProperty("pgbackrest-config") String pgbackrestConfig) {
+                            @JsonProperty("pgbackrest-config") String pgbackrestConfig,
+                            @JsonProperty("encryption-key-file") String encryptionKeyFile,
+                            @JsonProperty("encryption-key-command") String encryptionKeyCommand) {
 
     /** The S3 connection; never credentials (they come from the AWS default provider chain). */
     public record S3Config(@JsonProperty("endpoint") String endpoint,

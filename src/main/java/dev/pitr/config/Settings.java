@@ -26,7 +26,8 @@ public record Settings(Optional<Path> configFile,
                        boolean archiveAsync,
                        int processMax,
                        java.util.OptionalInt archiveQueueMax,
-                       Peers peers) {
+                       Peers peers,
+                       Optional<KeySource> encryptionKey) {
     /** How to reach the tools whose repositories pitr reads (pgbackrest://, barman-cloud+s3://). */
     public record Peers(Optional<Path> pgbackrestConfig) {
         public static final Peers DEFAULTS = new Peers(Optional.empty());

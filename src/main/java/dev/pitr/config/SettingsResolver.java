@@ -27,7 +27,7 @@ public final class SettingsResolver {
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     }
     private static final ClusterConfig EMPTY = new ClusterConfig(null, null, null, null, null, null, null, null, null,
-            null, null, null, null, null, null, null, null, null);
+            null, null, null, null, null, null, null, null, null, null, null);
 
     /** Parallel uploads of the asynchronous archiver: enough to hide S3 latency without starving the primary. */
     public static final int DEFAULT_PROCESS_MAX = 4;
@@ -98,7 +98,33 @@ public final class SettingsResolver {
                 env("PITR_ARCHIVE_QUEUE_MAX").map(v -> parseInt("PITR_ARCHIVE_QUEUE_MAX", v))
                         .or(() -> Optional.ofNullable(c.archiveQueueMax()))
                         .map(java.util.OptionalInt::of).orElse(java.util.OptionalInt.empty()),
-                new Settings.Peers(pick("PITR_PGBACKREST_CONFIG", c.pgbackrestConfig(), Path::of)));
+                new Settings.Peers(pick("PITR_PGBACKREST_CONFIG", c.pgbackrestConfig(), Path::of)),
+                encryptionKey(c, configPath));
+    }
+
+    /**
+     * The repository key's source: the key itself in PITR_ENCRYPTION_KEY, else a file or a command (variables
+     * before the file's keys); both a file and a command in one place is ambiguous and refused.
+     */
+    private Optional<KeySource> encryptionKey(ClusterConfig c, Optional<Path> configPath) {
+        Optional<KeySource> inline = env("PITR_ENCRYPTION_KEY").map(v -> new KeySource.Variable("PITR_ENCRYPTION_KEY", v));
+        if (inline.isPresent()) {
+            return inline;
+        }
+        Optional<String> file = env("PITR_ENCRYPTION_KEY_FILE");
+        Optional<String> command = env("PITR_ENCRYPTION_KEY_COMMAND");
+        String where = "PITR_ENCRYPTION_KEY_FILE and PITR_ENCRYPTION_KEY_COMMAND";
+        if (file.isEmpty() && command.isEmpty()) {
+            file = Optional.ofNullable(c.encryptionKeyFile());
+            command = Optional.ofNullable(c.encryptionKeyCommand());
+            where = configPath.map(Path::toString).orElse("the configuration") + ": 'encryption-key-file' and 'encryption-key-command'";
+        }
+        if (file.isPresent() && command.isPresent()) {
+            throw PitrException.usage(where + " are both set: keep one source for the repository key");
+        }
+        Optional<String> orCommand = command;
+        return file.<KeySource>map(f -> new KeySource.File(workingDir.resolve(f)))
+                .or(() -> orCommand.map(KeySource.Command::new));
     }
 
     private <T> Optional<T> pick(String envName, String fileValue, Function<String, T> convert) {

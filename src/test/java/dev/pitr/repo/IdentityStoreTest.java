@@ -4,10 +4,8 @@ import dev.pitr.core.PitrException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -59,12 +57,11 @@ class IdentityStoreTest {
     }
 
     /** A repository that lets the other archiver act once, just before this one's first listing. */
-    private static final class BeforeFirstListing implements Repository {
-        private final Repository delegate;
+    private static final class BeforeFirstListing extends ForwardingRepository {
         private Runnable meanwhile;
 
-        BeforeFirstListing(Repository delegate, Runnable meanwhile) {
-            this.delegate = delegate;
+        BeforeFirstListing(Repository raw, Runnable meanwhile) {
+            super(raw);
             this.meanwhile = meanwhile;
         }
 
@@ -75,56 +72,7 @@ class IdentityStoreTest {
                 meanwhile = null;
                 other.run();
             }
-            return delegate.listChildren(prefix);
-        }
-
-        @Override
-        public String url() {
-            return delegate.url();
-        }
-
-        @Override
-        public Optional<InputStream> get(String key) {
-            return delegate.get(key);
-        }
-
-        @Override
-        public Optional<byte[]> readRange(String key, long offset, int length) {
-            return delegate.readRange(key, offset, length);
-        }
-
-        @Override
-        public void put(String key, byte[] content) {
-            delegate.put(key, content);
-        }
-
-        @Override
-        public long putStream(String key, InputStream content) {
-            return delegate.putStream(key, content);
-        }
-
-        @Override
-        public PutOutcome putIfAbsent(String key, byte[] content) {
-            return delegate.putIfAbsent(key, content);
-        }
-
-        @Override
-        public Optional<ObjectInfo> head(String key) {
-            return delegate.head(key);
-        }
-
-        @Override
-        public List<ObjectInfo> list(String prefix) {
-            return delegate.list(prefix);
-        }
-
-        @Override
-        public void delete(String key) {
-            delegate.delete(key);
-        }
-
-        @Override
-        public void close() {
+            return raw.listChildren(prefix);
         }
     }
 }

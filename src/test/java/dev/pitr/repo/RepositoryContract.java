@@ -18,18 +18,18 @@ import java.util.concurrent.Future;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** One contract, every driver: each driver's test class supplies a fresh, empty repository. */
-abstract class RepositoryContract {
+public abstract class RepositoryContract {
     protected Repository repo;
 
     protected abstract Repository newRepository() throws Exception;
 
     @BeforeEach
-    void open() throws Exception {
+    public void open() throws Exception {
         repo = newRepository();
     }
 
     @AfterEach
-    void closeRepo() {
+    public void closeRepo() {
         repo.close();
     }
 
@@ -38,7 +38,7 @@ abstract class RepositoryContract {
     }
 
     @Test
-    void putGetHeadDelete() {
+    public void putGetHeadDelete() {
         assertThat(repo.get("a/b/c")).isEmpty();
         assertThat(repo.head("a/b/c")).isEmpty();
         repo.put("a/b/c", bytes("hello"));
@@ -52,7 +52,7 @@ abstract class RepositoryContract {
     }
 
     @Test
-    void rangedReads() {
+    public void rangedReads() {
         repo.put("r", bytes("0123456789"));
         assertThat(repo.readRange("r", 2, 3)).hasValue(bytes("234"));
         assertThat(repo.readRange("r", 8, 10)).hasValue(bytes("89"));
@@ -60,14 +60,14 @@ abstract class RepositoryContract {
     }
 
     @Test
-    void putIfAbsentNeverReplaces() {
+    public void putIfAbsentNeverReplaces() {
         assertThat(repo.putIfAbsent("once", bytes("first"))).isEqualTo(PutOutcome.CREATED);
         assertThat(repo.putIfAbsent("once", bytes("second"))).isEqualTo(PutOutcome.ALREADY_EXISTS);
         assertThat(repo.getBytes("once")).hasValue(bytes("first"));
     }
 
     @Test
-    void racingPutIfAbsentHasOneWinner() throws Exception {
+    public void racingPutIfAbsentHasOneWinner() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
             List<Callable<PutOutcome>> racers = new ArrayList<>();
@@ -92,7 +92,7 @@ abstract class RepositoryContract {
     }
 
     @Test
-    void listsByPrefixInKeyOrderAcrossPages() {
+    public void listsByPrefixInKeyOrderAcrossPages() {
         for (int i = 0; i < 1203; i++) {
             repo.put(String.format("wal/00000001/%05d", i), new byte[]{1});
         }
@@ -109,7 +109,7 @@ abstract class RepositoryContract {
     }
 
     @Test
-    void streamsLargeObjectsInParts() throws Exception {
+    public void streamsLargeObjectsInParts() throws Exception {
         byte[] big = new byte[S3Repository.PART_SIZE * 2 + 12345];
         new Random(3).nextBytes(big);
         long n = repo.putStream("backups/big.tar.zst", new ByteArrayInputStream(big));
@@ -122,7 +122,7 @@ abstract class RepositoryContract {
     }
 
     @Test
-    void aFailedStreamLeavesNothingUnderTheKey() {
+    public void aFailedStreamLeavesNothingUnderTheKey() {
         InputStream failing = new InputStream() {
             private int left = S3Repository.PART_SIZE + 100;
 

@@ -22,7 +22,7 @@ class SafetyTest {
         return new Settings(Optional.empty(), Optional.of("shop"), environment, Optional.of("s3://b/shop"), S3Settings.aws(),
                 Optional.empty(), Optional.of(Path.of("/var/lib/postgresql/15/main")), "10.0.0.5", 5432, "postgres", Optional.empty(),
                 Optional.empty(), Optional.empty(), Optional.empty(), 3, Optional.empty(), false, 4,
-                java.util.OptionalInt.empty(), Settings.Peers.DEFAULTS);
+                java.util.OptionalInt.empty(), Settings.Peers.DEFAULTS, Optional.empty());
     }
 
     private static Confirmation confirmation(String env, boolean yes, String cluster, String typed) {

@@ -1,0 +1,52 @@
+package dev.pitr.crypto;
+
+import dev.pitr.config.KeySource;
+import dev.pitr.repo.Repository;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/** Puts encryption over a repository driver: with a configured key every object is encrypted, without one none. */
+public final class Encryption {
+    private Encryption() {
+    }
+
+    /**
+     * The repository the layers above use. The key is read only when an object needs it (a key command runs once
+     * per process, and not at all for a command that reads nothing).
+     */
+    public static Repository over(Repository raw, Optional<KeySource> key, Consumer<String> warn) {
+        if (key.isEmpty()) {
+            return new PlainRepository(raw);
+        }
+        return new EncryptedRepository(raw, new UnlockedKeys(new KeyringStore(raw), once(key.get(), warn)));
+    }
+
+    static Supplier<Secret> once(KeySource source, Consumer<String> warn) {
+        return new Supplier<>() {
+            private Secret secret;
+
+            @Override
+            public synchronized Secret get() {
+                if (secret == null) {
+                    secret = KeyReader.read(source, warn);
+                }
+                return secret;
+            }
+        };
+    }
+
+    /** Whether a repository is encrypted, and with which keys (ids only), read from its keyring alone. */
+    public static Status status(Repository raw) {
+        return new KeyringStore(raw).read().map(k -> new Status(true, Optional.of(k.currentKeyId()), k.activeKeyIds(),
+                k.keys().stream().filter(e -> !e.active()).map(Keyring.KeyEntry::keyId).toList(), k.dataKeys().size()))
+                .orElse(new Status(false, Optional.empty(), List.of(), List.of(), 0));
+    }
+
+    /** What {@code info} and {@code check} say about a repository's encryption. */
+    public record Status(boolean encrypted, Optional<String> currentKeyId, List<String> keyIds,
+                         List<String> retiredKeyIds, int dataKeys) {
+    }
+}
