@@ -5,6 +5,7 @@ import dev.pitr.core.PitrException;
 import dev.pitr.wal.WalFileName;
 import dev.pitr.wal.WalPageHeader;
 import dev.pitr.wal.WalArchive;
+import dev.pitr.repo.DamagedObjectException;
 import dev.pitr.repo.ObjectInfo;
 import dev.pitr.repo.Repository;
 import dev.pitr.repo.RepositoryLayout;
@@ -144,7 +145,7 @@ public final class ArchiveVerifier {
                     }
                 }
                 return java.util.Optional.<Problem>empty();
-            } catch (WalObjectFormat.CorruptObjectException ex) {
+            } catch (WalObjectFormat.CorruptObjectException | DamagedObjectException ex) {
                 return java.util.Optional.of(new Problem("corrupt", o.key(), ex.getMessage(), true));
             }
         }).forEach(p -> p.ifPresent(problems::add));

@@ -5,6 +5,7 @@ import dev.pitr.core.Hashing;
 import dev.pitr.core.ObservedInputStream;
 import dev.pitr.core.Parallel;
 import dev.pitr.core.PitrException;
+import dev.pitr.repo.ObjectAuthenticationException;
 import dev.pitr.repo.Repository;
 
 import java.io.BufferedInputStream;
@@ -120,6 +121,8 @@ public final class BackupVerifier {
             storedStream.transferTo(OutputStream.nullOutputStream()); // what the decoder left is part of the object
         } catch (com.github.luben.zstd.ZstdIOException | com.github.luben.zstd.ZstdException e) {
             return Optional.of(new Damage(file.key(), "does not decode (" + e.getMessage() + ")"));
+        } catch (ObjectAuthenticationException e) {
+            return Optional.of(new Damage(file.key(), e.getMessage()));
         } catch (IOException e) {
             throw PitrException.io("cannot read backup object " + file.key() + " from " + repo.url() + ": "
                     + e.getMessage(), e);

@@ -4,7 +4,10 @@ import dev.pitr.wal.RepositoryWal;
 import dev.pitr.wal.WalSegmentName;
 import dev.pitr.backup.BackupCatalog;
 import dev.pitr.backup.Inventory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pitr.core.Json;
 import dev.pitr.core.PitrException;
+import dev.pitr.crypto.Encryption;
 import dev.pitr.source.BackupSource;
 import dev.pitr.source.SourceCatalog;
 import dev.pitr.source.Sources;
@@ -32,13 +35,17 @@ final class InfoCommand extends BaseCommand {
             return foreign(session, session.source());
         }
         Inventory.Snapshot snap = new Inventory(session.repository(), horizon(session)).snapshot();
+        Encryption.Status encryption = Encryption.status(session.rawRepository());
         Output out = session.output();
         if (out.json()) {
-            out.printJson(snap);
+            ObjectNode tree = Json.mapper().valueToTree(snap);
+            tree.set("encryption", Json.mapper().valueToTree(encryption));
+            out.printJson(tree);
             return 0;
         }
         out.println("repository " + session.repository().url() + snap.identity().map(i -> " (system identifier "
                 + i.systemIdentifier() + ", PostgreSQL " + i.pgMajor() + ")").orElse(" (empty)"));
+        out.println("encryption: " + encryption.describe());
         snap.newestSegmentAt().ifPresent(t -> out.println("newest WAL " + snap.newestSegment().orElse("") + " archived "
                 + t + ", " + age(Duration.between(t, Instant.now())) + " ago (the RPO if the primary died now)"));
         long lo = Long.MAX_VALUE;

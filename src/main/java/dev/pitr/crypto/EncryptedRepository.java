@@ -1,5 +1,7 @@
 package dev.pitr.crypto;
 
+import dev.pitr.repo.ObjectAuthenticationException;
+import dev.pitr.repo.DamagedObjectException;
 import dev.pitr.repo.ForwardingRepository;
 import dev.pitr.repo.ObjectInfo;
 import dev.pitr.repo.PutOutcome;
@@ -32,6 +34,20 @@ public final class EncryptedRepository extends ForwardingRepository {
             keys.unlockExisting(); // a wrong key is refused here, before anything is read
         }
         return stored.map(in -> ObjectCipher.decrypt(in, keys::find, key));
+    }
+
+    /** Read whole: an object that fails authentication is a {@link DamagedObjectException}, named. */
+    @Override
+    public Optional<byte[]> getBytes(String key) {
+        return get(key).map(in -> {
+            try (in) {
+                return in.readAllBytes();
+            } catch (ObjectAuthenticationException e) {
+                throw new DamagedObjectException(key, url() + "/" + e.getMessage(), e);
+            } catch (IOException e) {
+                throw new RepositoryException("cannot read " + key + " from " + url() + ": " + e.getMessage(), e);
+            }
+        });
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.pitr.crypto;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.pitr.config.KeySource;
 import dev.pitr.repo.Repository;
 
@@ -46,7 +47,21 @@ public final class Encryption {
     }
 
     /** What {@code info} and {@code check} say about a repository's encryption. */
-    public record Status(boolean encrypted, Optional<String> currentKeyId, List<String> keyIds,
-                         List<String> retiredKeyIds, int dataKeys) {
+    public record Status(@JsonProperty("encrypted") boolean encrypted,
+                         @JsonProperty("current_key_id") Optional<String> currentKeyId,
+                         @JsonProperty("key_ids") List<String> keyIds,
+                         @JsonProperty("retired_key_ids") List<String> retiredKeyIds,
+                         @JsonProperty("data_keys") int dataKeys) {
+        /** One line for people. */
+        public String describe() {
+            if (!encrypted) {
+                return "not encrypted";
+            }
+            return "encrypted (AES-256-GCM), key " + currentKeyId.orElse("?") + " current"
+                    + (keyIds.size() > 1 ? ", also open with " + String.join(", ", keyIds.stream()
+                    .filter(k -> !currentKeyId.orElse("").equals(k)).toList()) + " (a rotation to finish)" : "")
+                    + (retiredKeyIds.isEmpty() ? "" : "; retired: " + String.join(", ", retiredKeyIds))
+                    + "; " + dataKeys + " data key(s)";
+        }
     }
 }

@@ -1,5 +1,7 @@
 package dev.pitr.crypto;
 
+import dev.pitr.repo.ObjectAuthenticationException;
+
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.Mac;

@@ -1,6 +1,7 @@
 package dev.pitr.crypto;
 
 import dev.pitr.core.PitrException;
+import dev.pitr.repo.ObjectAuthenticationException;
 import dev.pitr.repo.RepositoryLayout;
 
 import java.io.IOException;

@@ -1,0 +1,245 @@
+package dev.pitr.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pitr.core.Json;
+import dev.pitr.pg.ProcessRunner;
+import dev.pitr.testkit.Cli;
+import dev.pitr.testkit.PgCluster;
+import dev.pitr.testkit.TestDirs;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A real PostgreSQL 15 archives into an encrypted repository (sync pushes, then the async pusher), two backups
+ * are taken (pitr compressing, then the server), and the incident runs over it: the mistake found in the WAL,
+ * a restore just before it, salvage, a drill. Then: no plaintext anywhere in the store, a damaged object refused
+ * by name, and a key rotation after which only the new key opens the repository.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class EncryptedRepositoryIT {
+    static final String ROW_VALUE = "confidential-row-7f3a";
+    static final String FIRST_KEY = "the first key of the encrypted test repository";
+    static final String SECOND_KEY = "the second key, after rotate-key";
+    static PgCluster pg;
+    static Path work;
+    static Path repoDir;
+    static Path config;
+    static Cli cli;
+    static long deleteXid;
+    static final List<Path> restores = new ArrayList<>();
+
+    static Path keyFile(String name, String key) throws IOException {
+        Path f = Files.writeString(work.resolve(name), key + "\n");
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+        ProcessRunner.giveToServerUser(f); // archive_command and restore_command read it as the server user
+        return f;
+    }
+
+    static void writeConfig(Path key) throws IOException {
+        Files.writeString(config, """
+                clusters:
+                  main:
+                    environment: test
+                    repo: file://%s
+                    port: %d
+                    encryption-key-file: %s
+                """.formatted(repoDir, pg == null ? 5432 : pg.port(), key));
+    }
+
+    @BeforeAll
+    static void archiveIntoAnEncryptedRepository() throws Exception {
+        work = TestDirs.shared("pitr-encrypted-");
+        repoDir = TestDirs.serverOwned("pitr-encrypted-repo-");
+        Path spool = TestDirs.serverOwned("pitr-encrypted-spool-");
+        config = work.resolve("pitr.yaml");
+        Path first = keyFile("first.key", FIRST_KEY);
+        writeConfig(first);
+        pg = PgCluster.start(Map.of("wal_level", "replica", "archive_mode", "on",
+                "archive_command", "'" + ArchiveIT.LAUNCHER + " --config " + config + " wal push %p'"), Map.of());
+        writeConfig(first); // now with the port
+        cli = new Cli(new HashMap<>(Map.of("PITR_CONFIG", config.toString())), work);
+        pg.execute("CREATE TABLE orders (id int PRIMARY KEY, note text)",
+                "INSERT INTO orders SELECT g, '" + ROW_VALUE + " ' || g FROM generate_series(1, 500) g");
+        pg.pgbench("-i", "-s", "1", "-q");
+        Cli.Run clientCompressed = cli.run("backup", "create", "--compress-at", "client");
+        assertThat(clientCompressed.exitCode()).as(clientCompressed.stderr()).isZero();
+
+        pg.execute("ALTER SYSTEM SET archive_command = '" + ArchiveIT.LAUNCHER + " --config " + config
+                + " wal push --async --spool " + spool + " %p'", "SELECT pg_reload_conf()");
+        pg.execute("INSERT INTO orders SELECT g, '" + ROW_VALUE + " ' || g FROM generate_series(501, 1000) g");
+        Cli.Run serverCompressed = cli.run("backup", "create", "--compress-at", "server");
+        assertThat(serverCompressed.exitCode()).as(serverCompressed.stderr()).isZero();
+        pg.execute("INSERT INTO orders SELECT g, 'late ' || g FROM generate_series(1001, 1100) g");
+        deleteXid = Long.parseLong(pg.query("WITH gone AS (DELETE FROM orders WHERE id <= 100 RETURNING 1)"
+                + " SELECT txid_current()"));
+        pg.execute("INSERT INTO orders SELECT g, 'after ' || g FROM generate_series(1101, 1150) g");
+        ArchiveIT.waitUntilArchived(pg, pg.query("SELECT pg_walfile_name(pg_switch_wal())"));
+        assertThat(pg.query("SELECT failed_count FROM pg_stat_archiver")).isEqualTo("0");
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        for (Path p : restores) {
+            cli.run("restore", "abort", "--pgdata", p.toString());
+        }
+        if (pg != null) {
+            pg.close();
+        }
+        TestDirs.delete(work);
+        TestDirs.delete(repoDir);
+    }
+
+    static int restoreJustBeforeTheDelete(Cli with, String name) throws IOException {
+        Path pgdata = work.resolve(name + "/data");
+        restores.add(pgdata);
+        Cli.Run run = with.run("restore", "run", "--target-xid", String.valueOf(deleteXid), "--pgdata", pgdata.toString());
+        assertThat(run.exitCode()).as(run.stdout() + run.stderr()).isZero();
+        return SeedScenarioIT.copyPort(pgdata);
+    }
+
+    @Test
+    @Order(1)
+    void theIncidentRunsOverAnEncryptedRepository() throws Exception {
+        JsonNode info = Json.mapper().readTree(cli.run("--json", "info").stdout());
+        assertThat(info.get("encryption").get("encrypted").asBoolean()).isTrue();
+        assertThat(info.get("encryption").get("key_ids")).hasSize(1);
+        assertThat(info.get("backups")).hasSize(2);
+
+        Cli.Run find = cli.run("--json", "target", "find", "--wal", "--table", "orders");
+        assertThat(find.exitCode()).as(find.stdout() + find.stderr()).isZero();
+        assertThat(Json.mapper().readTree(find.stdout()).get("recommendation").get("xid").asLong()).isEqualTo(deleteXid);
+
+        int port = restoreJustBeforeTheDelete(cli, "copy");
+        assertThat(SeedScenarioIT.queryOn(port, "SELECT count(*) FROM orders WHERE id <= 100")).isEqualTo("100");
+        assertThat(SeedScenarioIT.queryOn(port, "SELECT count(*) FROM orders")).isEqualTo("1100");
+        Cli.Run salvage = cli.run("--yes", "salvage", "--from-port", String.valueOf(port), "--table", "public.orders",
+                "--merge", "--key", "id");
+        assertThat(salvage.exitCode()).as(salvage.stdout() + salvage.stderr()).isZero();
+        assertThat(pg.query("SELECT count(*) FROM orders")).isEqualTo("1150");
+
+        Cli.Run drill = cli.run("drill", "--backup", "random", "--target", "random", "--scratch",
+                work.resolve("drills").toString());
+        assertThat(drill.exitCode()).as(drill.stdout() + drill.stderr()).isZero();
+    }
+
+    @Test
+    @Order(2)
+    void theStoreHoldsNoRowValueNoTableNameAndNoWalPage() throws Exception {
+        long systemIdentifier = Long.parseLong(pg.query("SELECT system_identifier FROM pg_control_system()"));
+        byte[] identifier = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(systemIdentifier).array();
+        List<Path> files;
+        try (Stream<Path> all = Files.walk(repoDir)) {
+            files = all.filter(Files::isRegularFile).toList();
+        }
+        assertThat(files).hasSizeGreaterThan(10);
+        long bytes = 0;
+        for (Path f : files) {
+            byte[] content = Files.readAllBytes(f);
+            bytes += content.length;
+            String text = new String(content, StandardCharsets.ISO_8859_1);
+            assertThat(text).as(f.toString()).doesNotContain(ROW_VALUE).doesNotContain("orders")
+                    .doesNotContain("pgbench_accounts");
+            assertThat(indexOf(content, identifier)).as("the system identifier in %s", f).isEqualTo(-1);
+            // a WAL page header: magic 0xD110 (PostgreSQL 15), info, then timeline 1
+            assertThat(indexOf(content, new byte[]{0x10, (byte) 0xD1, 0x06, 0x00, 0x01, 0x00, 0x00, 0x00}))
+                    .as("a long WAL page header in %s", f).isEqualTo(-1);
+            assertThat(indexOf(content, new byte[]{0x10, (byte) 0xD1, 0x05, 0x00, 0x01, 0x00, 0x00, 0x00}))
+                    .as("a short WAL page header in %s", f).isEqualTo(-1);
+        }
+        System.out.println("searched " + files.size() + " objects, " + bytes + " bytes: no plaintext");
+    }
+
+    static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    @Test
+    @Order(3)
+    void aDamagedWalObjectAndADamagedBackupObjectAreRefusedByName() throws Exception {
+        Path wal;
+        Path backupPart;
+        try (Stream<Path> all = Files.walk(repoDir.resolve("wal"))) {
+            wal = all.filter(p -> p.getFileName().toString().matches("[0-9A-F]{24}\\.pitr")).sorted().toList().get(1);
+        }
+        try (Stream<Path> all = Files.walk(repoDir.resolve("backups"))) {
+            backupPart = all.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().endsWith(".json"))
+                    .max(java.util.Comparator.comparingLong(p -> p.toFile().length())).orElseThrow();
+        }
+        for (Path damaged : List.of(wal, backupPart)) {
+            byte[] original = Files.readAllBytes(damaged);
+            byte[] flipped = original.clone();
+            flipped[original.length / 2] ^= 0x01;
+            Files.write(damaged, flipped);
+            try {
+                String name = repoDir.relativize(damaged).toString();
+                if (damaged == wal) {
+                    Cli.Run verify = cli.run("wal", "verify", "--deep");
+                    assertThat(verify.exitCode()).isEqualTo(3);
+                    assertThat(verify.stdout() + verify.stderr()).contains(name).contains("fails authentication");
+                    Path dest = work.resolve("fetched");
+                    Cli.Run fetch = cli.run("wal", "fetch", damaged.getFileName().toString().replace(".pitr", ""),
+                            dest.toString());
+                    assertThat(fetch.exitCode()).isEqualTo(5);
+                    assertThat(fetch.stderr()).contains(name);
+                    assertThat(dest).doesNotExist();
+                } else {
+                    Cli.Run verify = cli.run("backup", "verify");
+                    assertThat(verify.exitCode()).as(verify.stdout() + verify.stderr()).isEqualTo(3);
+                    assertThat(verify.stdout() + verify.stderr()).contains(damaged.getFileName().toString());
+                }
+            } finally {
+                Files.write(damaged, original);
+            }
+        }
+    }
+
+    @Test
+    @Order(4)
+    void afterRotateKeyOnlyTheNewKeyOpensTheRepositoryAndArchivingGoesOn() throws Exception {
+        Path second = keyFile("second.key", SECOND_KEY);
+        Cli.Run rotate = cli.run("--yes", "repo", "rotate-key", "--new-key-file", second.toString());
+        assertThat(rotate.exitCode()).as(rotate.stdout() + rotate.stderr()).isZero();
+        assertThat(rotate.stdout()).contains("retired:");
+        writeConfig(second); // what an operator does next: every pitr gets the new key
+
+        pg.execute("INSERT INTO orders VALUES (5000, 'after the rotation')");
+        ArchiveIT.waitUntilArchived(pg, pg.query("SELECT pg_walfile_name(pg_switch_wal())"));
+        int port = restoreJustBeforeTheDelete(cli, "copy-after-rotation");
+        assertThat(SeedScenarioIT.queryOn(port, "SELECT count(*) FROM orders WHERE id <= 100")).isEqualTo("100");
+
+        Cli.Run old = cli.with("PITR_ENCRYPTION_KEY", FIRST_KEY).run("info");
+        assertThat(old.exitCode()).isEqualTo(4);
+        assertThat(old.stderr()).contains("was retired");
+        JsonNode info = Json.mapper().readTree(cli.run("--json", "info").stdout());
+        assertThat(info.get("encryption").get("retired_key_ids")).hasSize(1);
+        assertThat(info.get("encryption").get("key_ids")).hasSize(1);
+    }
+}
