@@ -10,6 +10,8 @@
 # speaks S3 only over TLS, which the local server does not, so that row has no pgBackRest twin.
 # Order effects: the modes run forward, then backward (A B C C B A); each row is the mean of its two runs
 # (drain) or the worse of them (lag). MODES="..." runs a subset.
+# pitr-sync-enc and pitr-async-enc push into an encrypted repository (key in a file): not in the default MODES;
+# MODES="pitr-async pitr-async-enc pitr-sync pitr-sync-enc" gives encryption's cost against the same run's plain pushes.
 # Usage: bench/archive.sh [LOAD_SECONDS] [BACKLOG]     (defaults 30 and 32)
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
@@ -68,11 +70,15 @@ pgbench_until() { # N: run pgbench until N more segments exist, then switch so t
 declare -A cmd=(
   [pitr-sync]="$pitr --repo file://$work/pitr-repo wal push %p"
   [pitr-async]="$pitr ${PITR_BENCH_FLAGS:-} --repo file://$work/pitr-repo wal push --async --spool $work/pitr-spool --process-max 2 %p"
+  [pitr-sync-enc]="env PITR_ENCRYPTION_KEY_FILE=$work/bench.key $pitr --repo file://$work/pitr-repo-enc wal push %p"
+  [pitr-async-enc]="env PITR_ENCRYPTION_KEY_FILE=$work/bench.key $pitr ${PITR_BENCH_FLAGS:-} --repo file://$work/pitr-repo-enc wal push --async --spool $work/pitr-spool-enc --process-max 2 %p"
   [pitr-async-s3]="$pitr ${PITR_BENCH_FLAGS:-} --repo s3://bench/pitr wal push --async --spool $work/pitr-spool-s3 --process-max 2 %p"
   [pgbackrest-sync]="pgbackrest --config=$work/pgbackrest.conf --stanza=bench archive-push %p"
   [pgbackrest-async]="pgbackrest --config=$work/pgbackrest.conf --stanza=bench --archive-async archive-push %p"
 )
-mkdir -p "$work/pitr-spool-s3" && chown postgres: "$work/pitr-spool-s3"
+for d in pitr-spool-s3 pitr-repo-enc pitr-spool-enc; do mkdir -p "$work/$d" && chown postgres: "$work/$d"; done
+# the encrypted repository's key: a file only the server user reads, as the README recommends
+openssl rand -base64 32 >"$work/bench.key" && chmod 600 "$work/bench.key" && chown postgres: "$work/bench.key"
 modes=${MODES:-"pitr-sync pgbackrest-sync pitr-async pgbackrest-async pitr-async-s3"}
 backwards=$(echo "$modes" | tr ' ' '\n' | tac | tr '\n' ' ')
 declare -A drain_ms per_seg produced end_lag max_lag catchup_ms runs
@@ -115,6 +121,12 @@ done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/(b>0?b:1)}'; }
 echo "sync per-segment cost, pitr/pgBackRest: $(ratio "${per_seg[pitr-sync]:-0}" "${per_seg[pgbackrest-sync]:-0}") (goal <= 2)"
 echo "async per-segment cost, pitr/pgBackRest: $(ratio "${per_seg[pitr-async]:-0}" "${per_seg[pgbackrest-async]:-0}") (goal <= 1.2)"
+if [ -n "${per_seg[pitr-async-enc]:-}" ]; then
+  echo "encrypted/plain per-segment cost, async: $(ratio "${per_seg[pitr-async-enc]}" "${per_seg[pitr-async]:-0}") (goal <= 1.1)"
+fi
+if [ -n "${per_seg[pitr-sync-enc]:-}" ]; then
+  echo "encrypted/plain per-segment cost, sync: $(ratio "${per_seg[pitr-sync-enc]}" "${per_seg[pitr-sync]:-0}")"
+fi
 json="{\"load_seconds\":$load,\"backlog_segments\":$backlog"
 for m in $modes; do
   json+=",\"$m\":{\"drain_ms\":${drain_ms[$m]},\"ms_per_segment\":${per_seg[$m]},\"segments_under_load\":${produced[$m]},\"lag_at_end\":${end_lag[$m]},\"lag_max\":${max_lag[$m]},\"catch_up_ms\":${catchup_ms[$m]}}"

@@ -3,7 +3,9 @@ package dev.pitr.cli;
 import dev.pitr.config.Settings;
 import dev.pitr.core.ExitCode;
 import dev.pitr.core.PitrException;
+import dev.pitr.crypto.KeyCheck;
 import dev.pitr.safety.Readiness;
+import dev.pitr.source.PitrSource;
 import dev.pitr.source.BackupSource;
 import picocli.CommandLine.Command;
 
@@ -18,8 +20,12 @@ final class CheckCommand extends BaseCommand {
     @Override
     int execute(Session session) {
         BackupSource source = session.source();
-        List<Readiness.Finding> findings = new Readiness(session.settings().server(), source,
-                source.archiveCommand().orElseGet(() -> archiveCommand(session))).check();
+        Readiness readiness = new Readiness(session.settings().server(), source,
+                source.archiveCommand().orElseGet(() -> archiveCommand(session)));
+        if (source instanceof PitrSource) {
+            readiness.withEncryption(() -> KeyCheck.run(session.rawRepository(), session.settings().encryptionKey()));
+        }
+        List<Readiness.Finding> findings = readiness.check();
         Output out = session.output();
         if (out.json()) {
             out.printJson(findings);

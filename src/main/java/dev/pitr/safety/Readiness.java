@@ -1,6 +1,7 @@
 package dev.pitr.safety;
 
 import dev.pitr.core.PitrException;
+import dev.pitr.crypto.KeyCheck;
 import dev.pitr.pg.PgConnection;
 import dev.pitr.source.BackupSource;
 import dev.pitr.source.SourceCatalog;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -42,6 +44,7 @@ public final class Readiness {
     private final PgConnection server;
     private final BackupSource source;
     private final String archiveCommand;
+    private Optional<Supplier<KeyCheck.Verdict>> encryption = Optional.empty();
 
     /**
      * {@code source}: the repository, whichever tool writes it; {@code archiveCommand}: what to paste into
@@ -51,6 +54,12 @@ public final class Readiness {
         this.server = server;
         this.source = source;
         this.archiveCommand = archiveCommand;
+    }
+
+    /** Also reports the repository's encryption (pitr's own repositories). */
+    public Readiness withEncryption(Supplier<KeyCheck.Verdict> check) {
+        this.encryption = Optional.of(check);
+        return this;
     }
 
     public List<Finding> check() {
@@ -69,6 +78,10 @@ public final class Readiness {
         archiver(out, s);
         pusher(out, s.getOrDefault("archive_command", ""));
         repository(out, Optional.ofNullable(s.get("system_identifier")));
+        encryption.ifPresent(check -> {
+            KeyCheck.Verdict v = check.get();
+            out.add(new Finding(Level.valueOf(v.severity().name()), "encryption", v.value(), v.fix(), v.why()));
+        });
         return out;
     }
 

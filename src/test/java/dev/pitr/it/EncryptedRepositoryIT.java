@@ -108,6 +108,16 @@ class EncryptedRepositoryIT {
         TestDirs.delete(repoDir);
     }
 
+    static JsonNode encryptionFinding(Cli with) throws IOException {
+        Cli.Run check = with.run("--json", "check");
+        for (JsonNode f : Json.mapper().readTree(check.stdout())) {
+            if (f.get("topic").asText().equals("encryption")) {
+                return f;
+            }
+        }
+        throw new AssertionError("no encryption finding: " + check.stdout() + check.stderr());
+    }
+
     static int restoreJustBeforeTheDelete(Cli with, String name) throws IOException {
         Path pgdata = work.resolve(name + "/data");
         restores.add(pgdata);
@@ -123,6 +133,19 @@ class EncryptedRepositoryIT {
         assertThat(info.get("encryption").get("encrypted").asBoolean()).isTrue();
         assertThat(info.get("encryption").get("key_ids")).hasSize(1);
         assertThat(info.get("backups")).hasSize(2);
+
+        assertThat(encryptionFinding(cli).get("level").asText()).isEqualTo("OK");
+        Path rootsOnly = Files.writeString(work.resolve("roots-only.key"), FIRST_KEY);
+        Files.setPosixFilePermissions(rootsOnly, PosixFilePermissions.fromString("rw-------"));
+        JsonNode unreachable = encryptionFinding(cli.with("PITR_ENCRYPTION_KEY_FILE", rootsOnly.toString()));
+        if (ProcessRunner.runningAsRoot()) {
+            assertThat(unreachable.get("level").asText()).isEqualTo("FAIL");
+            assertThat(unreachable.get("fix").asText()).contains("chown postgres " + rootsOnly);
+        }
+        JsonNode inline = encryptionFinding(cli.with("PITR_ENCRYPTION_KEY", FIRST_KEY));
+        assertThat(inline.get("level").asText()).as("the server does not see this shell's variable").isEqualTo("WARN");
+        assertThat(encryptionFinding(cli.with("PITR_ENCRYPTION_KEY", "a key this repository never had")).get("level")
+                .asText()).isEqualTo("FAIL");
 
         Cli.Run find = cli.run("--json", "target", "find", "--wal", "--table", "orders");
         assertThat(find.exitCode()).as(find.stdout() + find.stderr()).isZero();
