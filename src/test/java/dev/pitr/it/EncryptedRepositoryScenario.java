@@ -3,7 +3,13 @@ package dev.pitr.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pitr.core.Json;
 import dev.pitr.pg.ProcessRunner;
+import dev.pitr.repo.ObjectInfo;
+import dev.pitr.repo.Repositories;
+import dev.pitr.repo.Repository;
+import dev.pitr.repo.S3Settings;
 import dev.pitr.testkit.Cli;
+import dev.pitr.testkit.EmbeddedS3;
+import dev.pitr.testkit.S3rver;
 import dev.pitr.testkit.PgCluster;
 import dev.pitr.testkit.TestDirs;
 import org.junit.jupiter.api.AfterAll;
@@ -11,9 +17,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -21,10 +29,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,48 +44,101 @@ import static org.assertj.core.api.Assertions.assertThat;
  * by name, and a key rotation after which only the new key opens the repository.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class EncryptedRepositoryIT {
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class EncryptedRepositoryScenario {
     static final String ROW_VALUE = "confidential-row-7f3a";
     static final String FIRST_KEY = "the first key of the encrypted test repository";
     static final String SECOND_KEY = "the second key, after rotate-key";
-    static PgCluster pg;
-    static Path work;
-    static Path repoDir;
-    static Path config;
-    static Cli cli;
-    static long deleteXid;
-    static final List<Path> restores = new ArrayList<>();
+    PgCluster pg;
+    Path work;
+    Path config;
+    Cli cli;
+    long deleteXid;
+    Store store;
+    final List<Path> restores = new ArrayList<>();
 
-    static Path keyFile(String name, String key) throws IOException {
+    /** Where the repository lives: its URL, the config lines and server environment to reach it, its raw objects. */
+    interface Store extends AutoCloseable {
+        String url();
+
+        default String yaml() {
+            return "";
+        }
+
+        default Map<String, String> serverEnv() {
+            return Map.of();
+        }
+
+        /** The driver alone, below pitr's encryption: what is really stored. */
+        Repository raw();
+
+        @Override
+        void close();
+    }
+
+    abstract Store newStore() throws IOException;
+
+    static Store s3Store(URI endpoint, String bucket) {
+        return new Store() {
+            @Override
+            public String url() {
+                return "s3://" + bucket + "/repo";
+            }
+
+            @Override
+            public String yaml() {
+                return "    s3:\n      endpoint: " + endpoint + "\n";
+            }
+
+            @Override
+            public Map<String, String> serverEnv() {
+                return Map.of("AWS_ACCESS_KEY_ID", EmbeddedS3.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", EmbeddedS3.SECRET_KEY);
+            }
+
+            @Override
+            public Repository raw() {
+                return Repositories.open(url(), new S3Settings(Optional.of(endpoint), "us-east-1", true, 3));
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    Path keyFile(String name, String key) throws IOException {
         Path f = Files.writeString(work.resolve(name), key + "\n");
         Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
         ProcessRunner.giveToServerUser(f); // archive_command and restore_command read it as the server user
         return f;
     }
 
-    static void writeConfig(Path key) throws IOException {
+    void writeConfig(Path key) throws IOException {
         Files.writeString(config, """
                 clusters:
                   main:
                     environment: test
-                    repo: file://%s
+                    repo: %s
                     port: %d
                     encryption-key-file: %s
-                """.formatted(repoDir, pg == null ? 5432 : pg.port(), key));
+                """.formatted(store.url(), pg == null ? 5432 : pg.port(), key) + store.yaml());
     }
 
     @BeforeAll
-    static void archiveIntoAnEncryptedRepository() throws Exception {
+    void archiveIntoAnEncryptedRepository() throws Exception {
         work = TestDirs.shared("pitr-encrypted-");
-        repoDir = TestDirs.serverOwned("pitr-encrypted-repo-");
+        store = newStore();
         Path spool = TestDirs.serverOwned("pitr-encrypted-spool-");
         config = work.resolve("pitr.yaml");
         Path first = keyFile("first.key", FIRST_KEY);
         writeConfig(first);
         pg = PgCluster.start(Map.of("wal_level", "replica", "archive_mode", "on",
-                "archive_command", "'" + ArchiveIT.LAUNCHER + " --config " + config + " wal push %p'"), Map.of());
+                "archive_command", "'" + ArchiveIT.LAUNCHER + " --config " + config + " wal push %p'"), store.serverEnv());
         writeConfig(first); // now with the port
-        cli = new Cli(new HashMap<>(Map.of("PITR_CONFIG", config.toString())), work);
+        Map<String, String> env = new HashMap<>(store.serverEnv());
+        env.put("PITR_CONFIG", config.toString());
+        env.put("AWS_REGION", "us-east-1");
+        cli = new Cli(env, work);
         pg.execute("CREATE TABLE orders (id int PRIMARY KEY, note text)",
                 "INSERT INTO orders SELECT g, '" + ROW_VALUE + " ' || g FROM generate_series(1, 500) g");
         pg.pgbench("-i", "-s", "1", "-q");
@@ -97,7 +159,7 @@ class EncryptedRepositoryIT {
     }
 
     @AfterAll
-    static void cleanUp() {
+    void cleanUp() {
         for (Path p : restores) {
             cli.run("restore", "abort", "--pgdata", p.toString());
         }
@@ -105,7 +167,9 @@ class EncryptedRepositoryIT {
             pg.close();
         }
         TestDirs.delete(work);
-        TestDirs.delete(repoDir);
+        if (store != null) {
+            store.close();
+        }
     }
 
     static JsonNode encryptionFinding(Cli with) throws IOException {
@@ -118,7 +182,7 @@ class EncryptedRepositoryIT {
         throw new AssertionError("no encryption finding: " + check.stdout() + check.stderr());
     }
 
-    static int restoreJustBeforeTheDelete(Cli with, String name) throws IOException {
+    int restoreJustBeforeTheDelete(Cli with, String name) throws IOException {
         Path pgdata = work.resolve(name + "/data");
         restores.add(pgdata);
         Cli.Run run = with.run("restore", "run", "--target-xid", String.valueOf(deleteXid), "--pgdata", pgdata.toString());
@@ -169,14 +233,13 @@ class EncryptedRepositoryIT {
     void theStoreHoldsNoRowValueNoTableNameAndNoWalPage() throws Exception {
         long systemIdentifier = Long.parseLong(pg.query("SELECT system_identifier FROM pg_control_system()"));
         byte[] identifier = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(systemIdentifier).array();
-        List<Path> files;
-        try (Stream<Path> all = Files.walk(repoDir)) {
-            files = all.filter(Files::isRegularFile).toList();
-        }
-        assertThat(files).hasSizeGreaterThan(10);
+        List<String> keys;
         long bytes = 0;
-        for (Path f : files) {
-            byte[] content = Files.readAllBytes(f);
+        try (Repository raw = store.raw()) {
+          keys = raw.list("").stream().map(ObjectInfo::key).toList();
+          assertThat(keys).hasSizeGreaterThan(10);
+          for (String f : keys) {
+            byte[] content = raw.getBytes(f).orElseThrow();
             bytes += content.length;
             String text = new String(content, StandardCharsets.ISO_8859_1);
             assertThat(text).as(f.toString()).doesNotContain(ROW_VALUE).doesNotContain("orders")
@@ -187,8 +250,10 @@ class EncryptedRepositoryIT {
                     .as("a long WAL page header in %s", f).isEqualTo(-1);
             assertThat(indexOf(content, new byte[]{0x10, (byte) 0xD1, 0x05, 0x00, 0x01, 0x00, 0x00, 0x00}))
                     .as("a short WAL page header in %s", f).isEqualTo(-1);
+          }
         }
-        System.out.println("searched " + files.size() + " objects, " + bytes + " bytes: no plaintext");
+        System.out.println(getClass().getSimpleName() + ": searched " + keys.size() + " objects, " + bytes
+                + " bytes: no plaintext");
     }
 
     static int indexOf(byte[] haystack, byte[] needle) {
@@ -207,39 +272,35 @@ class EncryptedRepositoryIT {
     @Test
     @Order(3)
     void aDamagedWalObjectAndADamagedBackupObjectAreRefusedByName() throws Exception {
-        Path wal;
-        Path backupPart;
-        try (Stream<Path> all = Files.walk(repoDir.resolve("wal"))) {
-            wal = all.filter(p -> p.getFileName().toString().matches("[0-9A-F]{24}\\.pitr")).sorted().toList().get(1);
-        }
-        try (Stream<Path> all = Files.walk(repoDir.resolve("backups"))) {
-            backupPart = all.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().endsWith(".json"))
-                    .max(java.util.Comparator.comparingLong(p -> p.toFile().length())).orElseThrow();
-        }
-        for (Path damaged : List.of(wal, backupPart)) {
-            byte[] original = Files.readAllBytes(damaged);
-            byte[] flipped = original.clone();
-            flipped[original.length / 2] ^= 0x01;
-            Files.write(damaged, flipped);
-            try {
-                String name = repoDir.relativize(damaged).toString();
-                if (damaged == wal) {
-                    Cli.Run verify = cli.run("wal", "verify", "--deep");
-                    assertThat(verify.exitCode()).isEqualTo(3);
-                    assertThat(verify.stdout() + verify.stderr()).contains(name).contains("fails authentication");
-                    Path dest = work.resolve("fetched");
-                    Cli.Run fetch = cli.run("wal", "fetch", damaged.getFileName().toString().replace(".pitr", ""),
-                            dest.toString());
-                    assertThat(fetch.exitCode()).isEqualTo(5);
-                    assertThat(fetch.stderr()).contains(name);
-                    assertThat(dest).doesNotExist();
-                } else {
-                    Cli.Run verify = cli.run("backup", "verify");
-                    assertThat(verify.exitCode()).as(verify.stdout() + verify.stderr()).isEqualTo(3);
-                    assertThat(verify.stdout() + verify.stderr()).contains(damaged.getFileName().toString());
+        try (Repository raw = store.raw()) {
+            String wal = raw.list("wal/").stream().map(ObjectInfo::key).filter(k -> k.matches(".*/[0-9A-F]{24}\\.pitr"))
+                    .sorted().toList().get(1);
+            String backupPart = raw.list("backups/").stream().filter(o -> !o.key().endsWith(".json"))
+                    .max(Comparator.comparingLong(ObjectInfo::size)).orElseThrow().key();
+            for (String damaged : List.of(wal, backupPart)) {
+                byte[] original = raw.getBytes(damaged).orElseThrow();
+                byte[] flipped = original.clone();
+                flipped[original.length / 2] ^= 0x01;
+                raw.put(damaged, flipped);
+                try {
+                    if (damaged.equals(wal)) {
+                        Cli.Run verify = cli.run("wal", "verify", "--deep");
+                        assertThat(verify.exitCode()).isEqualTo(3);
+                        assertThat(verify.stdout() + verify.stderr()).contains(damaged).contains("fails authentication");
+                        Path dest = work.resolve("fetched");
+                        String name = damaged.substring(damaged.lastIndexOf('/') + 1).replace(".pitr", "");
+                        Cli.Run fetch = cli.run("wal", "fetch", name, dest.toString());
+                        assertThat(fetch.exitCode()).isEqualTo(5);
+                        assertThat(fetch.stderr()).contains(damaged);
+                        assertThat(dest).doesNotExist();
+                    } else {
+                        Cli.Run verify = cli.run("backup", "verify");
+                        assertThat(verify.exitCode()).as(verify.stdout() + verify.stderr()).isEqualTo(3);
+                        assertThat(verify.stdout() + verify.stderr()).contains(damaged);
+                    }
+                } finally {
+                    raw.put(damaged, original);
                 }
-            } finally {
-                Files.write(damaged, original);
             }
         }
     }
