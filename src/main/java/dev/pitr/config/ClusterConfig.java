@@ -29,6 +29,8 @@ public record ClusterConfig(@JsonProperty("environment") String environment,
                            @JsonProperty("region") String region,
                            @JsonProperty("path-style") Boolean pathStyle,
                            @JsonProperty("max-attempts") Integer maxAttempts,
-                           @JsonProperty("timeout-seconds") Integer timeoutSeconds) {
+                           @JsonProperty("timeout-seconds") Integer timeoutSeconds,
+                           @JsonProperty("server-side-encryption") String serverSideEncryption,
+                           @JsonProperty("sse-kms-key-id") String sseKmsKeyId) {
     }
 }

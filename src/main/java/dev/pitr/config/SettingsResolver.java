@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.pitr.core.PitrException;
 import dev.pitr.repo.S3Settings;
+import dev.pitr.repo.ServerSideEncryption;
 
 import java.io.IOException;
 import java.net.URI;
@@ -60,7 +61,7 @@ public final class SettingsResolver {
             }
             return found == null ? EMPTY : found;
         }).orElse(EMPTY);
-        ClusterConfig.S3Config s3 = c.s3() == null ? new ClusterConfig.S3Config(null, null, null, null, null) : c.s3();
+        ClusterConfig.S3Config s3 = c.s3() == null ? new ClusterConfig.S3Config(null, null, null, null, null, null, null) : c.s3();
 
         Optional<String> endpoint = env("PITR_S3_ENDPOINT").or(() -> Optional.ofNullable(s3.endpoint()));
         S3Settings s3Settings = new S3Settings(
@@ -72,7 +73,9 @@ public final class SettingsResolver {
                         .or(() -> Optional.ofNullable(s3.maxAttempts())).orElse(S3Settings.DEFAULT_MAX_ATTEMPTS),
                 env("PITR_S3_TIMEOUT").map(v -> parseInt("PITR_S3_TIMEOUT", v))
                         .or(() -> Optional.ofNullable(s3.timeoutSeconds())).map(java.time.Duration::ofSeconds)
-                        .orElse(S3Settings.DEFAULT_TIMEOUT));
+                        .orElse(S3Settings.DEFAULT_TIMEOUT),
+                new ServerSideEncryption(pick("PITR_S3_SSE", s3.serverSideEncryption(), Function.identity()),
+                        pick("PITR_S3_SSE_KMS_KEY_ID", s3.sseKmsKeyId(), Function.identity())));
 
         return new Settings(configPath, clusterName,
                 pick("PITR_ENVIRONMENT", c.environment(), Function.identity()).orElse(Settings.UNLABELLED),

@@ -19,6 +19,7 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -256,7 +257,7 @@ public final class S3Repository implements Repository {
     @Override
     public void put(String key, byte[] content) {
         String md5 = md5(content);
-        String etag = call("PUT", key, () -> s3.putObject(b -> b.bucket(location.bucket()).key(fullKey(key))
+        String etag = call("PUT", key, () -> s3.putObject(b -> sse(b.bucket(location.bucket()).key(fullKey(key)))
                 .contentMD5(java.util.Base64.getEncoder().encodeToString(java.util.HexFormat.of().parseHex(md5))),
                 RequestBody.fromBytes(content)).eTag());
         verifyStored(key, content, md5, etag);
@@ -275,7 +276,7 @@ public final class S3Repository implements Repository {
         String md5 = md5(content);
         Optional<String> etag = call("PUT", key, () -> {
             try {
-                return Optional.of(s3.putObject(b -> b.bucket(location.bucket()).key(fullKey(key)).ifNoneMatch("*")
+                return Optional.of(s3.putObject(b -> sse(b.bucket(location.bucket()).key(fullKey(key)).ifNoneMatch("*"))
                         .contentMD5(java.util.Base64.getEncoder().encodeToString(java.util.HexFormat.of().parseHex(md5))),
                         RequestBody.fromBytes(content)).eTag());
             } catch (S3Exception e) {
@@ -330,9 +331,16 @@ public final class S3Repository implements Repository {
      * single-part upload without SSE-KMS). A store that mangles uploads would otherwise lose the whole archive
      * while every push reports success.
      */
+    /** The write asks for the configured server-side encryption. */
+    private PutObjectRequest.Builder sse(PutObjectRequest.Builder b) {
+        settings.sse().algorithm().ifPresent(b::serverSideEncryption);
+        settings.sse().kmsKeyId().ifPresent(b::ssekmsKeyId);
+        return b;
+    }
+
     private void verifyStored(String key, byte[] content, String md5, String etag) {
         String tag = etag == null ? "" : etag.replace("\"", "").toLowerCase(java.util.Locale.ROOT);
-        boolean md5Tag = tag.matches("[0-9a-f]{32}");
+        boolean md5Tag = settings.sse().etagIsMd5() && tag.matches("[0-9a-f]{32}");
         if (md5Tag && tag.equals(md5)) {
             return; // the store's own MD5 of what it kept is ours
         }
@@ -383,7 +391,11 @@ public final class S3Repository implements Repository {
     private long multipart(String key, byte[] first, InputStream rest) throws IOException {
         String full = fullKey(key);
         String uploadId = call("create multipart upload", key,
-                () -> s3.createMultipartUpload(b -> b.bucket(location.bucket()).key(full)).uploadId());
+                () -> s3.createMultipartUpload(b -> {
+                    b.bucket(location.bucket()).key(full);
+                    settings.sse().algorithm().ifPresent(b::serverSideEncryption);
+                    settings.sse().kmsKeyId().ifPresent(b::ssekmsKeyId);
+                }).uploadId());
         List<CompletedPart> parts = new ArrayList<>();
         long total = 0;
         boolean completed = false;

@@ -74,6 +74,18 @@ public final class FaultProxy implements AutoCloseable {
         this.stallMillis = millis;
     }
 
+    private final List<List<String>> heads = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** The requests that carried header {@code name}, as "METHOD PATH: value". */
+    public List<String> requestsWithHeader(String name) {
+        List<String> out = new ArrayList<>();
+        for (List<String> lines : heads) {
+            String[] requestLine = lines.get(0).split(" ");
+            header(lines, name).ifPresent(v -> out.add(requestLine[0] + " " + requestLine[1] + ": " + v));
+        }
+        return out;
+    }
+
     /** The faults injected so far, as "FAULT METHOD PATH". */
     public List<String> injected() {
         return List.copyOf(injected);
@@ -101,6 +113,7 @@ public final class FaultProxy implements AutoCloseable {
                 return;
             }
             List<String> lines = new ArrayList<>(List.of(head.split("\r\n")));
+            heads.add(List.copyOf(lines));
             String[] requestLine = lines.get(0).split(" ");
             Request request = new Request(requestLine[0], requestLine[1], requests.incrementAndGet());
             if (header(lines, "expect").filter(v -> v.equalsIgnoreCase("100-continue")).isPresent()) {
