@@ -1,5 +1,6 @@
 package dev.pitr.backup;
 
+import com.fasterxml.jackson.annotation.JsonAlias;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.pitr.core.Json;
 import dev.pitr.core.PitrException;
@@ -93,7 +94,7 @@ public final class BackupLease implements AutoCloseable {
     }
 
     /** Who beats: enough to tell, on the same host, whether that process still runs. */
-    record Beat(String host, long pid, String processStart, Instant at, boolean ended) {
+    record Beat(String host, long pid, @JsonAlias("processStart") String processStart, Instant at, boolean ended) {
         static Beat now(boolean ended) {
             ProcessHandle self = ProcessHandle.current();
             return new Beat(localHost(), self.pid(), self.info().startInstant().map(Instant::toString).orElse(""),

@@ -22,7 +22,31 @@ public final class Encryption {
         if (key.isEmpty()) {
             return new PlainRepository(raw);
         }
-        return new EncryptedRepository(raw, new UnlockedKeys(new KeyringStore(raw), once(key.get(), warn)));
+        UnlockedKeys keys = new UnlockedKeys(new KeyringStore(raw), once(key.get(), warn));
+        prepareWhereItPays(keys);
+        return new EncryptedRepository(raw, keys);
+    }
+
+    /**
+     * In a process that will move many objects (the pusher, a backup, a restore: not the launcher's C1-only
+     * per-segment JVMs), the slow one-time work runs beside the start-up instead of before the first object:
+     * the keyring read and the key stretched (if the repository has a keyring yet; any failure is met again,
+     * and reported, where the key is first needed), then AES-GCM compiled.
+     */
+    private static void prepareWhereItPays(UnlockedKeys keys) {
+        if (!Boolean.getBoolean("pitr.c1-only")) { // the launcher's flag for its per-segment JVMs
+            Thread warm = new Thread(() -> {
+                try {
+                    keys.unlockExisting();
+                } catch (RuntimeException metAgainLater) {
+                    // a new repository, or a key problem: the first real use says so
+                }
+                ObjectCipher.warmUp();
+            }, "pitr-encryption-warm-up");
+            warm.setDaemon(true);
+            warm.setPriority(Thread.MIN_PRIORITY);
+            warm.start();
+        }
     }
 
     static Supplier<Secret> once(KeySource source, Consumer<String> warn) {

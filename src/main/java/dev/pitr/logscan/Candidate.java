@@ -77,7 +77,7 @@ public record Candidate(Instant time, String timeText, LogTime.Precision precisi
         return outcome == Outcome.FAILED;
     }
 
-    @JsonProperty("rolledBack")
+    @JsonProperty("rolled_back")
     public boolean rolledBack() {
         return outcome == Outcome.ROLLED_BACK_BY_SESSION || outcome == Outcome.ROLLED_BACK_IN_QUERY;
     }

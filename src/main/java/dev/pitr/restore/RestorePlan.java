@@ -60,42 +60,42 @@ public record RestorePlan(@JsonIgnore Source source, @JsonIgnore Stop stop, @Jso
         return source.repo();
     }
 
-    @JsonProperty("backupId")
+    @JsonProperty("backup_id")
     public String backupId() {
         return source.backupId();
     }
 
-    @JsonProperty("backupStopTime")
+    @JsonProperty("backup_stop_time")
     public Instant backupStopTime() {
         return source.stopTime();
     }
 
-    @JsonProperty("backupStopLsn")
+    @JsonProperty("backup_stop_lsn")
     public Lsn backupStopLsn() {
         return source.stopLsn();
     }
 
-    @JsonProperty("backupTimeline")
+    @JsonProperty("backup_timeline")
     public int backupTimeline() {
         return source.timeline();
     }
 
-    @JsonProperty("systemIdentifier")
+    @JsonProperty("system_identifier")
     public String systemIdentifier() {
         return source.systemIdentifier();
     }
 
-    @JsonProperty("pgMajor")
+    @JsonProperty("pg_major")
     public int pgMajor() {
         return source.pgMajor();
     }
 
-    @JsonProperty("walSegmentSize")
+    @JsonProperty("wal_segment_size")
     public int walSegmentSize() {
         return source.walSegmentSize();
     }
 
-    @JsonProperty("backupBytes")
+    @JsonProperty("backup_bytes")
     public long backupBytes() {
         return source.bytes();
     }
@@ -115,7 +115,7 @@ public record RestorePlan(@JsonIgnore Source source, @JsonIgnore Stop stop, @Jso
         return stop.timeline();
     }
 
-    @JsonProperty("recoverySettings")
+    @JsonProperty("recovery_settings")
     public Map<String, String> recoverySettings() {
         return stop.recoverySettings();
     }
@@ -125,7 +125,7 @@ public record RestorePlan(@JsonIgnore Source source, @JsonIgnore Stop stop, @Jso
         return destination.pgdata();
     }
 
-    @JsonProperty("stateDir")
+    @JsonProperty("state_dir")
     public Path stateDir() {
         return destination.stateDir();
     }
@@ -135,7 +135,7 @@ public record RestorePlan(@JsonIgnore Source source, @JsonIgnore Stop stop, @Jso
         return destination.port();
     }
 
-    @JsonProperty("movedAside")
+    @JsonProperty("moved_aside")
     public Optional<Path> movedAside() {
         return destination.movedAside();
     }
@@ -145,17 +145,17 @@ public record RestorePlan(@JsonIgnore Source source, @JsonIgnore Stop stop, @Jso
         return destination.tablespaces();
     }
 
-    @JsonProperty("diskNeeded")
+    @JsonProperty("disk_needed")
     public long diskNeeded() {
         return destination.diskNeeded();
     }
 
-    @JsonProperty("diskFree")
+    @JsonProperty("disk_free")
     public long diskFree() {
         return destination.diskFree();
     }
 
-    @JsonProperty("walFiles")
+    @JsonProperty("wal_files")
     public List<String> walFiles() {
         return wal.files();
     }
@@ -191,7 +191,7 @@ public record RestorePlan(@JsonIgnore Source source, @JsonIgnore Stop stop, @Jso
         return names.stream().map(WalSegmentName::parse).flatMap(Optional::stream).toList();
     }
 
-    @JsonProperty("walBytes")
+    @JsonProperty("wal_bytes")
     public long walBytes() {
         return wal.bytes();
     }
@@ -224,21 +224,21 @@ public record RestorePlan(@JsonIgnore Source source, @JsonIgnore Stop stop, @Jso
      * reads it), so the scripts that read {@code plan.port} or {@code plan.backupId} keep working.
      */
     @JsonCreator
-    static RestorePlan fromJson(@JsonProperty("repo") String repo, @JsonProperty("backupId") String backupId,
-                                @JsonProperty("backupStopTime") Instant backupStopTime,
-                                @JsonProperty("backupStopLsn") Lsn backupStopLsn,
-                                @JsonProperty("backupTimeline") int backupTimeline,
-                                @JsonProperty("systemIdentifier") String systemIdentifier,
-                                @JsonProperty("pgMajor") int pgMajor, @JsonProperty("walSegmentSize") int walSegmentSize,
-                                @JsonProperty("backupBytes") long backupBytes,
+    static RestorePlan fromJson(@JsonProperty("repo") String repo, @JsonProperty("backup_id") String backupId,
+                                @JsonProperty("backup_stop_time") Instant backupStopTime,
+                                @JsonProperty("backup_stop_lsn") Lsn backupStopLsn,
+                                @JsonProperty("backup_timeline") int backupTimeline,
+                                @JsonProperty("system_identifier") String systemIdentifier,
+                                @JsonProperty("pg_major") int pgMajor, @JsonProperty("wal_segment_size") int walSegmentSize,
+                                @JsonProperty("backup_bytes") long backupBytes,
                                 @JsonProperty("target") RecoveryTarget target, @JsonProperty("inclusive") boolean inclusive,
                                 @JsonProperty("timeline") String timeline,
-                                @JsonProperty("recoverySettings") Map<String, String> recoverySettings,
-                                @JsonProperty("pgdata") Path pgdata, @JsonProperty("stateDir") Path stateDir,
-                                @JsonProperty("port") int port, @JsonProperty("movedAside") Optional<Path> movedAside,
+                                @JsonProperty("recovery_settings") Map<String, String> recoverySettings,
+                                @JsonProperty("pgdata") Path pgdata, @JsonProperty("state_dir") Path stateDir,
+                                @JsonProperty("port") int port, @JsonProperty("moved_aside") Optional<Path> movedAside,
                                 @JsonProperty("delta") boolean delta, @JsonProperty("tablespaces") Map<String, Path> tablespaces,
-                                @JsonProperty("diskNeeded") long diskNeeded, @JsonProperty("diskFree") long diskFree,
-                                @JsonProperty("walFiles") List<String> walFiles, @JsonProperty("walBytes") long walBytes,
+                                @JsonProperty("disk_needed") long diskNeeded, @JsonProperty("disk_free") long diskFree,
+                                @JsonProperty("wal_files") List<String> walFiles, @JsonProperty("wal_bytes") long walBytes,
                                 @JsonProperty("checks") List<String> checks, @JsonProperty("environment") String environment,
                                 @JsonProperty("subject") RestoreSubject subject) {
         return new RestorePlan(new Source(repo, backupId, backupStopTime, backupStopLsn, backupTimeline, systemIdentifier,

@@ -1,8 +1,6 @@
 package dev.pitr.source;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.pitr.core.PitrException;
 import dev.pitr.wal.Lsn;
 import dev.pitr.wal.SegmentRuns;
@@ -13,11 +11,9 @@ import java.util.List;
 import java.util.Optional;
 
 /** A repository's backups and WAL, in pitr's terms, whichever tool wrote them. */
-@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record SourceCatalog(Optional<Cluster> cluster, List<Backup> backups, List<Timeline> timelines) {
     /** The cluster the repository belongs to. */
-    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Cluster(String systemIdentifier, String pgVersion, int walSegmentSize) {
+        public record Cluster(String systemIdentifier, String pgVersion, int walSegmentSize) {
         /** The major version: {@code 15} of "15", "15.4". */
         @JsonIgnore
         public int pgMajor() {
@@ -35,16 +31,14 @@ public record SourceCatalog(Optional<Cluster> cluster, List<Backup> backups, Lis
      * Where a backup starts and stops, in the WAL and in time; a stop time recorded less precisely than PostgreSQL
      * keeps it is rounded up (a restore to a time before the backup ended cannot use it).
      */
-    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Span(Lsn startLsn, Lsn stopLsn, Instant startTime, Instant stopTime) {
+        public record Span(Lsn startLsn, Lsn stopLsn, Instant startTime, Instant stopTime) {
     }
 
     /**
      * One backup: the tool's id for it, its type (full, or the tool's word for an incremental one), its span,
      * the WAL it needs to be consistent, and its size restored.
      */
-    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Backup(String id, String type, Span span, WalSegmentName firstSegment, WalSegmentName lastSegment,
+        public record Backup(String id, String type, Span span, WalSegmentName firstSegment, WalSegmentName lastSegment,
                          long databaseBytes) {
         /** The timeline the backup was taken on. */
         @JsonIgnore
@@ -54,8 +48,7 @@ public record SourceCatalog(Optional<Cluster> cluster, List<Backup> backups, Lis
     }
 
     /** A timeline's archived segments as runs; what lies between two runs is missing. */
-    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Timeline(int timeline, List<SegmentRuns.Run> runs) {
+        public record Timeline(int timeline, List<SegmentRuns.Run> runs) {
         @JsonIgnore
         public long segments() {
             return runs.stream().mapToLong(SegmentRuns.Run::count).sum();

@@ -297,6 +297,14 @@ abstract class EncryptedRepositoryScenario {
                         Cli.Run verify = cli.run("backup", "verify");
                         assertThat(verify.exitCode()).as(verify.stdout() + verify.stderr()).isEqualTo(3);
                         assertThat(verify.stdout() + verify.stderr()).contains(damaged);
+                        String backupId = damaged.split("/")[1];
+                        Path pgdata = work.resolve("from-damaged/data");
+                        restores.add(pgdata);
+                        Cli.Run restore = cli.run("restore", "run", "--target-immediate", "--backup", backupId,
+                                "--pgdata", pgdata.toString());
+                        assertThat(restore.exitCode()).as(restore.stdout() + restore.stderr()).isNotZero();
+                        assertThat(restore.stderr()).contains(damaged.substring(damaged.lastIndexOf('/') + 1));
+                        assertThat(pgdata.resolve("postmaster.pid")).as("no server started on it").doesNotExist();
                     }
                 } finally {
                     raw.put(damaged, original);

@@ -273,8 +273,8 @@ class ExactStopIT {
         assertThat(rec.get("kind").asText()).isEqualTo("xid");
         assertThat(rec.get("xid").asLong()).as("the WAL pins the DROP's own transaction").isEqualTo(i.xid());
         JsonNode pinned = rec.get("pinned");
-        assertThat(pinned.get("holdsExclusiveLock").asBoolean()).isTrue();
-        assertThat(pinned.get("commitsBetween").asInt()).as("what stopping before its first record would lose")
+        assertThat(pinned.get("holds_exclusive_lock").asBoolean()).isTrue();
+        assertThat(pinned.get("commits_between").asInt()).as("what stopping before its first record would lose")
                 .isGreaterThan(300);
 
         Path planned = work.resolve("drop-held-plan/data");
@@ -284,7 +284,7 @@ class ExactStopIT {
         assertThat(shown.exitCode()).as(shown.stderr()).isZero();
         assertThat(shown.stdout()).contains("suspect     transaction " + i.xid())
                 .contains("stop before its commit: no other commit lost")
-                .contains("stop before its first record: loses " + pinned.get("commitsBetween").asInt() + " other commit(s)")
+                .contains("stop before its first record: loses " + pinned.get("commits_between").asInt() + " other commit(s)")
                 .contains("the copy ends recovery there");
         assertThat(planned).as("plan writes nothing").doesNotExist();
 
@@ -315,7 +315,7 @@ class ExactStopIT {
         JsonNode rec = findWithWal(i, "orders");
         assertThat(rec.get("xid").asLong()).as(rec.toString()).isEqualTo(i.xid());
         assertThat(rec.get("reason").asText()).contains("DELETE records on the table's file").contains("pg_relation_filenode");
-        assertThat(rec.get("pinned").get("holdsExclusiveLock").asBoolean()).isFalse();
+        assertThat(rec.get("pinned").get("holds_exclusive_lock").asBoolean()).isFalse();
         // a partitioned table's rows live in its partitions' files: every leaf is followed
         assertThat(LiveRelations.of(new PgConnection("127.0.0.1", pg.port(), "postgres",
                 "postgres"), "shop", java.util.Optional.empty(), "measurements").files()).hasSize(2);

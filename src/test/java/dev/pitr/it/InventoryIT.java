@@ -89,11 +89,11 @@ class InventoryIT {
         JsonNode info = json("info");
         JsonNode tl1 = info.get("timelines").get(0);
         assertThat(tl1.get("windows")).hasSize(3);
-        String newest = info.get("newestSegment").asText();
+        String newest = info.get("newest_segment").asText();
         for (JsonNode w : tl1.get("windows")) {
-            assertThat(w.get("toSegment").asText()).isEqualTo(newest);
+            assertThat(w.get("to_segment").asText()).isEqualTo(newest);
         }
-        assertThat(tl1.get("windows").get(0).get("backupId").asText()).isEqualTo(backups.get(0));
+        assertThat(tl1.get("windows").get(0).get("backup_id").asText()).isEqualTo(backups.get(0));
         assertThat(cli.run("info").stdout()).contains("restorable: ").contains("(the RPO if the primary died now)")
                 .contains("=B=");
         assertThat(cli.run("wal", "verify").exitCode()).isZero();
@@ -132,7 +132,7 @@ class InventoryIT {
                 .as("the truncated stream was never stored").noneMatch(k -> k.endsWith("base.tar.zst"));
         assertThat(cli.run("backup", "list").stdout()).contains("incomplete");
         JsonNode plan = json("restore", "plan", "--target-latest", "--pgdata", work.resolve("never/data").toString());
-        assertThat(plan.get("backupId").asText()).as("the newest complete backup, not the interrupted one")
+        assertThat(plan.get("backup_id").asText()).as("the newest complete backup, not the interrupted one")
                 .isEqualTo(backups.get(2));
         // kill -9 of pitr itself while it streams: that backup never becomes complete either
         Thread.sleep(1100);
@@ -155,7 +155,7 @@ class InventoryIT {
         assertThat(afterKill).hasSize(5);
         assertThat(afterKill.get(4).get("status").asText()).isEqualTo("incomplete");
         assertThat(json("restore", "plan", "--target-latest", "--pgdata", work.resolve("never/data").toString())
-                .get("backupId").asText()).isEqualTo(backups.get(2));
+                .get("backup_id").asText()).isEqualTo(backups.get(2));
         // the next night's backup succeeds
         Thread.sleep(1100);
         Cli.Run next = cli.run("--json", "backup", "create", "--compress-at", "client", "--part-size", "1"); // in parts: the delta restore reads it
@@ -170,11 +170,11 @@ class InventoryIT {
         long before = repo.list("").size();
         JsonNode dry = json("expire", "--keep-full", "2", "--dry-run");
         assertThat(repo.list("").size()).isEqualTo(before);
-        assertThat(dry.get("expiredBackups")).extracting(JsonNode::asText).containsExactlyInAnyOrder(backups.get(0), backups.get(1));
-        assertThat(dry.get("incompleteBackups")).as("the pg_basebackup kill and the pitr kill").hasSize(2);
+        assertThat(dry.get("expired_backups")).extracting(JsonNode::asText).containsExactlyInAnyOrder(backups.get(0), backups.get(1));
+        assertThat(dry.get("incomplete_backups")).as("the pg_basebackup kill and the pitr kill").hasSize(2);
 
         JsonNode done = json("--yes", "expire", "--keep-full", "2");
-        assertThat(done.get("walKeys").size()).isPositive();
+        assertThat(done.get("wal_keys").size()).isPositive();
         // recorded before anything is deleted, so a killed expire still leaves its trace in the audit trail
         List<String> audit = Files.readAllLines(work.resolve("audit.jsonl"));
         int started = -1;
@@ -189,7 +189,7 @@ class InventoryIT {
         for (String id : backups.subList(2, 4)) {
             JsonNode plan = json("restore", "plan", "--backup", id, "--target-latest", "--pgdata",
                     work.resolve("plan-" + id + "/data").toString());
-            for (JsonNode f : plan.get("walFiles")) {
+            for (JsonNode f : plan.get("wal_files")) {
                 assertThat(repo.head(WalArchive.keyOf(WalFileName.parseOrThrow(f.asText())))).isPresent();
             }
         }
@@ -375,11 +375,11 @@ class InventoryIT {
         JsonNode tl2 = info.get("timelines").get(1);
         assertThat(tl2.get("timeline").asInt()).isEqualTo(2);
         assertThat(tl2.get("parent").asInt()).isEqualTo(1);
-        assertThat(tl2.get("forkLsn").asText()).matches("[0-9A-F]+/[0-9A-F]+");
+        assertThat(tl2.get("fork_lsn").asText()).matches("[0-9A-F]+/[0-9A-F]+");
         assertThat(cli.run("wal", "verify").stdout()).contains("switch: timeline 1 -> 2");
         // retention with two timelines: history files and the new timeline's WAL stay
         JsonNode expire = json("expire", "--keep-full", "1", "--dry-run");
-        assertThat(expire.get("walKeys")).extracting(JsonNode::asText)
+        assertThat(expire.get("wal_keys")).extracting(JsonNode::asText)
                 .noneMatch(k -> k.endsWith(".history.pitr") || k.startsWith("wal/00000002/"));
     }
 
@@ -411,7 +411,7 @@ class InventoryIT {
         assertThat(verify.stdout()).contains("PROBLEM missing-segments " + name);
         JsonNode tl1 = json("info").get("timelines").get(0);
         assertThat(tl1.get("gaps")).hasSize(1);
-        assertThat(tl1.get("gaps").get(0).get("firstMissing").asText()).isEqualTo(name);
+        assertThat(tl1.get("gaps").get(0).get("first_missing").asText()).isEqualTo(name);
         assertThat(cli.run("info").stdout()).contains("gap: 1 segment(s) missing, " + name);
 
         // a time after the gap cannot be reached from the backup before it: refused, nothing changed
@@ -426,7 +426,7 @@ class InventoryIT {
     @Test
     @Order(60)
     void aDrillOverTheBrokenArchiveFailsNamingTheMissingSegment() throws Exception {
-        String missing = json("info").get("timelines").get(0).get("gaps").get(0).get("firstMissing").asText();
+        String missing = json("info").get("timelines").get(0).get("gaps").get(0).get("first_missing").asText();
         // the older retained backup needs the missing segment to reach the latest WAL
         Cli.Run drill = cli.run("drill", "--backup", backups.get(2), "--scratch", work.resolve("scratch").toString(),
                 "--report-junit", work.resolve("broken.xml").toString());
@@ -454,7 +454,7 @@ class InventoryIT {
         assertThat(run.exitCode()).as(run.stderr()).isZero();
         JsonNode plan = Json.mapper().readTree(pgdata.resolveSibling("data.pitr").resolve("journal.json").toFile()).get("plan");
         assertThat(plan.get("port").asInt()).as("the cluster's own port").isEqualTo(pg.port());
-        Path aside = Path.of(java.net.URI.create(plan.get("movedAside").asText()));
+        Path aside = Path.of(java.net.URI.create(plan.get("moved_aside").asText()));
         assertThat(aside.resolve("PG_VERSION")).as("the old data directory is kept\n" + run.stderr()).exists();
         assertThat(pg.query("SELECT count(*) FROM t")).isEqualTo(rows);
 

@@ -294,7 +294,7 @@ class RealLogsIT {
         assertThat(first.get("sql").asText()).isEqualTo("UPDATE accounts SET balance = 0");
         JsonNode decoy = found.get("candidates").get(1);
         assertThat(decoy.get("sql").asText()).isEqualTo("DELETE FROM accounts");
-        assertThat(decoy.get("rolledBack").asBoolean()).isTrue();
+        assertThat(decoy.get("rolled_back").asBoolean()).isTrue();
         assertKeepsBeforeAndExcludesMistake(i, found);
     }
 
