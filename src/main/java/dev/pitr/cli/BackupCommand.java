@@ -1,9 +1,11 @@
 package dev.pitr.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pitr.backup.BackupCatalog;
 import dev.pitr.backup.BackupMetadata;
 import dev.pitr.backup.BackupService;
 import dev.pitr.backup.BackupVerifier;
+import dev.pitr.core.Json;
 import dev.pitr.core.ExitCode;
 import dev.pitr.source.BackupSource;
 import dev.pitr.source.SourceCatalog;
@@ -93,10 +95,7 @@ final class BackupCommand {
             List<BackupCatalog.Entry> entries = new BackupCatalog(session.repository()).list();
             Output out = session.output();
             if (out.json()) {
-                out.printJson(entries.stream().map(e -> e.metadata().<Object>map(m -> m)
-                        .orElse(e.problem().<java.util.Map<String, String>>map(p -> java.util.Map.of("id", e.id(),
-                                "status", e.status(), "problem", p))
-                                .orElse(java.util.Map.of("id", e.id(), "status", e.status())))).toList());
+                out.printJson(entries.stream().map(ListBackups::asJson).toList());
                 return 0;
             }
             if (entries.isEmpty()) {
@@ -115,6 +114,15 @@ final class BackupCommand {
                         m.startLsn(), m.stopLsn(), m.stopTime(), Format.bytes(m.storedBytes())));
             }
             return 0;
+        }
+
+        /** Each backup with its status: a complete one's metadata, or why it is not usable. */
+        private static ObjectNode asJson(BackupCatalog.Entry e) {
+            ObjectNode node = e.metadata().<ObjectNode>map(m -> Json.mapper().valueToTree(m))
+                    .orElseGet(() -> Json.mapper().createObjectNode().put("id", e.id()));
+            node.put("status", e.status());
+            e.problem().ifPresent(p -> node.put("problem", p));
+            return node;
         }
 
         /** Another tool's backups, as it lists them (only complete ones: the tool's own list says which). */

@@ -1,17 +1,33 @@
 package dev.pitr.core;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
-/** The one JSON mapper: journal, metadata and --json output share the same conventions (snake_case keys). */
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+
+/**
+ * The one JSON mapper: journal, metadata and --json output share the same conventions: snake_case keys, times
+ * as RFC 3339 text, paths as the path (not Jackson's default {@code file:///…} URI).
+ */
 public final class Json {
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE) // one style for every output and record
             .registerModule(new JavaTimeModule())
-            .registerModule(new com.fasterxml.jackson.datatype.jdk8.Jdk8Module())
+            .registerModule(new Jdk8Module())
+            .registerModule(new SimpleModule("pitr-paths")
+                    .addSerializer(Path.class, ToStringSerializer.instance)
+                    .addDeserializer(Path.class, new PathDeserializer()))
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -21,5 +37,18 @@ public final class Json {
 
     public static ObjectMapper mapper() {
         return MAPPER;
+    }
+
+    /** A path as written now, or as a {@code file:} URI (what records written before this style hold). */
+    private static final class PathDeserializer extends StdScalarDeserializer<Path> {
+        PathDeserializer() {
+            super(Path.class);
+        }
+
+        @Override
+        public Path deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
+            String text = p.getValueAsString();
+            return text.startsWith("file:") ? Path.of(URI.create(text)) : Path.of(text);
+        }
     }
 }

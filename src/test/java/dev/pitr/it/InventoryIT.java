@@ -127,6 +127,8 @@ class InventoryIT {
         JsonNode list = json("backup", "list");
         assertThat(list).hasSize(4);
         assertThat(list.get(3).get("status").asText()).isEqualTo("incomplete");
+        assertThat(list.get(0).get("status").asText()).as("a complete backup says so too").isEqualTo("complete");
+        assertThat(list.get(0).get("stop_lsn").asText()).as("beside its metadata").isNotEmpty();
         String incompleteId = list.get(3).get("id").asText();
         assertThat(repo.list(RepositoryLayout.BACKUPS + incompleteId + "/")).extracting(ObjectInfo::key)
                 .as("the truncated stream was never stored").noneMatch(k -> k.endsWith("base.tar.zst"));

@@ -47,6 +47,9 @@ public final class Cli {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+        if (List.of(args).contains("--json")) {
+            JsonStyle.check(String.join(" ", args), out.toString());
+        }
         return new Run(code, out.toString(), err.toString());
     }
 }
