@@ -7,6 +7,7 @@ import dev.pitr.backup.BackupService;
 import dev.pitr.backup.BackupVerifier;
 import dev.pitr.core.Json;
 import dev.pitr.core.ExitCode;
+import dev.pitr.core.PitrException;
 import dev.pitr.source.BackupSource;
 import dev.pitr.source.SourceCatalog;
 import dev.pitr.source.Sources;
@@ -154,6 +155,9 @@ final class BackupCommand {
 
         @Override
         int execute(Session session) {
+            if (session.settings().repo().flatMap(Sources::foreignOwner).isPresent()) {
+                return showForeign(session, session.source());
+            }
             BackupMetadata m = new BackupCatalog(session.repository()).require(id);
             Output out = session.output();
             if (out.json()) {
@@ -171,6 +175,27 @@ final class BackupCommand {
                         + Format.bytes(f.storedBytes()) + ", " + f.digest());
             }
             out.println("manifest     " + m.manifestKey());
+            return 0;
+        }
+
+        /** Another tool's backup, as its catalog describes it in pitr's terms. */
+        private int showForeign(Session session, BackupSource source) {
+            SourceCatalog catalog = source.catalog();
+            SourceCatalog.Backup b = catalog.backups().stream().filter(x -> x.id().equals(id)).findFirst()
+                    .orElseThrow(() -> PitrException.usage("no backup '" + id + "' in " + source.location() + " (as "
+                            + source.kind().tool() + " lists them): see 'pitr backup list'"));
+            Output out = session.output();
+            if (out.json()) {
+                out.printJson(b);
+                return 0;
+            }
+            out.println("backup       " + b.id() + " (" + b.type() + ", " + source.kind().tool() + "'s)");
+            catalog.cluster().ifPresent(c -> out.println("cluster      system identifier " + c.systemIdentifier()
+                    + ", PostgreSQL " + c.pgVersion()));
+            out.println("timeline     " + b.timeline());
+            out.println("start        " + b.span().startLsn() + " (" + b.firstSegment() + ")");
+            out.println("stop         " + b.span().stopLsn() + " at " + b.span().stopTime() + " (" + b.lastSegment() + ")");
+            out.println("database     " + Format.bytes(b.databaseBytes()));
             return 0;
         }
     }

@@ -2,6 +2,9 @@ package dev.pitr.cli;
 
 import dev.pitr.repo.IdentityStore;
 import dev.pitr.repo.RepositoryIdentity;
+import dev.pitr.source.BackupSource;
+import dev.pitr.source.PitrSource;
+import dev.pitr.source.SourceCatalog;
 import dev.pitr.wal.WalCatalog;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -16,20 +19,19 @@ final class WalListCommand extends BaseCommand {
 
     @Override
     int execute(Session session) {
-        int segmentSize = new IdentityStore(session.repository()).read().map(RepositoryIdentity::walSegmentSize)
-                .orElse(16 * 1024 * 1024);
-        WalCatalog.Listing listing = new WalCatalog(session.repository(), segmentSize).list(Optional.ofNullable(timeline));
+        WalCatalog.Listing listing = listing(session);
         Output out = session.output();
         if (out.json()) {
             out.printJson(listing);
             return 0;
         }
         if (listing.timelines().isEmpty()) {
-            out.println("no WAL archived in " + session.repository().url());
+            out.println("no WAL archived in " + session.source().location());
         }
         for (WalCatalog.TimelineWal t : listing.timelines()) {
-            out.println(String.format(Locale.ROOT, "timeline %d: %d segments, %.1f MiB stored%s", t.timeline(), t.segments(),
-                    t.storedBytes() / 1048576.0, t.historyFile() ? ", history file" : ""));
+            out.println(String.format(Locale.ROOT, "timeline %d: %d segments%s%s", t.timeline(), t.segments(),
+                    t.storedBytes().isPresent() ? String.format(Locale.ROOT, ", %.1f MiB stored",
+                            t.storedBytes().getAsLong() / 1048576.0) : "", t.historyFile() ? ", history file" : ""));
             for (WalCatalog.Range r : t.ranges()) {
                 out.println("  " + r.first() + " .. " + r.last() + "  (" + r.count() + ")");
             }
@@ -38,5 +40,18 @@ final class WalListCommand extends BaseCommand {
             t.unrecognized().forEach(u -> out.println("  not a WAL object: " + u));
         }
         return 0;
+    }
+
+    /** pitr's own archive object by object; another tool's by name, through the tool. */
+    private WalCatalog.Listing listing(Session session) {
+        Optional<Integer> only = Optional.ofNullable(timeline);
+        if (session.source() instanceof PitrSource) {
+            int segmentSize = new IdentityStore(session.repository()).read().map(RepositoryIdentity::walSegmentSize)
+                    .orElse(16 * 1024 * 1024);
+            return new WalCatalog(session.repository(), segmentSize).list(only);
+        }
+        BackupSource source = session.source();
+        int segmentSize = source.catalog().cluster().map(SourceCatalog.Cluster::walSegmentSize).orElse(16 * 1024 * 1024);
+        return WalCatalog.of(source.wal(), segmentSize, only);
     }
 }

@@ -8,6 +8,7 @@ import dev.pitr.repo.RepositoryLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 
 /** What WAL the repository holds, per timeline: segments as contiguous ranges, plus history/partial/backup files. */
@@ -16,7 +17,8 @@ public final class WalCatalog {
     public record Range(String first, String last, long count) {
     }
 
-    public record TimelineWal(int timeline, boolean historyFile, long segments, long storedBytes,
+    /** {@code storedBytes}: empty where the archive's owner does not say (another tool's WAL, listed by name). */
+    public record TimelineWal(int timeline, boolean historyFile, long segments, OptionalLong storedBytes,
                               List<Range> ranges, List<String> partials, List<String> backupFiles,
                               List<String> unrecognized) {
     }
@@ -61,11 +63,22 @@ public final class WalCatalog {
                 history = true;
             }
         }
-        return new TimelineWal(tli, history, segments.size(), bytes, ranges(segments.keySet()), partials, backups,
-                unrecognized);
+        return new TimelineWal(tli, history, segments.size(), OptionalLong.of(bytes), ranges(segments.keySet(), segmentSize),
+                partials, backups, unrecognized);
     }
 
-    List<Range> ranges(Iterable<WalSegmentName> sorted) {
+    /** The same listing of any archive, by segment name (another tool's, read through its {@link WalSource}). */
+    public static Listing of(WalSource source, int segmentSize, Optional<Integer> onlyTimeline) {
+        return new Listing(segmentSize, source.timelines().stream()
+                .filter(t -> onlyTimeline.isEmpty() || onlyTimeline.get().equals(t))
+                .map(t -> {
+                    var segments = source.segments(t).keySet();
+                    return new TimelineWal(t, source.hasHistory(t), segments.size(), OptionalLong.empty(),
+                            ranges(segments, segmentSize), List.of(), List.of(), List.of());
+                }).toList());
+    }
+
+    static List<Range> ranges(Iterable<WalSegmentName> sorted, int segmentSize) {
         return SegmentRuns.of(sorted, segmentSize).stream()
                 .map(r -> new Range(r.first().toString(), r.last().toString(), r.count())).toList();
     }

@@ -167,9 +167,17 @@ class PgBackRestSourceIT {
         assertThat(list.exitCode()).isZero();
         assertThat(list.stdout()).contains(theirBackup.get("label").asText()).contains("full");
 
-        Cli.Run notYet = cli.run("--repo", "pgbackrest://" + STANZA, "backup", "show", theirBackup.get("label").asText());
-        assertThat(notYet.exitCode()).isEqualTo(2);
-        assertThat(notYet.stderr()).contains("does not read it yet").contains("'pitr info' does");
+        Cli.Run show = cli.run("--repo", "pgbackrest://" + STANZA, "backup", "show", theirBackup.get("label").asText());
+        assertThat(show.exitCode()).as(show.stderr()).isZero();
+        assertThat(show.stdout()).contains(theirBackup.get("label").asText()).contains("pgBackRest's")
+                .contains(theirBackup.get("archive").get("stop").asText());
+        assertThat(cli.run("--repo", "pgbackrest://" + STANZA, "backup", "show", "20000101-000000F").exitCode())
+                .isEqualTo(2);
+        JsonNode wal = Json.mapper().readTree(cli.run("--repo", "pgbackrest://" + STANZA, "--json", "wal", "list").stdout());
+        assertThat(wal.get("timelines").get(0).get("segments").asLong()).isGreaterThan(3);
+        assertThat(wal.get("timelines").get(0).get("stored_bytes").isNull()).as("the tool does not say").isTrue();
+        assertThat(wal.get("timelines").get(0).get("ranges")).hasSize(1);
+        assertThat(cli.run("--repo", "pgbackrest://" + STANZA, "wal", "list").stdout()).startsWith("timeline 1: ");
 
         Cli.Run missing = cli.run("--repo", "pgbackrest://nostanza", "info");
         assertThat(missing.exitCode()).isEqualTo(2);
