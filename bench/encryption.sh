@@ -40,13 +40,6 @@ target=$(psql_at "$port" -At -c "SELECT to_char(clock_timestamp() AT TIME ZONE '
 "$pgbin/pgbench" -n -c 2 -T 5 -h 127.0.0.1 -p "$port" -U postgres postgres >/dev/null 2>&1
 wait_archived "$port" 600
 segs=$(find "$work/plain/wal" -name '*.pitr' | wc -l)
-paused() { # PORT: until the copy stopped at its target
-  local state
-  for _ in $(seq 1 3000); do
-    state=$(psql_at "$1" -At -c "SELECT CASE WHEN pg_is_in_recovery() THEN pg_get_wal_replay_pause_state() ELSE 'ended' END" 2>/dev/null || true)
-    [ "$state" = paused ] || [ "$state" = ended ] && return 0; sleep 0.1
-  done; return 1
-}
 restore() { # KIND N: sets ms and rport
   local kind=$1 n=$2 s e cmd
   rport=$(free_port)

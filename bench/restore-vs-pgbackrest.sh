@@ -53,14 +53,6 @@ target=$(psql_at "$port" -At -c "SELECT to_char(clock_timestamp() AT TIME ZONE '
 "$pgbin/pgbench" -n -c 2 -T 5 -h 127.0.0.1 -p "$port" -U postgres postgres >/dev/null 2>&1
 wait_archived "$port" 600
 segs=$(find "$work/pitr-repo/wal" -name '*.pitr' | wc -l)
-paused() { # PORT: wait until the server stopped at its target: paused there, or (pitr, when a replayed lock
-  # would block a table of the paused copy) recovery ended there
-  local state
-  for _ in $(seq 1 3000); do
-    state=$(psql_at "$1" -At -c "SELECT CASE WHEN pg_is_in_recovery() THEN pg_get_wal_replay_pause_state() ELSE 'ended' END" 2>/dev/null || true)
-    [ "$state" = paused ] || [ "$state" = ended ] && return 0; sleep 0.1
-  done; return 1
-}
 echo "== restore to $target ($segs WAL segments archived), each tool twice, alternating; the faster run counts"
 # (the first writes after a quiet spell are slower on a VM, whichever tool makes them: alternating and
 # keeping each tool's better run removes that order effect)

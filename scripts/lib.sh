@@ -93,3 +93,13 @@ CONF
   chmod 644 "$work/pgbackrest.conf"
 }
 pgbr() { as_pg pgbackrest --config="$work/pgbackrest.conf" --stanza=bench "$@"; } # after pgbackrest_bench_setup
+
+# Waits (at most 300 s) until the server on PORT stopped at its recovery target: paused there, or (pitr, when a
+# replayed lock would block a table of the paused copy) recovery ended there.
+paused() { # PORT
+  local state
+  for _ in $(seq 1 3000); do
+    state=$(psql_at "$1" -At -c "SELECT CASE WHEN pg_is_in_recovery() THEN pg_get_wal_replay_pause_state() ELSE 'ended' END" 2>/dev/null || true)
+    [ "$state" = paused ] || [ "$state" = ended ] && return 0; sleep 0.1
+  done; return 1
+}

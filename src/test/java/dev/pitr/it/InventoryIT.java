@@ -456,7 +456,7 @@ class InventoryIT {
         assertThat(run.exitCode()).as(run.stderr()).isZero();
         JsonNode plan = Json.mapper().readTree(pgdata.resolveSibling("data.pitr").resolve("journal.json").toFile()).get("plan");
         assertThat(plan.get("port").asInt()).as("the cluster's own port").isEqualTo(pg.port());
-        Path aside = Path.of(java.net.URI.create(plan.get("moved_aside").asText()));
+        Path aside = Path.of(plan.get("moved_aside").asText()); // a path, as every path in pitr's JSON
         assertThat(aside.resolve("PG_VERSION")).as("the old data directory is kept\n" + run.stderr()).exists();
         assertThat(pg.query("SELECT count(*) FROM t")).isEqualTo(rows);
 
