@@ -16,6 +16,11 @@ import java.util.Optional;
  * (its first object read, or before its first write) rather than misread or mixed with plain objects.
  */
 public final class PlainRepository extends ForwardingRepository {
+    /**
+     * Known to be a plain repository: no keyring, or a plain object read from it (pitr never mixes the two). Then
+     * writes need no look for the keyring: a push reads the identity first, so archive_command's per-segment
+     * process asks the store nothing more than before.
+     */
     private volatile boolean writable;
 
     PlainRepository(Repository raw) {
@@ -48,6 +53,7 @@ public final class PlainRepository extends ForwardingRepository {
                     throw encrypted();
                 }
                 peek.unread(start);
+                writable = true;
                 return peek;
             } catch (IOException e) {
                 throw new RepositoryException("cannot read " + key + " from " + url() + ": " + e.getMessage(), e);
