@@ -85,8 +85,11 @@ restore_over() { # N: pitr over pgBackRest's repository, into r-over-N
   local s e
   s=$(now)
   PITR_PGBACKREST_CONFIG="$work/pgbackrest.conf" "$pitr" --repo pgbackrest://bench restore run --target-time "$target" \
-    --pgdata "$work/r-over-$1/data" --port "$port" >/dev/null
+    --pgdata "$work/r-over-$1/data" --port "$port" 2> >(stamped "$s" >"$work/over-$1.trace") >/dev/null
   paused "$port"; e=$(now); ms=$(( (e - s) / 1000000 ))
+}
+stamped() { # START_NS: each line of stdin after the ms since START_NS (where the time of a run went)
+  while IFS= read -r line; do printf '%6d ms  %s\n' $(( ($(now) - $1) / 1000000 )) "$line"; done
 }
 steps_of() { # PGDATA: pitr's step times from its journal, as JSON
   "$pitr" --json restore status --pgdata "$1" | python3 -c '
@@ -116,6 +119,7 @@ for n in 1 2; do # alternating, the better run counts
   done
   if [ "$n" = 1 ]; then
     "$pitr" restore status --pgdata "$work/r-pitr-1/data" | sed -n '/PREFLIGHT/,/READY/p' # where pitr's time went
+    echo "pitr over pgBackRest, run 1, its progress by the ms since the command started:"; cat "$work/over-1.trace"
     as_pg "$pgbin/pg_ctl" -D "$work/r-pitr-1/data" -m immediate stop >/dev/null
     as_pg "$pgbin/pg_ctl" -D "$work/r-pgbr-1/data" -m immediate stop >/dev/null
     as_pg "$pgbin/pg_ctl" -D "$work/r-over-1/data" -m immediate stop >/dev/null

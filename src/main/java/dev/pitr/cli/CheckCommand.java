@@ -5,8 +5,8 @@ import dev.pitr.core.ExitCode;
 import dev.pitr.core.PitrException;
 import dev.pitr.crypto.KeyCheck;
 import dev.pitr.safety.Readiness;
-import dev.pitr.source.PitrSource;
 import dev.pitr.source.BackupSource;
+import dev.pitr.source.ToolSource;
 import picocli.CommandLine.Command;
 
 import java.nio.file.Path;
@@ -22,7 +22,11 @@ final class CheckCommand extends BaseCommand {
         BackupSource source = session.source();
         Readiness readiness = new Readiness(session.settings().server(), source,
                 source.archiveCommand().orElseGet(() -> archiveCommand(session)));
-        if (source instanceof PitrSource) {
+        if (source instanceof ToolSource tool) {
+            readiness.withRestoreCommand(tool::restoreCommand, session.env());
+        } else {
+            String restoreCommand = restoreCommand(session);
+            readiness.withRestoreCommand(pgdata -> restoreCommand, session.env());
             readiness.withEncryption(() -> KeyCheck.run(session.rawRepository(), session.settings().encryptionKey()));
         }
         List<Readiness.Finding> findings = readiness.check();
@@ -48,12 +52,22 @@ final class CheckCommand extends BaseCommand {
      */
     static String archiveCommand(Session session) {
         Settings s = session.settings();
+        Path spool = s.spool().orElse(Path.of("/var/spool/pitr", s.clusterName().orElse("pitr")));
+        return launcherFor(s) + " wal push --async --spool " + spool.toAbsolutePath() + " %p";
+    }
+
+    /** The restore_command to paste into a standby or a restore made by hand: this launcher and configuration. */
+    static String restoreCommand(Session session) {
+        return launcherFor(session.settings()) + " wal fetch %f %p";
+    }
+
+    /** This launcher with the same config (or repository) and cluster. */
+    private static String launcherFor(Settings s) {
         StringBuilder cmd = new StringBuilder(launcher());
         s.configFile().ifPresentOrElse(c -> cmd.append(" --config ").append(c.toAbsolutePath()),
                 () -> s.repo().ifPresent(r -> cmd.append(" --repo ").append(r)));
         s.clusterName().ifPresent(c -> cmd.append(" --cluster ").append(c));
-        Path spool = s.spool().orElse(Path.of("/var/spool/pitr", s.clusterName().orElse("pitr")));
-        return cmd.append(" wal push --async --spool ").append(spool.toAbsolutePath()).append(" %p").toString();
+        return cmd.toString();
     }
 
     private static String launcher() {

@@ -7,6 +7,8 @@ import dev.pitr.source.BackupSource;
 import dev.pitr.source.SourceCatalog;
 import dev.pitr.source.SourceKind;
 import dev.pitr.wal.ArchiveSpool;
+import dev.pitr.wal.SegmentRuns;
+import dev.pitr.wal.WalSegmentName;
 
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -22,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -45,6 +48,7 @@ public final class Readiness {
     private final BackupSource source;
     private final String archiveCommand;
     private Optional<Supplier<KeyCheck.Verdict>> encryption = Optional.empty();
+    private Optional<RestoreCommandCheck> restoreCommand = Optional.empty();
 
     /**
      * {@code source}: the repository, whichever tool writes it; {@code archiveCommand}: what to paste into
@@ -59,6 +63,15 @@ public final class Readiness {
     /** Also reports the repository's encryption (pitr's own repositories). */
     public Readiness withEncryption(Supplier<KeyCheck.Verdict> check) {
         this.encryption = Optional.of(check);
+        return this;
+    }
+
+    /**
+     * Also tries the restore_command to paste for this cluster ({@code forDataDirectory}: the command for a server
+     * whose data directory is the argument) as the server user, on the newest segment archived, in {@code env}.
+     */
+    public Readiness withRestoreCommand(Function<Path, String> forDataDirectory, Map<String, String> env) {
+        this.restoreCommand = Optional.of(new RestoreCommandCheck(forDataDirectory, env));
         return this;
     }
 
@@ -77,7 +90,9 @@ public final class Readiness {
         logging(out, s);
         archiver(out, s);
         pusher(out, s.getOrDefault("archive_command", ""));
-        repository(out, Optional.ofNullable(s.get("system_identifier")));
+        Optional<SourceCatalog> catalog = repository(out, Optional.ofNullable(s.get("system_identifier")));
+        restoreCommand.ifPresent(c -> out.add(c.run(Optional.ofNullable(s.get("data_directory")),
+                catalog.flatMap(Readiness::newestSegment))));
         encryption.ifPresent(check -> {
             KeyCheck.Verdict v = check.get();
             out.add(new Finding(Level.valueOf(v.severity().name()), "encryption", v.value(), v.fix(), v.why()));
@@ -91,7 +106,7 @@ public final class Readiness {
             try (ResultSet rs = st.executeQuery("SELECT name, setting FROM pg_settings WHERE name IN ('wal_level',"
                     + " 'archive_mode', 'archive_command', 'archive_timeout', 'log_statement',"
                     + " 'log_min_duration_statement', 'log_line_prefix', 'log_destination', 'logging_collector',"
-                    + " 'track_commit_timestamp', 'log_timezone')")) {
+                    + " 'track_commit_timestamp', 'log_timezone', 'data_directory')")) {
                 while (rs.next()) {
                     s.put(rs.getString(1), rs.getString(2));
                 }
@@ -247,21 +262,28 @@ public final class Readiness {
                 "every segment it acknowledged is stored"));
     }
 
-    private void repository(List<Finding> out, Optional<String> systemIdentifier) {
+    /** The newest segment of the newest timeline in the repository: what a restore_command is tried on. */
+    private static Optional<WalSegmentName> newestSegment(SourceCatalog catalog) {
+        return catalog.timelines().stream().max(Comparator.comparingInt(SourceCatalog.Timeline::timeline))
+                .flatMap(t -> t.runs().stream().reduce((a, b) -> b)).map(SegmentRuns.Run::last);
+    }
+
+    /** The repository and backup findings; the catalog, when it could be read. */
+    private Optional<SourceCatalog> repository(List<Finding> out, Optional<String> systemIdentifier) {
         String where = source.location();
         SourceCatalog catalog;
         try {
             catalog = source.catalog();
         } catch (PitrException e) {
             out.add(new Finding(Level.FAIL, "repository", where, "check repo and credentials", e.getMessage()));
-            return;
+            return Optional.empty();
         }
         boolean own = source.kind() == SourceKind.PITR;
         if (catalog.cluster().isEmpty()) {
             out.add(new Finding(Level.FAIL, "repository", where + " is empty", "archive_command = '" + archiveCommand
                     + "' and take " + (own ? "'pitr backup create'" : "a backup with " + source.kind().tool()),
                     "nothing to restore from"));
-            return;
+            return Optional.of(catalog);
         }
         String id = catalog.cluster().get().systemIdentifier();
         boolean same = systemIdentifier.map(s -> s.equals(id)).orElse(true);
@@ -274,11 +296,12 @@ public final class Readiness {
         String backupCommand = own ? "pitr backup create" : source.kind().writers();
         if (newest.isEmpty()) {
             out.add(new Finding(Level.FAIL, "backup", "none", backupCommand, "a restore starts from a backup"));
-            return;
+            return Optional.of(catalog);
         }
         Duration age = Duration.between(newest.get().span().stopTime(), Instant.now());
         out.add(new Finding(age.compareTo(OLD_BACKUP) > 0 ? Level.WARN : Level.OK, "backup", newest.get().id() + ", "
                 + age.toHours() + " h old", age.compareTo(OLD_BACKUP) > 0 ? backupCommand + " (schedule it)" : "",
                 "a restore replays all WAL since the backup: an old backup makes a slow restore"));
+        return Optional.of(catalog);
     }
 }

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Another tool's program, run the way its users run it: by name from PATH, with the arguments that say which
@@ -22,6 +23,8 @@ import java.util.Map;
 record PeerTool(String program, String debianPackage, String repository, List<String> leading, boolean asServerUser,
                 Map<String, String> env) {
     private static final Duration TIMEOUT = Duration.ofMinutes(10);
+    /** The time and process id that Barman's tools put before each line they log. */
+    private static final Pattern LOG_STAMP = Pattern.compile("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d,\\d+ \\[\\d+\\] ");
 
     /** Runs {@code program leading... args...}; returns its standard output. */
     String run(String... args) {
@@ -42,8 +45,10 @@ record PeerTool(String program, String debianPackage, String repository, List<St
         if (!r.ok()) {
             String why = (r.stderr() + r.stdout()).strip();
             int nl = why.indexOf('\n');
-            throw new PitrException(ExitCode.IO_FAILURE, name + " " + args[0] + " for " + repository + " failed (exit "
-                    + r.exitCode() + "): " + (nl < 0 ? why : why.substring(0, nl)));
+            String first = LOG_STAMP.matcher(nl < 0 ? why : why.substring(0, nl)).replaceFirst("");
+            String what = args.length > 0 && !args[0].startsWith("-") ? name + " " + args[0] : name;
+            throw new PitrException(ExitCode.IO_FAILURE, what + " for " + repository + " failed (exit "
+                    + r.exitCode() + "): " + first);
         }
         return r.stdout();
     }

@@ -127,6 +127,11 @@ class BarmanCloudSourceIT {
         Cli.Run noServer = cli.run("--repo", "barman-cloud+s3://" + bucket + "/pg/nosuchserver", "info");
         assertThat(noServer.exitCode()).isZero();
         assertThat(noServer.stdout()).contains("(empty)").contains("no backup and no WAL there: is the name right");
+        Cli.Run noBucket = cli.run("--repo", "barman-cloud+s3://pitr-no-such-bucket/pg/" + SERVER, "info");
+        assertThat(noBucket.exitCode()).as(noBucket.stderr()).isEqualTo(5);
+        assertThat(noBucket.stderrLines()).filteredOn(l -> l.contains("failed")).singleElement().asString()
+                .startsWith("pitr: barman-cloud-backup-list for Barman's cloud archives failed (exit 1): ERROR: Bucket")
+                .contains("pitr-no-such-bucket");
         assertThat(objects()).as("pitr wrote nothing into Barman's bucket").isEqualTo(before);
     }
 

@@ -106,6 +106,9 @@ class PackageIT {
             JsonNode findings = Json.mapper().readTree(check.stdout());
             assertThat(ReadinessIT.finding(findings, "archive_command").get("value").asText()).contains(pitr.toString());
             assertThat(ReadinessIT.finding(findings, "repository").get("level").asText()).isEqualTo("OK");
+            JsonNode restoreCommand = ReadinessIT.finding(findings, "restore_command");
+            assertThat(restoreCommand.get("level").asText()).as(restoreCommand.toString()).isEqualTo("OK");
+            assertThat(restoreCommand.get("value").asText()).isEqualTo(pitr + " --config " + config + " --cluster main wal fetch %f %p");
 
             Path report = work.resolve("drill.json");
             ProcessRunner.Result drill = run(pitr, "--config", config.toString(), "drill", "--scratch",

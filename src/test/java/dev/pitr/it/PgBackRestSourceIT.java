@@ -156,6 +156,10 @@ class PgBackRestSourceIT {
                 .isEqualTo("OK");
         assertThat(ReadinessIT.finding(check, "repository").get("value").asText()).contains("pgBackRest's, read only");
         assertThat(ReadinessIT.finding(check, "backup").get("value").asText()).startsWith(theirBackup.get("label").asText());
+        JsonNode restoreCommand = ReadinessIT.finding(check, "restore_command");
+        assertThat(restoreCommand.get("level").asText()).as(restoreCommand.toString()).isEqualTo("OK");
+        assertThat(restoreCommand.get("value").asText()).isEqualTo("pgbackrest --stanza=" + STANZA + " --config=" + config
+                + " --pg1-path=" + pg.dataDir() + " archive-get %f \"%p\"");
 
         Cli.Run verify = cli.run("--repo", "pgbackrest://" + STANZA, "wal", "verify");
         assertThat(verify.exitCode()).as(verify.stdout() + verify.stderr()).isZero();

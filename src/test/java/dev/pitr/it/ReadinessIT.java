@@ -90,6 +90,32 @@ class ReadinessIT {
         assertThat(archiving.get("level").asText()).as("synchronous archiving falls behind a busy primary").isEqualTo("WARN");
         assertThat(archiving.get("fix").asText()).as("pasteable: the launcher, the pusher and a spool")
                 .startsWith("archive_command = '/").contains(" wal push --async --spool /").endsWith(" %p'");
+        JsonNode restoreCommand = finding(all, "restore_command");
+        assertThat(restoreCommand.get("level").asText()).as(restoreCommand.toString()).isEqualTo("OK");
+        assertThat(restoreCommand.get("value").asText()).as("pasteable: the launcher and the repository")
+                .startsWith("/").endsWith(" wal fetch %f %p");
+        assertThat(restoreCommand.get("why").asText()).as("run once as the server user on the newest segment")
+                .containsPattern("fetched [0-9A-F]{24} \\(16\\.0 MiB\\) as postgres");
+
+        // a repository that pitr (root) reads but the server user cannot: the restore_command fails as postgres,
+        // while the repository finding is fine; the check says so before an incident does
+        Path rootOnly = Files.createTempDirectory("pitr-root-only-"); // 0700, root's
+        try {
+            Cli unreadable = cli.with("PITR_REPO", "file://" + Files.createDirectory(rootOnly.resolve("repo")));
+            String segment = pg.query("SELECT pg_walfile_name(pg_switch_wal())");
+            Cli.Run push = unreadable.run("wal", "push", pg.dataDir().resolve("pg_wal").resolve(segment).toString());
+            assertThat(push.exitCode()).as(push.stderr()).isZero();
+            Cli.Run denied = unreadable.run("--json", "check");
+            assertThat(denied.exitCode()).isEqualTo(3);
+            JsonNode all2 = Json.mapper().readTree(denied.stdout());
+            assertThat(finding(all2, "repository").get("level").asText()).as("root reads it").isEqualTo("OK");
+            JsonNode failed = finding(all2, "restore_command");
+            assertThat(failed.get("level").asText()).as(failed.toString()).isEqualTo("FAIL");
+            assertThat(failed.get("why").asText()).contains("fetching " + segment + " as postgres failed (exit ");
+            assertThat(failed.get("fix").asText()).startsWith("make it work as postgres (restore_command = '/");
+        } finally {
+            TestDirs.delete(rootOnly);
+        }
     }
 
     /** The background pusher's failures wait in its spool for the next call: 'check' reads them there too. */

@@ -43,7 +43,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  *     <li>nothing reported READY or complete is short.</li>
  * </ul>
  * The seed fixes the sequence of operations, so a failing seed replays: {@code bench/torture.sh SEED MINUTES}
- * runs longer ones ({@code -Dtorture.seed}, {@code -Dtorture.steps}, {@code -Dtorture.minutes}).
+ * runs longer ones ({@code -Dtorture.seed}, {@code -Dtorture.steps}, {@code -Dtorture.minutes}); {@code
+ * -Dtorture.script=PROMOTE_STANDBY,RESTORE_LATEST} replays a sequence of operations with that seed.
  */
 class TortureIT {
     /**
@@ -55,7 +56,10 @@ class TortureIT {
     static Stream<Arguments> seeds() {
         String given = java.lang.System.getProperty("torture.seed");
         if (given != null) {
-            return Stream.of(Arguments.of(Long.parseLong(given), STEPS, List.of()));
+            String script = java.lang.System.getProperty("torture.script", "");
+            List<Op> ops = script.isBlank() ? List.of()
+                    : Stream.of(script.split(",")).map(String::strip).map(Op::valueOf).toList();
+            return Stream.of(Arguments.of(Long.parseLong(given), ops.isEmpty() ? STEPS : ops.size(), ops));
         }
         List<Op> secondInPlace = List.of(Op.PROMOTE_STANDBY, Op.RESTORE_LATEST, Op.REPOSITORY_OUTAGE, Op.KILL_PUSH,
                 Op.PROMOTE_STANDBY, Op.PROMOTE_STANDBY, Op.PROMOTE_IN_PLACE, Op.REPOSITORY_OUTAGE, Op.EXPIRE, Op.EXPIRE,

@@ -30,4 +30,12 @@ class PeerToolTest {
         assertThat(e.exitCode()).isEqualTo(ExitCode.IO_FAILURE);
         assertThat(e.getMessage()).isEqualTo("sh info for a test repository failed (exit 3): no such stanza");
     }
+
+    @Test
+    void barmansLogStampIsLeftOffAndAnOptionIsNotCalledItsCommand() {
+        PeerTool sh = new PeerTool("sh", "dash", "Barman's cloud archives", List.of("-c",
+                "echo '2026-12-05 13:24:56,743 [18855] ERROR: Bucket b does not exist' >&2; exit 1"), false, Map.of());
+        PitrException e = catchThrowableOfType(() -> sh.run("--format", "json"), PitrException.class);
+        assertThat(e.getMessage()).isEqualTo("sh for Barman's cloud archives failed (exit 1): ERROR: Bucket b does not exist");
+    }
 }

@@ -5,10 +5,14 @@ import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
 
+import dev.pitr.core.Trees;
+
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -18,16 +22,27 @@ import java.util.UUID;
 public final class EmbeddedS3 {
     public static final String ACCESS_KEY = "pitr-test-access";
     public static final String SECRET_KEY = "pitr-test-secret-DO-NOT-PRINT";
+    private static final String KEYSTORE_PASSWORD = "pitr-test-keystore";
     private static EmbeddedS3 shared;
+    private static EmbeddedS3 sharedTls;
 
     private final S3Proxy proxy;
     private final BlobStore store;
+    private final Path dir;
+    private final boolean tls;
 
-    private EmbeddedS3(BlobStore store) throws Exception {
-        this.store = store;
-        this.proxy = S3Proxy.builder().blobStore(store).endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
-                .ignoreUnknownHeaders(true).build();
+    private EmbeddedS3(Path dir, Optional<Path> keyStore) throws Exception {
+        this.dir = dir;
+        this.store = new FilesystemNio2BlobStore(dir.toString());
+        this.tls = keyStore.isPresent();
+        S3Proxy.Builder builder = S3Proxy.builder().blobStore(store)
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY).ignoreUnknownHeaders(true);
+        if (keyStore.isPresent()) {
+            builder.secureEndpoint(URI.create("https://127.0.0.1:0")).keyStore(keyStore.get().toString(), KEYSTORE_PASSWORD);
+        } else {
+            builder.endpoint(URI.create("http://127.0.0.1:0"));
+        }
+        this.proxy = builder.build();
         proxy.start();
         long deadline = System.currentTimeMillis() + 30_000;
         while (!"STARTED".equals(proxy.getState())) {
@@ -40,28 +55,66 @@ public final class EmbeddedS3 {
 
     public static synchronized EmbeddedS3 shared() {
         if (shared == null) {
-            try {
-                Path dir = Files.createTempDirectory("pitr-s3-");
-                shared = new EmbeddedS3(new FilesystemNio2BlobStore(dir.toString()));
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> { // deleteOnExit keeps a directory with files
-                    try {
-                        dev.pitr.core.Trees.delete(dir);
-                    } catch (java.io.IOException | RuntimeException e) {
-                        // a store left in /tmp is untidy, not wrong
-                    }
-                }));
-                // in-process pitr runs read credentials through the SDK chain's system-property step
-                System.setProperty("aws.accessKeyId", ACCESS_KEY);
-                System.setProperty("aws.secretAccessKey", SECRET_KEY);
-            } catch (Exception e) {
-                throw new IllegalStateException("cannot start the in-process S3 server", e);
-            }
+            shared = startIn("pitr-s3-", false);
+            // in-process pitr runs read credentials through the SDK chain's system-property step
+            System.setProperty("aws.accessKeyId", ACCESS_KEY);
+            System.setProperty("aws.secretAccessKey", SECRET_KEY);
         }
         return shared;
     }
 
+    /**
+     * The same server over TLS only, with a self-signed certificate made for this JVM: for clients that speak S3
+     * over https alone (pgBackRest), told not to verify it.
+     */
+    public static synchronized EmbeddedS3 sharedTls() {
+        if (sharedTls == null) {
+            sharedTls = startIn("pitr-s3-tls-", true);
+        }
+        return sharedTls;
+    }
+
+    private static EmbeddedS3 startIn(String prefix, boolean tls) {
+        try {
+            Path dir = Files.createTempDirectory(prefix);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> { // deleteOnExit keeps a directory with files
+                try {
+                    Trees.delete(dir);
+                } catch (IOException | RuntimeException e) {
+                    // a store left in /tmp is untidy, not wrong
+                }
+            }));
+            Optional<Path> keyStore = Optional.empty();
+            if (tls) {
+                Path ks = Files.createTempDirectory(dir, "tls-").resolve("keystore.jks");
+                Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                        "-genkeypair", "-alias", "s3", "-keyalg", "RSA", "-keysize", "2048", "-validity", "7",
+                        "-dname", "CN=127.0.0.1", "-ext", "SAN=IP:127.0.0.1", "-keystore", ks.toString(),
+                        "-storetype", "JKS", "-storepass", KEYSTORE_PASSWORD, "-keypass", KEYSTORE_PASSWORD)
+                        .redirectErrorStream(true).start();
+                String out = new String(keytool.getInputStream().readAllBytes());
+                if (keytool.waitFor() != 0) {
+                    throw new IllegalStateException("keytool failed: " + out);
+                }
+                keyStore = Optional.of(ks);
+            }
+            return new EmbeddedS3(Files.createDirectories(dir.resolve("store")), keyStore);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the in-process S3 server", e);
+        }
+    }
+
     public URI endpoint() {
-        return URI.create("http://127.0.0.1:" + proxy.getPort());
+        return URI.create((tls ? "https" : "http") + "://127.0.0.1:" + port());
+    }
+
+    public int port() {
+        return tls ? proxy.getSecurePort() : proxy.getPort();
+    }
+
+    /** Where the store keeps bucket {@code bucket}'s objects, one file each, under their names. */
+    public Path bucketDirectory(String bucket) {
+        return dir.resolve(bucket);
     }
 
     /** A new, empty bucket with a unique name. */
@@ -82,7 +135,7 @@ public final class EmbeddedS3 {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         Files.createDirectories(dir);
-        EmbeddedS3 s3 = new EmbeddedS3(new FilesystemNio2BlobStore(dir.toString()));
+        EmbeddedS3 s3 = new EmbeddedS3(dir, Optional.empty());
         if (!s3.store.containerExists(args[1])) {
             s3.store.createContainer(args[1]);
         }

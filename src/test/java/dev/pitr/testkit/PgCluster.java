@@ -206,7 +206,13 @@ public final class PgCluster implements AutoCloseable {
     }
 
     public List<String> queryColumn(String sql) {
-        try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        return queryColumn(port, "postgres", sql);
+    }
+
+    /** The first column of every row, as text, from any server on loopback (a restored copy too). */
+    public static List<String> queryColumn(int port, String database, String sql) {
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database,
+                "postgres", ""); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             List<String> out = new ArrayList<>();
             while (rs.next()) {
                 out.add(rs.getString(1));
