@@ -18,10 +18,10 @@ import picocli.CommandLine.Parameters;
 import java.time.Duration;
 import java.util.List;
 
-@Command(name = "backup", description = "Base backups: create, list, show, verify.", mixinStandardHelpOptions = true,
-        subcommands = {BackupCommand.Create.class, BackupCommand.ListBackups.class, BackupCommand.Show.class,
-                BackupCommand.Verify.class})
+@Command(name = "backup", description = "Base backups: create, list, show, verify.", mixinStandardHelpOptions = true)
 final class BackupCommand {
+    /** Registered by {@link PitrCommand#register}: picocli builds the model only of the one a run names. */
+    static final List<Class<?>> SUBCOMMANDS = List.of(Create.class, ListBackups.class, Show.class, Verify.class);
 
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = "Take a base backup with pg_basebackup, compressed (zstd) into the repository.")

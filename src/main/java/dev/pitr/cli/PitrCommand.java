@@ -46,17 +46,22 @@ public final class PitrCommand implements Runnable {
     /** Registers on {@code cli} the commands {@code args} need: {@link #commandsFor}, and in 'wal' its one subcommand. */
     static void register(CommandLine cli, String[] args) {
         for (Class<?> command : commandsFor(args)) {
-            if (command != WalCommand.class) {
+            List<Class<?>> subcommands = GROUPS.get(command);
+            if (subcommands == null) {
                 cli.addSubcommand(command);
                 continue;
             }
-            CommandLine wal = new CommandLine(new WalCommand());
-            int after = Arrays.asList(args).indexOf("wal") + 1;
-            named(args, after, WalCommand.SUBCOMMANDS).map(List::<Class<?>>of).orElse(WalCommand.SUBCOMMANDS)
-                    .forEach(wal::addSubcommand);
-            cli.addSubcommand(wal);
+            CommandLine group = new CommandLine(command);
+            String name = command.getAnnotation(Command.class).name();
+            int after = Arrays.asList(args).indexOf(name) + 1;
+            named(args, after, subcommands).map(List::<Class<?>>of).orElse(subcommands).forEach(group::addSubcommand);
+            cli.addSubcommand(group);
         }
     }
+
+    /** The commands with subcommands of their own, registered the same way: only the one a run names. */
+    private static final Map<Class<?>, List<Class<?>>> GROUPS = Map.of(WalCommand.class, WalCommand.SUBCOMMANDS,
+            RestoreCommand.class, RestoreCommand.SUBCOMMANDS, BackupCommand.class, BackupCommand.SUBCOMMANDS);
 
     /** The command among {@code choices} that the first word from {@code from} names (skipping options). */
     private static Optional<Class<?>> named(String[] args, int from, List<Class<?>> choices) {

@@ -33,11 +33,11 @@ import java.util.Map;
 import java.util.Optional;
 
 @Command(name = "restore", mixinStandardHelpOptions = true,
-        description = "Restore to a point in time as a journaled, resumable state machine.",
-        subcommands = {RestoreCommand.Plan.class, RestoreCommand.Run.class, RestoreCommand.Resume.class,
-                RestoreCommand.Status.class, RestoreCommand.Verify.class, RestoreCommand.Promote.class,
-                RestoreCommand.Abort.class})
+        description = "Restore to a point in time as a journaled, resumable state machine.")
 final class RestoreCommand {
+    /** Registered by {@link PitrCommand#register}: picocli builds the model only of the one a run names. */
+    static final List<Class<?>> SUBCOMMANDS = List.of(Plan.class, Run.class, Resume.class, Status.class, Verify.class,
+            Promote.class, Abort.class);
 
     /** Exactly one target. */
     static final class Target {

@@ -31,6 +31,18 @@ class CommandRegistrationTest {
     }
 
     @Test
+    void everyGroupBuildsOnlyTheSubcommandARunNames() {
+        CommandLine restore = registered("--repo", "pgbackrest://main", "restore", "run", "--target-latest", "--pgdata", "/d");
+        assertThat(restore.getSubcommands()).containsOnlyKeys("restore");
+        assertThat(restore.getSubcommands().get("restore").getSubcommands()).containsOnlyKeys("run");
+        assertThat(registered("backup", "list").getSubcommands().get("backup").getSubcommands()).containsOnlyKeys("list");
+        assertThat(registered("restore").getSubcommands().get("restore").getSubcommands())
+                .containsKeys("plan", "run", "resume", "status", "verify", "promote", "abort");
+        assertThat(registered("backup", "--help").getSubcommands().get("backup").getSubcommands())
+                .containsKeys("create", "list", "show", "verify");
+    }
+
+    @Test
     void helpAndUnknownNamesSeeEveryCommand() {
         assertThat(registered("--help").getSubcommands()).containsKeys("wal", "backup", "restore", "target", "check");
         assertThat(registered("wal").getSubcommands().get("wal").getSubcommands())
