@@ -4,6 +4,7 @@
 #   /usr/share/pitr/pitr.jar, native/  the program and zstd's native library (where the launcher looks)
 #   /etc/pitr/pitr.yaml.example        a configuration to copy
 #   /lib/systemd/system/pitr-drill.*   the nightly drill (not enabled)
+#   /lib/systemd/system/pitr-metrics.* the repository gauges every minute for node_exporter (not enabled)
 #   /usr/share/doc/pitr/               README, docs, runbooks
 # and, built by postinst where the jar is installed, /usr/share/pitr/pitr.jsa (AppCDS: a faster archive_command).
 # Usage: build.sh PROJECT_DIR TARGET_DIR VERSION

@@ -3,12 +3,22 @@ package dev.pitr.drill;
 import dev.pitr.core.AtomicFiles;
 import dev.pitr.core.Json;
 import dev.pitr.core.PitrException;
+import dev.pitr.metrics.Exposition;
 import dev.pitr.verify.CheckResult;
 
 import java.io.IOException;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+
+import javax.xml.stream.XMLOutputFactory;
+import javax.xml.stream.XMLStreamException;
+import javax.xml.stream.XMLStreamWriter;
 
 /** The three report formats a drill writes: JSON, JUnit XML (CI shows it natively), Prometheus textfile. */
 public final class DrillReports {
@@ -23,125 +33,117 @@ public final class DrillReports {
         }
     }
 
-    /** One test case per restore step and per check; a restore that failed before any step is a "plan" case. */
+    /**
+     * One test case per restore step and per check; a restore that failed before any step is a "plan" case.
+     * Written with the JDK's StAX writer, which escapes what a check's SQL or an error may hold.
+     */
     public static String junit(DrillReport r) {
-        StringBuilder cases = new StringBuilder();
-        int tests = 0;
-        int failures = 0;
+        List<JunitCase> cases = new ArrayList<>();
         if (r.steps().isEmpty() && !r.success()) {
-            tests++;
-            failures++;
-            cases.append(testCase("restore", "plan", 0, r.error()));
+            cases.add(new JunitCase("restore", "plan", 0, r.error()));
         }
         for (DrillReport.Step s : r.steps()) {
-            tests++;
-            String failure = s.passed() ? null : s.outcome();
-            if (failure != null) {
-                failures++;
-            }
-            cases.append(testCase("restore", s.name(), s.seconds(), failure));
+            cases.add(new JunitCase("restore", s.name(), s.seconds(), s.passed() ? null : s.outcome()));
         }
         for (CheckResult c : r.checks()) {
-            tests++;
-            String failure = c.passed() ? null : "saw " + c.seen() + ", expected " + c.expected();
-            if (failure != null) {
-                failures++;
-            }
-            cases.append(testCase("checks", c.name(), c.seconds(), failure));
+            cases.add(new JunitCase("checks", c.name(), c.seconds(),
+                    c.passed() ? null : "saw " + c.seen() + ", expected " + c.expected()));
         }
-        String suite = "pitr-drill." + r.cluster();
-        return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                + "<testsuites name=\"pitr drill\" tests=\"" + tests + "\" failures=\"" + failures + "\" time=\""
-                + seconds(r.rtoSeconds()) + "\">\n"
-                + "  <testsuite name=\"" + xml(suite) + "\" tests=\"" + tests + "\" failures=\"" + failures
-                + "\" errors=\"0\" time=\"" + seconds(r.rtoSeconds()) + "\" timestamp=\"" + r.startedAt() + "\">\n"
-                + "    <properties>\n"
-                + property("backup", r.backupId()) + property("target", r.target()) + property("repository", r.repository())
-                + property("environment", r.environment())
-                + "    </properties>\n"
-                + cases
-                + "  </testsuite>\n</testsuites>\n";
+        String tests = Integer.toString(cases.size());
+        String failures = Long.toString(cases.stream().filter(c -> c.failure() != null).count());
+        StringWriter text = new StringWriter();
+        try {
+            XMLStreamWriter x = XMLOutputFactory.newFactory().createXMLStreamWriter(text);
+            x.writeStartDocument("UTF-8", "1.0");
+            x.writeStartElement("testsuites");
+            attributes(x, "name", "pitr drill", "tests", tests, "failures", failures, "time", seconds(r.rtoSeconds()));
+            x.writeStartElement("testsuite");
+            attributes(x, "name", "pitr-drill." + r.cluster(), "tests", tests, "failures", failures, "errors", "0",
+                    "time", seconds(r.rtoSeconds()), "timestamp", String.valueOf(r.startedAt()));
+            x.writeStartElement("properties");
+            for (String[] p : new String[][]{{"backup", r.backupId()}, {"target", r.target()},
+                    {"repository", r.repository()}, {"environment", r.environment()}}) {
+                x.writeEmptyElement("property");
+                attributes(x, "name", p[0], "value", xmlSafe(p[1]));
+            }
+            x.writeEndElement();
+            for (JunitCase c : cases) {
+                if (c.failure() == null) {
+                    x.writeEmptyElement("testcase");
+                    attributes(x, "classname", c.classname(), "name", xmlSafe(c.name()), "time", seconds(c.seconds()));
+                } else {
+                    x.writeStartElement("testcase");
+                    attributes(x, "classname", c.classname(), "name", xmlSafe(c.name()), "time", seconds(c.seconds()));
+                    x.writeStartElement("failure");
+                    x.writeAttribute("message", xmlSafe(c.failure()));
+                    x.writeCharacters(xmlSafe(c.failure()));
+                    x.writeEndElement();
+                    x.writeEndElement();
+                }
+            }
+            x.writeEndElement();
+            x.writeEndElement();
+            x.writeEndDocument();
+            x.close();
+        } catch (XMLStreamException e) {
+            throw new IllegalStateException("cannot render the JUnit report", e);
+        }
+        return text + "\n";
+    }
+
+    /** A JUnit test case; {@code failure} is null when it passed. */
+    private record JunitCase(String classname, String name, double seconds, String failure) {
+    }
+
+    private static void attributes(XMLStreamWriter x, String... namesAndValues) throws XMLStreamException {
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            x.writeAttribute(namesAndValues[i], namesAndValues[i + 1]);
+        }
     }
 
     public static void writeJunit(DrillReport r, Path file) {
         write(file, junit(r));
     }
 
-    /** For node_exporter's textfile collector. */
+    /** For node_exporter's textfile collector, in the Prometheus client's own text format. */
     public static String prometheus(DrillReport r) {
-        String l = "{cluster=\"" + label(r.cluster()) + "\",environment=\"" + label(r.environment()) + "\"}";
-        StringBuilder sb = new StringBuilder();
-        metric(sb, "pitr_drill_success", "1 if the last drill restored and passed every check", l, r.success() ? 1 : 0);
-        metric(sb, "pitr_drill_rto_seconds", "wall time of the last drill's restore, start to verified", l, r.rtoSeconds());
-        sb.append("# HELP pitr_drill_step_seconds wall time per restore step of the last drill\n")
-                .append("# TYPE pitr_drill_step_seconds gauge\n");
-        for (DrillReport.Step s : r.steps()) {
-            sb.append("pitr_drill_step_seconds").append(l, 0, l.length() - 1).append(",step=\"").append(s.name())
-                    .append("\"} ").append(seconds(s.seconds())).append('\n');
-        }
-        metric(sb, "pitr_drill_checks_failed", "checks that failed in the last drill", l,
-                r.checks().stream().filter(c -> !c.passed()).count());
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put("cluster", r.cluster());
+        labels.put("environment", r.environment());
+        Exposition e = new Exposition(labels)
+                .gauge("pitr_drill_success", "1 if the last drill restored and passed every check", r.success() ? 1 : 0)
+                .gauge("pitr_drill_rto_seconds", "wall time of the last drill's restore, start to verified", r.rtoSeconds());
+        Map<String, Double> steps = new LinkedHashMap<>();
+        r.steps().forEach(s -> steps.put(s.name(), s.seconds()));
+        e.gauge("pitr_drill_step_seconds", "wall time per restore step of the last drill", "step", steps)
+                .gauge("pitr_drill_checks_failed", "checks that failed in the last drill",
+                        r.checks().stream().filter(c -> !c.passed()).count());
         if (r.rpoWalAgeSeconds() != null) {
-            metric(sb, "pitr_drill_rpo_wal_age_seconds", "age of the newest archived WAL at drill time", l, r.rpoWalAgeSeconds());
+            e.gauge("pitr_drill_rpo_wal_age_seconds", "age of the newest archived WAL at drill time", r.rpoWalAgeSeconds());
         }
         if (r.rpoBackupAgeSeconds() != null) {
-            metric(sb, "pitr_drill_rpo_backup_age_seconds", "age of the newest complete backup at drill time", l,
+            e.gauge("pitr_drill_rpo_backup_age_seconds", "age of the newest complete backup at drill time",
                     r.rpoBackupAgeSeconds());
         }
-        metric(sb, "pitr_drill_last_run_timestamp_seconds", "when the last drill finished", l,
-                r.finishedAt().getEpochSecond());
-        return sb.toString();
+        return e.gauge("pitr_drill_last_run_timestamp_seconds", "when the last drill finished",
+                r.finishedAt().getEpochSecond()).text();
     }
 
     public static void writePrometheus(DrillReport r, Path file) {
         write(file, prometheus(r));
     }
 
-    private static void metric(StringBuilder sb, String name, String help, String labels, double value) {
-        sb.append("# HELP ").append(name).append(' ').append(help).append('\n')
-                .append("# TYPE ").append(name).append(" gauge\n")
-                .append(name).append(labels).append(' ').append(seconds(value)).append('\n');
-    }
-
-    private static String testCase(String cls, String name, double time, String failure) {
-        String open = "    <testcase classname=\"" + xml(cls) + "\" name=\"" + xml(name) + "\" time=\"" + seconds(time) + "\"";
-        if (failure == null) {
-            return open + "/>\n";
-        }
-        return open + ">\n      <failure message=\"" + xml(failure) + "\">" + xml(failure) + "</failure>\n    </testcase>\n";
-    }
-
-    private static String property(String name, String value) {
-        return "      <property name=\"" + xml(name) + "\" value=\"" + xml(value == null ? "" : value) + "\"/>\n";
-    }
-
     private static String seconds(double v) {
         return String.format(Locale.ROOT, "%.3f", v);
     }
 
-    private static String label(String v) {
-        return v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", " ");
-    }
-
-    static String xml(String s) {
+    /** XML 1.0 has no place for control characters other than tab and newline (a server's message may hold some). */
+    static String xmlSafe(String s) {
         if (s == null) {
             return "";
         }
-        StringBuilder sb = new StringBuilder();
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '<' -> sb.append("&lt;");
-                case '>' -> sb.append("&gt;");
-                case '&' -> sb.append("&amp;");
-                case '"' -> sb.append("&quot;");
-                case '\'' -> sb.append("&apos;");
-                default -> {
-                    if (c >= 0x20 || c == '\n' || c == '\t') {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
+        StringBuilder sb = new StringBuilder(s.length());
+        s.chars().filter(c -> c >= 0x20 || c == '\n' || c == '\t').forEach(c -> sb.append((char) c));
         return sb.toString();
     }
 

@@ -23,7 +23,7 @@ class ArchitectureTest {
     /** Lowest first; packages of one rank do not use each other. */
     static final Map<String, Integer> RANK = Map.ofEntries(Map.entry("core", 0), Map.entry("repo", 1),
             Map.entry("pg", 1), Map.entry("config", 2), Map.entry("crypto", 3), Map.entry("wal", 3), Map.entry("backup", 4),
-            Map.entry("verify", 4), Map.entry("source", 5), Map.entry("restore", 6), Map.entry("logscan", 7),
+            Map.entry("verify", 4), Map.entry("source", 5), Map.entry("metrics", 5), Map.entry("restore", 6), Map.entry("logscan", 7),
             Map.entry("safety", 7), Map.entry("salvage", 8), Map.entry("drill", 8), Map.entry("cli", 9));
 
     static final JavaClasses CLASSES = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)

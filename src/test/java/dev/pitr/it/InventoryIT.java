@@ -24,6 +24,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -232,11 +233,54 @@ class InventoryIT {
         assertThat(cases.getLength()).isEqualTo(report.get("steps").size() + 5);
         assertThat(doc.getElementsByTagName("failure").getLength()).isZero();
         assertThat(Files.readString(work.resolve("drill.prom"))).contains("pitr_drill_success{cluster=")
-                .containsPattern("pitr_drill_success\\{[^}]*\\} 1\\.000").contains("pitr_drill_step_seconds{")
+                .containsPattern("(?m)^pitr_drill_success\\{[^}]*\\} 1\\.0$").contains("pitr_drill_step_seconds{")
                 .contains("step=\"REPLAY\"");
         try (var left = Files.list(scratch)) {
             assertThat(left.toList()).as("the scratch copy is stopped and removed").isEmpty();
         }
+    }
+
+    /** 'pitr metrics': the repository's gauges agree with what 'info' shows of the same repository. */
+    @Test
+    @Order(35)
+    void metricsGiveTheRepositorysAgesAndWindowAsInfoShowsThem() throws Exception {
+        JsonNode info = Json.mapper().readTree(cli.run("--json", "info").stdout());
+        Cli.Run json = cli.run("--json", "metrics");
+        assertThat(json.exitCode()).as(json.stderr()).isZero();
+        JsonNode values = Json.mapper().readTree(json.stdout());
+        assertThat(values.get("pitr_wal_newest_archived_timestamp_seconds").asDouble())
+                .isEqualTo(seconds(Instant.parse(info.get("newest_segment_at").asText())));
+        long complete = 0;
+        for (JsonNode b : info.get("backups")) {
+            complete += b.path("metadata").isObject() ? 1 : 0;
+        }
+        assertThat(values.get("pitr_backups_complete").asLong()).isEqualTo(complete).isPositive();
+        double windowEnd = 0;
+        for (JsonNode t : info.get("timelines")) {
+            for (JsonNode w : t.get("windows")) {
+                windowEnd = Math.max(windowEnd, seconds(Instant.parse(w.get("to").asText())));
+            }
+        }
+        assertThat(values.get("pitr_restorable_window_end_timestamp_seconds").asDouble()).isEqualTo(windowEnd);
+
+        Path textfile = work.resolve("textfile/pitr.prom");
+        Files.createDirectories(textfile.getParent());
+        Cli.Run written = cli.run("metrics", "--textfile", textfile.toString());
+        assertThat(written.exitCode()).as(written.stderr()).isZero();
+        assertThat(Files.readString(textfile)).contains("# TYPE pitr_backups_complete gauge")
+                .containsPattern("(?m)^pitr_backups_complete\\{cluster=\"[^\"]*\",repository=\"[^\"]+\"\\} " + complete + "\\.0$");
+        try (var left = Files.list(textfile.getParent())) {
+            assertThat(left.toList()).as("written atomically: no temporary file left").containsExactly(textfile);
+        }
+        assertThat(cli.run("metrics", "--textfile", work.resolve("pitr.txt").toString()).exitCode())
+                .as("node_exporter reads only *.prom").isEqualTo(2);
+        Cli.Run foreign = cli.run("--repo", "pgbackrest://main", "metrics");
+        assertThat(foreign.exitCode()).isEqualTo(2);
+        assertThat(foreign.stderr()).contains("pgBackRest's use its own exporter");
+    }
+
+    static double seconds(Instant t) {
+        return t.getEpochSecond() + t.getNano() / 1e9;
     }
 
     /** The whole restore path through a flaky store: every other request fails in one of six ways. */

@@ -43,6 +43,7 @@ class PackageIT {
             assertThat(untar.exitCode()).as(untar.stderr()).isZero();
             assertThat(prefix.resolve("etc/pitr.yaml.example")).exists();
             assertThat(prefix.resolve("share/systemd/pitr-drill.timer")).exists();
+            assertThat(prefix.resolve("share/systemd/pitr-metrics.timer")).exists();
             archiveBackUpCheckAndDrill(prefix.resolve("bin/pitr"));
         } finally {
             TestDirs.delete(prefix);
@@ -62,6 +63,7 @@ class PackageIT {
             assertThat(Path.of("/usr/share/pitr/pitr.jsa")).as("postinst built the class-data archive").exists();
             assertThat(Path.of("/etc/pitr/pitr.yaml.example")).exists();
             assertThat(Path.of("/lib/systemd/system/pitr-drill.timer")).exists();
+            assertThat(Path.of("/lib/systemd/system/pitr-metrics.timer")).exists();
             archiveBackUpCheckAndDrill(Path.of("/usr/bin/pitr"));
         } finally {
             ProcessRunner.Result purge = ProcessRunner.run(List.of("dpkg", "--purge", "pitr"), Map.of(),
@@ -109,6 +111,11 @@ class PackageIT {
             JsonNode restoreCommand = ReadinessIT.finding(findings, "restore_command");
             assertThat(restoreCommand.get("level").asText()).as(restoreCommand.toString()).isEqualTo("OK");
             assertThat(restoreCommand.get("value").asText()).isEqualTo(pitr + " --config " + config + " --cluster main wal fetch %f %p");
+
+            ProcessRunner.Result metrics = run(pitr, "--config", config.toString(), "metrics");
+            assertThat(metrics.exitCode()).as(metrics.stderr()).isZero();
+            assertThat(metrics.stdout()).containsPattern("(?m)^pitr_backups_complete\\{[^}]*\\} 1\\.0$")
+                    .contains("pitr_wal_newest_archived_timestamp_seconds{");
 
             Path report = work.resolve("drill.json");
             ProcessRunner.Result drill = run(pitr, "--config", config.toString(), "drill", "--scratch",
