@@ -6,6 +6,7 @@
 #   /lib/systemd/system/pitr-drill.*   the nightly drill (not enabled)
 #   /lib/systemd/system/pitr-metrics.* the repository gauges every minute for node_exporter (not enabled)
 #   /usr/share/doc/pitr/               README, docs, runbooks
+#   /var/log/pitr/                     the host's audit trail, root's and the server user's (group postgres, setgid)
 # and, built by postinst where the jar is installed, /usr/share/pitr/pitr.jsa (AppCDS: a faster archive_command).
 # Usage: build.sh PROJECT_DIR TARGET_DIR VERSION
 set -eu
@@ -44,6 +45,10 @@ cat >"$root/DEBIAN/postinst" <<'POSTINST'
 #!/bin/sh
 set -e
 if [ "$1" = configure ]; then
+  # one audit trail per host that root and the server user both append to (the group's, setgid)
+  if getent group postgres >/dev/null 2>&1; then
+    install -d -m 2770 -o root -g postgres /var/log/pitr
+  fi
   rm -f /usr/share/pitr/pitr.jsa
   java -XX:ArchiveClassesAtExit=/usr/share/pitr/pitr.jsa -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xlog:disable \
     -jar /usr/share/pitr/pitr.jar train-cds >/dev/null 2>&1 || echo "pitr: no class-data archive (slower start only)" >&2
@@ -54,7 +59,14 @@ cat >"$root/DEBIAN/prerm" <<'PRERM'
 set -e
 rm -f /usr/share/pitr/pitr.jsa
 PRERM
-chmod 755 "$root/DEBIAN/postinst" "$root/DEBIAN/prerm"
+cat >"$root/DEBIAN/postrm" <<'POSTRM'
+#!/bin/sh
+set -e
+if [ "$1" = purge ]; then
+  rm -rf /var/log/pitr
+fi
+POSTRM
+chmod 755 "$root/DEBIAN/postinst" "$root/DEBIAN/prerm" "$root/DEBIAN/postrm"
 dpkg-deb --root-owner-group --build "$root" "$target/pitr_${deb_version}_$arch.deb" >/dev/null
 rm -rf "$root"
 echo "built $target/pitr_${deb_version}_$arch.deb"

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -39,6 +40,7 @@ public final class AuditLog {
                          @JsonProperty("sudo_user") String sudoUser,
                          @JsonProperty("host") String host,
                          @JsonProperty("command") String command,
+                         @JsonProperty("args") List<String> args,
                          @JsonProperty("cluster") String cluster,
                          @JsonProperty("environment") String environment,
                          @JsonProperty("exit_code") int exitCode,
@@ -53,10 +55,26 @@ public final class AuditLog {
         this.localFile = localFile;
     }
 
-    /** The local audit file: PITR_AUDIT_LOG, else ~/.local/state/pitr/audit.jsonl. */
+    /** The directory every user of a host shares (root and the server user: the package makes it, group postgres). */
+    public static final Path SHARED_DIR = Path.of("/var/log/pitr");
+
+    /**
+     * The local audit file: PITR_AUDIT_LOG; else {@link #SHARED_DIR}/audit.jsonl when this user may write there, so
+     * what root and the server user did is in one place; else ~/.local/state/pitr/audit.jsonl.
+     */
     public static Path defaultLocalFile(Map<String, String> env) {
-        return Optional.ofNullable(env.get("PITR_AUDIT_LOG")).map(Path::of).orElse(
-                Path.of(System.getProperty("user.home"), ".local", "state", "pitr", "audit.jsonl"));
+        return defaultLocalFile(env, SHARED_DIR);
+    }
+
+    static Path defaultLocalFile(Map<String, String> env, Path sharedDir) {
+        if (env.containsKey("PITR_AUDIT_LOG")) {
+            return Path.of(env.get("PITR_AUDIT_LOG"));
+        }
+        Path shared = sharedDir.resolve("audit.jsonl");
+        if (Files.isDirectory(sharedDir) && (Files.exists(shared) ? Files.isWritable(shared) : Files.isWritable(sharedDir))) {
+            return shared;
+        }
+        return Path.of(System.getProperty("user.home"), ".local", "state", "pitr", "audit.jsonl");
     }
 
     public static String redact(String text) {
@@ -76,8 +94,16 @@ public final class AuditLog {
         } catch (IOException e) {
             host = "unknown";
         }
+        List<String> given = args.stream().map(AuditLog::redact).toList();
         return new Record(Instant.now(), System.getProperty("user.name"), env.getOrDefault("SUDO_USER", ""), host,
-                redact("pitr " + String.join(" ", args)), cluster, environment, exitCode, redact(outcome));
+                "pitr " + String.join(" ", given.stream().map(AuditLog::shellQuoted).toList()), given, cluster,
+                environment, exitCode, redact(outcome));
+    }
+
+    /** An argument as a shell would need it to mean the same word (the record's args keep it exactly). */
+    static String shellQuoted(String arg) {
+        return !arg.isEmpty() && arg.chars().allMatch(c -> Character.isLetterOrDigit(c) || "-_./:=,@%+".indexOf(c) >= 0)
+                ? arg : "'" + arg.replace("'", "'\\''") + "'";
     }
 
     /** Writes the record locally and (when a repository is reachable) as a new object; never fails the command. */
@@ -88,6 +114,11 @@ public final class AuditLog {
                     .writeValueAsBytes(r);
             try {
                 Files.createDirectories(localFile.toAbsolutePath().getParent());
+                if (!Files.exists(localFile) && localFile.toAbsolutePath().getParent().equals(SHARED_DIR)) {
+                    // shared: the group (the server user's, from the directory) appends too
+                    Files.createFile(localFile); // then the mode: a create's mode passes through the umask
+                    Files.setPosixFilePermissions(localFile, PosixFilePermissions.fromString("rw-rw----"));
+                }
                 Files.write(localFile, (new String(json, StandardCharsets.UTF_8) + "\n").getBytes(StandardCharsets.UTF_8),
                         StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
             } catch (IOException e) {

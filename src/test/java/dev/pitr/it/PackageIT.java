@@ -3,6 +3,7 @@ package dev.pitr.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pitr.core.Json;
 import dev.pitr.pg.ProcessRunner;
+import dev.pitr.safety.AuditLog;
 import dev.pitr.testkit.PgCluster;
 import dev.pitr.testkit.TestDirs;
 import org.junit.jupiter.api.Test;
@@ -10,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,7 +66,16 @@ class PackageIT {
             assertThat(Path.of("/etc/pitr/pitr.yaml.example")).exists();
             assertThat(Path.of("/lib/systemd/system/pitr-drill.timer")).exists();
             assertThat(Path.of("/lib/systemd/system/pitr-metrics.timer")).exists();
+            Path log = AuditLog.SHARED_DIR;
+            assertThat(ProcessRunner.run(List.of("stat", "-c", "%a", log.toString()), Map.of(), Duration.ofSeconds(30))
+                    .stdout().strip()).as("setgid: what is created there is the group's").isEqualTo("2770");
+            assertThat(Files.readAttributes(log, PosixFileAttributes.class).group().getName()).isEqualTo("postgres");
             archiveBackUpCheckAndDrill(Path.of("/usr/bin/pitr"));
+            // root's drill is in the host's shared trail, each argument as given, and the server user may append
+            assertThat(Files.readString(log.resolve("audit.jsonl"))).contains("\"args\":[\"--config\"").contains("\"drill\"");
+            ProcessRunner.Result asPostgres = ProcessRunner.run(ProcessRunner.asServerUser(List.of("sh", "-c",
+                    "echo >> " + log.resolve("audit.jsonl"))), Map.of(), Duration.ofSeconds(30));
+            assertThat(asPostgres.exitCode()).as("postgres appends to the shared trail: " + asPostgres.stderr()).isZero();
         } finally {
             ProcessRunner.Result purge = ProcessRunner.run(List.of("dpkg", "--purge", "pitr"), Map.of(),
                     Duration.ofMinutes(3));
@@ -72,6 +83,7 @@ class PackageIT {
         }
         assertThat(Path.of("/usr/bin/pitr")).doesNotExist();
         assertThat(Path.of("/usr/share/pitr")).doesNotExist();
+        assertThat(AuditLog.SHARED_DIR).as("purged with the package").doesNotExist();
     }
 
     static Path built(String pattern) throws IOException {
