@@ -1,7 +1,9 @@
 package dev.pitr.backup;
 
 import dev.pitr.core.ProgressBar;
+import dev.pitr.core.ProgressFigures;
 
+import java.time.Duration;
 import java.util.function.Consumer;
 
 /** How far a backup has read: the bar redrawn at most every 0.1 s, or without a terminal a line every 5 s. */
@@ -12,7 +14,8 @@ final class BytesProgress {
     private final Consumer<String> progress;
     private final ProgressBar bar;
     private final long expected;
-    private long lastReport = System.nanoTime();
+    private final long started = System.nanoTime();
+    private long lastReport = started;
     private long lastBar;
 
     BytesProgress(Consumer<String> progress, ProgressBar bar, long expected) {
@@ -28,7 +31,7 @@ final class BytesProgress {
             bar.update(done, expected);
         } else if (bar == ProgressBar.NONE && now - lastReport > LINE_NANOS) {
             lastReport = now;
-            progress.accept("backup: " + done / 1048576 + " of ~" + expected / 1048576 + " MiB read");
+            progress.accept("backup: " + ProgressFigures.of(done, expected, Duration.ofNanos(now - started)) + " read");
         }
     }
 }

@@ -1,10 +1,12 @@
 package dev.pitr.cli;
 
 import dev.pitr.core.ProgressBar;
+import dev.pitr.core.ProgressFigures;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.pitr.core.Json;
 
 import java.io.PrintWriter;
+import java.time.Duration;
 
 /** Where a command's words go: results on stdout (text or --json), progress and -v detail on stderr. */
 public final class Output {
@@ -64,12 +66,13 @@ public final class Output {
         if (System.console() == null || json) {
             return ProgressBar.NONE;
         }
+        long started = System.nanoTime();
         return new ProgressBar() {
             public void update(long done, long total) {
                 int width = 30;
                 int filled = total <= 0 ? 0 : (int) Math.min(width, done * width / total);
                 err.print("\r" + label + " [" + "#".repeat(filled) + " ".repeat(width - filled) + "] "
-                        + done / 1048576 + "/" + Math.max(done, total) / 1048576 + " MiB");
+                        + ProgressFigures.of(done, total, Duration.ofNanos(System.nanoTime() - started)) + "\u001b[K");
                 err.flush();
             }
 

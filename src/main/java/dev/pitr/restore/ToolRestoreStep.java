@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Locale;
 import java.util.function.Consumer;
 
 /**
@@ -50,7 +51,7 @@ final class ToolRestoreStep implements Step {
         }
         ProcessRunner.giveToServerUser(pgdata);
         ProcessRunner.giveToServerUser(tablespaces(plan)); // outside pgdata, behind the links in pg_tblspc
-        progress.accept(String.format("FETCH_BACKUP: restored by %s (%.1f s)", source.kind().tool(),
+        progress.accept(String.format(Locale.ROOT, "FETCH_BACKUP: restored by %s (%.1f s)", source.kind().tool(),
                 (System.nanoTime() - started) / 1e9));
         return StepResult.bytes(plan.backupBytes());
     }
