@@ -10,6 +10,7 @@ command -v mvn >/dev/null 2>&1 || need+=(maven)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15)
 command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
 command -v zstd >/dev/null 2>&1 || need+=(zstd)
+command -v help2man >/dev/null 2>&1 || need+=(help2man) # the man pages, made at build time from --help
 command -v pgbackrest >/dev/null 2>&1 || need+=(pgbackrest)
 command -v barman-cloud-backup >/dev/null 2>&1 || need+=(barman-cli-cloud)
 if ((${#need[@]})); then

@@ -6,6 +6,7 @@
 #   /lib/systemd/system/pitr-drill.*   the nightly drill (not enabled)
 #   /lib/systemd/system/pitr-metrics.* the repository gauges every minute for node_exporter (not enabled)
 #   /usr/share/doc/pitr/               README, docs, runbooks
+#   /usr/share/bash-completion/completions/pitr, /usr/share/man/man1/pitr*.1.gz   (made by docs.sh)
 #   /var/log/pitr/                     the host's audit trail, root's and the server user's (group postgres, setgid)
 # and, built by postinst where the jar is installed, /usr/share/pitr/pitr.jsa (AppCDS: a faster archive_command).
 # Usage: build.sh PROJECT_DIR TARGET_DIR VERSION
@@ -25,6 +26,13 @@ install -m 644 "$target/native/linux/$jni/"*.so "$root/usr/share/pitr/native/lin
 install -m 644 "$project/src/packaging/etc/pitr.yaml.example" "$root/etc/pitr/"
 install -m 644 "$project/src/packaging/systemd/"* "$root/lib/systemd/system/"
 cp -r "$project/README.md" "$project/docs" "$project/runbooks" "$root/usr/share/doc/pitr/"
+# made by docs.sh just before: bash completion and man pages (gzipped, as Debian keeps them)
+install -D -m 644 "$target/completion/pitr" "$root/usr/share/bash-completion/completions/pitr"
+mkdir -p "$root/usr/share/man/man1"
+for page in "$target"/man/*.1; do
+  [ -e "$page" ] || continue
+  gzip -9n <"$page" >"$root/usr/share/man/man1/$(basename "$page").gz"
+done
 size=$(du -sk "$root" | cut -f1)
 cat >"$root/DEBIAN/control" <<CONTROL
 Package: pitr

@@ -55,16 +55,20 @@ public final class Main {
                     return ExitCode.IO_FAILURE.code();
                 });
         cli.setParameterExceptionHandler((e, given) -> usageError(e, root.json || Arrays.asList(given).contains("--json")));
-        // the exit codes in --help come from the one enum scripts rely on, never a copy of it
-        java.util.Map<String, String> codes = new java.util.LinkedHashMap<>();
-        for (ExitCode c : ExitCode.values()) {
-            codes.put(Integer.toString(c.code()), c.meaning());
-        }
-        cli.getCommandSpec().usageMessage().exitCodeList(codes);
+        listExitCodes(cli);
         int code = cli.execute(args);
         out.flush();
         err.flush();
         return code;
+    }
+
+    /** The exit codes in --help (and the man page) come from the one enum scripts rely on, never a copy of it. */
+    static void listExitCodes(CommandLine cli) {
+        Map<String, String> codes = new LinkedHashMap<>();
+        for (ExitCode c : ExitCode.values()) {
+            codes.put(Integer.toString(c.code()), c.meaning());
+        }
+        cli.getCommandSpec().usageMessage().exitCodeList(codes);
     }
 
     /**

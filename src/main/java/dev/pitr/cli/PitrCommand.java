@@ -29,7 +29,7 @@ public final class PitrCommand implements Runnable {
     static final List<Class<?>> COMMANDS = List.of(WalCommand.class, BackupCommand.class,
             InfoCommand.class, ExpireCommand.class, TargetCommand.class, RestoreCommand.class, VerifyCommand.class,
             DrillCommand.class, SalvageCommand.class, CheckCommand.class, MetricsCommand.class, AuditCommand.class, RepoCommand.class,
-            TrainCdsCommand.class);
+            CompletionCommand.class, TrainCdsCommand.class, WriteHelpCommand.class);
 
     /** The global options that take a value: the word after one is never the command's name. */
     private static final Set<String> WITH_VALUE = Set.of("--config", "--cluster", "--repo",

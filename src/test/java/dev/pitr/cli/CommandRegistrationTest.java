@@ -55,4 +55,15 @@ class CommandRegistrationTest {
         assertThat(code).isEqualTo(2);
         assertThat(err.toString()).contains("pusj").contains("push"); // picocli's suggestion needs the names
     }
+
+    @Test
+    void theCompletionScriptKnowsEveryCommandSubcommandAndOption() {
+        StringWriter out = new StringWriter();
+        int code = Main.run(new String[]{"completion"}, new PrintWriter(out), new PrintWriter(new StringWriter()), Map.of(),
+                Path.of(""));
+        assertThat(code).isZero();
+        assertThat(out.toString()).startsWith("#!/usr/bin/env bash").contains("complete -F _complete_pitr")
+                .contains("metrics").contains("rotate-key").contains("--target-from-log").contains("--textfile")
+                .doesNotContain("train-cds");
+    }
 }

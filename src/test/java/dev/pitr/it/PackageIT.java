@@ -46,6 +46,8 @@ class PackageIT {
             assertThat(prefix.resolve("etc/pitr.yaml.example")).exists();
             assertThat(prefix.resolve("share/systemd/pitr-drill.timer")).exists();
             assertThat(prefix.resolve("share/systemd/pitr-metrics.timer")).exists();
+            assertThat(prefix.resolve("share/bash-completion/completions/pitr")).content().contains("_complete_pitr");
+            assertThat(prefix.resolve("share/man/man1/pitr-restore-run.1")).content().contains(".TH PITR-RESTORE-RUN");
             archiveBackUpCheckAndDrill(prefix.resolve("bin/pitr"));
         } finally {
             TestDirs.delete(prefix);
@@ -66,6 +68,9 @@ class PackageIT {
             assertThat(Path.of("/etc/pitr/pitr.yaml.example")).exists();
             assertThat(Path.of("/lib/systemd/system/pitr-drill.timer")).exists();
             assertThat(Path.of("/lib/systemd/system/pitr-metrics.timer")).exists();
+            assertThat(Path.of("/usr/share/bash-completion/completions/pitr")).content().contains("_complete_pitr");
+            assertThat(ProcessRunner.run(List.of("sh", "-c", "zcat /usr/share/man/man1/pitr.1.gz"), Map.of(),
+                    Duration.ofSeconds(30)).stdout()).contains(".TH PITR").contains("restore");
             Path log = AuditLog.SHARED_DIR;
             assertThat(ProcessRunner.run(List.of("stat", "-c", "%a", log.toString()), Map.of(), Duration.ofSeconds(30))
                     .stdout().strip()).as("setgid: what is created there is the group's").isEqualTo("2770");
