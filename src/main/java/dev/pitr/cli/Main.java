@@ -96,6 +96,7 @@ public final class Main {
     /** A failure as one JSON document on stdout, for scripts; {@code hint} may be null. */
     private static void printError(PrintWriter out, String error, int exit, String hint) {
         Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("schema_version", Json.SCHEMA_VERSION);
         doc.put("error", error);
         doc.put("exit", exit);
         if (hint != null) {

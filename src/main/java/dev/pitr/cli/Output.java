@@ -82,9 +82,10 @@ public final class Output {
         };
     }
 
+    /** One document on stdout; an object leads with {@code schema_version} (see docs/json.md). */
     public void printJson(Object value) {
         try {
-            out.println(Json.mapper().writeValueAsString(value));
+            out.println(Json.mapper().writeValueAsString(Json.versioned(value)));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot render JSON", e);
         }

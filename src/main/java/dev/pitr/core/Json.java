@@ -3,9 +3,11 @@ package dev.pitr.core;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
@@ -37,6 +39,23 @@ public final class Json {
 
     public static ObjectMapper mapper() {
         return MAPPER;
+    }
+
+    /**
+     * The version of the --json documents' shape: raised when a field is removed, renamed or changes meaning (never
+     * for an added field), so a script can check the one it was written for.
+     */
+    public static final int SCHEMA_VERSION = 1;
+
+    /** {@code value} as a document to print: an object leads with {@code schema_version}; anything else as it is. */
+    public static JsonNode versioned(Object value) {
+        JsonNode tree = MAPPER.valueToTree(value);
+        if (!(tree instanceof ObjectNode fields) || fields.has("schema_version")) {
+            return tree;
+        }
+        ObjectNode doc = MAPPER.createObjectNode().put("schema_version", SCHEMA_VERSION);
+        doc.setAll(fields);
+        return doc;
     }
 
     /** A path as written now, or as a {@code file:} URI (what records written before this style hold). */

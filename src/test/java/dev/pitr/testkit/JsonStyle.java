@@ -11,7 +11,8 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Every {@code --json} document the tests read goes through here: it must parse, and no key may be camelCase
+ * Every {@code --json} document the tests read goes through here: it must parse, an object must carry
+ * {@code schema_version}, and no key may be camelCase
  * (one style, snake_case, for every output). Keys that are data (a table's name in a map) are not identifiers
  * of pitr's and are rarely camelCase; one that is would show up here and be looked at.
  */
@@ -31,6 +32,10 @@ public final class JsonStyle {
         } catch (IOException e) {
             throw new AssertionError("'pitr " + command + "' printed no JSON document on stdout: " + e.getMessage()
                     + "\n" + stdout);
+        }
+        if (doc.isObject() && doc.path("schema_version").asInt() != Json.SCHEMA_VERSION) {
+            throw new AssertionError("'pitr " + command + "' printed an object without \"schema_version\": "
+                    + Json.SCHEMA_VERSION + "\n" + stdout);
         }
         List<String> camel = new ArrayList<>();
         collect(doc, "", camel);
