@@ -236,8 +236,11 @@ class ExactStopIT {
     static void assertExact(Incident i, int port, String table) throws Exception {
         assertThat(fingerprint(port, "public." + table)).as("the table as it was just before the mistake")
                 .isEqualTo(i.tableBefore());
-        Set<Long> expected = committedBefore(i);
-        Set<Long> restored = ledgerOn(port);
+        assertSameCommits(committedBefore(i), ledgerOn(port));
+    }
+
+    /** The copy holds exactly the application's commits that preceded the mistake's commit: none lost, none extra. */
+    static void assertSameCommits(Set<Long> expected, Set<Long> restored) {
         assertThat(expected).as("the application committed around the mistake").hasSizeGreaterThan(10);
         Set<Long> lost = new TreeSet<>(expected);
         lost.removeAll(restored);

@@ -1,6 +1,5 @@
 package dev.pitr.it;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.pitr.core.Hashing;
 import dev.pitr.core.Json;
 import dev.pitr.pg.ProcessRunner;
@@ -16,7 +15,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -105,16 +103,8 @@ class PgBackRestIncidentIT {
             int port = SeedScenarioIT.copyPort(copy);
             assertThat(PgCluster.fingerprint(port, "postgres", "public.temp_migration_backup"))
                     .as("the table as it was just before the DROP").isEqualTo(tableBefore);
-            Set<Long> expected = ids(pg.port(), "SELECT id FROM ledger WHERE pg_xact_commit_timestamp(xmin)"
-                    + " < pg_xact_commit_timestamp('" + xid + "'::xid)");
-            Set<Long> restored = ids(port, "SELECT id FROM ledger");
-            assertThat(expected).as("the application committed before the mistake").hasSizeGreaterThan(10);
-            Set<Long> lost = new TreeSet<>(expected);
-            lost.removeAll(restored);
-            Set<Long> extra = new TreeSet<>(restored);
-            extra.removeAll(expected);
-            assertThat(lost).as("commits lost").isEmpty();
-            assertThat(extra).as("commits made after the DROP's commit").isEmpty();
+            ExactStopIT.assertSameCommits(ids(pg.port(), "SELECT id FROM ledger WHERE pg_xact_commit_timestamp(xmin)"
+                    + " < pg_xact_commit_timestamp('" + xid + "'::xid)"), ids(port, "SELECT id FROM ledger"));
 
             Cli.Run salvage = cli.run("--yes", "salvage", "--from-port", String.valueOf(port), "--database", "postgres",
                     "--table", "public.temp_migration_backup", "--original-name");
@@ -152,16 +142,7 @@ class PgBackRestIncidentIT {
     /** {@code sql} in a transaction held open for {@code millis} while the application commits on; its xid. */
     static long dropHeldOpen(PgCluster pg, String sql, long millis) throws Exception {
         try (Connection c = pg.connect(); Statement s = c.createStatement()) {
-            c.setAutoCommit(false);
-            long xid;
-            try (ResultSet rs = s.executeQuery("SELECT txid_current()")) {
-                rs.next();
-                xid = rs.getLong(1);
-            }
-            s.execute(sql);
-            Thread.sleep(millis);
-            c.commit();
-            return xid;
+            return ExactStopIT.heldOpen(sql, millis).run(s);
         }
     }
 

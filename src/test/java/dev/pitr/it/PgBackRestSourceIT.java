@@ -1,7 +1,6 @@
 package dev.pitr.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.pitr.core.Hashing;
 import dev.pitr.core.Json;
 import dev.pitr.pg.ProcessRunner;
 import dev.pitr.restore.RecoveryConf;
@@ -21,7 +20,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -102,14 +100,7 @@ class PgBackRestSourceIT {
 
     /** Every file of pgBackRest's repository with its digest: what "pitr wrote nothing" is checked against. */
     static Map<String, String> repositoryFiles() throws IOException {
-        Map<String, String> files = new TreeMap<>();
-        try (Stream<Path> all = Files.walk(repoDir)) {
-            for (Path p : all.filter(Files::isRegularFile).toList()) {
-                byte[] bytes = Files.readAllBytes(p);
-                files.put(repoDir.relativize(p).toString(), Hashing.hex(Hashing.sha256(bytes, 0, bytes.length)));
-            }
-        }
-        return files;
+        return PgBackRestIncidentIT.files(repoDir);
     }
 
     @Test
