@@ -99,7 +99,7 @@ final class InfoCommand extends BaseCommand {
      * Where the restorable windows end is read from the archived WAL with pg_waldump; without PostgreSQL's
      * programs on this machine info shows none, and says why.
      */
-    private static Optional<ArchiveHorizon> horizon(Session session) {
+    static Optional<ArchiveHorizon> horizon(Session session) {
         try {
             return Optional.of(new ArchiveHorizon(new RepositoryWal(session.repository()), session.binaries()));
         } catch (PitrException noPrograms) {

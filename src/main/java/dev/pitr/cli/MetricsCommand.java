@@ -7,8 +7,6 @@ import dev.pitr.metrics.Exposition;
 import dev.pitr.metrics.RepositoryMetrics;
 import dev.pitr.source.Sources;
 import dev.pitr.wal.ArchiveSpool;
-import dev.pitr.wal.ArchiveHorizon;
-import dev.pitr.wal.RepositoryWal;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -41,14 +39,7 @@ final class MetricsCommand extends BaseCommand {
             throw PitrException.usage("--textfile " + textfile + ": node_exporter's textfile collector reads only"
                     + " files ending in .prom; name it pitr.prom");
         }
-        Optional<ArchiveHorizon> horizon;
-        try {
-            horizon = Optional.of(new ArchiveHorizon(new RepositoryWal(session.repository()), session.binaries()));
-        } catch (PitrException noPrograms) { // without pg_waldump: no window gauges, said once
-            session.output().progress("no restorable window gauges: " + noPrograms.getMessage());
-            horizon = Optional.empty();
-        }
-        Inventory.Snapshot snap = new Inventory(session.repository(), horizon).snapshot();
+        Inventory.Snapshot snap = new Inventory(session.repository(), InfoCommand.horizon(session)).snapshot();
         Optional<ArchiveSpool> pusher = Optional.ofNullable(spool).or(() -> session.settings().spool())
                 .flatMap(ArchiveSpool::existing);
         Exposition metrics = RepositoryMetrics.of(snap, pusher, session.settings().clusterName().orElse("default"),

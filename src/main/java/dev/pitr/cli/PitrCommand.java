@@ -59,6 +59,14 @@ public final class PitrCommand implements Runnable {
         }
     }
 
+    /** Every command and subcommand, with the exit codes: what completion and the man pages describe. */
+    static CommandLine everyCommand() {
+        CommandLine all = new CommandLine(new PitrCommand(Map.of(), Path.of("")));
+        register(all, new String[0]);
+        Main.listExitCodes(all);
+        return all;
+    }
+
     /** The commands with subcommands of their own, registered the same way: only the one a run names. */
     private static final Map<Class<?>, List<Class<?>>> GROUPS = Map.of(WalCommand.class, WalCommand.SUBCOMMANDS,
             RestoreCommand.class, RestoreCommand.SUBCOMMANDS, BackupCommand.class, BackupCommand.SUBCOMMANDS);

@@ -22,9 +22,7 @@ final class WriteHelpCommand implements Runnable {
 
     @Override
     public void run() {
-        CommandLine all = new CommandLine(new PitrCommand(Map.of(), Path.of("")));
-        PitrCommand.register(all, new String[0]);
-        Main.listExitCodes(all);
+        CommandLine all = PitrCommand.everyCommand();
         try {
             Files.createDirectories(dir);
             write(all, "pitr");
