@@ -27,6 +27,7 @@ public final class LogLinePrefix {
     private final char firstLiteral;
     /** Other prefixes the same log was written with (a reload changed log_line_prefix), tried in turn. */
     private final List<LogLinePrefix> alternates;
+    private final LogLinePrefix[] alternateArray;
 
     public LogLinePrefix(String given) {
         this(given, List.of());
@@ -36,6 +37,7 @@ public final class LogLinePrefix {
     public LogLinePrefix(String given, List<String> others) {
         this.alternates = others.stream().map(LogLinePrefix::normalize).distinct()
                 .filter(o -> !o.equals(normalize(given))).map(LogLinePrefix::new).toList();
+        this.alternateArray = alternates.toArray(LogLinePrefix[]::new);
         String prefix = normalize(given);
         this.prefix = prefix;
         Set<String> used = this.groups;
@@ -187,7 +189,7 @@ public final class LogLinePrefix {
      */
     int separatorAt(byte[] b, int from, int to) {
         int own = ownSeparatorAt(b, from, to);
-        for (LogLinePrefix alt : alternates) {
+        for (LogLinePrefix alt : alternateArray) { // an array: no iterator on every line of the log
             if (own != NO_MESSAGE) {
                 return own;
             }

@@ -26,7 +26,11 @@ public final class LogMessages {
     }
 
     /** A statement as a log message carries it. */
-    public record LoggedStatement(String sql, Logged logged, Optional<Duration> duration) {
+    public record LoggedStatement(String sql, Logged logged, Optional<String> durationMs) {
+        /** How long it ran, for a statement logged with its duration (read only when asked: most never are). */
+        public Optional<Duration> duration() {
+            return durationMs.flatMap(LogMessages::duration);
+        }
     }
 
     private record Language(String name, List<Form> atStart, List<Form> afterDuration, Pattern parameterChanged) {
@@ -40,17 +44,32 @@ public final class LogMessages {
      * One message format as a regex, and its text before the first argument. A format that is that text and
      * then the SQL ({@code statement: %s}, the most logged message there is) is split without the regex.
      */
-    private record Form(Pattern pattern, String start, boolean startThenSql, boolean hasMs) {
+    private record Form(Pattern pattern, String start, boolean startThenSql, Optional<String> msThenSql, boolean hasMs) {
         private static final String SQL = "(?<sql>.*)";
+        private static final String MS = "(?<ms>[0-9.,]+)";
 
         static Form of(String format, Map<Integer, String> roles) {
             Matcher first = CONVERSION.matcher(format);
             boolean found = first.find();
             String start = found ? format.substring(0, first.start()) : format;
-            boolean startThenSql = found && first.end() == format.length() && SQL.equals(roles.get(
-                    first.group(1) != null ? Integer.parseInt(first.group(1)) : 1));
-            return new Form(compile(format, roles), start, startThenSql,
+            boolean startThenSql = found && first.end() == format.length() && SQL.equals(roles.get(argument(first, 1)));
+            Optional<String> msThenSql = Optional.empty();
+            if (found && MS.equals(roles.get(argument(first, 1)))) { // "duration: %s ms  statement: %s"
+                int afterMs = first.end();
+                if (first.find() && first.end() == format.length() && SQL.equals(roles.get(argument(first, 2)))) {
+                    String between = format.substring(afterMs, first.start());
+                    if (!between.isEmpty() && "0123456789.,".indexOf(between.charAt(0)) < 0) {
+                        msThenSql = Optional.of(between); // the number ends where this text starts: no backtracking
+                    }
+                }
+            }
+            return new Form(compile(format, roles), start, startThenSql, msThenSql,
                     roles.values().stream().anyMatch(r -> r.startsWith("(?<ms>")));
+        }
+
+        /** The argument a conversion stands for: its explicit {@code N$}, else the next in order. */
+        private static int argument(Matcher conversion, int inOrder) {
+            return conversion.group(1) != null ? Integer.parseInt(conversion.group(1)) : inOrder;
         }
 
         /** The message's SQL and duration (null where the format has none), when it has this form. */
@@ -60,6 +79,16 @@ public final class LogMessages {
             }
             if (startThenSql) { // what the regex (the text, then .* with DOTALL) would give
                 return Optional.of(new Fields(message.substring(start.length()), null));
+            }
+            if (msThenSql.isPresent()) { // the same for the text, a number, the text between, then the SQL
+                int i = start.length();
+                while (i < message.length() && "0123456789.,".indexOf(message.charAt(i)) >= 0) {
+                    i++;
+                }
+                String between = msThenSql.get();
+                return i > start.length() && message.startsWith(between, i)
+                        ? Optional.of(new Fields(message.substring(i + between.length()), message.substring(start.length(), i)))
+                        : Optional.empty();
             }
             Matcher m = pattern.matcher(message);
             if (!m.matches()) {
@@ -214,7 +243,7 @@ public final class LogMessages {
             for (Form f : l.afterDuration()) {
                 Optional<Fields> m = f.match(message);
                 if (m.isPresent()) {
-                    return Optional.of(new LoggedStatement(m.get().sql(), Logged.AFTER_DURATION, duration(m.get().ms())));
+                    return Optional.of(new LoggedStatement(m.get().sql(), Logged.AFTER_DURATION, Optional.ofNullable(m.get().ms())));
                 }
             }
             for (Form f : l.atStart()) {

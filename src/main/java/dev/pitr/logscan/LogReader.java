@@ -491,8 +491,8 @@ public final class LogReader {
             int n;
             while ((n = in.readNBytes(buf, 0, buf.length)) > 0) {
                 int start = 0;
-                for (int nl; (nl = ByteSearch.indexOf(buf, start, n, (byte) '\n')) >= 0; start = nl + 1) {
-                    endOfLine(buf, start, nl, offset + start);
+                for (int next; (next = lines(buf, start, n, offset)) != start; ) {
+                    start = next;
                 }
                 copyHead(); // buf is about to be read into again
                 keepPartial(buf, start, n, offset + start);
@@ -511,6 +511,21 @@ public final class LogReader {
         }
 
         private long carryOffset;
+
+        /**
+         * The complete lines of {@code buf[from, n)} that start in the next {@link #SLICE} bytes; where the line
+         * after them starts ({@code from} when none ends in the buffer). A slice a call, not the buffer: the JIT
+         * compiles a method called thousands of times once for all parts of the log, while one loop over
+         * whole parts is only compiled on the stack, again for each part and after each deoptimization.
+         */
+        private int lines(byte[] buf, int from, int n, long offset) {
+            int start = from;
+            int limit = Math.min(n, from + SLICE);
+            for (int nl; start < limit && (nl = ByteSearch.indexOf(buf, start, n, (byte) '\n')) >= 0; start = nl + 1) {
+                endOfLine(buf, start, nl, offset + start);
+            }
+            return start;
+        }
 
         /** The bytes after the last newline of a read: the start of a line the next read completes. */
         private void keepPartial(byte[] buf, int from, int to, long offset) {
@@ -601,14 +616,31 @@ public final class LogReader {
             found |= words.find(b, from, to);
         }
 
-        /** Where the words of a message whose severity separator is at {@code separator} are looked for. */
+        /**
+         * Where the words of a message whose severity separator is at {@code separator} are looked for: after
+         * {@code "statement: "}, the most logged text there is, and after {@code "duration: N ms  statement: "},
+         * what log_min_duration_statement writes for every statement; elsewhere from the separator on.
+         */
         private static int sqlStart(byte[] b, int separator, int to) {
             int text = separator + 3;
-            int after = text + STATEMENT.length;
-            return after <= to && java.util.Arrays.equals(b, text, after, STATEMENT, 0, STATEMENT.length) ? after : separator;
+            if (startsWith(b, text, to, DURATION)) {
+                int i = text + DURATION.length;
+                while (i < to && (b[i] >= '0' && b[i] <= '9' || b[i] == '.' || b[i] == ',')) {
+                    i++;
+                }
+                return startsWith(b, i, to, MS_STATEMENT) ? i + MS_STATEMENT.length : separator;
+            }
+            return startsWith(b, text, to, STATEMENT) ? text + STATEMENT.length : separator;
+        }
+
+        private static boolean startsWith(byte[] b, int at, int to, byte[] word) {
+            int end = at + word.length;
+            return end <= to && java.util.Arrays.equals(b, at, end, word, 0, word.length);
         }
 
         private static final byte[] STATEMENT = "statement: ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        private static final byte[] DURATION = "duration: ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        private static final byte[] MS_STATEMENT = " ms  statement: ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
         /** The open message's first line into {@link #message}, if it is still only in the buffer it was read into. */
         private void copyHead() {
@@ -637,17 +669,22 @@ public final class LogReader {
             byte[] b = length < 0 ? headBuf : message;
             int from = length < 0 ? headFrom : 0;
             int to = length < 0 ? headTo : length;
-            if (!words.accept(found, b, from + bodyAt, to)) {
+            if (!words.accept(found, b, from + bodyAt, to) && !words.severityBefore(b, from, from + bodyAt)
+                    || !words.inSession(b, from, from + bodyAt)) {
                 stats.entries++;
                 return;
             }
             String text = decode(b, from, to);
-            String[] lines = text.split("\n", -1);
-            assembler.head(lines[0], messageLine, messageOffset, null, null);
-            assembler.judged();
-            for (int i = 1; i < lines.length; i++) {
-                assembler.continuation(lines[i]);
+            if (continuationBytes == 0) { // one line: nearly every message
+                assembler.head(text, messageLine, messageOffset, null, null);
+            } else {
+                String[] lines = text.split("\n", -1);
+                assembler.head(lines[0], messageLine, messageOffset, null, null);
+                for (int i = 1; i < lines.length; i++) {
+                    assembler.continuation(lines[i]);
+                }
             }
+            assembler.judged();
             assembler.flush();
         }
 
@@ -663,6 +700,8 @@ public final class LogReader {
     }
 
     private static final byte[] NEWLINE = {'\n'};
+    /** Bytes of lines {@link ByteMessages} reads a call. */
+    private static final int SLICE = 32 << 10;
 
     private static String decode(byte[] b, int from, int to) {
         return new String(b, from, to - from, StandardCharsets.UTF_8);

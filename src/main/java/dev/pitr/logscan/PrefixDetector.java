@@ -78,8 +78,22 @@ public final class PrefixDetector {
         fromLog(sampledHeads).forEach(p -> tries.putIfAbsent(p, "from the log's own log_line_prefix change"));
         SHIPPED.forEach(tries::putIfAbsent);
         infer(heads).ifPresent(p -> tries.putIfAbsent(p, "inferred from the lines"));
-        // each candidate reads every sampled head (a regex each): scored side by side, chosen in order
+        // each candidate reads every sampled head (a regex each): scored side by side, chosen in order; a
+        // candidate that reads none of a tenth of them, evenly spread, cannot read most and is not scored further
         List<Map.Entry<String, String>> candidates = List.copyOf(tries.entrySet());
+        if (heads.size() > PRE_SCORED_HEADS) {
+            List<String> few = spread(heads, PRE_SCORED_HEADS);
+            List<Map.Entry<String, String>> all = candidates;
+            List<Score> first = dev.pitr.core.Parallel.map(all, Runtime.getRuntime().availableProcessors(),
+                    t -> score(t.getKey(), few));
+            List<Map.Entry<String, String>> reading = new ArrayList<>();
+            for (int i = 0; i < all.size(); i++) {
+                if (first.get(i).matched() > 0) {
+                    reading.add(all.get(i));
+                }
+            }
+            candidates = reading.isEmpty() ? all : reading;
+        }
         List<Score> scores = dev.pitr.core.Parallel.map(candidates, Runtime.getRuntime().availableProcessors(),
                 t -> score(t.getKey(), heads));
         Detected best = null;
@@ -114,6 +128,8 @@ public final class PrefixDetector {
 
     /** Heads each candidate is scored on: every candidate is a regex over each, the costly part of detection. */
     static final int SCORED_HEADS = 1000;
+    /** Heads every candidate is tried on first, to set aside those that read none of them. */
+    static final int PRE_SCORED_HEADS = 100;
 
     /** At most {@code max} of {@code heads}, evenly spread over them (the oldest file's and the newest's alike). */
     static List<String> spread(List<String> heads, int max) {
@@ -241,15 +257,19 @@ public final class PrefixDetector {
 
     private static String escapes(String before) {
         StringBuilder out = new StringBuilder();
+        Matcher[] matchers = new Matcher[PIECES.size()]; // one per piece, moved along the text (no substring per position)
+        for (int k = 0; k < matchers.length; k++) {
+            matchers[k] = PIECES.get(k).pattern().matcher(before);
+        }
         int i = 0;
         outer:
         while (i < before.length()) {
-            String rest = before.substring(i);
             boolean boundary = i == 0 || !Character.isLetterOrDigit(before.charAt(i - 1));
-            for (Piece piece : PIECES) {
-                Matcher m = piece.pattern().matcher(rest);
-                if (boundary && m.find()) {
+            for (int k = 0; boundary && k < matchers.length; k++) {
+                Matcher m = matchers[k].region(i, before.length());
+                if (m.lookingAt()) {
                     String text = m.group();
+                    Piece piece = PIECES.get(k);
                     if (piece.escape() != null) {
                         out.append(piece.escape());
                     } else {

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
  * Whether a candidate's transaction was rolled back by its own session: {@code BEGIN} before it, then
@@ -27,7 +27,8 @@ final class SessionOutcomes {
     }
 
     /** The locations ({@code file:line}) of the candidates that were rolled back. */
-    static Set<String> rolledBack(List<Candidate> candidates, Set<Path> splittable, Function<Path, LogReader> readers) {
+    static Set<String> rolledBack(List<Candidate> candidates, Set<Path> splittable,
+                                  BiFunction<Path, KeywordFilter, LogReader> readers) {
         Map<String, List<Candidate>> byFile = new HashMap<>();
         for (Candidate c : candidates) {
             if (c.pid() != null && c.committed()) {
@@ -61,7 +62,7 @@ final class SessionOutcomes {
     }
 
     private static Set<String> inFile(Path file, List<Candidate> candidates, boolean splittable,
-                                      Function<Path, LogReader> readers) {
+                                      BiFunction<Path, KeywordFilter, LogReader> readers) {
         Set<Integer> pids = new HashSet<>();
         candidates.forEach(c -> pids.add(c.pid()));
         Map<Integer, List<Event>> events = new HashMap<>();
@@ -94,14 +95,14 @@ final class SessionOutcomes {
                     long from = LogReader.messageBoundary(file, range[0]);
                     long to = range[1] >= size ? size : LogReader.messageBoundary(file, range[1]);
                     if (to > from) {
-                        readers.apply(file).readRange(file, from, to, sink);
+                        readers.apply(file, mayMatter().inSessions(pids)).readRange(file, from, to, sink);
                     }
                 }
             } catch (java.io.IOException e) {
                 return Set.of(); // no evidence: nothing is marked
             }
         } else {
-            readers.apply(file).read(file, sink);
+            readers.apply(file, mayMatter()).read(file, sink);
         }
         Set<String> out = new HashSet<>();
         for (Candidate c : candidates) {
@@ -171,24 +172,12 @@ final class SessionOutcomes {
         };
     }
 
-    /** The words a message must contain to be transaction control or an error (a cheap filter on raw text). */
-    static boolean mayMatter(String text) {
-        if (CONTROL.find(text) != 0) {
-            return true;
-        }
-        int sep = text.indexOf(":  "); // the severity stands just before the first separator
-        if (sep <= 0) {
-            return false;
-        }
-        for (String severity : ERRORS) {
-            if (text.startsWith(severity, sep - severity.length())) {
-                return true;
-            }
-        }
-        return false;
+    /**
+     * The messages that may be transaction control or an error, judged on their raw bytes (a plain log is
+     * never decoded for the rest): a control word, or ERROR/FATAL in any language the catalogs have just before
+     * the severity separator.
+     */
+    static KeywordFilter mayMatter() {
+        return new KeywordFilter(CONTROL_WORDS, null, List.of(), LogMessages.standard().translations("ERROR", "FATAL"));
     }
-
-    private static final WordSet CONTROL = new WordSet(CONTROL_WORDS);
-    /** ERROR and FATAL in every language the catalogs have (FEHLER, ОШИБКА, 错误, ...). */
-    private static final List<String> ERRORS = LogMessages.standard().translations("ERROR", "FATAL");
 }

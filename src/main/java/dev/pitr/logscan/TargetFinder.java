@@ -141,8 +141,8 @@ public final class TargetFinder {
                 plainStderr.add(files.get(i));
             }
         }
-        Set<String> rolledBack = SessionOutcomes.rolledBack(unique, plainStderr, file -> new LogReader(q.format(), compiled,
-                zone, new ScanStats(), SessionOutcomes::mayMatter).year(q.year().orElse(yearOf(file))));
+        Set<String> rolledBack = SessionOutcomes.rolledBack(unique, plainStderr, (file, filter) -> new LogReader(q.format(), compiled,
+                zone, new ScanStats(), filter).year(q.year().orElse(yearOf(file))));
         unique.replaceAll(c -> rolledBack.contains(c.location()) ? c.settle(Candidate.Outcome.ROLLED_BACK_BY_SESSION) : c);
         unique.sort(Comparator.comparingInt(Candidate::score).reversed()
                 .thenComparing(Candidate::time, Comparator.nullsLast(Comparator.reverseOrder())));
