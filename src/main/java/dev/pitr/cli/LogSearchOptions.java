@@ -1,19 +1,19 @@
 package dev.pitr.cli;
 
-import dev.pitr.logscan.StopBefore;
-import dev.pitr.logscan.WalRefinement;
-import dev.pitr.logscan.TargetFromWal;
-import dev.pitr.restore.CatalogAtBackup;
+import dev.pitr.target.StopBefore;
+import dev.pitr.target.WalRefinement;
+import dev.pitr.target.TargetFromWal;
+import dev.pitr.target.wal.CatalogAtBackup;
 import dev.pitr.source.BackupSource;
-import dev.pitr.wal.LiveRelations;
-import dev.pitr.wal.RelationLookup;
-import dev.pitr.wal.TableForensics;
-import dev.pitr.wal.SuspectLocator;
+import dev.pitr.target.wal.LiveRelations;
+import dev.pitr.target.wal.RelationLookup;
+import dev.pitr.target.wal.TableForensics;
+import dev.pitr.target.wal.SuspectLocator;
 import dev.pitr.core.PitrException;
-import dev.pitr.logscan.DestructiveStatement;
-import dev.pitr.logscan.LogFormat;
-import dev.pitr.logscan.LogZone;
-import dev.pitr.logscan.TargetQuery;
+import dev.pitr.target.sql.DestructiveStatement;
+import dev.pitr.target.log.LogFormat;
+import dev.pitr.target.log.LogZone;
+import dev.pitr.target.TargetQuery;
 import dev.pitr.restore.RecoveryTarget;
 import picocli.CommandLine.Option;
 

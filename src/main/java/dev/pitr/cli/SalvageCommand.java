@@ -4,7 +4,7 @@ import dev.pitr.core.ExitCode;
 import dev.pitr.core.PitrException;
 import dev.pitr.pg.PgConnection;
 import dev.pitr.salvage.MergeService;
-import dev.pitr.logscan.DestructiveStatement.QualifiedName;
+import dev.pitr.target.sql.DestructiveStatement.QualifiedName;
 import dev.pitr.salvage.SalvageService;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -2,10 +2,10 @@ package dev.pitr.cli;
 
 import dev.pitr.core.PitrException;
 import dev.pitr.core.ExitCode;
-import dev.pitr.logscan.Candidate;
-import dev.pitr.logscan.Recommendation;
-import dev.pitr.logscan.TargetFinder;
-import dev.pitr.logscan.TargetFromLog;
+import dev.pitr.target.Candidate;
+import dev.pitr.target.Recommendation;
+import dev.pitr.target.TargetFinder;
+import dev.pitr.target.TargetFromLog;
 
 import java.util.Optional;
 import picocli.CommandLine.Command;

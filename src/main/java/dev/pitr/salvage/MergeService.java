@@ -2,7 +2,7 @@ package dev.pitr.salvage;
 
 import dev.pitr.core.ExitCode;
 import dev.pitr.core.PitrException;
-import dev.pitr.logscan.DestructiveStatement.QualifiedName;
+import dev.pitr.target.sql.DestructiveStatement.QualifiedName;
 import dev.pitr.pg.PgConnection;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.PGCopyInputStream;

@@ -3,7 +3,7 @@ package dev.pitr.salvage;
 import dev.pitr.safety.AuditLog;
 import dev.pitr.core.ExitCode;
 import dev.pitr.core.PitrException;
-import dev.pitr.logscan.DestructiveStatement.QualifiedName;
+import dev.pitr.target.sql.DestructiveStatement.QualifiedName;
 import dev.pitr.pg.PgBinaries;
 import dev.pitr.pg.ProcessRunner;
 

@@ -16,29 +16,29 @@ import java.util.function.Consumer;
  * record that crosses a chunk's end is read whole. It stops where the reader says, at the end of the archive,
  * at a gap, or where the WAL stops making progress (damaged).
  */
-final class ArchiveReader {
+public final class ArchiveReader {
     /** Segments fetched and read per pg_waldump run. */
     static final int CHUNK = 16;
 
     /** Receives every record with the segments read so far (from the first), and says whether to go on. */
-    interface RecordReader {
+    public interface RecordReader {
         boolean offer(WaldumpRecord record, List<WalSegmentName> readSoFar);
     }
 
     /** How far the reading got: the segments read, and whether it ended at a gap or damage before the end. */
-    record Read(List<WalSegmentName> segments, boolean stoppedShort) {
+    public record Read(List<WalSegmentName> segments, boolean stoppedShort) {
     }
 
     private final WalSource wal;
     private final PgBinaries bins;
 
-    ArchiveReader(WalSource wal, PgBinaries bins) {
+    public ArchiveReader(WalSource wal, PgBinaries bins) {
         this.wal = wal;
         this.bins = bins;
     }
 
     /** Reads {@code names} (one timeline's, in order) from index {@code first}; {@code progress} hears each chunk. */
-    Read read(List<WalSegmentName> names, int first, RecordReader reader, Consumer<List<WalSegmentName>> progress) {
+    public Read read(List<WalSegmentName> names, int first, RecordReader reader, Consumer<List<WalSegmentName>> progress) {
         try (ScratchDir scratch = ScratchDir.create("pitr-waldump-")) {
             Path dir = scratch.path();
             int start = first;

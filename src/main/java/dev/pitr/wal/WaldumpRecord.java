@@ -12,12 +12,12 @@ import java.util.Optional;
  * One line of pg_waldump's output (run with TZ=UTC), and what a suspect search reads from it: the block
  * references, a commit's time, subtransactions and dropped files, a lock's transaction, a created file.
  */
-record WaldumpRecord(String rmgr, long tx, Lsn lsn, String desc) {
+public record WaldumpRecord(String rmgr, long tx, Lsn lsn, String desc) {
     private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern(
             "yyyy-MM-dd HH:mm:ss[.SSSSSS][.SSSSS][.SSSS][.SSS][.SS][.S]");
 
     /** Parses a record line; anything else pg_waldump prints (errors, statistics) is empty. */
-    static Optional<WaldumpRecord> parse(String line) {
+    public static Optional<WaldumpRecord> parse(String line) {
         if (!line.startsWith("rmgr: ")) {
             return Optional.empty();
         }
@@ -37,16 +37,16 @@ record WaldumpRecord(String rmgr, long tx, Lsn lsn, String desc) {
         }
     }
 
-    boolean isCommit() {
+    public boolean isCommit() {
         return rmgr.equals("Transaction") && desc.startsWith("COMMIT ");
     }
 
-    boolean isAbort() {
+    public boolean isAbort() {
         return rmgr.equals("Transaction") && desc.startsWith("ABORT ");
     }
 
     /** A commit's or abort's time (pg_waldump prints it in the zone of its TZ, which pitr sets to UTC). */
-    Optional<Instant> time() {
+    public Optional<Instant> time() {
         int start = desc.indexOf(' ') + 1;
         int end = desc.indexOf(" UTC", start);
         if (end < 0) {
@@ -60,12 +60,12 @@ record WaldumpRecord(String rmgr, long tx, Lsn lsn, String desc) {
     }
 
     /** The subtransactions a commit or abort ends with it. */
-    List<Long> subxacts() {
+    public List<Long> subxacts() {
         return numbers(section("subxacts: "));
     }
 
     /** The relation files a commit (or abort) removes: what DROP and TRUNCATE leave behind. */
-    List<RelFileNode> droppedFiles() {
+    public List<RelFileNode> droppedFiles() {
         List<RelFileNode> out = new ArrayList<>();
         for (String p : section("rels: ").split(" ")) {
             RelFileNode.parsePath(p).ifPresent(out::add);
@@ -74,7 +74,7 @@ record WaldumpRecord(String rmgr, long tx, Lsn lsn, String desc) {
     }
 
     /** The relations whose blocks the record changes ({@code blkref #0: rel 1663/16384/16386 blk 0}). */
-    List<RelFileNode> blockRelations() {
+    public List<RelFileNode> blockRelations() {
         List<RelFileNode> out = new ArrayList<>();
         int at = desc.indexOf("rel ");
         while (at >= 0) {
@@ -86,14 +86,14 @@ record WaldumpRecord(String rmgr, long tx, Lsn lsn, String desc) {
     }
 
     /** Heap changes by kind: the first word of the description ({@code DELETE}, {@code UPDATE}, {@code HOT_UPDATE}). */
-    String heapOperation() {
+    public String heapOperation() {
         int end = desc.indexOf(' ');
         String op = end < 0 ? desc : desc.substring(0, end);
         return op.replace("+INIT", "");
     }
 
     /** The transaction of a Standby LOCK record: it holds an AccessExclusiveLock a paused standby replays. */
-    Optional<Long> lockXid() {
+    public Optional<Long> lockXid() {
         if (!rmgr.equals("Standby") || !desc.startsWith("LOCK xid ")) {
             return Optional.empty();
         }
@@ -102,7 +102,7 @@ record WaldumpRecord(String rmgr, long tx, Lsn lsn, String desc) {
     }
 
     /** The file a Storage CREATE record makes (a new table, or the new file of a TRUNCATE or rewrite). */
-    Optional<RelFileNode> createdFile() {
+    public Optional<RelFileNode> createdFile() {
         if (!rmgr.equals("Storage") || !desc.startsWith("CREATE ")) {
             return Optional.empty();
         }
@@ -110,7 +110,7 @@ record WaldumpRecord(String rmgr, long tx, Lsn lsn, String desc) {
     }
 
     /** RUNNING_XACTS' nextXid: no transaction with this xid or above had started when it was written. */
-    Optional<Long> nextXid() {
+    public Optional<Long> nextXid() {
         String label = "RUNNING_XACTS nextXid ";
         if (!rmgr.equals("Standby") || !desc.startsWith(label)) {
             return Optional.empty();

@@ -23,7 +23,7 @@ class ArchitectureTest {
     /** Lowest first; packages of one rank do not use each other. */
     static final Map<String, Integer> RANK = Map.ofEntries(Map.entry("core", 0), Map.entry("repo", 1),
             Map.entry("pg", 1), Map.entry("config", 2), Map.entry("crypto", 3), Map.entry("wal", 3), Map.entry("backup", 4),
-            Map.entry("verify", 4), Map.entry("source", 5), Map.entry("metrics", 5), Map.entry("restore", 6), Map.entry("logscan", 7),
+            Map.entry("verify", 4), Map.entry("source", 5), Map.entry("metrics", 5), Map.entry("restore", 6), Map.entry("target", 7),
             Map.entry("safety", 7), Map.entry("salvage", 8), Map.entry("drill", 8), Map.entry("cli", 9));
 
     static final JavaClasses CLASSES = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
@@ -55,6 +55,30 @@ class ArchitectureTest {
             }
         }
         assertThat(unranked).as("every package has its place in the layering").isEmpty();
+        assertThat(wrong.stream().distinct().toList()).isEmpty();
+    }
+
+    /**
+     * Inside {@code target}: reading logs ({@code target.log}), reading SQL ({@code target.sql}) and reading the
+     * WAL for what was done to a table ({@code target.wal}) are parts the finder ({@code target}) puts together;
+     * none of them uses the finder or another part.
+     */
+    @Test
+    void theTargetSearchsPartsStandAlone() {
+        List<String> parts = List.of("dev.pitr.target.log", "dev.pitr.target.sql", "dev.pitr.target.wal");
+        List<String> wrong = new ArrayList<>();
+        for (JavaClass c : CLASSES) {
+            String from = c.getPackageName();
+            if (!parts.contains(from)) {
+                continue;
+            }
+            for (Dependency d : c.getDirectDependenciesFromSelf()) {
+                String to = d.getTargetClass().getPackageName();
+                if (!to.equals(from) && (to.equals("dev.pitr.target") || parts.contains(to))) {
+                    wrong.add(c.getName() + " -> " + d.getTargetClass().getName());
+                }
+            }
+        }
         assertThat(wrong.stream().distinct().toList()).isEmpty();
     }
 

@@ -3,10 +3,10 @@ package dev.pitr.fuzz;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.pitr.core.PitrException;
-import dev.pitr.logscan.LogFormat;
-import dev.pitr.logscan.LogLinePrefix;
-import dev.pitr.logscan.LogReader;
-import dev.pitr.logscan.ScanStats;
+import dev.pitr.target.log.LogFormat;
+import dev.pitr.target.log.LogLinePrefix;
+import dev.pitr.target.log.LogReader;
+import dev.pitr.target.log.ScanStats;
 
 import java.io.ByteArrayInputStream;
 import java.time.ZoneId;

@@ -1,8 +1,8 @@
 package dev.pitr.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.pitr.logscan.DestructiveStatement;
-import dev.pitr.logscan.SqlClassifier;
+import dev.pitr.target.sql.DestructiveStatement;
+import dev.pitr.target.sql.SqlClassifier;
 
 /**
  * Whatever a log says a statement was, classifying it never throws and names only what is in it, and the

@@ -1,7 +1,7 @@
 package dev.pitr.it;
 
 import dev.pitr.pg.PgConnection;
-import dev.pitr.wal.LiveRelations;
+import dev.pitr.target.wal.LiveRelations;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pitr.core.Json;
 import dev.pitr.testkit.Application;

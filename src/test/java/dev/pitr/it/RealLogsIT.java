@@ -1,7 +1,7 @@
 package dev.pitr.it;
 
-import dev.pitr.logscan.LogReader;
-import dev.pitr.logscan.PrefixDetector;
+import dev.pitr.target.log.LogReader;
+import dev.pitr.target.log.PrefixDetector;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pitr.core.Json;
 import dev.pitr.testkit.Cli;
