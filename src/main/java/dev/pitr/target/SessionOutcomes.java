@@ -3,7 +3,9 @@ package dev.pitr.target;
 import dev.pitr.target.log.KeywordFilter;
 import dev.pitr.target.log.LogEntry;
 import dev.pitr.target.log.LogMessages;
+import dev.pitr.target.log.LogFiles;
 import dev.pitr.target.log.LogReader;
+import dev.pitr.target.log.MessageFilter;
 import dev.pitr.target.sql.SqlTokenizer;
 import dev.pitr.target.sql.TransactionControl;
 
@@ -35,7 +37,7 @@ final class SessionOutcomes {
 
     /** The locations ({@code file:line}) of the candidates that were rolled back. */
     static Set<String> rolledBack(List<Candidate> candidates, Set<Path> splittable,
-                                  BiFunction<Path, KeywordFilter, LogReader> readers) {
+                                  BiFunction<Path, MessageFilter, LogReader> readers) {
         Map<String, List<Candidate>> byFile = new HashMap<>();
         for (Candidate c : candidates) {
             if (c.pid() != null && c.committed()) {
@@ -69,7 +71,7 @@ final class SessionOutcomes {
     }
 
     private static Set<String> inFile(Path file, List<Candidate> candidates, boolean splittable,
-                                      BiFunction<Path, KeywordFilter, LogReader> readers) {
+                                      BiFunction<Path, MessageFilter, LogReader> readers) {
         Set<Integer> pids = new HashSet<>();
         candidates.forEach(c -> pids.add(c.pid()));
         Map<Integer, List<Event>> events = new HashMap<>();
@@ -99,17 +101,17 @@ final class SessionOutcomes {
             try {
                 long size = java.nio.file.Files.size(file);
                 for (long[] range : windows(candidates, size)) {
-                    long from = LogReader.messageBoundary(file, range[0]);
-                    long to = range[1] >= size ? size : LogReader.messageBoundary(file, range[1]);
+                    long from = LogFiles.messageBoundary(file, range[0]);
+                    long to = range[1] >= size ? size : LogFiles.messageBoundary(file, range[1]);
                     if (to > from) {
-                        readers.apply(file, mayMatter().inSessions(pids)).readRange(file, from, to, sink);
+                        readers.apply(file, new MessageFilter.Words(mayMatter().inSessions(pids))).readRange(file, from, to, sink);
                     }
                 }
             } catch (java.io.IOException e) {
                 return Set.of(); // no evidence: nothing is marked
             }
         } else {
-            readers.apply(file, mayMatter()).read(file, sink);
+            readers.apply(file, new MessageFilter.Words(mayMatter())).read(file, sink);
         }
         Set<String> out = new HashSet<>();
         for (Candidate c : candidates) {

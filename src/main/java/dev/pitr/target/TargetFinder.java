@@ -8,6 +8,8 @@ import dev.pitr.target.log.LogMessages;
 import dev.pitr.target.log.LogReader;
 import dev.pitr.target.log.LogTime;
 import dev.pitr.target.log.LogZone;
+import dev.pitr.target.log.LogFiles;
+import dev.pitr.target.log.MessageFilter;
 import dev.pitr.target.log.PrefixDetector;
 import dev.pitr.target.log.ScanStats;
 import dev.pitr.target.log.Severity;
@@ -80,12 +82,12 @@ public final class TargetFinder {
             }
         });
         List<Path> files = new ArrayList<>();
-        List<LogReader.Sample> samples = new ArrayList<>();
+        List<LogFiles.Sample> samples = new ArrayList<>();
         // the first lines of every file, read side by side (a directory of rotated logs is many files)
         List<LogFile> logFiles = logFiles(q.logs());
         List<Object> sampled = dev.pitr.core.Parallel.map(logFiles, Runtime.getRuntime().availableProcessors(), f -> {
             try {
-                return LogReader.sample(f.path(), q.format(), SAMPLE_LINES);
+                return LogFiles.sample(f.path(), q.format(), SAMPLE_LINES);
             } catch (PitrException unreadable) {
                 return unreadable;
             }
@@ -98,7 +100,7 @@ public final class TargetFinder {
                 }
                 warnings.add("skipped " + f.path() + ": " + unreadable.getMessage());
             } else {
-                samples.add((LogReader.Sample) sampled.get(i));
+                samples.add((LogFiles.Sample) sampled.get(i));
                 files.add(f.path());
             }
         }
@@ -177,7 +179,7 @@ public final class TargetFinder {
     /** Large plain stderr files are split at message boundaries into parts of about this size, one per thread. */
     static final long PART_BYTES = 64L << 20;
 
-    private static List<Part> parts(List<Path> files, List<LogReader.Sample> samples, int threads) {
+    private static List<Part> parts(List<Path> files, List<LogFiles.Sample> samples, int threads) {
         List<Part> out = new ArrayList<>();
         for (int i = 0; i < files.size(); i++) {
             Path f = files.get(i);
@@ -196,7 +198,7 @@ public final class TargetFinder {
             long start = 0;
             try {
                 for (long k = 1; k <= n; k++) {
-                    long end = k == n ? size : LogReader.messageBoundary(f, size * k / n);
+                    long end = k == n ? size : LogFiles.messageBoundary(f, size * k / n);
                     if (end > start) {
                         out.add(new Part(f, start, end, false));
                     }
@@ -213,9 +215,9 @@ public final class TargetFinder {
      * Every file, and every part of a large file, on its own thread; the entries that matter come back in
      * log order, with line numbers counted over the whole file.
      */
-    private List<FileScan> readAll(TargetQuery q, List<Path> files, List<LogReader.Sample> samples, LogLinePrefix prefix,
+    private List<FileScan> readAll(TargetQuery q, List<Path> files, List<LogFiles.Sample> samples, LogLinePrefix prefix,
                                    LogZone zone) {
-        java.util.function.Predicate<String> interest = interest(q);
+        MessageFilter interest = interest(q);
         java.util.function.BiPredicate<Severity, String> keep = mayMatter(q.statement());
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
         List<Part> parts = parts(files, samples, threads);
@@ -289,7 +291,7 @@ public final class TargetFinder {
     }
 
     /** --database/--user that the log cannot show filter nothing: say so instead of silently matching everything. */
-    private static void warnAboutFilters(TargetQuery q, LogLinePrefix prefix, List<LogReader.Sample> samples,
+    private static void warnAboutFilters(TargetQuery q, LogLinePrefix prefix, List<LogFiles.Sample> samples,
                                          List<String> warnings) {
         boolean prefixOnly = samples.stream().allMatch(s -> s.format().usesPrefix());
         if (!prefixOnly) {
@@ -388,24 +390,24 @@ public final class TargetFinder {
     }
 
     /** A superset test on a message's raw text: could it be (or fail) a statement this query looks for? */
-    static java.util.function.Predicate<String> interest(TargetQuery q) {
+    static MessageFilter interest(TargetQuery q) {
         if (q.statement().isPresent()) {
             Pattern p = q.statement().get();
-            return text -> p.matcher(text).find();
+            return new MessageFilter.Text(text -> p.matcher(text).find());
         }
         // with a table: statements naming it that may destroy rows, and every statement that drops files
         // (the WAL refinement needs their order); lines that merely name the table cost no parse
         if (q.table().isPresent() && q.table().get().name().length() >= 2 && q.table().get().name().charAt(0) < 128
                 && q.table().get().name().charAt(1) < 128) {
-            return new KeywordFilter(FILE_DROPPING_WORDS, q.table().get().name().toLowerCase(java.util.Locale.ROOT),
-                    ROW_WORDS);
+            String table = q.table().get().name().toLowerCase(java.util.Locale.ROOT);
+            return new MessageFilter.Words(new KeywordFilter(FILE_DROPPING_WORDS, table, ROW_WORDS));
         }
         if (q.table().isPresent()) { // a one-letter name, or one that starts outside ASCII: the plain scan
             String table = q.table().get().name().toLowerCase(java.util.Locale.ROOT);
-            return text -> containsAny(text, FILE_DROPPING_WORDS)
-                    || containsIgnoreCase(text, table) && containsAny(text, ROW_WORDS);
+            return new MessageFilter.Text(text -> containsAny(text, FILE_DROPPING_WORDS)
+                    || containsIgnoreCase(text, table) && containsAny(text, ROW_WORDS));
         }
-        return new KeywordFilter(DESTRUCTIVE_WORDS, null, List.of());
+        return new MessageFilter.Words(new KeywordFilter(DESTRUCTIVE_WORDS, null, List.of()));
     }
 
     /** {@code lowerWord} in {@code text}, ignoring case, without copying the text (this runs on every message). */

@@ -1,5 +1,6 @@
 package dev.pitr.it;
 
+import dev.pitr.target.log.CsvlogReader;
 import dev.pitr.target.log.LogReader;
 import dev.pitr.target.log.PrefixDetector;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -457,7 +458,7 @@ class RealLogsIT {
         StringBuilder pending = new StringBuilder();
         for (String line : Files.readAllLines(csv)) {
             pending.append(pending.length() == 0 ? "" : "\n").append(line);
-            List<String> rec = LogReader.CsvRecord.split(pending);
+            List<String> rec = CsvlogReader.split(pending);
             if (rec == null) {
                 continue; // a quoted field goes on on the next line
             }

@@ -31,7 +31,7 @@ class ByteScanTest {
     private Read read(Path log, boolean bytes) {
         ScanStats stats = new ScanStats();
         List<LogEntry> out = new ArrayList<>();
-        java.util.function.Predicate<String> filter = bytes ? WORDS : WORDS::test; // a lambda takes the text path
+        MessageFilter filter = bytes ? new MessageFilter.Words(WORDS) : new MessageFilter.Text(WORDS); // words on bytes, or decoded
         new LogReader(Optional.empty(), new LogLinePrefix("%m [%p] %q%u@%d "), LogZone.of(Optional.empty()), stats, filter)
                 .read(log, out::add);
         return new Read(out, stats.lines(), stats.entries(), stats.skipped(), stats.truncated());
@@ -83,7 +83,7 @@ class ByteScanTest {
         for (int round = 0; round < 20; round++) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             if (round % 5 == 4) {
-                out.write("x".repeat(LogReader.MAX_LINE + 17).getBytes(StandardCharsets.US_ASCII)); // an over-long line
+                out.write("x".repeat(LogFiles.MAX_LINE + 17).getBytes(StandardCharsets.US_ASCII)); // an over-long line
                 out.write('\n');
             }
             for (int i = 0; i < 3000; i++) {
@@ -116,15 +116,15 @@ class ByteScanTest {
         }
         Path log = Files.writeString(dir.resolve("big.log"), sb);
         long size = Files.size(log);
-        long middle = LogReader.messageBoundary(log, size / 2);
+        long middle = LogFiles.messageBoundary(log, size / 2);
         assertThat(Files.readString(log).charAt((int) middle)).isEqualTo('2');
         List<LogEntry> parts = new ArrayList<>();
         ScanStats first = new ScanStats();
-        new LogReader(Optional.empty(), new LogLinePrefix("%m [%p] %q%u@%d "), LogZone.of(Optional.empty()), first, WORDS)
+        new LogReader(Optional.empty(), new LogLinePrefix("%m [%p] %q%u@%d "), LogZone.of(Optional.empty()), first, new MessageFilter.Words(WORDS))
                 .readRange(log, 0, middle, parts::add);
         List<LogEntry> second = new ArrayList<>();
         new LogReader(Optional.empty(), new LogLinePrefix("%m [%p] %q%u@%d "), LogZone.of(Optional.empty()), new ScanStats(),
-                WORDS).readRange(log, middle, size, second::add);
+                new MessageFilter.Words(WORDS)).readRange(log, middle, size, second::add);
         second.forEach(e -> parts.add(e.shifted(first.lines())));
         assertThat(parts).extracting(LogEntry::line, LogEntry::offset).isEqualTo(read(log, true).entries().stream()
                 .map(e -> org.assertj.core.groups.Tuple.tuple(e.line(), e.offset())).toList());

@@ -156,7 +156,7 @@ class LogReaderTest {
         Path log = dir.resolve("junk.log");
         Files.writeString(log, "2026-03-25 14:14:01.000 UTC [1] LOG:  database system is ready to accept connections\n");
         Files.write(log, junk, java.nio.file.StandardOpenOption.APPEND);
-        Files.writeString(log, "x".repeat(3 * LogReader.MAX_LINE) + "\n"
+        Files.writeString(log, "x".repeat(3 * LogFiles.MAX_LINE) + "\n"
                 + "2026-03-25 14:14:02.345 UTC [1] LOG:  statement: TRUNCATE t\n", java.nio.file.StandardOpenOption.APPEND);
         ScanStats stats = new ScanStats();
         List<LogEntry> entries = read(log, "%m [%p] ", Optional.empty(), stats);
@@ -196,7 +196,7 @@ class LogReaderTest {
         ScanStats stats = new ScanStats();
         List<LogEntry> entries = read(log, "%m [%p] ", Optional.empty(), stats);
         assertThat(entries).extracting(LogEntry::message).contains("statement: DROP TABLE orders");
-        assertThat(entries).allSatisfy(e -> assertThat(e.message().length()).isLessThanOrEqualTo(LogReader.MAX_LINE));
+        assertThat(entries).allSatisfy(e -> assertThat(e.message().length()).isLessThanOrEqualTo(LogFiles.MAX_LINE));
         assertThat(stats.truncated()).isEqualTo(1);
     }
 
