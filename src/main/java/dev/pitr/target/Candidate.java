@@ -17,7 +17,7 @@ import java.util.Objects;
  */
 public record Candidate(Instant time, String timeText, LogTime.Precision precision, String database, String user,
                        Integer pid, String session, Long xid, String sql, DestructiveStatement.Kind kind, List<String> objects,
-                       Outcome outcome, int score, @JsonIgnore Place place, Instant loggedAt, String basis) {
+                       Outcome outcome, int score, @JsonIgnore Place place, Instant loggedAt, Basis basis) {
     /** What the log shows became of the statement. Only positive evidence sets it aside. */
     public enum Outcome {
         /** Nothing in the log says it did not commit: it may have destroyed data. */

@@ -349,7 +349,7 @@ public final class TargetFinder {
             Instant start = startBound(e, st.get());
             droppers.add(new Candidate(start, e.timeText(), e.precision(), e.database(), e.user(), e.pid(), e.session(),
                     e.xid(), st.get().sql().strip(), drops.get(), List.of(), Candidate.Outcome.MAY_HAVE_COMMITTED, 0,
-                    new Candidate.Place(e.file() + ":" + e.line(), e.offset(), 0), e.time(), ""));
+                    new Candidate.Place(e.file() + ":" + e.line(), e.offset(), 0), e.time(), new Basis.Unstated()));
         }
     }
     /**
@@ -455,8 +455,7 @@ public final class TargetFinder {
                 e.pid(), e.session(), e.xid() != null && e.xid() > 0 ? e.xid() : null, sql.strip(), hit.get().kind(),
                 hit.get().objects(), Candidate.Outcome.MAY_HAVE_COMMITTED, hit.get().score(),
                 new Candidate.Place(e.file() + ":" + e.line(), e.offset(), hit.get().statement()), e.time(),
-                basis(e, logged.get()) + (hit.get().inBlock() ? "; the " + hit.get().kind() + " runs inside a DO block"
-                        + " (written in its body or in a string it EXECUTEs), in the block's transaction" : ""));
+                basis(e, logged.get(), hit.get().inBlock() ? Optional.of(hit.get().kind()) : Optional.empty()));
         found.add(hit.get().undoneWithin() ? c.settle(Candidate.Outcome.ROLLED_BACK_IN_QUERY) : c);
         if (e.pid() != null) {
             lastByPid.put(e.pid(), found.size() - 1);
@@ -533,23 +532,11 @@ public final class TargetFinder {
         return (e.precision() == null ? LogTime.Precision.SECONDS : e.precision()).floor(t);
     }
 
-    private static String basis(LogEntry e, LogMessages.LoggedStatement s) {
+    private static Basis basis(LogEntry e, LogMessages.LoggedStatement s, Optional<DestructiveStatement.Kind> inBlock) {
         if (e.time() == null) {
-            return "the log gives no time for this statement (log_line_prefix without %m/%t/%n)";
+            return new Basis.NoTime();
         }
-        StringBuilder b = new StringBuilder();
-        if (s.logged() == LogMessages.Logged.AFTER_DURATION) {
-            b.append("logged at ").append(e.timeText()).append(" when it ended, after running ")
-                    .append(s.duration().map(d -> d.toNanos() / 1_000_000.0 + " ms").orElse("?"))
-                    .append(" (log_min_duration_statement), so it started at or after that time minus the duration");
-        } else {
-            b.append("logged at ").append(e.timeText()).append(" when it started (log_statement)");
-        }
-        if (e.clock() == LogEntry.Clock.RECEIVER) {
-            b.append("; the time is the log receiver's, so ").append(RECEIVER_MARGIN.toSeconds())
-                    .append(" s more is taken off");
-        }
-        return b.toString();
+        return new Basis.Logged(e.timeText(), s.logged(), s.duration(), e.clock() == LogEntry.Clock.RECEIVER, inBlock);
     }
 
     /** A STATEMENT line (stderr) or an ERROR row's query column (csv/json): that statement failed. */
@@ -580,14 +567,14 @@ public final class TargetFinder {
             case MILLIS -> "1 ms";
             case MICROS -> "1 us";
         };
-        boolean receiver = c.basis().contains("receiver");
-        boolean afterDuration = c.basis().contains("when it ended");
+        boolean receiver = c.basis().receiverClock();
+        boolean afterDuration = c.basis().afterDuration();
         String window = "up to " + unit + (afterDuration ? " + " + unit + " (the duration, rounded down)" : "")
                 + (receiver ? " + " + RECEIVER_MARGIN.toSeconds() + " s" : "")
                 + ": commits in that time before the statement started are lost too"
                 + (c.precision() == LogTime.Precision.SECONDS ? " (add %m to log_line_prefix)" : "")
                 + "; 'target find --wal' pins the exact transaction";
-        return new Recommendation(Recommendation.Kind.TIME, null, t, false, window, c.basis() + "; its transaction commits after "
+        return new Recommendation(Recommendation.Kind.TIME, null, t, false, window, c.basis().describe() + "; its transaction commits after "
                 + RecoveryTarget.PG_TIME.format(t) + ", so stopping before every commit from then on excludes it", settings);
     }
 

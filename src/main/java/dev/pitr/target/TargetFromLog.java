@@ -70,7 +70,7 @@ public final class TargetFromLog {
     /** Why the best candidate yields no target: the log did not say when it ran. */
     public static PitrException unbounded(Candidate c) {
         return PitrException.verification("cannot bound when '" + firstLine(c.sql()) + "' [" + c.location() + "] started: "
-                + c.basis() + "; run 'pitr target find --wal' (the WAL pins its transaction) or add %m to log_line_prefix");
+                + c.basis().describe() + "; run 'pitr target find --wal' (the WAL pins its transaction) or add %m to log_line_prefix");
     }
 
     static String firstLine(String sql) {

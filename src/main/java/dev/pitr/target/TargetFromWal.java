@@ -94,7 +94,6 @@ public record TargetFromWal(TableForensics forensics, RelationLookup live, Relat
         return new Candidate(t.commitTime(), t.commitTime().toString(), LogTime.Precision.MICROS, database, null, null,
                 null, t.xid(), "(from the WAL) transaction " + t.xid() + ": " + d.what(), kind, List.of(table.toString()),
                 Candidate.Outcome.MAY_HAVE_COMMITTED, 0, new Candidate.Place("wal:" + t.segments().get(0), -1, 0),
-                t.commitTime(), "committed " + t.commitTime() + " (its commit record, " + t.commitLsn() + "); found in the"
-                + " archived WAL by the table's files " + files.files());
+                t.commitTime(), new Basis.FromWal(t.commitTime(), t.commitLsn(), files.files().toString()));
     }
 }

@@ -150,7 +150,7 @@ class TargetFinderTest {
     void theDefaultStopsBeforeThePinnedCommitAndFirstRecordIsAChoiceThatCountsItsLoss() {
         Candidate c = new Candidate(Instant.parse("2026-03-25T14:14:02Z"), "t", LogTime.Precision.MILLIS, "shop", "app",
                 2, null, null, "DROP TABLE t", DestructiveStatement.Kind.DROP_TABLE, List.of("t"), Candidate.Outcome.MAY_HAVE_COMMITTED, 150,
-                new Candidate.Place("pg.log:1", 0, 0), Instant.parse("2026-03-25T14:14:02Z"), "");
+                new Candidate.Place("pg.log:1", 0, 0), Instant.parse("2026-03-25T14:14:02Z"), new Basis.Unstated());
         var t = new PinnedTransaction(731, List.of(), Lsn.parse("0/3000100"), true,
                 Lsn.parse("0/3400000"), Instant.parse("2026-03-25T14:14:14Z"), "COMMIT ...", 54,
                 Optional.of(Instant.parse("2026-03-25T14:14:02.1Z")), Optional.of(Instant.parse("2026-03-25T14:14:13.9Z")),
@@ -181,5 +181,27 @@ class TargetFinderTest {
                 null, 1, null, null, Severity.LOG, "statement: DELETE FROM t", null, "f", 1, LogEntry.Clock.RECEIVER, -1);
         assertThat(TargetFinder.startBound(received, LogMessages.standard().statement(received.message()).orElseThrow()))
                 .as("a receiver's stamp has a second of margin").isEqualTo(Instant.parse("2026-12-01T10:00:04.300Z"));
+    }
+
+    @Test
+    void theRecommendationsPrecisionFollowsTheBasisFactsAndItsJsonIsTheSentence() throws Exception {
+        Basis ended = new Basis.Logged("2026-03-25 14:14:02.120 UTC", LogMessages.Logged.AFTER_DURATION,
+                Optional.of(java.time.Duration.ofMillis(8)), true, Optional.empty());
+        Candidate c = new Candidate(Instant.parse("2026-03-25T14:14:01.112Z"), "t", LogTime.Precision.MILLIS, "shop", "app",
+                2, null, null, "DELETE FROM t", DestructiveStatement.Kind.DELETE_WITHOUT_WHERE, List.of("t"),
+                Candidate.Outcome.MAY_HAVE_COMMITTED, 150, new Candidate.Place("pg.log:1", 0, 0),
+                Instant.parse("2026-03-25T14:14:02.120Z"), ended);
+        Recommendation r = TargetFinder.recommend(c);
+        assertThat(r.precisionWindow()).startsWith("up to 1 ms + 1 ms (the duration, rounded down) + 1 s:");
+        assertThat(r.reason()).startsWith("logged at 2026-03-25 14:14:02.120 UTC when it ended, after running 8.0 ms")
+                .contains("the log receiver's");
+        Candidate started = new Candidate(c.time(), "t", LogTime.Precision.MILLIS, "shop", "app", 2, null, null,
+                "DELETE FROM t", DestructiveStatement.Kind.DELETE_WITHOUT_WHERE, List.of("t"),
+                Candidate.Outcome.MAY_HAVE_COMMITTED, 150, new Candidate.Place("pg.log:1", 0, 0), c.loggedAt(),
+                new Basis.Logged("2026-03-25 14:14:01.112 UTC", LogMessages.Logged.AT_START, Optional.empty(), false,
+                        Optional.of(DestructiveStatement.Kind.DELETE_WITHOUT_WHERE)));
+        assertThat(TargetFinder.recommend(started).precisionWindow()).startsWith("up to 1 ms:");
+        assertThat(dev.pitr.core.Json.mapper().valueToTree(started).get("basis").asText())
+                .isEqualTo(started.basis().describe()).contains("inside a DO block");
     }
 }

@@ -130,4 +130,42 @@ class ByteScanTest {
                 .map(e -> org.assertj.core.groups.Tuple.tuple(e.line(), e.offset())).toList());
         assertThat(parts).hasSize(20);
     }
+
+    @Test
+    void durationLinesAreSearchedAfterTheirStatementAndGiveTheSameEntries() throws Exception {
+        Path log = Files.writeString(dir.resolve("d.log"), String.join("\n",
+                // the words must be found in the SQL, never in "duration: ... ms  statement: " (or the prefix)
+                "2026-03-25 14:14:01.000 UTC [1] drop@shop LOG:  duration: 0.216 ms  statement: UPDATE orders SET a = 1",
+                "2026-03-25 14:14:02.000 UTC [2] app@shop LOG:  duration: 12,5 ms  statement: DELETE FROM orders",
+                "2026-03-25 14:14:03.000 UTC [3] app@shop LOG:  duration: 0.100 ms  statement: SELECT 1",
+                "2026-03-25 14:14:04.000 UTC [4] app@shop LOG:  duration: 0.3 ms  execute <unnamed>: DROP TABLE x",
+                "2026-03-25 14:14:05.000 UTC [5] app@shop LOG:  duration: 0.3 ms  statement: ALTER TABLE y DROP c") + "\n");
+        assertSame(log);
+        assertThat(read(log, true).entries()).extracting(LogEntry::line).containsExactly(1L, 2L, 4L, 5L);
+        LogMessages.LoggedStatement st = LogMessages.standard().statement("duration: 12,5 ms  statement: DELETE FROM orders")
+                .orElseThrow();
+        assertThat(st.sql()).isEqualTo("DELETE FROM orders");
+        assertThat(st.duration()).contains(java.time.Duration.ofNanos(12_500_000));
+    }
+
+    @Test
+    void aFilterNarrowedToSessionsKeepsOnlyTheirMessagesAndSeveritiesPassWithoutWords() throws Exception {
+        Path log = Files.writeString(dir.resolve("s.log"), String.join("\n",
+                "2026-03-25 14:14:01.000 UTC [41] app@shop LOG:  statement: BEGIN",
+                "2026-03-25 14:14:02.000 UTC [4142] app@shop LOG:  statement: BEGIN",
+                "2026-03-25 14:14:03.000 UTC [7] app@shop ERROR:  relation \"t\" does not exist",
+                "2026-03-25 14:14:04.000 UTC [41] app@shop ERROR:  deadlock detected",
+                "2026-03-25 14:14:05.000 UTC [41] app@shop LOG:  statement: SELECT 1") + "\n");
+        KeywordFilter control = new KeywordFilter(List.of("begin", "commit", "rollback"), null, List.of(), List.of("ERROR"));
+        List<LogEntry> all = new ArrayList<>();
+        new LogReader(Optional.empty(), new LogLinePrefix("%m [%p] %q%u@%d "), LogZone.of(Optional.empty()), new ScanStats(),
+                new MessageFilter.Words(control)).read(log, all::add);
+        assertThat(all).extracting(LogEntry::line).containsExactly(1L, 2L, 3L, 4L);
+        List<LogEntry> mine = new ArrayList<>();
+        ScanStats stats = new ScanStats();
+        new LogReader(Optional.empty(), new LogLinePrefix("%m [%p] %q%u@%d "), LogZone.of(Optional.empty()), stats,
+                new MessageFilter.Words(control.inSessions(List.of(41)))).read(log, mine::add);
+        assertThat(mine).as("pid 41 as a whole number only: not 4142, not 7").extracting(LogEntry::line).containsExactly(1L, 4L);
+        assertThat(stats.entries()).as("every message is still counted as read").isEqualTo(5);
+    }
 }
