@@ -73,17 +73,57 @@ public final class TargetFinder {
         this(n -> { });
     }
 
+    /**
+     * The search, step by step: the log files and their first lines; the log_line_prefix (given and checked, or
+     * detected); the scan, every file and part side by side, into candidates; each statement once; their
+     * sessions' own transaction control; ranked; the best one that may have committed recommended.
+     */
     public Result find(TargetQuery q) {
-        List<String> warnings = java.util.Collections.synchronizedList(new ArrayList<>() {
+        List<String> warnings = warnings();
+        Logs logs = sampleLogs(q, warnings);
+        Prefix prefix = choosePrefix(q, logs);
+        prefix.described().ifPresent(p -> notices.accept("reading with " + p));
+        notices.accept("times: " + q.zone().describe());
+        warnAboutFilters(q, prefix.compiled(), logs.samples(), warnings);
+        LogZone zone = q.zone().withWarnings(warnings::add);
+        Found found = readStatements(q, logs, prefix.compiled(), zone);
+        List<Candidate> ranked = rank(settleBySession(q, dedupe(found.candidates()), logs, prefix.compiled(), zone));
+        return new Result(ranked, recommendation(ranked), found.stats(), found.droppers(), prefix.described(),
+                q.zone().describe(), List.copyOf(warnings));
+    }
+
+    /** Warnings, told as soon as they are known (the scan may take a while) and kept for the result. */
+    private List<String> warnings() {
+        return java.util.Collections.synchronizedList(new ArrayList<>() {
             @Override
             public boolean add(String w) {
                 notices.accept("warning: " + w);
                 return super.add(w);
             }
         });
+    }
+
+    /** The log files to read, oldest first, and the sample of each. */
+    private record Logs(List<Path> files, List<LogFiles.Sample> samples) {
+        /** The plain stderr files: their offsets are the file's, so they can be split and read in ranges. */
+        Set<Path> plainStderr() {
+            Set<Path> out = new java.util.HashSet<>();
+            for (int i = 0; i < files.size(); i++) {
+                if (samples.get(i).plain() && samples.get(i).format() == LogFormat.STDERR) {
+                    out.add(files.get(i));
+                }
+            }
+            return out;
+        }
+    }
+
+    /**
+     * The first lines of every file, read side by side (a directory of rotated logs is many files). A file
+     * named itself that cannot be read is refused; one found in a directory is skipped with a warning.
+     */
+    private static Logs sampleLogs(TargetQuery q, List<String> warnings) {
         List<Path> files = new ArrayList<>();
         List<LogFiles.Sample> samples = new ArrayList<>();
-        // the first lines of every file, read side by side (a directory of rotated logs is many files)
         List<LogFile> logFiles = logFiles(q.logs());
         List<Object> sampled = dev.pitr.core.Parallel.map(logFiles, Runtime.getRuntime().availableProcessors(), f -> {
             try {
@@ -107,66 +147,88 @@ public final class TargetFinder {
         if (files.isEmpty()) {
             throw PitrException.usage("no log files to read in " + q.logs() + ": pass --log FILE or a directory with logs");
         }
-        Optional<String> prefixUsed = Optional.empty();
+        return new Logs(files, samples);
+    }
+
+    /** The prefix the scan reads with, and how it was chosen (empty when no log uses one: csvlog, jsonlog). */
+    private record Prefix(LogLinePrefix compiled, Optional<String> described) {
+    }
+
+    /**
+     * The given prefix, checked against the sampled lines, or the one detected from them; where a reload
+     * changed log_line_prefix (the log's own change line shows it), lines on either side are read.
+     */
+    private static Prefix choosePrefix(TargetQuery q, Logs logs) {
+        List<LogFiles.Sample> samples = logs.samples();
         String prefix = q.prefix().orElse(LogLinePrefix.POSTGRES_DEFAULT);
         List<String> heads = new ArrayList<>();
         List<String> everyHead = new ArrayList<>();
-        String where = files.get(0).toString();
+        String where = logs.files().get(0).toString();
         for (int i = 0; i < samples.size(); i++) {
             if (samples.get(i).format().usesPrefix() && (heads.isEmpty() || i == samples.size() - 1)) {
                 heads.addAll(samples.get(i).heads()); // the oldest and the newest file: a prefix change shows there
-                where = heads.size() == samples.get(i).heads().size() ? files.get(i).toString() : where;
+                where = heads.size() == samples.get(i).heads().size() ? logs.files().get(i).toString() : where;
             }
             everyHead.addAll(samples.get(i).heads());
         }
-        // a reload that changed log_line_prefix leaves its own line: lines on either side are read
-        List<String> alternates = List.of();
-        if (samples.stream().anyMatch(s -> s.format().usesPrefix())) {
-            if (q.prefix().isPresent()) {
-                PrefixDetector.check(prefix, q.prefixSource(), heads, where);
-                alternates = PrefixDetector.alternatesFor(prefix, everyHead);
-                prefixUsed = Optional.of("log_line_prefix '" + prefix + "' (" + q.prefixSource() + ")"
-                        + (alternates.isEmpty() ? "" : ", and where a reload changed it: '" + String.join("', '", alternates)
-                        + "'"));
-            } else {
-                PrefixDetector.Detected d = PrefixDetector.detect(heads, where);
-                prefix = d.prefix();
-                alternates = PrefixDetector.alternatesFor(prefix, everyHead);
-                prefixUsed = Optional.of("log_line_prefix " + d.describe() + "; override with --log-line-prefix");
-            }
+        if (samples.stream().noneMatch(s -> s.format().usesPrefix())) {
+            return new Prefix(new LogLinePrefix(prefix), Optional.empty());
         }
-        prefixUsed.ifPresent(p -> notices.accept("reading with " + p));
-        notices.accept("times: " + q.zone().describe());
-        LogLinePrefix compiled = new LogLinePrefix(prefix, alternates);
-        warnAboutFilters(q, compiled, samples, warnings);
-        LogZone zone = q.zone().withWarnings(warnings::add);
-        List<FileScan> scans = readAll(q, files, samples, compiled, zone);
+        if (q.prefix().isPresent()) {
+            PrefixDetector.check(prefix, q.prefixSource(), heads, where);
+            List<String> alternates = PrefixDetector.alternatesFor(prefix, everyHead);
+            return new Prefix(new LogLinePrefix(prefix, alternates), Optional.of("log_line_prefix '" + prefix + "' ("
+                    + q.prefixSource() + ")" + (alternates.isEmpty() ? "" : ", and where a reload changed it: '"
+                    + String.join("', '", alternates) + "'")));
+        }
+        PrefixDetector.Detected d = PrefixDetector.detect(heads, where);
+        List<String> alternates = PrefixDetector.alternatesFor(d.prefix(), everyHead);
+        return new Prefix(new LogLinePrefix(d.prefix(), alternates),
+                Optional.of("log_line_prefix " + d.describe() + "; override with --log-line-prefix"));
+    }
+
+    /** What the scan found: the candidates in log order, the file-dropping statements, and what it read. */
+    private record Found(List<Candidate> candidates, List<Candidate> droppers, ScanStats stats) {
+    }
+
+    /** Every file (and part of a large one) scanned side by side; each entry considered in log order. */
+    private Found readStatements(TargetQuery q, Logs logs, LogLinePrefix prefix, LogZone zone) {
         ScanStats stats = new ScanStats();
         List<Candidate> found = new ArrayList<>();
         List<Candidate> droppers = new ArrayList<>();
         Map<Integer, Integer> lastByPid = new HashMap<>();
-        for (FileScan scan : scans) {
+        for (FileScan scan : readAll(q, logs.files(), logs.samples(), prefix, zone)) {
             stats.add(scan.stats());
             for (LogEntry e : scan.entries()) {
                 consider(q, e, found, lastByPid);
                 noteDropper(e, droppers);
             }
         }
-        List<Candidate> unique = dedupe(found);
-        Set<Path> plainStderr = new java.util.HashSet<>();
-        for (int i = 0; i < files.size(); i++) {
-            if (samples.get(i).plain() && samples.get(i).format() == LogFormat.STDERR) {
-                plainStderr.add(files.get(i));
-            }
-        }
-        Set<String> rolledBack = SessionOutcomes.rolledBack(unique, plainStderr, (file, filter) -> new LogReader(q.format(), compiled,
-                zone, new ScanStats(), filter).year(q.year().orElse(yearOf(file))));
-        unique.replaceAll(c -> rolledBack.contains(c.location()) ? c.settle(Candidate.Outcome.ROLLED_BACK_BY_SESSION) : c);
-        unique.sort(Comparator.comparingInt(Candidate::score).reversed()
+        return new Found(found, droppers, stats);
+    }
+
+    /** The candidates their own session rolled back (BEGIN before, ROLLBACK after), set aside. */
+    private static List<Candidate> settleBySession(TargetQuery q, List<Candidate> candidates, Logs logs,
+                                                   LogLinePrefix prefix, LogZone zone) {
+        Set<String> rolledBack = SessionOutcomes.rolledBack(candidates, logs.plainStderr(), (file, filter) ->
+                new LogReader(q.format(), prefix, zone, new ScanStats(), filter).year(q.year().orElse(yearOf(file))));
+        List<Candidate> out = new ArrayList<>(candidates);
+        out.replaceAll(c -> rolledBack.contains(c.location()) ? c.settle(Candidate.Outcome.ROLLED_BACK_BY_SESSION) : c);
+        return out;
+    }
+
+    /** Highest score first (what was set aside ranks below every one that may have committed); then newest first. */
+    private static List<Candidate> rank(List<Candidate> candidates) {
+        List<Candidate> out = new ArrayList<>(candidates);
+        out.sort(Comparator.comparingInt(Candidate::score).reversed()
                 .thenComparing(Candidate::time, Comparator.nullsLast(Comparator.reverseOrder())));
-        return new Result(unique, unique.stream().filter(Candidate::committed).findFirst()
-                .filter(c -> c.time() != null || c.xid() != null)
-                .map(TargetFinder::recommend), stats, droppers, prefixUsed, q.zone().describe(), List.copyOf(warnings));
+        return out;
+    }
+
+    /** The best candidate that may have committed, when the log bounds it (a time or an xid). */
+    private static Optional<Recommendation> recommendation(List<Candidate> ranked) {
+        return ranked.stream().filter(Candidate::committed).findFirst().filter(c -> c.time() != null || c.xid() != null)
+                .map(TargetFinder::recommend);
     }
 
     private record FileScan(ScanStats stats, List<LogEntry> entries) {
