@@ -55,6 +55,21 @@ final class MessageAssembler {
         }
     }
 
+    /** What a reader does with one line of its log, numbered from 1. */
+    interface LineReader {
+        void line(String line, long lineNo);
+    }
+
+    /** Every line from {@code first} on through {@code reader} (counted), then the last message flushed. */
+    void readAll(String first, BoundedLineReader lines, LineReader reader) throws java.io.IOException {
+        scan.stats.lines++;
+        long lineNo = 0;
+        for (String line = first; line != null; line = scan.next(lines)) {
+            reader.line(line, ++lineNo);
+        }
+        flush();
+    }
+
     boolean open() {
         return head != null;
     }

@@ -15,13 +15,7 @@ final class StderrReader implements FormatReader {
 
     @Override
     public void read(String file, String first, BoundedLineReader lines, Consumer<LogEntry> sink) throws IOException {
-        scan.stats.lines++;
         MessageAssembler messages = new MessageAssembler(scan, file, sink);
-        long lineNo = 0;
-        for (String line = first; line != null; line = scan.next(lines)) {
-            lineNo++;
-            messages.line(line, lineNo, base + lines.lastStart(), null, null);
-        }
-        messages.flush();
+        messages.readAll(first, lines, (line, lineNo) -> messages.line(line, lineNo, base + lines.lastStart(), null, null));
     }
 }

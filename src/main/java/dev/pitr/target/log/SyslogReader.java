@@ -20,27 +20,22 @@ final class SyslogReader implements FormatReader {
 
     @Override
     public void read(String file, String first, BoundedLineReader lines, Consumer<LogEntry> sink) throws IOException {
-        scan.stats.lines++;
         MessageAssembler messages = new MessageAssembler(scan, file, sink);
-        long lineNo = 0;
-        for (String line = first; line != null; line = scan.next(lines)) {
-            lineNo++;
+        messages.readAll(first, lines, (line, lineNo) -> {
             Optional<SyslogEnvelope> env = SyslogEnvelope.parse(line, 0);
             if (env.isEmpty()) {
                 messages.line(line, lineNo, lines.lastStart(), null, null);
-                continue;
+                return;
             }
             SyslogEnvelope e = env.get();
-            long at = lineNo;
             messages.enveloped(e, lineNo, lines.lastStart(), () -> {
                 if (!e.stampHasZone() && scan.zone.logTimezone().isEmpty()) { // asked only when the prefix has no time
-                    throw PitrException.usage(file + " line " + at + ": syslog's time stamp '" + e.stamp() + "' has"
+                    throw PitrException.usage(file + " line " + lineNo + ": syslog's time stamp '" + e.stamp() + "' has"
                             + " no zone (a syslog daemon stamps in its own local time) and log_line_prefix prints no time:"
                             + " give the zone with --log-timezone (or log-timezone in pitr.yaml)");
                 }
                 return e.time(scan.year, scan.zone.logTimezone());
             });
-        }
-        messages.flush();
+        });
     }
 }
