@@ -409,9 +409,10 @@ public final class TargetFinder {
                 .map(DestructiveStatement::kind).filter(DROPS_FILES::contains).findFirst());
         if (drops.isPresent()) {
             Instant start = startBound(e, st.get());
-            droppers.add(new Candidate(start, e.timeText(), e.precision(), e.database(), e.user(), e.pid(), e.session(),
-                    e.xid(), st.get().sql().strip(), drops.get(), List.of(), Candidate.Outcome.MAY_HAVE_COMMITTED, 0,
-                    new Candidate.Place(e.file() + ":" + e.line(), e.offset(), 0), e.time(), new Basis.Unstated()));
+            droppers.add(new Candidate(new Candidate.What(st.get().sql().strip(), drops.get(), List.of()),
+                    new Candidate.When(start, e.timeText(), e.precision(), e.time(), new Basis.Unstated()),
+                    new Candidate.Who(e.database(), e.user(), e.pid(), e.session(), e.xid()),
+                    Candidate.Outcome.MAY_HAVE_COMMITTED, 0, new Candidate.Place(e.file() + ":" + e.line(), e.offset(), 0)));
         }
     }
     /**
@@ -513,11 +514,11 @@ public final class TargetFinder {
         if (hit.isEmpty()) {
             return;
         }
-        Candidate c = new Candidate(startBound(e, logged.get()), e.timeText(), e.precision(), e.database(), e.user(),
-                e.pid(), e.session(), e.xid() != null && e.xid() > 0 ? e.xid() : null, sql.strip(), hit.get().kind(),
-                hit.get().objects(), Candidate.Outcome.MAY_HAVE_COMMITTED, hit.get().score(),
-                new Candidate.Place(e.file() + ":" + e.line(), e.offset(), hit.get().statement()), e.time(),
-                basis(e, logged.get(), hit.get().inBlock() ? Optional.of(hit.get().kind()) : Optional.empty()));
+        Candidate c = new Candidate(new Candidate.What(sql.strip(), hit.get().kind(), hit.get().objects()),
+                new Candidate.When(startBound(e, logged.get()), e.timeText(), e.precision(), e.time(),
+                        basis(e, logged.get(), hit.get().inBlock() ? Optional.of(hit.get().kind()) : Optional.empty())),
+                who(e), Candidate.Outcome.MAY_HAVE_COMMITTED, hit.get().score(),
+                new Candidate.Place(e.file() + ":" + e.line(), e.offset(), hit.get().statement()));
         found.add(hit.get().undoneWithin() ? c.settle(Candidate.Outcome.ROLLED_BACK_IN_QUERY) : c);
         if (e.pid() != null) {
             lastByPid.put(e.pid(), found.size() - 1);
@@ -592,6 +593,11 @@ public final class TargetFinder {
             t = t.minus(RECEIVER_MARGIN);
         }
         return (e.precision() == null ? LogTime.Precision.SECONDS : e.precision()).floor(t);
+    }
+
+    /** Whose a logged statement was (an xid of 0 is none). */
+    private static Candidate.Who who(LogEntry e) {
+        return new Candidate.Who(e.database(), e.user(), e.pid(), e.session(), e.xid() != null && e.xid() > 0 ? e.xid() : null);
     }
 
     private static Basis basis(LogEntry e, LogMessages.LoggedStatement s, Optional<DestructiveStatement.Kind> inBlock) {

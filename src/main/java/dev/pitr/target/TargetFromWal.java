@@ -91,9 +91,10 @@ public record TargetFromWal(TableForensics forensics, RelationLookup live, Relat
                 : d.madeCurrentFile() ? DestructiveStatement.Kind.TRUNCATE
                 : d.deleted() >= d.updated() ? DestructiveStatement.Kind.DELETE_WITHOUT_WHERE
                 : DestructiveStatement.Kind.UPDATE_WITHOUT_WHERE;
-        return new Candidate(t.commitTime(), t.commitTime().toString(), LogTime.Precision.MICROS, database, null, null,
-                null, t.xid(), "(from the WAL) transaction " + t.xid() + ": " + d.what(), kind, List.of(table.toString()),
-                Candidate.Outcome.MAY_HAVE_COMMITTED, 0, new Candidate.Place("wal:" + t.segments().get(0), -1, 0),
-                t.commitTime(), new Basis.FromWal(t.commitTime(), t.commitLsn(), files.files().toString()));
+        return new Candidate(new Candidate.What("(from the WAL) transaction " + t.xid() + ": " + d.what(), kind,
+                List.of(table.toString())), new Candidate.When(t.commitTime(), t.commitTime().toString(),
+                LogTime.Precision.MICROS, t.commitTime(), new Basis.FromWal(t.commitTime(), t.commitLsn(), files.files().toString())),
+                new Candidate.Who(database, null, null, null, t.xid()), Candidate.Outcome.MAY_HAVE_COMMITTED, 0,
+                new Candidate.Place("wal:" + t.segments().get(0), -1, 0));
     }
 }

@@ -148,9 +148,8 @@ class TargetFinderTest {
 
     @Test
     void theDefaultStopsBeforeThePinnedCommitAndFirstRecordIsAChoiceThatCountsItsLoss() {
-        Candidate c = new Candidate(Instant.parse("2026-03-25T14:14:02Z"), "t", LogTime.Precision.MILLIS, "shop", "app",
-                2, null, null, "DROP TABLE t", DestructiveStatement.Kind.DROP_TABLE, List.of("t"), Candidate.Outcome.MAY_HAVE_COMMITTED, 150,
-                new Candidate.Place("pg.log:1", 0, 0), Instant.parse("2026-03-25T14:14:02Z"), new Basis.Unstated());
+        Candidate c = candidate("DROP TABLE t", DestructiveStatement.Kind.DROP_TABLE, Instant.parse("2026-03-25T14:14:02Z"),
+                Instant.parse("2026-03-25T14:14:02Z"), new Basis.Unstated());
         var t = new PinnedTransaction(731, List.of(), Lsn.parse("0/3000100"), true,
                 Lsn.parse("0/3400000"), Instant.parse("2026-03-25T14:14:14Z"), "COMMIT ...", 54,
                 Optional.of(Instant.parse("2026-03-25T14:14:02.1Z")), Optional.of(Instant.parse("2026-03-25T14:14:13.9Z")),
@@ -187,21 +186,24 @@ class TargetFinderTest {
     void theRecommendationsPrecisionFollowsTheBasisFactsAndItsJsonIsTheSentence() throws Exception {
         Basis ended = new Basis.Logged("2026-03-25 14:14:02.120 UTC", LogMessages.Logged.AFTER_DURATION,
                 Optional.of(java.time.Duration.ofMillis(8)), true, Optional.empty());
-        Candidate c = new Candidate(Instant.parse("2026-03-25T14:14:01.112Z"), "t", LogTime.Precision.MILLIS, "shop", "app",
-                2, null, null, "DELETE FROM t", DestructiveStatement.Kind.DELETE_WITHOUT_WHERE, List.of("t"),
-                Candidate.Outcome.MAY_HAVE_COMMITTED, 150, new Candidate.Place("pg.log:1", 0, 0),
-                Instant.parse("2026-03-25T14:14:02.120Z"), ended);
+        Candidate c = candidate("DELETE FROM t", DestructiveStatement.Kind.DELETE_WITHOUT_WHERE,
+                Instant.parse("2026-03-25T14:14:01.112Z"), Instant.parse("2026-03-25T14:14:02.120Z"), ended);
         Recommendation r = TargetFinder.recommend(c);
         assertThat(r.precisionWindow()).startsWith("up to 1 ms + 1 ms (the duration, rounded down) + 1 s:");
         assertThat(r.reason()).startsWith("logged at 2026-03-25 14:14:02.120 UTC when it ended, after running 8.0 ms")
                 .contains("the log receiver's");
-        Candidate started = new Candidate(c.time(), "t", LogTime.Precision.MILLIS, "shop", "app", 2, null, null,
-                "DELETE FROM t", DestructiveStatement.Kind.DELETE_WITHOUT_WHERE, List.of("t"),
-                Candidate.Outcome.MAY_HAVE_COMMITTED, 150, new Candidate.Place("pg.log:1", 0, 0), c.loggedAt(),
+        Candidate started = candidate("DELETE FROM t", DestructiveStatement.Kind.DELETE_WITHOUT_WHERE, c.time(), c.loggedAt(),
                 new Basis.Logged("2026-03-25 14:14:01.112 UTC", LogMessages.Logged.AT_START, Optional.empty(), false,
                         Optional.of(DestructiveStatement.Kind.DELETE_WITHOUT_WHERE)));
         assertThat(TargetFinder.recommend(started).precisionWindow()).startsWith("up to 1 ms:");
         assertThat(dev.pitr.core.Json.mapper().valueToTree(started).get("basis").asText())
                 .isEqualTo(started.basis().describe()).contains("inside a DO block");
+    }
+
+    /** A candidate of the database shop, user app, pid 2, on table t, at millisecond precision, 150 points. */
+    private static Candidate candidate(String sql, DestructiveStatement.Kind kind, Instant time, Instant loggedAt, Basis basis) {
+        return new Candidate(new Candidate.What(sql, kind, List.of("t")), new Candidate.When(time, "t", LogTime.Precision.MILLIS,
+                loggedAt, basis), new Candidate.Who("shop", "app", 2, null, null), Candidate.Outcome.MAY_HAVE_COMMITTED, 150,
+                new Candidate.Place("pg.log:1", 0, 0));
     }
 }
