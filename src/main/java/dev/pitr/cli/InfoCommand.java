@@ -60,7 +60,7 @@ final class InfoCommand extends BaseCommand {
         if (lo <= hi) {
             out.println("segments " + WalSegmentName.of(1, lo, segSize).toString().substring(8) + " .. "
                     + WalSegmentName.of(1, hi, segSize).toString().substring(8)
-                    + " left to right; '=' archived, '.' missing, 'B' a backup starts");
+                    + " left to right; '#' restorable, '=' archived, '.' missing, 'B' a backup starts");
         }
         for (Inventory.Timeline t : snap.timelines()) {
             out.println("");
@@ -109,22 +109,22 @@ final class InfoCommand extends BaseCommand {
         }
     }
 
-    /** One row per timeline: '=' archived, '.' gap (red), 'B' where a backup starts; segment numbers left to right. */
+    /** One row per timeline, stretched over the segments {@code lo..hi} that every row and its axis span. */
     private static String bar(Inventory.Timeline t, long lo, long hi, int segSize, boolean color, Inventory.Snapshot snap) {
-        char[] cells = new char[WIDTH];
-        java.util.Arrays.fill(cells, ' ');
-        double per = Math.max(1.0, (hi - lo + 1) / (double) WIDTH);
+        TimelineBar bar = new TimelineBar(lo, hi, WIDTH);
         for (Inventory.Run r : t.runs()) {
-            fill(cells, number(r.first(), segSize), number(r.last(), segSize), lo, per, '=');
+            bar.archived(number(r.first(), segSize), number(r.last(), segSize));
+        }
+        for (Inventory.Window w : t.windows()) {
+            bar.restorable(number(w.fromSegment(), segSize), number(w.toSegment(), segSize));
         }
         for (Inventory.Gap g : t.gaps()) {
-            fill(cells, number(g.firstMissing(), segSize), number(g.lastMissing(), segSize), lo, per, '.');
+            bar.missing(number(g.firstMissing(), segSize), number(g.lastMissing(), segSize));
         }
         List<String> ids = new ArrayList<>(t.backups());
         snap.backups().stream().flatMap(b -> b.metadata().stream()).filter(b -> ids.contains(b.id())).forEach(b ->
-                fill(cells, number(b.startSegment(), segSize), number(b.startSegment(), segSize), lo, per, 'B'));
-        String row = new String(cells);
-        return "|" + (color ? row.replace(".", "\u001b[31m.\u001b[0m") : row) + "|";
+                bar.backupStarts(number(b.startSegment(), segSize)));
+        return bar.render(color);
     }
 
     /** The times under a timeline's bar: when its first and last runs were archived. */
@@ -136,15 +136,6 @@ final class InfoCommand extends BaseCommand {
         String right = t.runs().get(t.runs().size() - 1).lastArchivedAt().toString().replaceAll("\\.\\d+Z$", "Z") + " ^";
         int pad = Math.max(1, WIDTH + 2 - left.length() - right.length());
         return left + " ".repeat(pad) + right;
-    }
-
-    private static void fill(char[] cells, long from, long to, long lo, double per, char c) {
-        for (long n = from; n <= to; n++) {
-            int col = (int) Math.min(cells.length - 1, (n - lo) / per);
-            if (cells[col] != 'B') {
-                cells[col] = c;
-            }
-        }
     }
 
     private static long number(String segment, int segSize) {
