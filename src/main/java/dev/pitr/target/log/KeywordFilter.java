@@ -11,10 +11,6 @@ import java.util.function.Predicate;
  * log, which would otherwise narrow the skipping search of every message).
  */
 public final class KeywordFilter implements Predicate<String> {
-    private record Spec(List<String> anyOf, String table, List<String> withTable, List<String> severities) {
-    }
-
-    private final Spec spec;
     private final WordSet first;
     private final long anyOf;
     private final long named;
@@ -33,12 +29,7 @@ public final class KeywordFilter implements Predicate<String> {
 
     /** As above, or a message of one of {@code severities} (spelled as the log spells them: ERROR, FEHLER, ...). */
     public KeywordFilter(List<String> anyOf, String table, List<String> withTable, List<String> severities) {
-        this(anyOf, table, withTable, severities, new long[0]);
-    }
-
-    private KeywordFilter(List<String> anyOf, String table, List<String> withTable, List<String> severities, long[] pids) {
-        this.spec = new Spec(anyOf, table, withTable, severities);
-        this.pids = pids;
+        this.pids = new long[0];
         this.severities = severities.stream().map(s -> s.getBytes(java.nio.charset.StandardCharsets.UTF_8))
                 .toArray(byte[][]::new);
         List<String> all = new java.util.ArrayList<>(anyOf);
@@ -49,6 +40,16 @@ public final class KeywordFilter implements Predicate<String> {
         this.anyOf = first.mask(anyOf.toArray(String[]::new));
         this.named = table == null || withTable.isEmpty() ? 0 : first.mask(table);
         this.withNamed = new WordSet(withTable);
+    }
+
+    /** {@code of}, narrowed to {@code pids}: the words and severities as they were built. */
+    private KeywordFilter(KeywordFilter of, long[] pids) {
+        this.first = of.first;
+        this.anyOf = of.anyOf;
+        this.named = of.named;
+        this.withNamed = of.withNamed;
+        this.severities = of.severities;
+        this.pids = pids;
     }
 
     @Override
@@ -71,8 +72,7 @@ public final class KeywordFilter implements Predicate<String> {
      * text is not narrowed (an envelope, not the prefix, may carry the pid there): the caller still checks.
      */
     public KeywordFilter inSessions(java.util.Collection<Integer> sessions) {
-        return new KeywordFilter(spec.anyOf(), spec.table(), spec.withTable(), spec.severities(),
-                sessions.stream().mapToLong(Integer::longValue).toArray());
+        return new KeywordFilter(this, sessions.stream().mapToLong(Integer::longValue).toArray());
     }
 
     /** Whether {@code b[from, separator)} holds one of the sessions' pids as a whole number (always, with none given). */
